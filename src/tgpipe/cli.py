@@ -1,0 +1,247 @@
+"""The `tgpipe` command: each command parses its options, calls one core function and prints.
+
+Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
+(2 for usage errors), never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from tgpipe import __version__
+from tgpipe.config import Settings, parse_chat_ids, parse_timezone
+from tgpipe.errors import NotFoundError, TgpipeError
+from tgpipe.stores import Store, open_store
+
+DEFAULT_DATA_DIR = "./data"
+
+
+# ---- shared options -------------------------------------------------------------------------
+
+
+class Stores:
+    """The raw and enriched stores a command was pointed at."""
+
+    def __init__(self, data_dir: str, raw: str | None, enriched: str | None):
+        self.data_dir = data_dir
+        self.raw_uri = raw or str(Path(data_dir) / "raw")
+        self.enriched_uri = enriched or str(Path(data_dir) / "enriched")
+
+    @property
+    def raw(self) -> Store:
+        return open_store(self.raw_uri)
+
+    @property
+    def enriched(self) -> Store:
+        return open_store(self.enriched_uri)
+
+
+def store_options(f):
+    """Add --data-dir, --raw and --enriched (shared by every command that touches data)."""
+    f = click.option(
+        "--enriched",
+        metavar="URI",
+        envvar="ENRICHED_STORE",
+        help="Enriched store (folder or s3://bucket/prefix). Default: DATA_DIR/enriched.",
+    )(f)
+    f = click.option(
+        "--raw",
+        metavar="URI",
+        envvar="RAW_STORE",
+        help="Raw store (folder or s3://bucket/prefix). Default: DATA_DIR/raw.",
+    )(f)
+    f = click.option(
+        "--data-dir",
+        default=DEFAULT_DATA_DIR,
+        show_default=True,
+        envvar="TGPIPE_DATA_DIR",
+        type=click.Path(file_okay=False),
+        help="Folder holding raw/ and enriched/.",
+    )(f)
+    return f
+
+
+def settings_options(f):
+    """Add --timezone and --allowed-chat-ids, which override TIMEZONE and TELEGRAM_ALLOWED_CHAT_IDS."""
+    f = click.option(
+        "--allowed-chat-ids",
+        metavar="IDS",
+        help="Comma-separated chat ids to keep (overrides TELEGRAM_ALLOWED_CHAT_IDS).",
+    )(f)
+    f = click.option(
+        "--timezone",
+        "timezone_name",
+        metavar="ZONE",
+        help="IANA time zone of context_date (overrides TIMEZONE; default UTC).",
+    )(f)
+    return f
+
+
+def make_settings(timezone_name: str | None, allowed_chat_ids: str | None) -> Settings:
+    return Settings.from_env().with_overrides(
+        timezone=parse_timezone(timezone_name) if timezone_name else None,
+        allowed_chat_ids=parse_chat_ids(allowed_chat_ids) if allowed_chat_ids else None,
+    )
+
+
+def parse_day(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+def require_folder(uri: str, what: str) -> None:
+    """Fail with one line if a local store folder does not exist (S3 stores are checked on use)."""
+    if not uri.startswith("s3://") and not Path(uri).is_dir():
+        raise NotFoundError(f"{what} {uri} does not exist (run `tgpipe ingest` first, or check --data-dir)")
+
+
+# ---- the command group ----------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tgpipe")
+def cli():
+    """tgpipe: Telegram updates kept raw, turned into Parquet tables, queried with SQL.
+
+    Example: tgpipe sample --out updates.jsonl && tgpipe ingest updates.jsonl && tgpipe etl --all
+    """
+
+
+@cli.command()
+@store_options
+@settings_options
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
+    """Store updates from FILE by the webhook's rules.
+
+    FILE holds JSON lines (one update per line), a JSON array, or a getUpdates response
+    ({"ok": true, "result": [...]}); "-" reads stdin. Each update is stored once under its day;
+    lines that are not updates are quarantined, never dropped.
+
+    Example: tgpipe ingest --data-dir ./data updates.jsonl
+    """
+    from tgpipe import ingest as ingest_core
+
+    settings = make_settings(timezone_name, allowed_chat_ids)
+    store = Stores(data_dir, raw, enriched).raw
+    try:
+        stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115 (closed below)
+    except OSError as e:
+        raise NotFoundError(f"cannot read {file}: {e.strerror}") from None
+    with stream:
+        summary = ingest_core.store_updates(ingest_core.iter_bodies(stream), store, settings)
+    click.echo(f"{summary.describe()} -> {store}")
+
+
+@cli.command()
+@store_options
+@settings_options
+@click.option("--date", "day", callback=parse_day, metavar="YYYY-MM-DD", help="Process one day.")
+@click.option("--from", "first", callback=parse_day, metavar="YYYY-MM-DD", help="First day of a range.")
+@click.option("--to", "last", callback=parse_day, metavar="YYYY-MM-DD", help="Last day of a range.")
+@click.option("--all", "all_days", is_flag=True, help="Process every day that has raw updates.")
+def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days):
+    """Turn raw updates into the Parquet tables telegram and telegram_updates.
+
+    With no day option, processes yesterday in the configured time zone, like the scheduled job.
+    Re-running a day replaces its tables.
+
+    Example: tgpipe etl --data-dir ./data --from 2025-11-01 --to 2025-11-30
+    """
+    from tgpipe import etl as etl_core
+
+    settings = make_settings(timezone_name, allowed_chat_ids)
+    stores = Stores(data_dir, raw, enriched)
+    require_folder(stores.raw_uri, "raw store")
+    raw_store = stores.raw
+    days = etl_core.choose_days(raw_store, settings, day, first, last, all_days)
+    result = etl_core.run_etl(raw_store, stores.enriched, days, settings)
+    for d in result.days:
+        click.echo(
+            f"{d.day}  updates {d.updates:>6}  messages {d.messages:>6}  "
+            f"duplicates {d.duplicates}  quarantined {d.quarantined}"
+        )
+    totals = result.to_dict()
+    click.echo(
+        f"{totals['days']} day(s), {totals['updates']} updates, {totals['messages']} messages, "
+        f"{totals['files']} file(s) -> {stores.enriched_uri}"
+    )
+
+
+@cli.command()
+@store_options
+@click.argument("name", required=False)
+@click.option("--sql", help="Run this SQL instead of a named query (tables: telegram, telegram_updates).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format: json is one array of row objects.",
+)
+@click.option("--max-rows", type=click.IntRange(min=1), metavar="N", help="Show at most N rows (table format only).")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
+def query(data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries):
+    """Run the named query NAME from queries/, or any SQL with --sql.
+
+    Example: tgpipe query --data-dir ./data messages_per_day --format csv
+    """
+    from tgpipe import output
+    from tgpipe import query as query_core
+
+    if list_queries:
+        for q in query_core.named_queries():
+            click.echo(f"{q.name:<45} {q.description}")
+        return
+    if (name is None) == (sql is None):
+        raise click.UsageError("give a query NAME or --sql (not both)")
+    text = sql if sql is not None else query_core.named_query(name).sql
+    stores = Stores(data_dir, raw, enriched)
+    require_folder(stores.enriched_uri, "enriched store")
+    result = query_core.run_sql(stores.enriched, text)
+    click.echo(output.render(result, fmt, max_rows), nl=False)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="JSON lines file to write.")
+@click.option("--updates", default=3000, show_default=True, help="About how many updates to make.")
+@click.option("--days", default=42, show_default=True, help="How many days they span.")
+@click.option("--end", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (default: yesterday).")
+@click.option("--seed", default=7, show_default=True, help="Same seed, same chat.")
+def sample(out, updates, days, end, seed):
+    """Write a realistic sample group chat as Telegram updates, one JSON object per line.
+
+    Example: tgpipe sample --out updates.jsonl --updates 5000 --days 30
+    """
+    from tgpipe import sample as sample_core
+
+    count = sample_core.write_jsonl(sample_core.generate(updates, days, end, seed), Path(out))
+    click.echo(f"wrote {count} updates to {out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return its exit code (errors are one line on stderr)."""
+    try:
+        code = cli.main(args=argv, prog_name="tgpipe", standalone_mode=False)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as e:
+        click.echo(f"Error: {e.format_message()}", err=True)
+        return e.exit_code
+    except TgpipeError as e:
+        click.echo(f"Error: {e}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    return code if isinstance(code, int) else 0

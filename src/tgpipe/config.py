@@ -1,0 +1,123 @@
+"""Settings read from the environment, named exactly as in DESIGN.md.
+
+| variable                    | meaning                                                   | default |
+|-----------------------------|-----------------------------------------------------------|---------|
+| `TIMEZONE`                  | IANA zone that decides an update's `context_date`         | `UTC`   |
+| `TELEGRAM_ALLOWED_CHAT_IDS` | comma-separated chat ids to keep; unset or empty = all    | all     |
+| `TELEGRAM_WEBHOOK_SECRET`   | value Telegram sends in `X-Telegram-Bot-Api-Secret-Token` | none    |
+| `MAX_BODY_BYTES`            | largest webhook body accepted; larger gets `413`          | 1 MiB   |
+| `RAW_STORE`                 | where raw updates go (folder or `s3://bucket/prefix`)     | none    |
+| `ENRICHED_STORE`            | where Parquet tables go                                   | none    |
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tgpipe.errors import ConfigError
+
+SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+
+
+def parse_timezone(name: str) -> ZoneInfo:
+    """Return the zone called `name`.
+
+    Raises:
+        ConfigError: `name` is not an IANA zone.
+    """
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"TIMEZONE {name!r} is not an IANA time zone (example: America/Sao_Paulo)") from None
+
+
+def parse_chat_ids(text: str | None) -> frozenset[int] | None:
+    """Parse a comma-separated allow-list; `None` means every chat is allowed.
+
+    Raises:
+        ConfigError: an entry is not an integer chat id.
+    """
+    if text is None or not text.strip():
+        return None
+    ids = set()
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        try:
+            ids.add(int(part))
+        except ValueError:
+            raise ConfigError(
+                f"TELEGRAM_ALLOWED_CHAT_IDS has {part!r}, which is not a chat id "
+                "(expected comma-separated integers such as -1001234567890,42)"
+            ) from None
+    return frozenset(ids)
+
+
+def check_secret(secret: str | None) -> str | None:
+    """Return the webhook secret if it is one Telegram accepts.
+
+    Raises:
+        ConfigError: the secret has characters or a length Telegram rejects.
+    """
+    if secret is None or secret == "":
+        return None
+    if not SECRET_PATTERN.fullmatch(secret):
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return secret
+
+
+def parse_positive_int(name: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise ConfigError(f"{name} must be a positive integer, not {text!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the ingest and ETL steps need to know besides their stores."""
+
+    timezone: ZoneInfo = ZoneInfo("UTC")
+    allowed_chat_ids: frozenset[int] | None = None
+    webhook_secret: str | None = None
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from `env` (the process environment by default).
+
+        Raises:
+            ConfigError: a variable is set to something unusable.
+        """
+        env = os.environ if env is None else env
+        return cls(
+            timezone=parse_timezone(env.get("TIMEZONE") or "UTC"),
+            allowed_chat_ids=parse_chat_ids(env.get("TELEGRAM_ALLOWED_CHAT_IDS")),
+            webhook_secret=check_secret(env.get("TELEGRAM_WEBHOOK_SECRET")),
+            max_body_bytes=parse_positive_int(
+                "MAX_BODY_BYTES", env.get("MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
+            ),
+        )
+
+    def with_overrides(self, **changes) -> Settings:
+        """Return a copy with the non-None `changes` applied (used for CLI flags)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+    def allows_chat(self, chat_id: int | None) -> bool:
+        """Whether an update from `chat_id` is kept.
+
+        With an allow-list set, an update that belongs to no chat (an inline query, a poll
+        answer) is not kept: it cannot be shown to come from an allowed chat.
+        """
+        if self.allowed_chat_ids is None:
+            return True
+        return chat_id is not None and chat_id in self.allowed_chat_ids

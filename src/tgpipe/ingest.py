@@ -1,0 +1,226 @@
+"""The ingest rules of DESIGN.md section 5, shared by the webhook Lambda, `tgpipe serve` and
+`tgpipe ingest`.
+
+This module must not import pyarrow (nor boto3 at import time): it is the ingest Lambda's cold
+start.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import IO, Any
+
+from tgpipe import telegram
+from tgpipe.config import Settings
+from tgpipe.errors import ConfigError, InvalidUpdate, StoreError, TgpipeError
+from tgpipe.stores import Store
+
+log = logging.getLogger(__name__)
+
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+
+
+class Outcome(StrEnum):
+    STORED = "stored"
+    DUPLICATE = "duplicate"
+    IGNORED = "ignored"
+    QUARANTINED = "quarantined"
+    TOO_LARGE = "too_large"
+    UNAUTHORIZED = "unauthorized"
+
+
+_HTTP_STATUS = {
+    Outcome.STORED: 200,
+    Outcome.DUPLICATE: 200,
+    Outcome.IGNORED: 200,  # Telegram must not retry an update we chose not to keep
+    Outcome.QUARANTINED: 200,
+    Outcome.TOO_LARGE: 413,
+    Outcome.UNAUTHORIZED: 401,
+}
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    outcome: Outcome
+    key: str | None = None
+    update_id: int | None = None
+
+    @property
+    def status(self) -> int:
+        """The HTTP status the webhook answers with."""
+        return _HTTP_STATUS[self.outcome]
+
+
+def store_update(body: bytes, store: Store, settings: Settings, arrival: datetime | None = None) -> IngestResult:
+    """Store one update body by the ingest rules, after the caller has authenticated it.
+
+    Over the size cap: refused. Not an update: quarantined. Chat not allowed: ignored.
+    Otherwise written once at its idempotent key; a repeat delivery is a duplicate.
+
+    Raises:
+        StoreError: the store could not be written (the caller answers 5xx so Telegram retries).
+    """
+    arrival = arrival or telegram.utc_now()
+    if len(body) > settings.max_body_bytes:
+        return IngestResult(Outcome.TOO_LARGE)
+    try:
+        update = telegram.decode_update(body)
+    except InvalidUpdate as e:
+        day = arrival.astimezone(settings.timezone).date()
+        key = telegram.quarantine_key(hashlib.sha256(body).hexdigest(), day)
+        store.put_new(key, body)
+        log.warning("quarantined body", extra={"key": key, "reason": str(e)})
+        return IngestResult(Outcome.QUARANTINED, key)
+    update_id = update["update_id"]
+    if not settings.allows_chat(telegram.chat_id(update)):
+        return IngestResult(Outcome.IGNORED, update_id=update_id)
+    key = telegram.raw_key(update_id, telegram.context_date(update, settings.timezone, arrival))
+    outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
+    return IngestResult(outcome, key, update_id)
+
+
+def secret_matches(given: str | None, expected: str) -> bool:
+    """Compare the webhook secret in constant time."""
+    if given is None:
+        return False
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def receive_webhook(body: bytes, headers: Mapping[str, str], store: Store, settings: Settings) -> IngestResult:
+    """Apply every webhook rule to one request: secret, then `store_update`.
+
+    `headers` must have lower-case names (as API Gateway v2 and ASGI give them).
+
+    Raises:
+        ConfigError: no webhook secret is configured.
+        StoreError: the store could not be written.
+    """
+    if settings.webhook_secret is None:
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET is not set: refusing webhook requests")
+    if not secret_matches(headers.get(SECRET_HEADER), settings.webhook_secret):
+        return IngestResult(Outcome.UNAUTHORIZED)
+    result = store_update(body, store, settings)
+    log.info(
+        "webhook update",
+        extra={"outcome": result.outcome.value, "update_id": result.update_id, "key": result.key},
+    )
+    return result
+
+
+def handle_api_gateway_event(event: Mapping[str, Any], store: Store, settings: Settings) -> dict:
+    """Answer an API Gateway HTTP API (payload v2) request carrying a webhook update."""
+    body = event.get("body") or ""
+    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
+    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
+    try:
+        result = receive_webhook(raw, headers, store, settings)
+    except StoreError as e:
+        log.error("store failed; Telegram will retry", extra={"error": str(e)})
+        return {"statusCode": 503, "body": "storage unavailable, retry later"}
+    return {"statusCode": result.status, "body": "" if result.status == 200 else result.outcome.value}
+
+
+# ---- batches from a file ------------------------------------------------------------------
+
+
+class InvalidInputFile(TgpipeError):
+    """An input file cannot be read as updates at all."""
+
+
+def iter_bodies(stream: IO[bytes]) -> Iterator[bytes]:
+    """Yield update bodies from JSON lines, a JSON array, or a `getUpdates` response.
+
+    JSON lines keep their bytes as they are in the file; the items of an array or response are
+    re-encoded compactly. A line that is not JSON is still yielded, so it gets quarantined.
+
+    Raises:
+        InvalidInputFile: a `getUpdates` response that says `"ok": false`.
+    """
+    first = stream.readline()
+    while first and not first.strip():
+        first = stream.readline()
+    if not first:
+        return
+    try:
+        head = json.loads(first)
+    except ValueError:
+        head = None
+    if isinstance(head, dict) and "result" not in head and "ok" not in head:
+        yield first.strip()
+        yield from (line.strip() for line in stream if line.strip())
+        return
+    whole = first + stream.read()
+    try:
+        doc = json.loads(whole)
+    except ValueError:
+        yield from (line.strip() for line in whole.splitlines() if line.strip())
+        return
+    if isinstance(doc, dict) and "ok" in doc:
+        if doc.get("ok") is not True:
+            raise InvalidInputFile(f"the getUpdates response says ok=false: {doc.get('description', '')}")
+        doc = doc.get("result")
+    if not isinstance(doc, list):
+        yield whole.strip()
+        return
+    for item in doc:
+        yield json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class IngestSummary:
+    """Counts of what happened to each update of a batch."""
+
+    counts: Counter = field(default_factory=Counter)
+
+    def add(self, result: IngestResult) -> None:
+        self.counts[result.outcome] += 1
+
+    def __getitem__(self, outcome: Outcome) -> int:
+        return self.counts[outcome]
+
+    def describe(self) -> str:
+        text = (
+            f"stored {self[Outcome.STORED]}, duplicates {self[Outcome.DUPLICATE]}, "
+            f"ignored {self[Outcome.IGNORED]}, quarantined {self[Outcome.QUARANTINED]}"
+        )
+        if self[Outcome.TOO_LARGE]:
+            text += f", too large (not stored) {self[Outcome.TOO_LARGE]}"
+        return text
+
+
+def store_updates(bodies: Iterable[bytes], store: Store, settings: Settings, workers: int = 16) -> IngestSummary:
+    """Store many bodies by the ingest rules, several at a time (storing waits on fsync or S3).
+
+    Raises:
+        StoreError: the store failed; updates stored before the failure stay stored.
+    """
+    summary = IngestSummary()
+    arrival = telegram.utc_now()
+    with ThreadPoolExecutor(workers) as pool:
+        # Chunks keep memory bounded: Executor.map would read the whole input up front.
+        for chunk in chunked(bodies, 1000):
+            for result in pool.map(lambda body: store_update(body, store, settings, arrival), chunk):
+                summary.add(result)
+    return summary
+
+
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    """Yield lists of up to `size` consecutive items."""
+    chunk = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk

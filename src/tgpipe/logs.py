@@ -1,0 +1,41 @@
+"""JSON log lines for the Lambda handlers and the servers: one object per line, fields as keys.
+
+Core modules log with `logging.getLogger(__name__)` and pass fields through `extra=`; the doors
+call `configure()` once. Never pass the bot token, the webhook secret or an update body.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        line = {
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key, value in vars(record).items():
+            if key not in _STANDARD and not key.startswith("_"):
+                line[key] = value
+        if record.exc_info:
+            line["exception"] = self.formatException(record.exc_info)
+        return json.dumps(line, default=str, ensure_ascii=False)
+
+
+def configure(level: str | None = None) -> None:
+    """Send `tgpipe` logs to stderr as JSON lines, at `LOG_LEVEL` (default INFO)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    root = logging.getLogger()
+    # Lambda's runtime installs its own handler on the root logger; replace it so each line is JSON.
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level or os.environ.get("LOG_LEVEL", "INFO"))

@@ -1,0 +1,134 @@
+"""SQL over the enriched tables with DuckDB, and the named queries of `queries/`.
+
+The views `telegram` and `telegram_updates` read every day's Parquet with the partition typed as a
+date and columns unioned by name, then are unioned with an empty table of the current schema, so a
+column added after some days were written reads as NULL for them instead of failing.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tgpipe import schema
+from tgpipe.errors import NotFoundError, TgpipeError
+from tgpipe.stores import LocalStore, Store
+
+QUERIES_DIR = Path(os.environ.get("TGPIPE_QUERIES_DIR", Path(__file__).resolve().parents[2] / "queries"))
+_QUERY_FILE = re.compile(r"^(\d+)_([a-z0-9_]+)\.sql$")
+
+
+class QueryError(TgpipeError):
+    """The SQL engine rejected a query."""
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path
+    description: str
+
+    @property
+    def sql(self) -> str:
+        return self.path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        """Return the rows as objects, with dates and decimals turned into JSON-friendly values."""
+        return [dict(zip(self.columns, map(_plain, row), strict=True)) for row in self.rows]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def named_queries(directory: Path = QUERIES_DIR) -> list[NamedQuery]:
+    """Return the named queries in `directory`, in file order (`NN_name.sql`)."""
+    found = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _QUERY_FILE.match(path.name)
+        if not match:
+            continue
+        first = path.read_text(encoding="utf-8").splitlines()[:1]
+        description = first[0].removeprefix("--").strip() if first and first[0].startswith("--") else ""
+        found.append(NamedQuery(match.group(2), path, description))
+    return found
+
+
+def named_query(name: str, directory: Path = QUERIES_DIR) -> NamedQuery:
+    """Return the named query `name`.
+
+    Raises:
+        NotFoundError: no such query (the message lists the ones there are).
+    """
+    queries = named_queries(directory)
+    for query in queries:
+        if query.name == name:
+            return query
+    known = ", ".join(q.name for q in queries) or "none"
+    raise NotFoundError(f"no query named {name!r} in {directory} (known: {known})")
+
+
+def connect(enriched: Store) -> duckdb.DuckDBPyConnection:
+    """Open an in-memory DuckDB with the views `telegram` and `telegram_updates` over `enriched`.
+
+    Raises:
+        NotFoundError: the store does not exist.
+        TgpipeError: the store is not a local folder.
+    """
+    if not isinstance(enriched, LocalStore):
+        raise TgpipeError(f"the local engine reads a local folder, not {enriched.uri} (use --engine athena for S3)")
+    enriched.check()
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    for table, columns in schema.TABLES.items():
+        empty = (
+            schema.arrow_schema(columns).empty_table().append_column(schema.PARTITION_KEY, pa.array([], pa.date32()))
+        )
+        con.register(f"_{table}_empty", empty)
+        files = enriched.root / table
+        if any(files.glob("*/*.parquet")):
+            glob = str(files / "*" / "*.parquet").replace("'", "''")
+            con.execute(
+                f"CREATE VIEW {table} AS "
+                f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true, "
+                f"hive_types = {{'{schema.PARTITION_KEY}': DATE}}) "
+                f"UNION ALL BY NAME SELECT * FROM _{table}_empty"
+            )
+        else:
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM _{table}_empty")
+    return con
+
+
+def run_sql(enriched: Store, sql: str) -> QueryResult:
+    """Run `sql` against the tables of `enriched`.
+
+    Raises:
+        QueryError: DuckDB rejected the query (the message is DuckDB's first line).
+    """
+    con = connect(enriched)
+    try:
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or ()]
+        return QueryResult(columns, cursor.fetchall())
+    except duckdb.Error as e:
+        raise QueryError(str(e).splitlines()[0]) from None
+    finally:
+        con.close()

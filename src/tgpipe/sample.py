@@ -1,0 +1,409 @@
+"""Generate a realistic group chat as Telegram Bot API updates, for the demo, tests and benchmarks.
+
+A seeded generator, so the same arguments give the same updates. The chat has users with very
+uneven activity (and names in several scripts, right-to-left ones included), a daily rhythm that
+is quieter at weekends, text with emoji, accents, hashtags, mentions, links and bot commands,
+media of every common kind, replies, edits, reactions, members joining and leaving, a channel,
+and a few duplicate deliveries, as Telegram makes when a webhook answer is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+#: The zone the chat's members live in: it shapes the daily rhythm, not the stored data.
+CHAT_ZONE = ZoneInfo("America/Sao_Paulo")
+FIRST_UPDATE_ID = 870_000_000
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    first_name: str
+    last_name: str | None
+    username: str | None
+    language_code: str | None
+    weight: float
+    is_bot: bool = False
+
+    def to_api(self) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": self.id, "is_bot": self.is_bot, "first_name": self.first_name}
+        for key in ("last_name", "username", "language_code"):
+            if getattr(self, key):
+                user[key] = getattr(self, key)
+        return user
+
+
+USERS = (
+    User(111_000_001, "Ana", "Souza", "ana_souza", "pt-br", 30),
+    User(111_000_002, "João Pedro", "Araújo", "jp_araujo", "pt-br", 18),
+    User(111_000_003, "Zoë", None, "zoe", "en", 12),
+    User(111_000_004, "محمد", "الأحمد", None, "ar", 8),
+    User(111_000_005, "Chloé", "Lefèvre", "chloe_l", "fr", 7),
+    User(111_000_006, "Priya 🌸", None, "priya", "en", 6),
+    User(111_000_007, "Björn", "Ångström", "bjorn", "sv", 5),
+    User(111_000_008, "李雷", None, None, "zh-hans", 4),
+    User(111_000_009, "דוד", "כהן", "david_k", "he", 3),
+    User(111_000_010, "Олег", None, "oleg", "ru", 2),
+    User(111_000_011, "Ngozi", "Okafor", "ngozi", "en", 1.5),
+    User(111_000_012, "Kai", None, None, None, 0.5),
+    User(111_000_099, "StatsBot", None, "stats_bot", None, 1, is_bot=True),
+)
+
+MAIN_GROUP = {"id": -1001234567890, "title": "Dados & Café ☕", "type": "supergroup", "username": "dados_cafe"}
+SIDE_GROUP = {"id": -1009876543210, "title": "Trilhas de fim de semana 🏔️", "type": "supergroup"}
+CHANNEL = {"id": -1005555555555, "title": "tgpipe news 📣", "type": "channel", "username": "tgpipe_news"}
+
+PHRASES = (
+    "Bom dia, pessoal! ☀️",
+    "Alguém já usou DuckDB com Parquet particionado?",
+    "Acabei de rodar a query e deu certo 🎉",
+    "Não entendi a parte do Athena, pode explicar?",
+    "Reunião às 15h, ok?",
+    "Olha esse gráfico 📈 ficou ótimo",
+    "Café ☕ + SQL = felicidade",
+    "kkkkk verdade 😂",
+    "Obrigado! 🙏",
+    "Qual é a diferença entre Glue e Athena?",
+    "Essa análise está incrível, parabéns! 👏👏",
+    "Good morning everyone 👋",
+    "Has anyone benchmarked zstd vs snappy?",
+    "Merci beaucoup, c'est très utile ! 🇫🇷",
+    "Ça marche 👍",
+    "مرحبا بالجميع",
+    "שלום לכולם",
+    "Привет всем!",
+    "大家好 🐼",
+    "Hej! Vad händer? 🇸🇪",
+    "Vou compartilhar o notebook depois da aula",
+    "A partição por data ajudou muito na performance 🚀",
+    "Quem vem no encontro de sábado? 🍕",
+    "Cuidado com o fuso horário nas consultas ⏰",
+    "👍",
+    "❤️",
+    "🔥🔥🔥",
+    "Família 👨‍👩‍👧‍👦 reunida no fim de semana",
+    "Ótima ideia! Também acho que é melhor começar pelo básico.",
+)
+HASHTAGS = ("#dados", "#sql", "#python", "#aws", "#duckdb", "#parquet", "#café")
+LINKS = ("https://duckdb.org/docs", "https://core.telegram.org/bots/api", "https://arrow.apache.org")
+COMMANDS = ("/stats", "/help", "/start")
+
+# Message kinds and their share of messages (text takes the rest).
+MEDIA_SHARE = (
+    ("photo", 0.08),
+    ("sticker", 0.06),
+    ("voice", 0.03),
+    ("document", 0.02),
+    ("video", 0.02),
+    ("animation", 0.02),
+    ("video_note", 0.005),
+    ("audio", 0.005),
+    ("location", 0.005),
+    ("poll", 0.004),
+    ("dice", 0.004),
+    ("contact", 0.002),
+)
+
+
+def utf16_len(text: str) -> int:
+    """Telegram measures entity offsets and lengths in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class ChatSimulator:
+    def __init__(self, seed: int):
+        self.rng = random.Random(seed)
+        self.update_id = FIRST_UPDATE_ID
+        self.message_ids: dict[int, int] = {}
+        self.recent: dict[int, list[dict[str, Any]]] = {}
+        self.members = set(u.id for u in USERS[:8])
+
+    def next_update_id(self) -> int:
+        self.update_id += self.rng.choice((1, 1, 1, 2))  # Telegram's ids grow, with gaps
+        return self.update_id
+
+    def next_message_id(self, chat: dict[str, Any]) -> int:
+        self.message_ids[chat["id"]] = self.message_ids.get(chat["id"], 4000) + 1
+        return self.message_ids[chat["id"]]
+
+    def file(self, prefix: str, size: int) -> dict[str, Any]:
+        token = f"{self.rng.getrandbits(64):016x}"
+        return {"file_id": f"{prefix}{token}AgADBAAD", "file_unique_id": f"AQAD{token[:10]}", "file_size": size}
+
+    def text_with_entities(self) -> tuple[str, list[dict[str, Any]]]:
+        rng = self.rng
+        text = rng.choice(PHRASES)
+        entities: list[dict[str, Any]] = []
+
+        def append(piece: str, kind: str | None) -> None:
+            nonlocal text
+            text += " "
+            if kind:
+                entities.append({"offset": utf16_len(text), "length": utf16_len(piece), "type": kind})
+            text += piece
+
+        if rng.random() < 0.15:
+            append(rng.choice(HASHTAGS), "hashtag")
+            if rng.random() < 0.3:
+                append(rng.choice(HASHTAGS), "hashtag")
+        if rng.random() < 0.06:
+            user = rng.choice([u for u in USERS if u.username and not u.is_bot])
+            append(f"@{user.username}", "mention")
+        if rng.random() < 0.05:
+            append(rng.choice(LINKS), "url")
+        if rng.random() < 0.03:
+            command = rng.choice(COMMANDS)
+            text = command
+            entities = [{"offset": 0, "length": len(command), "type": "bot_command"}]
+        return text, entities
+
+    def content(self, kind: str) -> dict[str, Any]:
+        rng = self.rng
+        if kind == "text":
+            text, entities = self.text_with_entities()
+            return {"text": text, **({"entities": entities} if entities else {})}
+        if kind == "photo":
+            sizes = [(90, 67), (320, 240), (1280, 960)]
+            photo = [{**self.file("AgACAgEAAx", w * h // 8), "width": w, "height": h} for w, h in sizes]
+            extra = {"caption": rng.choice(PHRASES)} if rng.random() < 0.4 else {}
+            return {"photo": photo, **extra}
+        if kind == "sticker":
+            return {
+                "sticker": {
+                    **self.file("CAACAgIAAx", 24_000),
+                    "width": 512,
+                    "height": 512,
+                    "emoji": rng.choice("😀😂👍🔥❤🎉🐼"),
+                    "set_name": "HotCherry",
+                    "is_animated": False,
+                    "is_video": False,
+                    "type": "regular",
+                }
+            }
+        if kind == "voice":
+            seconds = rng.randint(2, 90)
+            return {"voice": {**self.file("AwACAgEAAx", seconds * 2000), "duration": seconds, "mime_type": "audio/ogg"}}
+        if kind == "audio":
+            return {
+                "audio": {
+                    **self.file("CQACAgEAAx", 4_200_000),
+                    "duration": 215,
+                    "mime_type": "audio/mpeg",
+                    "title": "Samba de uma nota só",
+                    "performer": "Tom Jobim",
+                    "file_name": "samba.mp3",
+                }
+            }
+        if kind == "document":
+            name = rng.choice(("relatório.pdf", "notebook.ipynb", "dados_2025.csv", "slides-aula-3.pptx"))
+            mime = {
+                "pdf": "application/pdf",
+                "ipynb": "application/x-ipynb+json",
+                "csv": "text/csv",
+                "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+            }
+            return {
+                "document": {
+                    **self.file("BQACAgEAAx", rng.randint(10_000, 5_000_000)),
+                    "file_name": name,
+                    "mime_type": mime[name.rsplit(".", 1)[1]],
+                }
+            }
+        if kind == "video":
+            return {
+                "video": {
+                    **self.file("BAACAgEAAx", rng.randint(500_000, 20_000_000)),
+                    "duration": rng.randint(5, 120),
+                    "width": 1280,
+                    "height": 720,
+                    "mime_type": "video/mp4",
+                }
+            }
+        if kind == "animation":
+            animation = {
+                **self.file("CgACAgQAAx", 350_000),
+                "duration": 3,
+                "width": 480,
+                "height": 270,
+                "file_name": "mp4.mp4",
+                "mime_type": "video/mp4",
+            }
+            return {
+                "animation": animation,
+                "document": {
+                    k: animation[k] for k in ("file_id", "file_unique_id", "file_size", "file_name", "mime_type")
+                },
+            }
+        if kind == "video_note":
+            return {"video_note": {**self.file("DQACAgEAAx", 800_000), "duration": 12, "length": 240}}
+        if kind == "location":
+            return {
+                "location": {
+                    "latitude": -23.5505 + rng.uniform(-0.1, 0.1),
+                    "longitude": -46.6333 + rng.uniform(-0.1, 0.1),
+                }
+            }
+        if kind == "poll":
+            options = ["Terça", "Quarta", "Quinta"]
+            return {
+                "poll": {
+                    "id": str(rng.getrandbits(60)),
+                    "question": "Melhor dia para o encontro?",
+                    "options": [{"text": o, "voter_count": 0} for o in options],
+                    "total_voter_count": 0,
+                    "is_closed": False,
+                    "is_anonymous": False,
+                    "type": "regular",
+                    "allows_multiple_answers": False,
+                }
+            }
+        if kind == "dice":
+            return {"dice": {"emoji": "🎲", "value": rng.randint(1, 6)}}
+        if kind == "contact":
+            user = rng.choice(USERS[:6])
+            return {"contact": {"phone_number": "+5511999990000", "first_name": user.first_name, "user_id": user.id}}
+        raise ValueError(kind)
+
+    def pick_kind(self) -> str:
+        roll = self.rng.random()
+        for kind, share in MEDIA_SHARE:
+            if roll < share:
+                return kind
+            roll -= share
+        return "text"
+
+    def message(self, when: int, chat: dict[str, Any], sender: User | None) -> dict[str, Any]:
+        message: dict[str, Any] = {"message_id": self.next_message_id(chat)}
+        if sender is not None:
+            message["from"] = sender.to_api()
+        else:
+            message["sender_chat"] = dict(chat)
+        message["chat"] = dict(chat)
+        message["date"] = when
+        kind = self.pick_kind()
+        message.update(self.content(kind))
+        recent = self.recent.setdefault(chat["id"], [])
+        if recent and self.rng.random() < 0.2:
+            target = self.rng.choice(recent[-20:])
+            message["reply_to_message"] = {
+                k: target[k] for k in ("message_id", "from", "chat", "date", "text") if k in target
+            }
+        recent.append(message)
+        del recent[:-50]
+        return message
+
+
+def _moments(rng: random.Random, days: list[date], count: int) -> list[int]:
+    """Spread `count` unix times over `days`: busier on weekdays, growing, with a daily rhythm."""
+    weights = []
+    for n, day in enumerate(days):
+        weekday_factor = 0.45 if day.weekday() >= 5 else 1.0
+        trend = 0.7 + 0.6 * n / max(1, len(days) - 1)
+        weights.append(weekday_factor * trend * rng.uniform(0.7, 1.3))
+    hours = [0.3 + math.exp(-((h - 10.5) ** 2) / 6) + 1.3 * math.exp(-((h - 21) ** 2) / 5) for h in range(24)]
+    moments = []
+    for day in rng.choices(days, weights, k=count):
+        hour = rng.choices(range(24), hours)[0]
+        local = datetime.combine(day, time(hour, rng.randrange(60), rng.randrange(60)), CHAT_ZONE)
+        moments.append(int(local.timestamp()))
+    return sorted(moments)
+
+
+def generate(updates: int = 3000, days: int = 42, end: date | None = None, seed: int = 7) -> list[dict]:
+    """Return about `updates` updates in delivery order, over `days` days ending with `end`.
+
+    `end` defaults to yesterday. Duplicate deliveries appear as repeated items.
+    """
+    rng = random.Random(seed)
+    sim = ChatSimulator(seed)
+    end = end or (date.today() - timedelta(days=1))
+    day_list = [end - timedelta(days=days - 1 - n) for n in range(days)]
+    humans = [u for u in USERS if not u.is_bot]
+    out: list[dict[str, Any]] = []
+
+    def emit(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+        update = {"update_id": sim.next_update_id(), kind: payload}
+        out.append(update)
+        if rng.random() < 0.006:
+            out.append(update)  # the same delivery again
+        return update
+
+    for when in _moments(rng, day_list, int(updates * 0.86)):
+        roll = rng.random()
+        if roll < 0.02:
+            emit("channel_post", sim.message(when, CHANNEL, None))
+            continue
+        chat = SIDE_GROUP if roll < 0.10 else MAIN_GROUP
+        if rng.random() < 0.004:
+            outsider = rng.choice([u for u in humans if u.id not in sim.members] or humans)
+            if outsider.id in sim.members:
+                sim.members.discard(outsider.id)
+                service = {"left_chat_member": outsider.to_api(), "left_chat_participant": outsider.to_api()}
+            else:
+                sim.members.add(outsider.id)
+                service = {
+                    "new_chat_members": [outsider.to_api()],
+                    "new_chat_member": outsider.to_api(),
+                    "new_chat_participant": outsider.to_api(),
+                }
+            message = {
+                "message_id": sim.next_message_id(chat),
+                "from": outsider.to_api(),
+                "chat": dict(chat),
+                "date": when,
+                **service,
+            }
+            emit("message", message)
+            continue
+        sender = rng.choices(USERS, [u.weight for u in USERS])[0]
+        message = sim.message(when, chat, sender)
+        emit("message", message)
+        if "text" in message and not sender.is_bot and rng.random() < 0.04:
+            edited = dict(message, text=message["text"] + " (editado)", edit_date=when + rng.randint(20, 900))
+            edited.pop("entities", None)
+            emit("edited_message", edited)
+        if rng.random() < 0.06:
+            reactor = rng.choice(humans)
+            emit(
+                "message_reaction",
+                {
+                    "chat": dict(chat),
+                    "message_id": message["message_id"],
+                    "user": reactor.to_api(),
+                    "date": when + rng.randint(5, 3600),
+                    "old_reaction": [],
+                    "new_reaction": [{"type": "emoji", "emoji": rng.choice("👍❤🔥🎉😂")}],
+                },
+            )
+        if rng.random() < 0.01:
+            emit(
+                "callback_query",
+                {
+                    "id": str(rng.getrandbits(63)),
+                    "from": sender.to_api(),
+                    "chat_instance": "-42",
+                    "message": {k: message[k] for k in ("message_id", "chat", "date")},
+                    "data": "stats:week",
+                },
+            )
+    return out
+
+
+def write_jsonl(updates: Iterable[dict[str, Any]], path: Path) -> int:
+    """Write updates as JSON lines (compact, UTF-8, as Telegram sends them); return the count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with open(path, "w", encoding="utf-8") as f:
+        for update in updates:
+            f.write(json.dumps(update, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+    return count

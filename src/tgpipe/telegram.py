@@ -1,0 +1,242 @@
+"""What tgpipe knows about the shape of a Telegram Bot API `Update`, without pyarrow.
+
+Every rule here is generic on purpose: an update is `{"update_id": n, "<type>": {...}}`, and the
+chat, sender and time are looked up the same way for every type, so update types Telegram adds
+later are still stored under the right day and chat.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any
+
+from tgpipe.errors import InvalidUpdate
+
+#: Update types of Bot API 9.x. Used to ask Telegram for all of them (`allowed_updates`) and to
+#: document; parsing never depends on a type being listed here.
+UPDATE_TYPES = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_connection",
+    "business_message",
+    "edited_business_message",
+    "deleted_business_messages",
+    "message_reaction",
+    "message_reaction_count",
+    "inline_query",
+    "chosen_inline_result",
+    "callback_query",
+    "shipping_query",
+    "pre_checkout_query",
+    "purchased_paid_media",
+    "poll",
+    "poll_answer",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+    "chat_boost",
+    "removed_chat_boost",
+)
+
+#: Update types whose body is a Message as first posted: these are rows of the `telegram` table.
+MESSAGE_UPDATE_TYPES = ("message", "channel_post", "business_message")
+
+#: Where the time of an update lives, for the types that do not keep it in `date`.
+_TIME_FIELDS = {
+    "chat_boost": ("boost", "add_date"),
+    "removed_chat_boost": ("remove_date",),
+}
+
+
+def decode_update(body: bytes | str) -> dict[str, Any]:
+    """Parse `body` as one update.
+
+    Raises:
+        InvalidUpdate: not UTF-8 JSON, not an object, or no non-negative integer `update_id`.
+    """
+    try:
+        update = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise InvalidUpdate(f"not JSON: {e}") from None
+    if not isinstance(update, dict):
+        raise InvalidUpdate(f"expected a JSON object, got {type(update).__name__}")
+    update_id = update.get("update_id")
+    if not is_int(update_id) or update_id < 0:
+        raise InvalidUpdate("no integer update_id")
+    return update
+
+
+def is_int(value: Any) -> bool:
+    """Whether `value` is a JSON integer (bool is not)."""
+    return type(value) is int
+
+
+def update_type(update: dict[str, Any]) -> str:
+    """Return the update's type: its one field besides `update_id` (`unknown` if it has none)."""
+    for key in update:
+        if key != "update_id":
+            return key
+    return "unknown"
+
+
+def update_body(update: dict[str, Any]) -> dict[str, Any]:
+    """Return the object under the update's type key (empty if it is not an object)."""
+    body = update.get(update_type(update))
+    return body if isinstance(body, dict) else {}
+
+
+def _get(obj: Any, *path: str) -> Any:
+    for key in path:
+        if not isinstance(obj, dict):
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def chat_id(update: dict[str, Any]) -> int | None:
+    """Return the id of the chat the update belongs to, or None for chat-less updates.
+
+    The chat is `<body>.chat`, or `<body>.message.chat` for callback queries.
+    """
+    body = update_body(update)
+    value = _get(body, "chat", "id")
+    if value is None:
+        value = _get(body, "message", "chat", "id")
+    return value if is_int(value) else None
+
+
+def user_id(update: dict[str, Any]) -> int | None:
+    """Return the id of the user who caused the update (`from`, else `user`), if any."""
+    body = update_body(update)
+    value = _get(body, "from", "id")
+    if value is None:
+        value = _get(body, "user", "id")
+    return value if is_int(value) else None
+
+
+def event_time(update: dict[str, Any]) -> int | None:
+    """Return the update's own time in unix seconds, or None if it carries none.
+
+    That is the message's `date`, `edit_date` for edits, `date` of reactions and member changes,
+    and the boost's add or remove date.
+    """
+    kind = update_type(update)
+    body = update_body(update)
+    candidates: list[Any] = []
+    if kind in _TIME_FIELDS:
+        candidates.append(_get(body, *_TIME_FIELDS[kind]))
+    if kind.startswith("edited_"):
+        candidates.append(body.get("edit_date"))
+    candidates.append(body.get("date"))
+    for value in candidates:
+        if is_int(value) and value > 0:
+            return value
+    return None
+
+
+def local_date(unix_seconds: float, tz: tzinfo) -> date:
+    """Return the calendar date of `unix_seconds` in `tz`."""
+    return datetime.fromtimestamp(unix_seconds, tz).date()
+
+
+def context_date(update: dict[str, Any], tz: tzinfo, arrival: datetime) -> date:
+    """Return the day an update belongs to: the date of its own time in `tz`, else of `arrival`."""
+    when = event_time(update)
+    if when is None:
+        return arrival.astimezone(tz).date()
+    return local_date(when, tz)
+
+
+def raw_key(update_id: int, day: date) -> str:
+    """Return the raw store key of an update."""
+    return f"telegram/context_date={day.isoformat()}/{update_id}.json"
+
+
+def quarantine_key(digest: str, day: date) -> str:
+    """Return the raw store key of a body that could not be understood."""
+    return f"quarantine/context_date={day.isoformat()}/{digest}.json"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+#: Message content fields in the order they decide `message_type`. Order matters where Telegram
+#: sends two: an animation also carries `document`, a venue also carries `location`.
+MESSAGE_KINDS = (
+    "text",
+    "animation",
+    "audio",
+    "document",
+    "paid_media",
+    "photo",
+    "sticker",
+    "story",
+    "video",
+    "video_note",
+    "voice",
+    "checklist",
+    "contact",
+    "dice",
+    "game",
+    "poll",
+    "venue",
+    "location",
+    "invoice",
+    "giveaway",
+    "giveaway_winners",
+    # service messages
+    "new_chat_members",
+    "left_chat_member",
+    "new_chat_title",
+    "new_chat_photo",
+    "delete_chat_photo",
+    "group_chat_created",
+    "supergroup_chat_created",
+    "channel_chat_created",
+    "message_auto_delete_timer_changed",
+    "migrate_to_chat_id",
+    "migrate_from_chat_id",
+    "pinned_message",
+    "successful_payment",
+    "refunded_payment",
+    "users_shared",
+    "chat_shared",
+    "gift",
+    "unique_gift",
+    "connected_website",
+    "write_access_allowed",
+    "passport_data",
+    "proximity_alert_triggered",
+    "boost_added",
+    "chat_background_set",
+    "checklist_tasks_done",
+    "checklist_tasks_added",
+    "direct_message_price_changed",
+    "forum_topic_created",
+    "forum_topic_edited",
+    "forum_topic_closed",
+    "forum_topic_reopened",
+    "general_forum_topic_hidden",
+    "general_forum_topic_unhidden",
+    "giveaway_created",
+    "giveaway_completed",
+    "paid_message_price_changed",
+    "video_chat_scheduled",
+    "video_chat_started",
+    "video_chat_ended",
+    "video_chat_participants_invited",
+    "web_app_data",
+)
+
+
+def message_type(message: dict[str, Any]) -> str:
+    """Return what a message holds (`text`, `photo`, `new_chat_members`, ...), `other` if unknown."""
+    for kind in MESSAGE_KINDS:
+        value = message.get(kind)
+        if value is not None and value is not False:
+            return kind
+    return "other"
