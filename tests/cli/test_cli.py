@@ -1,0 +1,170 @@
+import json
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from tgpipe import sample
+from tgpipe.cli import cli
+
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.fixture
+def chat_file(tmp_path):
+    path = tmp_path / "updates.jsonl"
+    sample.write_jsonl(sample.generate(updates=300, days=5, end=date(2025, 11, 20), seed=3), path)
+    return path
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help_with_an_example(tgpipe, command):
+    run = tgpipe(command, "--help")
+    assert run.code == 0
+    assert "Example:" in run.out
+    assert cli.commands[command].help
+
+
+def test_the_installed_command_runs():
+    bin_dir = Path(sys.executable).parent
+    out = subprocess.run([bin_dir / "tgpipe", "--version"], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("tgpipe, version ")
+
+
+def test_ingest_etl_query_round_trip(tgpipe, tmp_path, chat_file):
+    data = tmp_path / "data"
+    run = tgpipe("ingest", "--data-dir", data, chat_file)
+    assert run.code == 0, run.err
+    lines = chat_file.read_text().splitlines()
+    distinct = len({json.loads(line)["update_id"] for line in lines})
+    assert run.out.startswith(f"stored {distinct}, duplicates {len(lines) - distinct}, ignored 0, quarantined 0")
+
+    run = tgpipe("etl", "--data-dir", data, "--all")
+    assert run.code == 0, run.err
+    assert f"{distinct} updates" in run.out.splitlines()[-1]
+
+    run = tgpipe("query", "--data-dir", data, "--format", "json", "--sql", "SELECT count(*) AS n FROM telegram_updates")
+    assert json.loads(run.out) == [{"n": distinct}]
+
+
+def test_query_formats(tgpipe, tmp_path, chat_file):
+    data = tmp_path / "data"
+    tgpipe("ingest", "--data-dir", data, chat_file)
+    tgpipe("etl", "--data-dir", data, "--all")
+    as_json = json.loads(tgpipe("query", "--data-dir", data, "messages_per_day", "--format", "json").out)
+    assert as_json and set(as_json[0]) == {"context_date", "message_amount"}
+    csv_lines = tgpipe("query", "--data-dir", data, "messages_per_day", "--format", "csv").out.splitlines()
+    assert csv_lines[0] == "context_date,message_amount"
+    assert csv_lines[1] == f"{as_json[0]['context_date']},{as_json[0]['message_amount']}"
+    table = tgpipe("query", "--data-dir", data, "messages_per_day").out.splitlines()
+    assert table[0].split() == ["context_date", "message_amount"]
+    assert table[-1] == f"({len(as_json)} rows)"
+
+
+def test_ingest_reads_a_get_updates_response_and_stdin(tgpipe, tmp_path, monkeypatch):
+    import io
+
+    response = {"ok": True, "result": [{"update_id": 1, "message": {"date": 1763899200, "chat": {"id": 1}}}]}
+    path = tmp_path / "getupdates.json"
+    path.write_text(json.dumps(response))
+    assert tgpipe("ingest", "--data-dir", tmp_path, path).out.startswith("stored 1,")
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(path.read_bytes())))
+    assert tgpipe("ingest", "--data-dir", tmp_path, "-").out.startswith("stored 0, duplicates 1,")
+
+
+def test_ingest_applies_the_allow_list_flag(tgpipe, tmp_path, chat_file):
+    run = tgpipe("ingest", "--data-dir", tmp_path, "--allowed-chat-ids", str(sample.MAIN_GROUP["id"]), chat_file)
+    stored = int(run.out.split()[1].rstrip(","))
+    ignored = int(run.out.split("ignored ")[1].split(",")[0])
+    assert stored > 0 and ignored > 0
+
+
+def test_a_malformed_line_is_quarantined_not_fatal(tgpipe, tmp_path):
+    path = tmp_path / "u.jsonl"
+    path.write_text('{"update_id": 1, "message": {"date": 1763899200, "chat": {"id": 1}}}\n{oops\n')
+    run = tgpipe("ingest", "--data-dir", tmp_path, path)
+    assert run.code == 0
+    assert run.out.startswith("stored 1, duplicates 0, ignored 0, quarantined 1")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "error"),
+    [
+        (
+            ("etl", "--data-dir", "{tmp}/missing", "--all"),
+            1,
+            "Error: raw store {tmp}/missing/raw does not exist (run `tgpipe ingest` first, or check --data-dir)",
+        ),
+        (
+            ("etl", "--data-dir", "{tmp}", "--date", "2025-13-01"),
+            2,
+            "Error: Invalid value for '--date': '2025-13-01' is not a date in YYYY-MM-DD form",
+        ),
+        (
+            ("etl", "--data-dir", "{tmp}", "--date", "2025-11-01", "--all"),
+            1,
+            "Error: choose one of a date, a from/to range, or all days",
+        ),
+        (("etl", "--data-dir", "{tmp}", "--from", "2025-11-01"), 1, "Error: a range needs both from and to"),
+        (("query", "--data-dir", "{tmp}", "nope"), 1, "Error: no query named 'nope' in "),
+        (
+            ("query", "--data-dir", "{tmp}/missing", "messages_per_day"),
+            1,
+            "Error: enriched store {tmp}/missing/enriched does not exist",
+        ),
+        (("query", "--data-dir", "{tmp}"), 2, "Error: give a query NAME or --sql (not both)"),
+        (
+            ("query", "--data-dir", "{tmp}", "--sql", "SELECT nope FROM telegram"),
+            1,
+            'Error: Binder Error: Referenced column "nope" not found',
+        ),
+        (
+            ("ingest", "--data-dir", "{tmp}", "{tmp}/no-such-file.jsonl"),
+            1,
+            "Error: cannot read {tmp}/no-such-file.jsonl: No such file or directory",
+        ),
+        (
+            ("etl", "--data-dir", "{tmp}", "--timezone", "Nowhere/City"),
+            1,
+            "Error: TIMEZONE 'Nowhere/City' is not an IANA time zone (example: America/Sao_Paulo)",
+        ),
+    ],
+)
+def test_errors_are_one_line_and_a_nonzero_exit(tgpipe, tmp_path, args, code, error):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "enriched").mkdir()
+    run = tgpipe(*(a.format(tmp=tmp_path) for a in args))
+    assert run.code == code
+    assert len(run.err.splitlines()) == 1, run.err
+    assert run.err.startswith(error.format(tmp=tmp_path))
+    assert "Traceback" not in run.err
+
+
+def test_query_on_a_store_with_no_tables_yet_returns_no_rows(tgpipe, tmp_path):
+    (tmp_path / "enriched").mkdir()
+    run = tgpipe("query", "--data-dir", tmp_path, "messages_per_user", "--format", "json")
+    assert (run.code, json.loads(run.out)) == (0, [])
+
+
+def test_query_list_names_the_six_original_analyses_first(tgpipe):
+    names = [line.split()[0] for line in tgpipe("query", "--list").out.splitlines()]
+    assert names[:6] == [
+        "messages_per_day",
+        "messages_per_user_per_day",
+        "average_message_length_per_user_per_day",
+        "messages_per_hour_weekday_week",
+        "messages_per_user",
+        "messages_per_month",
+    ]
+
+
+def test_etl_defaults_to_yesterday(tgpipe, tmp_path):
+    (tmp_path / "raw").mkdir()
+    from datetime import datetime, timedelta, timezone
+
+    run = tgpipe("etl", "--data-dir", tmp_path, "--timezone", "Pacific/Kiritimati")  # UTC+14
+    yesterday = datetime.now(timezone(timedelta(hours=14))).date() - timedelta(days=1)
+    assert run.code == 0
+    assert run.out.splitlines()[0].startswith(f"{yesterday}  updates      0")

@@ -1,0 +1,70 @@
+"""Shared fixtures: a moto S3 server on loopback, stores, settings, sample updates."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+import pytest
+
+from tgpipe import sample
+from tgpipe.config import Settings
+from tgpipe.stores import LocalStore, s3_client
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """A moto server in this process, on a free port of 127.0.0.1: a real HTTP AWS endpoint."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server, monkeypatch):
+    """Point boto3 at the moto server with fake credentials; yield the endpoint URL."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    s3_client.cache_clear()
+    yield moto_server
+    s3_client.cache_clear()
+
+
+_buckets = itertools.count()
+
+
+@pytest.fixture
+def bucket(aws):
+    """A new, empty S3 bucket on the moto server."""
+    name = f"tgpipe-test-{next(_buckets)}-{id(aws) % 10_000}"
+    s3_client().create_bucket(Bucket=name)
+    return name
+
+
+@pytest.fixture
+def settings():
+    return Settings()
+
+
+@pytest.fixture
+def raw_store(tmp_path):
+    return LocalStore(tmp_path / "raw")
+
+
+@pytest.fixture
+def enriched_store(tmp_path):
+    return LocalStore(tmp_path / "enriched")
+
+
+@pytest.fixture(scope="session")
+def sample_updates():
+    """A fixed sample chat: about 1,500 updates over three weeks ending 2025-11-20."""
+    return sample.generate(updates=1500, days=21, end=date(2025, 11, 20), seed=11)

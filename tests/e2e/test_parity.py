@@ -1,0 +1,120 @@
+"""The named queries give the answers computed independently, in plain Python, from the updates.
+
+Runs the real path: updates -> ingest rules -> raw store -> ETL -> Parquet -> DuckDB -> queries/.
+The time zone is not UTC, so day boundaries, hours and weekdays are really tested.
+"""
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from helpers import to_bytes
+from tgpipe import etl, ingest, query
+from tgpipe.config import Settings
+
+ZONE = ZoneInfo("America/Sao_Paulo")
+
+
+def nulls_last(value):
+    return (value is None, value if value is not None else 0)
+
+
+@pytest.fixture(scope="module")
+def answers(sample_updates, tmp_path_factory):
+    """Run every named query over the sample chat; return {name: list of row dicts}."""
+    from tgpipe.stores import LocalStore
+
+    root = tmp_path_factory.mktemp("parity")
+    raw, enriched = LocalStore(root / "raw"), LocalStore(root / "enriched")
+    settings = Settings.from_env({"TIMEZONE": str(ZONE)})
+    ingest.store_updates([to_bytes(u) for u in sample_updates], raw, settings)
+    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
+    return {q.name: query.run_sql(enriched, q.sql).records() for q in query.named_queries()}
+
+
+@pytest.fixture(scope="module")
+def messages(sample_updates):
+    """The messages as first posted, once each, with their local time."""
+    seen, out = set(), []
+    for update in sample_updates:
+        if update["update_id"] in seen:
+            continue
+        seen.add(update["update_id"])
+        for kind in ("message", "channel_post", "business_message"):
+            if kind in update:
+                m = update[kind]
+                sender = m.get("from", {})
+                local = datetime.fromtimestamp(m["date"], ZONE)
+                out.append(
+                    {
+                        "user_id": sender.get("id"),
+                        "name": sender.get("first_name"),
+                        "text": m.get("text"),
+                        "local": local,
+                        "day": local.date().isoformat(),
+                    }
+                )
+    return out
+
+
+def test_the_sample_is_varied_enough_to_mean_something(messages):
+    assert len(messages) > 1000
+    assert len({m["user_id"] for m in messages}) >= 10
+    assert any(m["user_id"] is None for m in messages)  # channel posts
+    assert any(m["text"] is None for m in messages)  # media
+    assert len({m["day"] for m in messages}) >= 20
+
+
+def test_messages_per_day(answers, messages):
+    counts = Counter(m["day"] for m in messages)
+    expected = [{"context_date": d, "message_amount": n} for d, n in sorted(counts.items(), reverse=True)]
+    assert answers["messages_per_day"] == expected
+
+
+def test_messages_per_user_per_day(answers, messages):
+    counts = Counter((m["user_id"], m["name"], m["day"]) for m in messages)
+    rows = sorted(counts.items(), key=lambda kv: (_desc(kv[0][2]), -kv[1], nulls_last(kv[0][0]), nulls_last(kv[0][1])))
+    expected = [{"user_id": u, "user_first_name": n, "context_date": d, "message_amount": c} for (u, n, d), c in rows]
+    assert answers["messages_per_user_per_day"] == expected
+
+
+def _desc(day: str) -> int:
+    return -int(day.replace("-", ""))
+
+
+def test_average_message_length_per_user_per_day(answers, messages):
+    lengths = defaultdict(list)
+    for m in messages:
+        lengths[(m["user_id"], m["name"], m["day"])].append(len(m["text"]) if m["text"] is not None else None)
+    rows = []
+    for (u, n, d), values in lengths.items():
+        texts = [v for v in values if v is not None]
+        # Round half away from zero, as both engines' round() do.
+        average = int(sum(texts) / len(texts) + 0.5) if texts else None
+        rows.append({"user_id": u, "user_first_name": n, "context_date": d, "average_message_length": average})
+    rows.sort(key=lambda r: (_desc(r["context_date"]), nulls_last(r["user_id"]), nulls_last(r["user_first_name"])))
+    assert answers["average_message_length_per_user_per_day"] == rows
+
+
+def test_messages_per_hour_weekday_week(answers, messages):
+    counts = Counter((m["local"].hour, m["local"].isoweekday(), m["local"].isocalendar().week) for m in messages)
+    expected = [
+        {"parsed_date_hour": h, "parsed_date_weekday": wd, "parsed_date_weeknum": wk, "message_amount": c}
+        for (h, wd, wk), c in sorted(counts.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0]))
+    ]
+    assert answers["messages_per_hour_weekday_week"] == expected
+
+
+def test_messages_per_user(answers, messages):
+    counts = Counter((m["user_id"], m["name"]) for m in messages)
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], nulls_last(kv[0][0]), nulls_last(kv[0][1])))
+    expected = [{"user_id": u, "user_first_name": n, "message_amount": c} for (u, n), c in rows]
+    assert answers["messages_per_user"] == expected
+
+
+def test_messages_per_month(answers, messages):
+    counts = Counter((int(m["day"][:4]), int(m["day"][5:7])) for m in messages)
+    expected = [{"year": y, "month": mo, "message_amount": c} for (y, mo), c in sorted(counts.items(), reverse=True)]
+    assert answers["messages_per_month"] == expected

@@ -1,0 +1,42 @@
+"""Helpers shared by the tests (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = Path(__file__).parent / "events"
+_handler_names = itertools.count()
+
+
+def to_bytes(update: dict) -> bytes:
+    return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def load_handler(name: str):
+    """Import src/<name>/handler.py as a fresh module (it reads its environment at import)."""
+    path = ROOT / "src" / name / "handler.py"
+    module_name = f"_handler_{name}_{next(_handler_names)}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def api_gateway_event(body: bytes | str | None, secret: str | None = None, **overrides) -> dict:
+    """An API Gateway HTTP API (payload v2) event: the recorded one in tests/events, with `body`
+    (None keeps the recorded body) and the secret header set to `secret` (None removes it)."""
+    event = json.loads((EVENTS / "apigw_webhook.json").read_text())
+    if body is not None:
+        event["body"] = body.decode() if isinstance(body, bytes) else body
+    headers = {k: v for k, v in event["headers"].items() if k != "x-telegram-bot-api-secret-token"}
+    if secret is not None:
+        headers["x-telegram-bot-api-secret-token"] = secret
+    event["headers"] = headers
+    event.update(overrides)
+    return event

@@ -1,0 +1,185 @@
+from datetime import UTC, date, datetime
+
+import pyarrow.parquet as pq
+import pytest
+
+from helpers import to_bytes
+from tgpipe import etl, ingest
+from tgpipe.config import Settings
+from tgpipe.errors import TgpipeError
+from tgpipe.stores import LocalStore
+
+DAY = date(2025, 11, 23)
+NOON = 1763899200  # 2025-11-23 12:00 UTC
+
+
+def message(update_id, text="oi", when=NOON, **extra):
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": when,
+            "text": text,
+            "chat": {"id": -100, "type": "group"},
+            "from": {"id": 7, "is_bot": False, "first_name": "Zoë"},
+            **extra,
+        },
+    }
+
+
+def store_all(raw, updates, settings=None):
+    ingest.store_updates([to_bytes(u) for u in updates], raw, settings or Settings())
+
+
+def read(enriched, table, day=DAY):
+    return pq.read_table(enriched.root / table / f"context_date={day}" / etl.OUTPUT_NAME).to_pylist()
+
+
+def test_a_day_becomes_two_tables(raw_store, enriched_store, settings):
+    store_all(
+        raw_store,
+        [message(3), message(1, "olá 👋"), {"update_id": 2, "message_reaction": {"date": NOON, "chat": {"id": -100}}}],
+    )
+    result = etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    (day,) = result.days
+    assert (day.raw_objects, day.updates, day.messages) == (3, 3, 2)
+    messages = read(enriched_store, "telegram")
+    assert [m["update_id"] for m in messages] == [1, 3]
+    assert messages[0]["text"] == "olá 👋" and messages[0]["user_first_name"] == "Zoë"
+    assert messages[0]["date_utc"] == datetime(2025, 11, 23, 12, 0)
+    updates = read(enriched_store, "telegram_updates")
+    assert [(u["update_id"], u["update_type"]) for u in updates] == [
+        (1, "message"),
+        (2, "message_reaction"),
+        (3, "message"),
+    ]
+    assert updates[1]["payload"] == raw_store.get(f"telegram/context_date={DAY}/2.json").decode()
+
+
+def test_rerunning_a_day_replaces_it_without_duplicating(raw_store, enriched_store, settings):
+    store_all(raw_store, [message(1), message(2)])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    store_all(raw_store, [message(3)])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    assert [m["update_id"] for m in read(enriched_store, "telegram")] == [1, 2, 3]
+    assert [o.key for o in enriched_store.list("telegram/")] == [f"telegram/context_date={DAY}/{etl.OUTPUT_NAME}"]
+
+
+def test_an_empty_day_writes_nothing_and_succeeds(raw_store, enriched_store, settings):
+    result = etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    assert result.to_dict()["files"] == 0 and result.days[0].raw_objects == 0
+    assert list(enriched_store.list("")) == []
+
+
+def test_a_day_without_messages_writes_no_empty_messages_file(raw_store, enriched_store, settings):
+    store_all(raw_store, [{"update_id": 2, "message_reaction": {"date": NOON, "chat": {"id": -100}}}])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    assert [o.key for o in enriched_store.list("")] == [f"telegram_updates/context_date={DAY}/{etl.OUTPUT_NAME}"]
+
+
+def test_stale_output_of_a_day_is_removed(raw_store, enriched_store, settings):
+    store_all(raw_store, [message(1)])
+    enriched_store.put(f"telegram/context_date={DAY}/old-run.parquet", b"stale")
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    assert [o.key.rsplit("/", 1)[1] for o in enriched_store.list("telegram/")] == [etl.OUTPUT_NAME]
+
+
+def test_an_unreadable_raw_object_is_quarantined_and_the_day_still_runs(raw_store, enriched_store, settings):
+    store_all(raw_store, [message(1)])
+    raw_store.put(f"telegram/context_date={DAY}/2.json", b"{truncated")
+    (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
+    assert (day.updates, day.quarantined) == (1, 1)
+    (quarantined,) = raw_store.list("quarantine/")
+    assert raw_store.get(quarantined.key) == b"{truncated"
+    assert raw_store.get(f"telegram/context_date={DAY}/2.json") == b"{truncated"  # nothing lost
+
+
+def test_an_update_in_two_days_is_kept_once_per_run(raw_store, enriched_store, settings):
+    # A chat-less update retried across midnight lands in two days (its key uses arrival time).
+    update = to_bytes({"update_id": 50, "callback_query": {"id": "q", "from": {"id": 1}}})
+    for hour in (23, 25):
+        arrival = datetime(2025, 11, 22, 0, tzinfo=UTC).replace(hour=hour % 24, day=22 + hour // 24)
+        ingest.store_update(update, raw_store, settings, arrival)
+    result = etl.run_etl(raw_store, enriched_store, etl.raw_days(raw_store), settings)
+    assert [(d.day.isoformat(), d.updates, d.duplicates) for d in result.days] == [
+        ("2025-11-22", 1, 0),
+        ("2025-11-23", 0, 1),
+    ]
+
+
+def test_values_of_the_wrong_type_become_null(raw_store, enriched_store, settings):
+    odd = message(1)
+    odd["message"].update({"from": {"id": "7", "is_bot": "no", "first_name": 5}, "text": ["x"]})
+    store_all(raw_store, [odd])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    (row,) = read(enriched_store, "telegram")
+    assert (row["user_id"], row["user_is_bot"], row["user_first_name"], row["text"]) == (None, None, None, None)
+
+
+def test_a_lone_surrogate_is_kept_as_a_replacement_character(raw_store, enriched_store, settings):
+    raw_store.put(
+        f"telegram/context_date={DAY}/1.json",
+        b'{"update_id":1,"message":{"date":1763899200,"chat":{"id":1},"text":"a\\ud800b"}}',
+    )
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    assert read(enriched_store, "telegram")[0]["text"] == "a\ufffdb"
+
+
+def test_hashtags_use_utf16_offsets(raw_store, enriched_store, settings):
+    text = "👨‍👩‍👧 olá #dados e #café"
+    entities = []
+    for tag in ("#dados", "#café"):
+        offset = len(text[: text.index(tag)].encode("utf-16-le")) // 2
+        entities.append({"type": "hashtag", "offset": offset, "length": len(tag)})
+    store_all(raw_store, [message(1, text, entities=entities)])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    assert read(enriched_store, "telegram")[0]["hashtags"] == ["#dados", "#café"]
+
+
+def test_more_than_one_batch_is_streamed_to_one_file(raw_store, enriched_store, settings, monkeypatch):
+    monkeypatch.setattr(etl, "BATCH_ROWS", 7)
+    store_all(raw_store, [message(n) for n in range(1, 31)])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    path = enriched_store.root / "telegram" / f"context_date={DAY}" / etl.OUTPUT_NAME
+    assert pq.ParquetFile(path).metadata.num_row_groups == 5
+    assert [m["update_id"] for m in read(enriched_store, "telegram")] == list(range(1, 31))
+
+
+@pytest.mark.parametrize(
+    ("event", "days"),
+    [
+        ({"date": "2025-11-23"}, [DAY]),
+        ({"from": "2025-11-21", "to": "2025-11-23"}, [date(2025, 11, 21), date(2025, 11, 22), DAY]),
+    ],
+)
+def test_days_of_an_event(event, days, raw_store, settings):
+    assert etl.days_of_event(event, raw_store, settings) == days
+
+
+def test_the_default_day_is_yesterday_in_the_timezone(raw_store):
+    settings = Settings.from_env({"TIMEZONE": "America/Sao_Paulo"})
+    now = datetime(2025, 11, 23, 2, 0, tzinfo=UTC)  # still the 22nd in Sao Paulo
+    assert etl.yesterday(settings, now) == date(2025, 11, 21)
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"date": "23/11/2025"}, "ETL event date='23/11/2025' is not a YYYY-MM-DD date"),
+        ({"day": "2025-11-23"}, "unknown ETL event keys ['day'] (expected date, from/to or all)"),
+        ({"from": "2025-11-23"}, "a range needs both from and to"),
+        ({"from": "2025-11-23", "to": "2025-11-01"}, "--to 2025-11-01 is before --from 2025-11-23"),
+    ],
+)
+def test_bad_events_are_clear_errors(event, message, raw_store, settings):
+    with pytest.raises(TgpipeError) as error:
+        etl.days_of_event(event, raw_store, settings)
+    assert str(error.value) == message
+
+
+def test_raw_days_ignores_folders_that_are_not_days(tmp_path):
+    raw = LocalStore(tmp_path)
+    for name in ("context_date=2025-11-02", "context_date=2025-11-01", "context_date=junk", "other=1"):
+        (tmp_path / "telegram" / name).mkdir(parents=True)
+    assert etl.raw_days(raw) == [date(2025, 11, 1), date(2025, 11, 2)]

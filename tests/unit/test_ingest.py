@@ -1,0 +1,174 @@
+import io
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from helpers import to_bytes
+from tgpipe import ingest
+from tgpipe.config import Settings
+from tgpipe.errors import StoreError
+from tgpipe.ingest import Outcome
+from tgpipe.stores import LocalStore
+
+SECRET = "s3cr3t-token_1"
+MESSAGE = {
+    "update_id": 870000001,
+    "message": {"message_id": 1, "date": 1763899200, "chat": {"id": -100, "type": "group"}, "text": "oi"},
+}
+HEADERS = {"x-telegram-bot-api-secret-token": SECRET}
+
+
+@pytest.fixture
+def store(tmp_path):
+    return LocalStore(tmp_path / "raw")
+
+
+@pytest.fixture
+def webhook_settings():
+    return Settings(webhook_secret=SECRET)
+
+
+def stored_keys(store):
+    return [o.key for o in store.list("")]
+
+
+def test_an_update_is_stored_under_its_day_with_its_bytes_unchanged(store, webhook_settings):
+    body = b'{"update_id": 870000001, "message": {"date": 1763899200, "chat": {"id": -100}}}'
+    result = ingest.receive_webhook(body, HEADERS, store, webhook_settings)
+    assert (result.outcome, result.status) == (Outcome.STORED, 200)
+    assert stored_keys(store) == ["telegram/context_date=2025-11-23/870000001.json"]
+    assert store.get(result.key) == body
+
+
+def test_a_repeated_delivery_is_a_duplicate_and_stored_once(store, webhook_settings):
+    first = ingest.receive_webhook(to_bytes(MESSAGE), HEADERS, store, webhook_settings)
+    again = ingest.receive_webhook(to_bytes(MESSAGE), HEADERS, store, webhook_settings)
+    assert (first.outcome, again.outcome) == (Outcome.STORED, Outcome.DUPLICATE)
+    assert again.status == 200
+    assert len(stored_keys(store)) == 1
+
+
+@pytest.mark.parametrize(
+    "headers", [{}, {"x-telegram-bot-api-secret-token": "wrong"}, {"x-telegram-bot-api-secret-token": SECRET + "x"}]
+)
+def test_a_wrong_or_missing_secret_is_401_and_stores_nothing(store, webhook_settings, headers):
+    result = ingest.receive_webhook(to_bytes(MESSAGE), headers, store, webhook_settings)
+    assert (result.outcome, result.status) == (Outcome.UNAUTHORIZED, 401)
+    assert stored_keys(store) == []
+
+
+def test_a_chat_not_allowed_is_200_and_stores_nothing(store):
+    settings = Settings(webhook_secret=SECRET, allowed_chat_ids=frozenset({-999}))
+    result = ingest.receive_webhook(to_bytes(MESSAGE), HEADERS, store, settings)
+    assert (result.outcome, result.status) == (Outcome.IGNORED, 200)
+    assert stored_keys(store) == []
+
+
+def test_a_body_over_the_cap_is_413_and_stores_nothing(store):
+    settings = Settings(webhook_secret=SECRET, max_body_bytes=100)
+    big = to_bytes({**MESSAGE, "message": {**MESSAGE["message"], "text": "x" * 200}})
+    result = ingest.receive_webhook(big, HEADERS, store, settings)
+    assert (result.outcome, result.status) == (Outcome.TOO_LARGE, 413)
+    assert stored_keys(store) == []
+
+
+@pytest.mark.parametrize("body", [b"<html>", b'{"no_update_id": 1}', b"[]", b""])
+def test_a_body_that_is_not_an_update_is_quarantined_with_200(store, webhook_settings, body):
+    result = ingest.receive_webhook(body, HEADERS, store, webhook_settings)
+    assert (result.outcome, result.status) == (Outcome.QUARANTINED, 200)
+    (key,) = stored_keys(store)
+    assert key.startswith("quarantine/context_date=") and key == result.key
+    assert store.get(key) == body
+
+
+class BrokenStore(LocalStore):
+    def put_new(self, key, data):
+        raise StoreError("cannot write s3://raw/x: SlowDown")
+
+
+def test_a_storage_failure_answers_5xx_so_telegram_retries(tmp_path, webhook_settings):
+    event = {"body": to_bytes(MESSAGE).decode(), "headers": {"X-Telegram-Bot-Api-Secret-Token": SECRET}}
+    response = ingest.handle_api_gateway_event(event, BrokenStore(tmp_path), webhook_settings)
+    assert response["statusCode"] == 503
+
+
+def test_api_gateway_event_with_base64_body_and_mixed_case_header(store, webhook_settings):
+    import base64
+
+    event = {
+        "body": base64.b64encode(to_bytes(MESSAGE)).decode(),
+        "isBase64Encoded": True,
+        "headers": {"X-Telegram-Bot-Api-Secret-Token": SECRET},
+    }
+    response = ingest.handle_api_gateway_event(event, store, webhook_settings)
+    assert response["statusCode"] == 200
+    assert store.get(stored_keys(store)[0]) == to_bytes(MESSAGE)
+
+
+def test_no_configured_secret_refuses_every_request(store):
+    from tgpipe.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_SECRET is not set"):
+        ingest.receive_webhook(to_bytes(MESSAGE), HEADERS, store, Settings())
+
+
+def test_the_day_follows_the_configured_timezone(store):
+    update = {"update_id": 5, "message": {"date": 1763859600, "chat": {"id": 1}}}  # 01:00 UTC
+    result = ingest.store_update(to_bytes(update), store, Settings.from_env({"TIMEZONE": "America/Sao_Paulo"}))
+    assert result.key == "telegram/context_date=2025-11-22/5.json"
+
+
+def test_a_chatless_update_is_stored_under_its_arrival_day(store, settings):
+    update = {"update_id": 6, "callback_query": {"id": "1", "from": {"id": 2}}}
+    arrival = datetime(2025, 1, 2, 3, 4, tzinfo=UTC)
+    result = ingest.store_update(to_bytes(update), store, settings, arrival)
+    assert result.key == "telegram/context_date=2025-01-02/6.json"
+
+
+# ---- reading files ---------------------------------------------------------------------------
+
+
+def bodies(text: bytes) -> list[bytes]:
+    return list(ingest.iter_bodies(io.BytesIO(text)))
+
+
+def test_json_lines_keep_their_bytes():
+    lines = b'{"update_id": 1, "message": {}}\n\n{"update_id":2}\r\nnot json\n'
+    assert bodies(lines) == [b'{"update_id": 1, "message": {}}', b'{"update_id":2}', b"not json"]
+
+
+def test_a_get_updates_response_yields_each_update():
+    response = {"ok": True, "result": [{"update_id": 1, "message": {"text": "olá"}}, {"update_id": 2}]}
+    text = json.dumps(response, indent=2, ensure_ascii=False).encode()
+    assert [json.loads(b) for b in bodies(text)] == response["result"]
+
+
+def test_a_json_array_yields_each_update():
+    assert [json.loads(b) for b in bodies(b'[{"update_id": 1}, {"update_id": 2}]')] == [
+        {"update_id": 1},
+        {"update_id": 2},
+    ]
+
+
+def test_a_failed_get_updates_response_is_an_error():
+    with pytest.raises(ingest.InvalidInputFile, match="ok=false: Unauthorized"):
+        bodies(b'{"ok": false, "error_code": 401, "description": "Unauthorized"}')
+
+
+def test_a_malformed_first_line_does_not_hide_the_rest():
+    assert bodies(b'{"no_id": 1}\n{"update_id": 2}\n') == [b'{"no_id": 1}', b'{"update_id": 2}']
+
+
+def test_a_batch_counts_every_outcome_and_a_bad_line_never_aborts_it(store):
+    lines = [
+        to_bytes(MESSAGE),
+        to_bytes(MESSAGE),
+        b"garbage",
+        to_bytes({"update_id": 9, "message": {"date": 1, "chat": {"id": -999}}}),
+        to_bytes({"update_id": 10, "message": {"date": 1763899200, "chat": {"id": -100}}}),
+    ]
+    settings = Settings(allowed_chat_ids=frozenset({-100}))
+    summary = ingest.store_updates(lines, store, settings)
+    assert summary.describe() == "stored 2, duplicates 1, ignored 1, quarantined 1"
+    assert len(stored_keys(store)) == 3

@@ -1,0 +1,93 @@
+import os
+
+import pytest
+
+from tgpipe.errors import NotFoundError, StoreError
+from tgpipe.stores import LocalStore, S3Store, get_many, open_store
+
+
+def test_open_store_picks_the_kind_from_the_uri(tmp_path):
+    assert isinstance(open_store(tmp_path), LocalStore)
+    s3 = open_store("s3://my-bucket/some/prefix/")
+    assert isinstance(s3, S3Store) and (s3.bucket, s3.prefix) == ("my-bucket", "some/prefix/")
+    with pytest.raises(StoreError, match="has no bucket name"):
+        open_store("s3://")
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request, tmp_path):
+    if request.param == "local":
+        return LocalStore(tmp_path / "store")
+    bucket = request.getfixturevalue("bucket")
+    return S3Store(bucket, "pre/fix")
+
+
+def test_put_get_list_delete(store):
+    store.put("a/x=1/2.json", b"two")
+    store.put("a/x=1/10.json", b"ten")
+    store.put("a/x=2/1.json", b"one")
+    store.put("b/1.json", b"other")
+    assert store.get("a/x=1/2.json") == b"two"
+    assert [o.key for o in store.list("a/")] == ["a/x=1/10.json", "a/x=1/2.json", "a/x=2/1.json"]
+    assert [o.key for o in store.list("a/x=1/")] == ["a/x=1/10.json", "a/x=1/2.json"]
+    assert [o.size for o in store.list("b/")] == [5]
+    assert store.list_folders("a/") == ["x=1", "x=2"]
+    store.delete(["a/x=1/2.json", "does/not/exist"])
+    assert [o.key for o in store.list("a/x=1/")] == ["a/x=1/10.json"]
+    with pytest.raises(NotFoundError):
+        store.get("a/x=1/2.json")
+
+
+def test_put_new_writes_only_once(store):
+    assert store.put_new("k/1.json", b"first") is True
+    assert store.put_new("k/1.json", b"second") is False
+    assert store.get("k/1.json") == b"first"
+
+
+def test_put_replaces(store, tmp_path):
+    store.put("k", b"old")
+    source = tmp_path / "file.bin"
+    source.write_bytes(b"new")
+    store.put_file("k", source)
+    assert store.get("k") == b"new"
+
+
+def test_local_writes_leave_no_temp_files(tmp_path):
+    store = LocalStore(tmp_path)
+    store.put("d/a", b"1")
+    store.put_new("d/a", b"2")
+    store.put_new("d/b", b"3")
+    assert sorted(os.listdir(tmp_path / "d")) == ["a", "b"]
+
+
+def test_s3_lists_and_deletes_past_1000_keys(bucket):
+    from tgpipe.stores import s3_client
+
+    store = S3Store(bucket)
+    client = s3_client()
+    for n in range(1205):
+        client.put_object(Bucket=bucket, Key=f"day/{n:05}.json", Body=b"{}")
+    assert len(list(store.list("day/"))) == 1205
+    store.delete(o.key for o in store.list("day/"))
+    assert list(store.list("day/")) == []
+
+
+def test_get_many_keeps_order(store):
+    keys = [f"k/{n}" for n in range(50)]
+    for key in keys:
+        store.put(key, key.encode())
+    assert [(k, v.decode()) for k, v in get_many(store, reversed(keys), workers=4)] == [(k, k) for k in reversed(keys)]
+
+
+def test_a_missing_bucket_is_one_clear_error(aws):
+    store = S3Store("no-such-bucket-here")
+    with pytest.raises(NotFoundError, match="bucket no-such-bucket-here does not exist"):
+        store.check()
+    with pytest.raises(StoreError) as error:
+        store.put("k", b"1")
+    assert str(error.value) == "cannot write s3://no-such-bucket-here/k: NoSuchBucket (check the bucket name)"
+
+
+def test_a_missing_folder_fails_check(tmp_path):
+    with pytest.raises(NotFoundError, match="does not exist or is not a folder"):
+        LocalStore(tmp_path / "nope").check()

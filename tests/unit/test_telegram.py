@@ -1,0 +1,113 @@
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tgpipe import telegram
+from tgpipe.errors import InvalidUpdate
+
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+ARRIVAL = datetime(2025, 11, 23, 2, 30, tzinfo=UTC)  # 2025-11-22 23:30 in Sao Paulo
+
+# 2025-11-23 01:00 UTC is still 2025-11-22 in Sao Paulo (UTC-3).
+LATE_EVENING = 1763859600
+
+
+@pytest.mark.parametrize(
+    ("update", "expected"),
+    [
+        ({"update_id": 1, "message": {"date": LATE_EVENING}}, LATE_EVENING),
+        ({"update_id": 1, "edited_message": {"date": 100, "edit_date": LATE_EVENING}}, LATE_EVENING),
+        ({"update_id": 1, "edited_channel_post": {"date": LATE_EVENING}}, LATE_EVENING),
+        ({"update_id": 1, "message_reaction": {"date": LATE_EVENING}}, LATE_EVENING),
+        ({"update_id": 1, "chat_member": {"date": LATE_EVENING}}, LATE_EVENING),
+        ({"update_id": 1, "chat_boost": {"boost": {"add_date": LATE_EVENING}}}, LATE_EVENING),
+        ({"update_id": 1, "removed_chat_boost": {"remove_date": LATE_EVENING}}, LATE_EVENING),
+        ({"update_id": 1, "callback_query": {"id": "x"}}, None),
+        ({"update_id": 1, "message": {"date": "yesterday"}}, None),
+        ({"update_id": 1, "message": {"date": True}}, None),
+        ({"update_id": 1, "brand_new_type": {"date": LATE_EVENING}}, LATE_EVENING),
+    ],
+)
+def test_event_time(update, expected):
+    assert telegram.event_time(update) == expected
+
+
+def test_context_date_is_the_local_date_of_the_update():
+    update = {"update_id": 1, "message": {"date": LATE_EVENING}}
+    assert telegram.context_date(update, ZoneInfo("UTC"), ARRIVAL) == date(2025, 11, 23)
+    assert telegram.context_date(update, SAO_PAULO, ARRIVAL) == date(2025, 11, 22)
+
+
+def test_context_date_of_an_update_without_time_is_its_arrival():
+    update = {"update_id": 1, "callback_query": {"id": "x"}}
+    assert telegram.context_date(update, SAO_PAULO, ARRIVAL) == date(2025, 11, 22)
+
+
+def test_an_edit_belongs_to_the_day_of_the_edit():
+    update = {"update_id": 2, "edited_message": {"date": LATE_EVENING - 3 * 86400, "edit_date": LATE_EVENING}}
+    assert telegram.context_date(update, ZoneInfo("UTC"), ARRIVAL) == date(2025, 11, 23)
+
+
+@pytest.mark.parametrize(
+    ("update", "chat", "user"),
+    [
+        ({"update_id": 1, "message": {"chat": {"id": -5}, "from": {"id": 7}}}, -5, 7),
+        ({"update_id": 1, "callback_query": {"from": {"id": 7}, "message": {"chat": {"id": -5}}}}, -5, 7),
+        ({"update_id": 1, "message_reaction": {"chat": {"id": -5}, "user": {"id": 7}}}, -5, 7),
+        ({"update_id": 1, "inline_query": {"from": {"id": 7}}}, None, 7),
+        ({"update_id": 1, "poll": {"id": "p"}}, None, None),
+        ({"update_id": 1, "message": {"chat": {"id": "-5"}}}, None, None),
+        ({"update_id": 1, "message": "not an object"}, None, None),
+    ],
+)
+def test_chat_and_user_of_any_update_type(update, chat, user):
+    assert telegram.chat_id(update) == chat
+    assert telegram.user_id(update) == user
+
+
+def test_update_type_is_the_key_besides_update_id():
+    assert telegram.update_type({"update_id": 1, "chat_join_request": {}}) == "chat_join_request"
+    assert telegram.update_type({"update_id": 1}) == "unknown"
+
+
+@pytest.mark.parametrize(
+    ("message", "kind"),
+    [
+        ({"text": "hi"}, "text"),
+        ({"animation": {}, "document": {}}, "animation"),
+        ({"document": {}}, "document"),
+        ({"venue": {}, "location": {}}, "venue"),
+        ({"location": {}}, "location"),
+        ({"photo": [{}], "caption": "x"}, "photo"),
+        ({"new_chat_members": [{}]}, "new_chat_members"),
+        ({"pinned_message": {}}, "pinned_message"),
+        ({"forum_topic_created": {}}, "forum_topic_created"),
+        ({"group_chat_created": True}, "group_chat_created"),
+        ({"something_from_bot_api_12": {}}, "other"),
+    ],
+)
+def test_message_type(message, kind):
+    assert telegram.message_type({"message_id": 1, "date": 1, "chat": {"id": 1}, **message}) == kind
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"not json", "not JSON"),
+        (b"[1, 2]", "expected a JSON object, got list"),
+        (b'{"message": {}}', "no integer update_id"),
+        (b'{"update_id": "12"}', "no integer update_id"),
+        (b'{"update_id": true}', "no integer update_id"),
+        (b'{"update_id": -1}', "no integer update_id"),
+        (b"\xff\xfe{", "not JSON"),
+    ],
+)
+def test_decode_update_rejects_what_is_not_an_update(body, reason):
+    with pytest.raises(InvalidUpdate) as error:
+        telegram.decode_update(body)
+    assert str(error.value).startswith(reason)
+
+
+def test_raw_key_layout():
+    assert telegram.raw_key(870000001, date(2025, 11, 23)) == "telegram/context_date=2025-11-23/870000001.json"
