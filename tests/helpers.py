@@ -13,6 +13,11 @@ EVENTS = Path(__file__).parent / "events"
 _handler_names = itertools.count()
 
 
+def nulls_last(value):
+    """Sort key that puts None last, as ORDER BY ... NULLS LAST does."""
+    return (value is None, value if value is not None else 0)
+
+
 def to_bytes(update: dict) -> bytes:
     return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
 

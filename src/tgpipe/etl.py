@@ -69,6 +69,14 @@ class EtlResult:
     def files(self) -> list[str]:
         return [f for d in self.days for f in d.files]
 
+    def partitions(self) -> dict[str, list[str]]:
+        """Return, per table, the days (YYYY-MM-DD) this run wrote a file for: what to register."""
+        written: dict[str, list[str]] = {table: [] for table in schema.TABLES}
+        for key in self.files:
+            table, folder, _ = key.split("/", 2)
+            written[table].append(folder.partition("=")[2])
+        return written
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "days": len(self.days),
@@ -79,6 +87,7 @@ class EtlResult:
             "duplicates": sum(d.duplicates for d in self.days),
             "quarantined": sum(d.quarantined for d in self.days),
             "files": len(self.files),
+            "partitions": self.partitions(),
         }
 
 

@@ -5,58 +5,8 @@ The time zone is not UTC, so day boundaries, hours and weekdays are really teste
 """
 
 from collections import Counter, defaultdict
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
-import pytest
-
-from helpers import to_bytes
-from tgpipe import etl, ingest, query
-from tgpipe.config import Settings
-
-ZONE = ZoneInfo("America/Sao_Paulo")
-
-
-def nulls_last(value):
-    return (value is None, value if value is not None else 0)
-
-
-@pytest.fixture(scope="module")
-def answers(sample_updates, tmp_path_factory):
-    """Run every named query over the sample chat; return {name: list of row dicts}."""
-    from tgpipe.stores import LocalStore
-
-    root = tmp_path_factory.mktemp("parity")
-    raw, enriched = LocalStore(root / "raw"), LocalStore(root / "enriched")
-    settings = Settings.from_env({"TIMEZONE": str(ZONE)})
-    ingest.store_updates([to_bytes(u) for u in sample_updates], raw, settings)
-    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
-    return {q.name: query.run_sql(enriched, q.sql).records() for q in query.named_queries()}
-
-
-@pytest.fixture(scope="module")
-def messages(sample_updates):
-    """The messages as first posted, once each, with their local time."""
-    seen, out = set(), []
-    for update in sample_updates:
-        if update["update_id"] in seen:
-            continue
-        seen.add(update["update_id"])
-        for kind in ("message", "channel_post", "business_message"):
-            if kind in update:
-                m = update[kind]
-                sender = m.get("from", {})
-                local = datetime.fromtimestamp(m["date"], ZONE)
-                out.append(
-                    {
-                        "user_id": sender.get("id"),
-                        "name": sender.get("first_name"),
-                        "text": m.get("text"),
-                        "local": local,
-                        "day": local.date().isoformat(),
-                    }
-                )
-    return out
+from helpers import nulls_last
 
 
 def test_the_sample_is_varied_enough_to_mean_something(messages):

@@ -82,6 +82,7 @@ def test_the_etl_handler_reads_a_day_of_more_than_1000_objects(stores):
         "duplicates": 0,
         "quarantined": 0,
         "files": 2,
+        "partitions": {"telegram": ["2025-11-23"], "telegram_updates": ["2025-11-23"]},
     }
     body = client.get_object(Bucket=enriched.bucket, Key=f"enriched/telegram/context_date={DAY}/part-00000.parquet")[
         "Body"

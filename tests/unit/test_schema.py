@@ -20,9 +20,16 @@ def test_glue_columns_mirror_each_table():
 
 def test_the_original_columns_come_first_with_their_types():
     original = [(f.name, str(f.type)) for f in schema.MESSAGES_SCHEMA][:8]
-    assert original == [("message_id", "int64"), ("user_id", "int64"), ("user_is_bot", "bool"),
-                        ("user_first_name", "string"), ("chat_id", "int64"), ("chat_type", "string"),
-                        ("text", "string"), ("date", "int64")]
+    assert original == [
+        ("message_id", "int64"),
+        ("user_id", "int64"),
+        ("user_is_bot", "bool"),
+        ("user_first_name", "string"),
+        ("chat_id", "int64"),
+        ("chat_type", "string"),
+        ("text", "string"),
+        ("date", "int64"),
+    ]
 
 
 def test_column_names_are_unique_and_documented():
