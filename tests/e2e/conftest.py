@@ -32,7 +32,7 @@ def answers(sample_updates, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def messages(sample_updates):
-    """The messages as first posted, once each, with their local time."""
+    """The messages as first posted, once each, with their local time and the whole message."""
     seen, out = set(), []
     for update in sample_updates:
         if update["update_id"] in seen:
@@ -50,6 +50,8 @@ def messages(sample_updates):
                         "text": m.get("text"),
                         "local": local,
                         "day": local.date().isoformat(),
+                        "update_type": kind,
+                        "message": m,
                     }
                 )
     return out
