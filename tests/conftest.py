@@ -8,6 +8,8 @@ from datetime import date
 import pytest
 
 from tgpipe import sample
+from tgpipe.aws import client as aws_client
+from tgpipe.cli import main
 from tgpipe.config import Settings
 from tgpipe.stores import LocalStore, s3_client
 
@@ -15,7 +17,11 @@ from tgpipe.stores import LocalStore, s3_client
 @pytest.fixture(scope="session")
 def moto_server():
     """A moto server in this process, on a free port of 127.0.0.1: a real HTTP AWS endpoint."""
+    import logging
+
     from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
 
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
@@ -34,8 +40,10 @@ def aws(moto_server, monkeypatch):
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     s3_client.cache_clear()
+    aws_client.cache_clear()
     yield moto_server
     s3_client.cache_clear()
+    aws_client.cache_clear()
 
 
 _buckets = itertools.count()
@@ -68,3 +76,23 @@ def enriched_store(tmp_path):
 def sample_updates():
     """A fixed sample chat: about 1,500 updates over three weeks ending 2025-11-20."""
     return sample.generate(updates=1500, days=21, end=date(2025, 11, 20), seed=11)
+
+
+class Run:
+    def __init__(self, code, out, err):
+        self.code, self.out, self.err = code, out, err
+
+
+@pytest.fixture
+def tgpipe(capsys, monkeypatch):
+    """Run the CLI in-process like the installed command; return its code, stdout and stderr."""
+    for name in ("TIMEZONE", "TELEGRAM_ALLOWED_CHAT_IDS", "RAW_STORE", "ENRICHED_STORE", "TGPIPE_DATA_DIR"):
+        monkeypatch.delenv(name, raising=False)
+
+    def run(*args):
+        capsys.readouterr()
+        code = main([str(a) for a in args])
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run

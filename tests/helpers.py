@@ -45,3 +45,29 @@ def api_gateway_event(body: bytes | str | None, secret: str | None = None, **ove
     event["headers"] = headers
     event.update(overrides)
     return event
+
+
+def create_glue_tables(glue, database: str, location: str) -> None:
+    """Create the database and both tables as Terraform does: Parquet SerDe, columns from the schema."""
+    from tgpipe import schema
+
+    glue.create_database(DatabaseInput={"Name": database})
+    for name, table in schema.glue_tables().items():
+        columns = [{"Name": c["name"], "Type": c["type"], "Comment": c["comment"]} for c in table["columns"]]
+        glue.create_table(
+            DatabaseName=database,
+            TableInput={
+                "Name": name,
+                "TableType": "EXTERNAL_TABLE",
+                "PartitionKeys": [{"Name": k["name"], "Type": k["type"]} for k in table["partition_keys"]],
+                "StorageDescriptor": {
+                    "Columns": columns,
+                    "Location": f"{location.rstrip('/')}/{name}/",
+                    "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+                    "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
+                    "SerdeInfo": {
+                        "SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
+                    },
+                },
+            },
+        )

@@ -88,6 +88,29 @@ def make_settings(timezone_name: str | None, allowed_chat_ids: str | None) -> Se
     )
 
 
+def athena_options(f):
+    """Add --workgroup and --database for commands that talk to the deployed stack."""
+    f = click.option(
+        "--database",
+        envvar="GLUE_DATABASE",
+        metavar="NAME",
+        help="Glue database of the tables (env GLUE_DATABASE; `terraform output`).",
+    )(f)
+    f = click.option(
+        "--workgroup",
+        envvar="ATHENA_WORKGROUP",
+        metavar="NAME",
+        help="Athena workgroup (env ATHENA_WORKGROUP; `terraform output`).",
+    )(f)
+    return f
+
+
+def require_option(value: str | None, flag: str) -> str:
+    if not value:
+        raise click.UsageError(f"{flag} is required here (or set its environment variable)")
+    return value
+
+
 def parse_day(ctx, param, value: str | None) -> date | None:
     if value is None:
         return None
@@ -190,8 +213,18 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
 )
 @click.option("--max-rows", type=click.IntRange(min=1), metavar="N", help="Show at most N rows (table format only).")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
-def query(data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries):
+@click.option(
+    "--engine",
+    type=click.Choice(["duckdb", "athena"]),
+    default="duckdb",
+    show_default=True,
+    help="duckdb reads the local enriched store; athena runs on the deployed stack.",
+)
+@athena_options
+def query(data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries, engine, workgroup, database):
     """Run the named query NAME from queries/, or any SQL with --sql.
+
+    The same named query runs locally (DuckDB) or on Athena (--engine athena --workgroup W).
 
     Example: tgpipe query --data-dir ./data messages_per_day --format csv
     """
@@ -205,9 +238,14 @@ def query(data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries):
     if (name is None) == (sql is None):
         raise click.UsageError("give a query NAME or --sql (not both)")
     text = sql if sql is not None else query_core.named_query(name).sql
-    stores = Stores(data_dir, raw, enriched)
-    require_folder(stores.enriched_uri, "enriched store")
-    result = query_core.run_sql(stores.enriched, text)
+    if engine == "athena":
+        from tgpipe import athena
+
+        result = athena.run(text, require_option(workgroup, "--workgroup"), require_option(database, "--database"))
+    else:
+        stores = Stores(data_dir, raw, enriched)
+        require_folder(stores.enriched_uri, "enriched store")
+        result = query_core.run_sql(stores.enriched, text)
     click.echo(output.render(result, fmt, max_rows), nl=False)
 
 
@@ -226,6 +264,46 @@ def sample(out, updates, days, end, seed):
 
     count = sample_core.write_jsonl(sample_core.generate(updates, days, end, seed), Path(out))
     click.echo(f"wrote {count} updates to {out}")
+
+
+@cli.command()
+@athena_options
+@click.option(
+    "--enriched",
+    metavar="URI",
+    envvar="ENRICHED_STORE",
+    help="Enriched store (s3://bucket[/prefix]) to find the stored days in.",
+)
+@click.option("--from", "first", callback=parse_day, metavar="YYYY-MM-DD", help="First day to register.")
+@click.option("--to", "last", callback=parse_day, metavar="YYYY-MM-DD", help="Last day to register.")
+@click.option("--recent-days", type=click.IntRange(min=0), metavar="N", help="Register the last N days.")
+@click.option("--msck", is_flag=True, help="Run MSCK REPAIR TABLE through Athena instead (slow on big tables).")
+def repair(workgroup, database, enriched, first, last, recent_days, msck):
+    """Register the tables' partitions in the Glue catalog of a deployed stack.
+
+    Registers every day of the range that has Parquet in the enriched store; days already
+    registered are left as they are, so it is safe to re-run.
+
+    Example: tgpipe repair --database tgpipe --enriched s3://my-enriched --from 2025-01-01 --to 2025-12-31
+    """
+    from tgpipe import repair as repair_core
+
+    if msck:
+        event = {"mode": "msck"}
+    elif recent_days is not None:
+        event = {"recent_days": recent_days}
+    elif first and last:
+        event = {"from": first.isoformat(), "to": last.isoformat()}
+    else:
+        raise click.UsageError("give --from and --to, --recent-days, or --msck")
+    store = open_store(require_option(enriched, "--enriched")) if not msck else None
+    result = repair_core.run_repair(
+        event, require_option(database, "--database"), Settings.from_env(), store, workgroup
+    )
+    if msck:
+        click.echo(f"MSCK REPAIR TABLE finished: {', '.join(result['query_execution_ids'])}")
+    else:
+        click.echo(f"registered {result['created']} partition(s), {result['existing']} already registered")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -30,12 +30,14 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure(level: str | None = None) -> None:
-    """Send `tgpipe` logs to stderr as JSON lines, at `LOG_LEVEL` (default INFO)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    """Send logs to stderr as JSON lines, at `LOG_LEVEL` (default INFO). Safe to call twice."""
     root = logging.getLogger()
-    # Lambda's runtime installs its own handler on the root logger; replace it so each line is JSON.
-    for old in list(root.handlers):
-        root.removeHandler(old)
-    root.addHandler(handler)
+    if os.environ.get("AWS_LAMBDA_FUNCTION_NAME"):
+        # Lambda's runtime installs a plain-text handler on the root logger: replace it.
+        for old in list(root.handlers):
+            root.removeHandler(old)
+    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(JsonFormatter())
+        root.addHandler(handler)
     root.setLevel(level or os.environ.get("LOG_LEVEL", "INFO"))

@@ -1,0 +1,110 @@
+"""Run SQL on Amazon Athena: start, poll with backoff, page through the results.
+
+The same named queries run here and on DuckDB; results come back as a `QueryResult`, typed from
+Athena's column metadata, so they print the same way as local ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+from typing import Any
+
+from tgpipe.aws import client, error_code
+from tgpipe.errors import TgpipeError, Transient
+from tgpipe.query import QueryError, QueryResult
+
+log = logging.getLogger(__name__)
+
+#: How long to wait for a query before giving up (Athena's own default limit is 30 minutes).
+TIMEOUT_SECONDS = 600
+
+
+class AthenaUnavailable(TgpipeError, Transient):
+    """Athena could not be reached or refused the call."""
+
+
+def _convert(value: str | None, athena_type: str) -> Any:
+    if value is None:
+        return None
+    if athena_type in ("tinyint", "smallint", "integer", "bigint"):
+        return int(value)
+    if athena_type in ("double", "float", "real"):
+        return float(value)
+    if athena_type == "decimal":
+        return float(value) if "." in value else int(value)
+    if athena_type == "boolean":
+        return value == "true"
+    if athena_type == "date":
+        return date.fromisoformat(value)
+    return value
+
+
+def start(sql: str, workgroup: str, database: str | None = None) -> str:
+    """Start `sql` in `workgroup` (its enforced settings decide the results location); return its id."""
+    request: dict[str, Any] = {"QueryString": sql, "WorkGroup": workgroup}
+    if database:
+        request["QueryExecutionContext"] = {"Database": database}
+    try:
+        return client("athena").start_query_execution(**request)["QueryExecutionId"]
+    except Exception as e:
+        raise AthenaUnavailable(f"cannot start an Athena query in workgroup {workgroup}: {error_code(e)}") from e
+
+
+def wait(query_id: str, timeout: float = TIMEOUT_SECONDS, first_delay: float = 0.2, max_delay: float = 5.0) -> dict:
+    """Poll until the query finishes, backing off from `first_delay` to `max_delay` seconds.
+
+    Raises:
+        QueryError: the query failed or was cancelled (with Athena's reason), or timed out.
+    """
+    deadline = time.monotonic() + timeout
+    delay = first_delay
+    while True:
+        execution = client("athena").get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        status = execution["Status"]
+        state = status["State"]
+        if state == "SUCCEEDED":
+            return execution
+        if state in ("FAILED", "CANCELLED"):
+            reason = status.get("AthenaError", {}).get("ErrorMessage") or status.get("StateChangeReason") or state
+            raise QueryError(f"Athena query {query_id} {state.lower()}: {reason}")
+        if time.monotonic() + delay > deadline:
+            client("athena").stop_query_execution(QueryExecutionId=query_id)
+            raise QueryError(f"Athena query {query_id} still {state.lower()} after {timeout:.0f} s; stopped it")
+        time.sleep(delay)
+        delay = min(max_delay, delay * 1.6)
+
+
+def results(query_id: str) -> QueryResult:
+    """Return every row of a finished query (all pages), typed by Athena's column types."""
+    columns: list[str] = []
+    types: list[str] = []
+    rows: list[tuple] = []
+    pages = client("athena").get_paginator("get_query_results").paginate(QueryExecutionId=query_id)
+    for n, page in enumerate(pages):
+        result_set = page["ResultSet"]
+        if n == 0:
+            info = result_set.get("ResultSetMetadata", {}).get("ColumnInfo", [])
+            columns = [c["Name"] for c in info]
+            types = [c["Type"].lower() for c in info]
+        page_rows = result_set.get("Rows", [])
+        if n == 0 and page_rows and [d.get("VarCharValue") for d in page_rows[0]["Data"]] == columns:
+            page_rows = page_rows[1:]  # a SELECT's first row repeats the column names
+        for row in page_rows:
+            values = [d.get("VarCharValue") for d in row["Data"]]
+            rows.append(tuple(_convert(v, t) for v, t in zip(values, types, strict=False)))
+    return QueryResult(columns, rows)
+
+
+def run(sql: str, workgroup: str, database: str | None = None, timeout: float = TIMEOUT_SECONDS) -> QueryResult:
+    """Run `sql` on Athena and return its rows.
+
+    Raises:
+        QueryError: Athena rejected or failed the query (the message is Athena's).
+        AthenaUnavailable: the call itself failed (credentials, workgroup, network).
+    """
+    query_id = start(sql, workgroup, database)
+    log.info("athena query started", extra={"query_execution_id": query_id, "workgroup": workgroup})
+    wait(query_id, timeout)
+    return results(query_id)
