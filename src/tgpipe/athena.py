@@ -13,7 +13,7 @@ from typing import Any
 
 from tgpipe.aws import client, error_code
 from tgpipe.errors import TgpipeError, Transient
-from tgpipe.query import QueryError, QueryResult
+from tgpipe.results import QueryError, QueryResult
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import io
 import json
 import unicodedata
 
-from tgpipe.query import QueryResult
+from tgpipe.results import QueryResult
 
 FORMATS = ("table", "csv", "json")
 

@@ -10,24 +10,20 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from tgpipe import schema
 from tgpipe.errors import NotFoundError, TgpipeError
+from tgpipe.results import QueryError, QueryResult
 from tgpipe.stores import LocalStore, Store
+
+__all__ = ["NamedQuery", "QueryError", "QueryResult", "connect", "named_queries", "named_query", "run_sql"]
 
 QUERIES_DIR = Path(os.environ.get("TGPIPE_QUERIES_DIR", Path(__file__).resolve().parents[2] / "queries"))
 _QUERY_FILE = re.compile(r"^(\d+)_([a-z0-9_]+)\.sql$")
-
-
-class QueryError(TgpipeError):
-    """The SQL engine rejected a query."""
 
 
 @dataclass(frozen=True)
@@ -39,24 +35,6 @@ class NamedQuery:
     @property
     def sql(self) -> str:
         return self.path.read_text(encoding="utf-8")
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-
-    def records(self) -> list[dict[str, Any]]:
-        """Return the rows as objects, with dates and decimals turned into JSON-friendly values."""
-        return [dict(zip(self.columns, map(_plain, row), strict=True)) for row in self.rows]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
-    return value
 
 
 def named_queries(directory: Path = QUERIES_DIR) -> list[NamedQuery]:

@@ -19,11 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from tgpipe import schema, telegram
+from tgpipe import telegram
 from tgpipe.aws import client, error_code
 from tgpipe.config import Settings
 from tgpipe.errors import TgpipeError, Transient
 from tgpipe.stores import Store
+from tgpipe.tables import PARTITION_KEY, TABLE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ def register_partitions(
         inputs = [
             {
                 "Values": [day],
-                "StorageDescriptor": {**descriptor, "Location": f"{location}/{schema.PARTITION_KEY}={day}/"},
+                "StorageDescriptor": {**descriptor, "Location": f"{location}/{PARTITION_KEY}={day}/"},
             }
             for day in days
         ]
@@ -148,11 +149,11 @@ def _create_batch(glue, database: str, table: str, inputs: list[dict], pause: fl
 def stored_partitions(enriched: Store, first: date, last: date) -> dict[str, list[str]]:
     """Return, per table, the days from `first` to `last` that have Parquet in `enriched`."""
     found = {}
-    for table in schema.TABLES:
+    for table in TABLE_NAMES:
         days = []
         for folder in enriched.list_folders(f"{table}/"):
             key, _, value = folder.partition("=")
-            if key == schema.PARTITION_KEY and first.isoformat() <= value <= last.isoformat():
+            if key == PARTITION_KEY and first.isoformat() <= value <= last.isoformat():
                 days.append(value)
         found[table] = days
     return found
@@ -163,7 +164,7 @@ def msck_repair(database: str, workgroup: str) -> list[str]:
     from tgpipe import athena
 
     ids = []
-    for table in schema.TABLES:
+    for table in TABLE_NAMES:
         query_id = athena.start(f"MSCK REPAIR TABLE {table}", workgroup, database)
         athena.wait(query_id)
         ids.append(query_id)
@@ -183,7 +184,7 @@ def partitions_of_event(event: Mapping[str, Any], enriched: Store | None, settin
     """
     payload = event.get("responsePayload", event)
     if isinstance(payload, Mapping) and "partitions" in payload:
-        return {table: list(days) for table, days in payload["partitions"].items() if table in schema.TABLES}
+        return {table: list(days) for table, days in payload["partitions"].items() if table in TABLE_NAMES}
     if "from" in event or "to" in event or "recent_days" in event:
         if enriched is None:
             raise TgpipeError("a backfill needs the enriched store (ENRICHED_STORE)")

@@ -22,8 +22,8 @@ from typing import Any
 import pyarrow as pa
 
 from tgpipe import telegram
+from tgpipe.tables import PARTITION_KEY, TABLE_NAMES
 
-PARTITION_KEY = "context_date"
 GLUE_FILE = Path(__file__).resolve().parents[2] / "terraform" / "generated" / "glue_tables.json"
 
 
@@ -341,7 +341,7 @@ MESSAGES_SCHEMA = arrow_schema(MESSAGE_COLUMNS)
 UPDATES_SCHEMA = arrow_schema(UPDATE_COLUMNS)
 
 #: Table name -> columns, in the order of the Glue catalog and the docs.
-TABLES: dict[str, tuple[Column, ...]] = {"telegram": MESSAGE_COLUMNS, "telegram_updates": UPDATE_COLUMNS}
+TABLES: dict[str, tuple[Column, ...]] = dict(zip(TABLE_NAMES, (MESSAGE_COLUMNS, UPDATE_COLUMNS), strict=True))
 
 
 def coerce(column: Column, value: Any) -> Any:

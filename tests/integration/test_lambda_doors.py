@@ -113,15 +113,24 @@ def test_the_etl_handler_rejects_a_bad_event(stores):
         load_handler("etl").handler({"date": "yesterday"}, None)
 
 
-def test_the_ingest_handler_imports_no_pyarrow_and_no_boto3(stores):
+@pytest.mark.parametrize(
+    ("function", "forbidden"),
+    [
+        ("ingest", ("pyarrow", "boto3", "duckdb", "click")),  # cold start: boto3 comes on first write
+        ("etl", ("duckdb", "click")),  # pyarrow comes from the layer
+        ("repair", ("pyarrow", "duckdb", "click")),  # no layer at all
+    ],
+)
+def test_handlers_import_only_what_their_zip_has(function, forbidden, stores, monkeypatch):
     import subprocess
     import sys
 
     from helpers import ROOT
 
+    monkeypatch.setenv("GLUE_DATABASE", "db")
     code = (
-        f"import sys; sys.path.insert(0, {str(ROOT / 'src' / 'ingest')!r}); import handler; "
-        "print(sorted(m for m in ('pyarrow', 'boto3', 'duckdb') if m in sys.modules))"
+        f"import sys; sys.path.insert(0, {str(ROOT / 'src' / function)!r}); import handler; "
+        f"print(sorted(m for m in {forbidden!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
