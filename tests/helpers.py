@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The time zone the parity tests run the pipeline in: not UTC, so day and hour boundaries matter.
+PARITY_ZONE = "America/Sao_Paulo"
 EVENTS = Path(__file__).parent / "events"
 _handler_names = itertools.count()
 

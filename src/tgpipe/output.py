@@ -27,12 +27,13 @@ def render(result: QueryResult, fmt: str, max_rows: int | None = None) -> str:
 
 
 def display_width(text: str) -> int:
-    """Columns a terminal gives `text`: wide for CJK and most emoji, zero for combining marks."""
+    """Columns a terminal gives `text`: wide for CJK and emoji, zero for joiners and combining marks."""
     width = 0
-    for char in text:
+    for n, char in enumerate(text):
         if unicodedata.combining(char) or char in "\u200d\ufe0f":
             continue
-        width += 2 if unicodedata.east_asian_width(char) in "WF" else 1
+        wide = unicodedata.east_asian_width(char) in "WF" or text[n + 1 : n + 2] == "\ufe0f"
+        width += 2 if wide else 1
     return width
 
 

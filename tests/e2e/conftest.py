@@ -10,11 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpers import to_bytes
+from helpers import PARITY_ZONE, to_bytes
 from tgpipe import etl, ingest, query
 from tgpipe.config import Settings
 
-ZONE = ZoneInfo("America/Sao_Paulo")
+ZONE = ZoneInfo(PARITY_ZONE)
 
 
 @pytest.fixture(scope="session")
