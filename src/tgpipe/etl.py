@@ -96,6 +96,16 @@ class EtlResult:
             written[table].append(folder.partition("=")[2])
         return written
 
+    def describe(self) -> str:
+        """Return the run's summary in one line."""
+        totals = self.to_dict()
+        late = f" ({len(totals['late_days'])} rebuilt for late data)" if totals["late_days"] else ""
+        return (
+            f"{totals['days']} day(s){late}, {totals['updates']} updates, {totals['messages']} messages, "
+            f"{totals['duplicates']} duplicates, {totals['quarantined']} quarantined, "
+            f"{totals['files']} file(s), {totals['bytes_read'] / 1e6:.1f} MB read in {totals['seconds']:.1f} s"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "days": len(self.days),

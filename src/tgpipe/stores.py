@@ -23,6 +23,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
@@ -296,8 +297,11 @@ def _obstore_for(bucket: str, endpoint: str | None):
         "allow_http": bool(endpoint and endpoint.startswith("http://")),
     }
     config = {"endpoint": endpoint} if endpoint else {}
+    retry = {"max_retries": 5, "retry_timeout": timedelta(seconds=60)}  # as boto3: a few tries, not minutes
     provider = Boto3CredentialProvider(boto3.session.Session())
-    return ObjectStore(bucket, config=config, client_options=client_options, credential_provider=provider)
+    return ObjectStore(
+        bucket, config=config, client_options=client_options, retry_config=retry, credential_provider=provider
+    )
 
 
 #: obstore errors and the S3 code they stand for.
