@@ -390,11 +390,13 @@ class S3Store(Store):
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         import obstore
 
-        strip = len(self.prefix)
+        strip, full = len(self.prefix), self._key(prefix)
+        folder = full.rpartition("/")[0]  # obstore lists whole folders: "a/b" would miss "a/bc"
         try:
-            for batch in obstore.list(_obstore(self.bucket), self._key(prefix), chunk_size=1000):
+            for batch in obstore.list(_obstore(self.bucket), folder or None, chunk_size=1000):
                 for meta in batch:
-                    yield ObjectInfo(meta["path"][strip:], meta["size"], meta["last_modified"].timestamp())
+                    if meta["path"].startswith(full):
+                        yield ObjectInfo(meta["path"][strip:], meta["size"], meta["last_modified"].timestamp())
         except Exception as e:
             raise _obstore_error("list", self._uri(prefix), e) from e
 

@@ -113,3 +113,10 @@ def test_s3_lists_keep_modification_times(bucket):
     store.put("a/1.json", b"{}")
     (obj,) = store.list("a/")
     assert (obj.key, obj.size) == ("a/1.json", 2) and abs(obj.modified - time.time()) < 300
+
+
+def test_list_takes_any_prefix_not_just_folders(store):
+    for key in ("k/1", "k/10", "k/2", "k2/1"):
+        store.put(key, b"x")
+    assert [o.key for o in store.list("k/1")] == ["k/1", "k/10"]
+    assert [o.key for o in store.list("k")] == ["k/1", "k/10", "k/2", "k2/1"]
