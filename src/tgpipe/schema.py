@@ -203,6 +203,8 @@ class Get:
     __slots__ = ("root", "keys")
 
     def __init__(self, root: str, *keys: str):
+        if root not in Update.__slots__ or not all(type(k) is str for k in keys):
+            raise ValueError(f"cannot read {root!r} {keys!r} of an Update")  # a column declared wrongly
         self.root, self.keys = root, keys
 
     def __call__(self, u: Update) -> Any:
