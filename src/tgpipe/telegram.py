@@ -74,6 +74,8 @@ def decode_update(body: bytes | str) -> dict[str, Any]:
         update = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
         raise InvalidUpdate(f"not JSON: {e}") from None
+    except RecursionError:
+        raise InvalidUpdate("not JSON that can be read: nested too deeply") from None
     if not isinstance(update, dict):
         raise InvalidUpdate(f"expected a JSON object, got {type(update).__name__}")
     update_id = update.get("update_id")

@@ -301,3 +301,10 @@ def test_each_day_logs_one_line_with_counts_bytes_and_seconds(raw_store, enriche
         "bytes_read": sizes,
     }
     assert line["bytes_written"] > 0 and line["seconds"] >= 0
+
+
+def test_a_raw_object_nested_too_deeply_is_quarantined(raw_store, enriched_store, settings):
+    store_all(raw_store, [message(1)])
+    raw_store.put(f"telegram/context_date={DAY}/2.json", b'{"update_id":2,"message":' + b"[" * 100_000 + b"]}")
+    (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
+    assert (day.updates, day.quarantined) == (1, 1)
