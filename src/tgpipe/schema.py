@@ -964,6 +964,11 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _prose(text: str) -> str:
+    """A table cell of text: `<type>` would read as an HTML tag."""
+    return _cell(text).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def dictionary_sections() -> dict[str, str]:
     """Return the generated parts of the data dictionary: each table's columns, and the message types."""
     sections = {}
@@ -971,11 +976,10 @@ def dictionary_sections() -> dict[str, str]:
         lines = ["| # | column | type | from the Bot API | meaning | example |", "|---|---|---|---|---|---|"]
         for n, c in enumerate(columns, start=1):
             example = f"`{_cell(c.example)}`" if c.example else ""
-            lines.append(
-                f"| {n} | `{c.name}` | {glue_type(c.type)} | {_cell(c.source)} | {_cell(c.description)} | {example} |"
-            )
+            cells = (str(n), f"`{c.name}`", f"`{glue_type(c.type)}`", _prose(c.source), _prose(c.description), example)
+            lines.append("| " + " | ".join(cells) + " |")
         lines.append(
-            f"| | `{PARTITION_KEY}` | date (partition) | the update's own time in TIMEZONE | "
+            f"| | `{PARTITION_KEY}` | `date` (partition) | the update's own time in TIMEZONE | "
             "Day of the update's own time in TIMEZONE. | `2025-11-23` |"
         )
         sections[f"columns:{name}"] = "\n".join(lines)

@@ -61,7 +61,7 @@ def test_the_data_dictionary_and_glue_file_are_up_to_date(capsys):
 def test_a_stale_data_dictionary_is_reported(tmp_path, monkeypatch, capsys):
     stale = tmp_path / "data-dictionary.md"
     text = schema.DICTIONARY_FILE.read_text(encoding="utf-8")
-    stale.write_text(text.replace("| `message_id` | bigint |", "| `message_id` | int |", 1), encoding="utf-8")
+    stale.write_text(text.replace("| `message_id` | `bigint` |", "| `message_id` | `int` |", 1), encoding="utf-8")
     monkeypatch.setattr(schema, "DICTIONARY_FILE", stale)
     assert schema.main(["--check"]) == 1
     assert capsys.readouterr().err == f"{stale} is out of date: run python -m tgpipe.schema\n"
