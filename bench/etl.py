@@ -34,7 +34,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from tgpipe import etl, sample, telegram
+from tgpipe import etl, sample
 from tgpipe.config import Settings
 from tgpipe.stores import LocalStore, S3Store, _obstore_for, s3_client
 
@@ -247,7 +247,7 @@ def _machine() -> str:
     load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
         f"{os.cpu_count()} cores, load average {load} (1, 5, 15 min) at the end; Python {platform.python_version()}, "
-        f"pyarrow {pa.__version__}, obstore {obstore.__version__}, {telegram.__name__.split('.')[0]} at {BENCH.parent}"
+        f"pyarrow {pa.__version__}, obstore {obstore.__version__}"
     )
 
 
