@@ -39,10 +39,13 @@ lint: venv ## Check style with ruff
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-schema: venv ## Regenerate terraform/generated/glue_tables.json from the Arrow schema
+schema: venv ## Regenerate terraform/generated/glue_tables.json and the data dictionary's tables from the Arrow schema
 	$(BIN)/python -m tgpipe.schema
+
+bench-etl: venv ## Measure the ETL (local limit, memory, S3 with 20 ms per request); see docs/benchmarks.md
+	$(BIN)/python bench/etl.py
 
 clean: ## Remove the venv, build output and demo data
 	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .ruff_cache
 
-.PHONY: help venv test demo lint schema clean
+.PHONY: help venv test demo lint schema bench-etl clean

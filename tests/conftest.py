@@ -86,7 +86,14 @@ class Run:
 @pytest.fixture
 def tgpipe(capsys, monkeypatch):
     """Run the CLI in-process like the installed command; return its code, stdout and stderr."""
-    for name in ("TIMEZONE", "TELEGRAM_ALLOWED_CHAT_IDS", "RAW_STORE", "ENRICHED_STORE", "TGPIPE_DATA_DIR"):
+    for name in (
+        "TIMEZONE",
+        "TELEGRAM_ALLOWED_CHAT_IDS",
+        "RAW_STORE",
+        "ENRICHED_STORE",
+        "TGPIPE_DATA_DIR",
+        "ETL_LATE_DAYS",
+    ):
         monkeypatch.delenv(name, raising=False)
 
     def run(*args):

@@ -1,7 +1,9 @@
 """Lambda door for the nightly ETL: raw store -> Parquet tables in the enriched store.
 
-Event: {} for yesterday in TIMEZONE, {"date": "YYYY-MM-DD"}, or {"from": ..., "to": ...}.
-Returns the run's summary (days, rows, files). Environment: RAW_STORE, ENRICHED_STORE, TIMEZONE.
+Event: {} for yesterday in TIMEZONE, {"date": "YYYY-MM-DD"}, {"from": ..., "to": ...} or {"all": true}.
+Recent days with late raw updates are rebuilt too (ETL_LATE_DAYS). Logs one JSON line per day
+(counts, bytes, seconds) and returns the run's summary, whose `partitions` the repair step
+registers. Environment: RAW_STORE, ENRICHED_STORE, TIMEZONE, ETL_LATE_DAYS, LOG_LEVEL.
 """
 
 import os

@@ -171,32 +171,41 @@ def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
 @click.option("--from", "first", callback=parse_day, metavar="YYYY-MM-DD", help="First day of a range.")
 @click.option("--to", "last", callback=parse_day, metavar="YYYY-MM-DD", help="Last day of a range.")
 @click.option("--all", "all_days", is_flag=True, help="Process every day that has raw updates.")
-def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days):
+@click.option(
+    "--late-days",
+    type=click.IntRange(0, 366),
+    metavar="N",
+    help="Also rebuild any of the N days that end yesterday whose raw updates are newer than its "
+    "Parquet (overrides ETL_LATE_DAYS; default 3; 0 turns it off).",
+)
+def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days, late_days):
     """Turn raw updates into the Parquet tables telegram and telegram_updates.
 
     With no day option, processes yesterday in the configured time zone, like the scheduled job.
-    Re-running a day replaces its tables.
+    Re-running a day replaces its tables. Recent days that received updates after they were
+    built are rebuilt too (marked "late"). Shows a progress bar over many days, then one line
+    per day and a summary.
 
     Example: tgpipe etl --data-dir ./data --from 2025-11-01 --to 2025-11-30
     """
     from tgpipe import etl as etl_core
 
-    settings = make_settings(timezone_name, allowed_chat_ids)
+    settings = make_settings(timezone_name, allowed_chat_ids).with_overrides(etl_late_days=late_days)
     stores = Stores(data_dir, raw, enriched)
     require_folder(stores.raw_uri, "raw store")
-    raw_store = stores.raw
+    raw_store, enriched_store = stores.raw, stores.enriched
     days = etl_core.choose_days(raw_store, settings, day, first, last, all_days)
-    result = etl_core.run_etl(raw_store, stores.enriched, days, settings)
+    plan = etl_core.plan_etl(raw_store, enriched_store, days, settings)
+    with click.progressbar(
+        length=len(plan.days), label="building", file=sys.stderr, hidden=len(plan.days) < 2, show_pos=True
+    ) as bar:
+        result = etl_core.run_etl(raw_store, enriched_store, plan, settings, on_day=lambda _: bar.update(1))
     for d in result.days:
         click.echo(
             f"{d.day}  updates {d.updates:>6}  messages {d.messages:>6}  "
-            f"duplicates {d.duplicates}  quarantined {d.quarantined}"
+            f"duplicates {d.duplicates}  quarantined {d.quarantined}" + ("  (late)" if d.late else "")
         )
-    totals = result.to_dict()
-    click.echo(
-        f"{totals['days']} day(s), {totals['updates']} updates, {totals['messages']} messages, "
-        f"{totals['files']} file(s) -> {stores.enriched_uri}"
-    )
+    click.echo(result.describe() + f" -> {stores.enriched_uri}")
 
 
 @cli.command()

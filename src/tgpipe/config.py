@@ -8,6 +8,7 @@
 | `MAX_BODY_BYTES`            | largest webhook body accepted; larger gets `413`          | 1 MiB   |
 | `RAW_STORE`                 | where raw updates go (folder or `s3://bucket/prefix`)     | none    |
 | `ENRICHED_STORE`            | where Parquet tables go                                   | none    |
+| `ETL_LATE_DAYS`             | recent days the ETL rebuilds when late raw updates arrive | 3       |
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from tgpipe.errors import ConfigError
 
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
+DEFAULT_ETL_LATE_DAYS = 3
 
 
 def parse_timezone(name: str) -> ZoneInfo:
@@ -82,6 +84,21 @@ def parse_positive_int(name: str, text: str) -> int:
     return value
 
 
+def parse_late_days(text: str) -> int:
+    """Parse ETL_LATE_DAYS: how many recent days the ETL checks for late data (0 turns it off).
+
+    Raises:
+        ConfigError: not a whole number from 0 to 366.
+    """
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 366:
+        raise ConfigError(f"ETL_LATE_DAYS must be a whole number of days from 0 to 366, not {text!r}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the ingest and ETL steps need to know besides their stores."""
@@ -90,6 +107,7 @@ class Settings:
     allowed_chat_ids: frozenset[int] | None = None
     webhook_secret: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    etl_late_days: int = DEFAULT_ETL_LATE_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -106,6 +124,7 @@ class Settings:
             max_body_bytes=parse_positive_int(
                 "MAX_BODY_BYTES", env.get("MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
             ),
+            etl_late_days=parse_late_days(env.get("ETL_LATE_DAYS") or str(DEFAULT_ETL_LATE_DAYS)),
         )
 
     def with_overrides(self, **changes) -> Settings:

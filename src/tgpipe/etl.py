@@ -1,9 +1,21 @@
-"""Turn a day of raw updates into the `telegram` and `telegram_updates` Parquet tables.
+"""Turn days of raw updates into the `telegram` and `telegram_updates` Parquet tables.
 
-A day is rebuilt whole: its raw objects are read in `update_id` order, parsed into bounded
-batches and streamed to one Parquet file per table, which then replaces the day's previous
-output. Output names are deterministic, so re-running a day never duplicates rows. A day with no
-raw objects is left alone (its raw objects may have expired while its Parquet must stay).
+A day is rebuilt whole: its raw objects are listed, fetched concurrently (one request each) and
+parsed in `update_id` order, and the rows are streamed to one Parquet file per table in row
+groups of BATCH_ROWS, so memory does not grow with the size of the day. The file then replaces
+the day's previous output. Output names are deterministic, so re-running a day never duplicates
+rows, and an update already written by this run for an earlier day is skipped (dedupe by
+`update_id`). A day with no raw objects is left alone (its raw objects may have expired while its
+Parquet must stay).
+
+A raw object that is not an update, or that the column readers cannot handle, is copied to the
+quarantine area and counted; it never fails its day. A store error does fail it, so that the
+Lambda is retried.
+
+Late data: a run also rebuilds every recent day (the `ETL_LATE_DAYS` days that end yesterday)
+whose newest raw object is newer than its Parquet. To make that comparison sound, a day's raw
+folder is listed again after its Parquet is written; objects that arrived while it was being
+built make it build again, so every raw object older than a day's Parquet is in it.
 """
 
 from __future__ import annotations
@@ -24,14 +36,19 @@ import pyarrow.parquet as pq
 from tgpipe import schema, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidUpdate, TgpipeError
-from tgpipe.stores import Store, get_many
+from tgpipe.stores import ObjectInfo, Store
 
 log = logging.getLogger(__name__)
 
-#: Rows parsed before they are written out as one Parquet row group: bounds memory per table.
+#: Rows per Parquet row group, and so the most rows held in memory per table. At a few hundred
+#: bytes per update a row group is a few MB compressed: large enough for efficient scans, small
+#: enough that a 100,000-update day stays within a small Lambda's memory.
 BATCH_ROWS = 20_000
+COMPRESSION = "zstd"
 OUTPUT_NAME = "part-00000.parquet"
 RAW_PREFIX = "telegram/"
+#: Times a day is built while raw objects keep arriving for it during the build.
+BUILD_ATTEMPTS = 3
 
 
 @dataclass
@@ -39,6 +56,8 @@ class DayResult:
     """What the ETL did for one day."""
 
     day: date
+    late: bool = False
+    """Whether the day was rebuilt because raw objects arrived after its Parquet was written."""
     raw_objects: int = 0
     updates: int = 0
     messages: int = 0
@@ -77,6 +96,16 @@ class EtlResult:
             written[table].append(folder.partition("=")[2])
         return written
 
+    def describe(self) -> str:
+        """Return the run's summary in one line."""
+        totals = self.to_dict()
+        late = f" ({len(totals['late_days'])} rebuilt for late data)" if totals["late_days"] else ""
+        return (
+            f"{totals['days']} day(s){late}, {totals['updates']} updates, {totals['messages']} messages, "
+            f"{totals['duplicates']} duplicates, {totals['quarantined']} quarantined, "
+            f"{totals['files']} file(s), {totals['bytes_read'] / 1e6:.1f} MB read in {totals['seconds']:.1f} s"
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "days": len(self.days),
@@ -88,6 +117,10 @@ class EtlResult:
             "quarantined": sum(d.quarantined for d in self.days),
             "files": len(self.files),
             "partitions": self.partitions(),
+            "late_days": [d.day.isoformat() for d in self.days if d.late],
+            "bytes_read": sum(d.bytes_read for d in self.days),
+            "bytes_written": sum(d.bytes_written for d in self.days),
+            "seconds": round(sum(d.seconds for d in self.days), 3),
         }
 
 
@@ -170,25 +203,66 @@ def days_of_event(event: dict[str, Any], raw: Store, settings: Settings) -> list
     return choose_days(raw, settings, parse("date"), parse("from"), parse("to"), bool(event.get("all")))
 
 
+# ---- late data ----------------------------------------------------------------------------
+
+
+def recent_days(settings: Settings, now: datetime | None = None) -> list[date]:
+    """Return the days checked for late data: the ETL_LATE_DAYS days that end yesterday."""
+    last = yesterday(settings, now)
+    return [last - timedelta(days=n) for n in reversed(range(settings.etl_late_days))]
+
+
+def is_late(raw: Store, enriched: Store, day: date) -> bool:
+    """Whether `day` has a raw object at least as new as its Parquet (or raw objects and no Parquet).
+
+    "At least as new": S3 keeps modification times to the second, so an object stored in the
+    same second as the Parquet counts as late. The cost is, rarely, one needless rebuild.
+    """
+    newest = max((o.modified for o in _raw_objects(raw, day)), default=None)
+    if newest is None:
+        return False
+    built = [o.modified for o in enriched.list(_output_key("telegram_updates", day)) if o.key.endswith(OUTPUT_NAME)]
+    return not built or newest >= max(built)
+
+
+@dataclass(frozen=True)
+class EtlPlan:
+    days: list[date]
+    """Every day the run builds, in order."""
+    late: frozenset[date] = frozenset()
+    """The days among them added because late raw objects arrived."""
+
+
+def plan_etl(
+    raw: Store, enriched: Store, days: Iterable[date], settings: Settings, now: datetime | None = None
+) -> EtlPlan:
+    """Return the days to build: `days`, plus the recent days that have late raw objects."""
+    asked = set(days)
+    late = {d for d in recent_days(settings, now) if d not in asked and is_late(raw, enriched, d)}
+    return EtlPlan(sorted(asked | late), frozenset(late))
+
+
 # ---- running ------------------------------------------------------------------------------
 
 
 def run_etl(
     raw: Store,
     enriched: Store,
-    days: Sequence[date],
+    days: Sequence[date] | EtlPlan,
     settings: Settings,
     on_day: Callable[[DayResult], None] | None = None,
 ) -> EtlResult:
-    """Rebuild the Parquet tables of each of `days`, deduplicating updates across them.
+    """Build the Parquet tables of `days` (and of recent days with late data), deduplicating
+    updates across them; log one line per day.
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
     """
+    plan = days if isinstance(days, EtlPlan) else plan_etl(raw, enriched, days, settings)
     seen: set[int] = set()
     results = []
-    for day in days:
-        result = process_day(raw, enriched, day, settings, seen)
+    for day in plan.days:
+        result = process_day(raw, enriched, day, settings, seen, late=day in plan.late)
         log.info("etl day", extra=result.to_dict())
         results.append(result)
         if on_day:
@@ -196,57 +270,93 @@ def run_etl(
     return EtlResult(results)
 
 
+def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:
+    prefix = f"{RAW_PREFIX}{schema.PARTITION_KEY}={day.isoformat()}/"
+    return [o for o in raw.list(prefix) if o.key.endswith(".json")]
+
+
+def _output_key(table: str, day: date, name: str = "") -> str:
+    return f"{table}/{schema.PARTITION_KEY}={day.isoformat()}/{name}"
+
+
 def _update_id_of(key: str) -> tuple[int, str]:
     name = key.rsplit("/", 1)[-1].removesuffix(".json")
     return (int(name), key) if name.isdigit() else (-1, key)
 
 
-def process_day(raw: Store, enriched: Store, day: date, settings: Settings, seen: set[int]) -> DayResult:
-    """Rebuild one day; `seen` holds the update ids already written by this run."""
+def process_day(
+    raw: Store, enriched: Store, day: date, settings: Settings, seen: set[int], late: bool = False
+) -> DayResult:
+    """Rebuild one day; `seen` holds the update ids already written by this run (and gains this day's)."""
     started = time.perf_counter()
-    result = DayResult(day)
-    prefix = f"{RAW_PREFIX}{schema.PARTITION_KEY}={day.isoformat()}/"
-    keys = sorted((o.key for o in raw.list(prefix) if o.key.endswith(".json")), key=_update_id_of)
-    result.raw_objects = len(keys)
-    if not keys:
-        result.seconds = time.perf_counter() - started
-        return result
+    keys = sorted((o.key for o in _raw_objects(raw, day)), key=_update_id_of)
+    for attempt in range(1, BUILD_ATTEMPTS + 1):
+        result = DayResult(day, late=late, raw_objects=len(keys))
+        if not keys:
+            break
+        written = build_day(raw, enriched, day, keys, settings, seen, result)
+        arrived = {o.key for o in _raw_objects(raw, day)}.difference(keys)
+        if not arrived or attempt == BUILD_ATTEMPTS:
+            if arrived:  # still arriving: the next run's late-data check sees them as newer
+                log.warning("raw objects keep arriving for a day", extra={"day": day.isoformat()})
+            break
+        log.info("raw objects arrived while building; building again", extra={"day": day.isoformat()})
+        seen.difference_update(written)
+        keys = sorted([*keys, *arrived], key=_update_id_of)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
 
+
+def build_day(
+    raw: Store,
+    enriched: Store,
+    day: date,
+    keys: list[str],
+    settings: Settings,
+    seen: set[int],
+    result: DayResult,
+) -> list[int]:
+    """Write the day's tables from the raw objects `keys`; fill `result`; return the update ids written."""
+    written: list[int] = []
     with tempfile.TemporaryDirectory(prefix="tgpipe-etl-") as tmp:
         messages = TableWriter(schema.MESSAGE_COLUMNS, Path(tmp) / "telegram.parquet")
         updates = TableWriter(schema.UPDATE_COLUMNS, Path(tmp) / "telegram_updates.parquet")
-        for key, data in get_many(raw, keys):
+        for key, data in raw.get_many(keys):
             result.bytes_read += len(data)
             try:
-                update = telegram.decode_update(data)
                 text = data.decode("utf-8")
+                update = telegram.decode_update(text)
+                if update["update_id"] in seen:
+                    result.duplicates += 1
+                    continue
+                row = schema.Update(text, update, settings.timezone)
+                update_values = updates.values(row)
+                is_message = row.type in telegram.MESSAGE_UPDATE_TYPES and row.body
+                message_values = messages.values(row) if is_message else None
             except (InvalidUpdate, UnicodeDecodeError) as e:
                 quarantine(raw, data, day, key, str(e))
                 result.quarantined += 1
                 continue
-            if update["update_id"] in seen:
-                result.duplicates += 1
+            except Exception as e:  # a reader failed on this update: keep it out, never fail the day
+                quarantine(raw, data, day, key, f"cannot read columns: {type(e).__name__}: {e}")
+                result.quarantined += 1
                 continue
             seen.add(update["update_id"])
-            kind = telegram.update_type(update)
-            row = schema.Update(text, update, telegram.update_body(update), kind, settings.timezone)
-            updates.add(row)
-            if kind in telegram.MESSAGE_UPDATE_TYPES and row.body:
-                messages.add(row)
+            written.append(update["update_id"])
+            updates.append(update_values)
+            if message_values is not None:
+                messages.append(message_values)
         for table, writer in (("telegram", messages), ("telegram_updates", updates)):
             writer.close()
-            key = f"{table}/{schema.PARTITION_KEY}={day.isoformat()}/{OUTPUT_NAME}"
+            key = _output_key(table, day, OUTPUT_NAME)
             if writer.rows:
                 enriched.put_file(key, writer.path)
                 result.files.append(key)
                 result.bytes_written += writer.path.stat().st_size
-            stale = [
-                o.key for o in enriched.list(key.rsplit("/", 1)[0] + "/") if o.key.endswith(".parquet") and o.key != key
-            ]
-            enriched.delete(stale)
+            stale = [o.key for o in enriched.list(_output_key(table, day)) if o.key.endswith(".parquet")]
+            enriched.delete(k for k in stale if k not in result.files)
         result.updates, result.messages = updates.rows, messages.rows
-    result.seconds = round(time.perf_counter() - started, 3)
-    return result
+    return written
 
 
 def quarantine(raw: Store, data: bytes, day: date, key: str, reason: str) -> None:
@@ -257,7 +367,7 @@ def quarantine(raw: Store, data: bytes, day: date, key: str, reason: str) -> Non
 
 
 class TableWriter:
-    """Collect rows column by column and stream them to a Parquet file in bounded batches."""
+    """Collect rows and stream them to a Parquet file, one row group per BATCH_ROWS rows."""
 
     def __init__(self, columns: Iterable[schema.Column], path: Path, batch_rows: int | None = None):
         self.columns = tuple(columns)
@@ -265,38 +375,40 @@ class TableWriter:
         self.path = path
         self.batch_rows = batch_rows or BATCH_ROWS
         self.rows = 0
-        self._values: list[list[Any]] = [[] for _ in self.columns]
+        self.values = schema.row_reader(self.columns)
+        """Return an update's value for every column, each of the column's type or None."""
+        self._struct = pa.struct(list(self.schema))
+        self._batch: list[tuple[Any, ...]] = []
         self._writer: pq.ParquetWriter | None = None
 
-    def add(self, row: schema.Update) -> None:
-        for column, values in zip(self.columns, self._values, strict=True):
-            values.append(schema.coerce(column, column.read(row)))
+    def append(self, values: tuple[Any, ...]) -> None:
+        self._batch.append(values)
         self.rows += 1
-        if len(self._values[0]) >= self.batch_rows:
+        if len(self._batch) >= self.batch_rows:
             self._flush()
 
+    def add(self, row: schema.Update) -> None:
+        self.append(self.values(row))
+
     def _flush(self) -> None:
-        if not self._values[0]:
+        if not self._batch:
             return
-        arrays = [_array(values, column.type) for column, values in zip(self.columns, self._values, strict=True)]
-        batch = pa.RecordBatch.from_arrays(arrays, schema=self.schema)
+        # Rows go to Arrow as one struct array, converted in C++: no Python loop per column.
+        try:
+            rows = pa.array(self._batch, type=self._struct)
+        except (pa.ArrowException, UnicodeEncodeError):
+            # A string with a lone surrogate (valid JSON, invalid UTF-8): keep it, with U+FFFD.
+            rows = pa.array([tuple(map(_clean, row)) for row in self._batch], type=self._struct)
+        batch = pa.RecordBatch.from_struct_array(rows)
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, self.schema, compression="zstd")
+            self._writer = pq.ParquetWriter(self.path, self.schema, compression=COMPRESSION)
         self._writer.write_batch(batch)
-        self._values = [[] for _ in self.columns]
+        self._batch = []
 
     def close(self) -> None:
         self._flush()
         if self._writer is not None:
             self._writer.close()
-
-
-def _array(values: list[Any], type_: pa.DataType) -> pa.Array:
-    try:
-        return pa.array(values, type=type_)
-    except (pa.ArrowException, UnicodeEncodeError):
-        # A string with a lone surrogate (valid JSON, invalid UTF-8): keep it, with U+FFFD.
-        return pa.array([_clean(v) for v in values], type=type_)
 
 
 def _clean(value: Any) -> Any:

@@ -3,8 +3,13 @@
 A seeded generator, so the same arguments give the same updates. The chat has users with very
 uneven activity (and names in several scripts, right-to-left ones included), a daily rhythm that
 is quieter at weekends, text with emoji, accents, hashtags, mentions, links and bot commands,
-media of every common kind, replies, edits, reactions, members joining and leaving, a channel,
-and a few duplicate deliveries, as Telegram makes when a webhook answer is lost.
+media of every common kind (albums, venues, files without a size), replies, forwards (old and
+new style), edits, reactions, members joining and leaving, pins, forum topics, a channel with
+edited posts, a few updates of a type tgpipe does not know, and a few duplicate deliveries, as
+Telegram makes when a webhook answer is lost.
+
+The richer parts draw from their own random stream (`ChatSimulator.extra`), so adding one does
+not reshuffle the rest of the chat.
 """
 
 from __future__ import annotations
@@ -59,7 +64,13 @@ USERS = (
 )
 
 MAIN_GROUP = {"id": -1001234567890, "title": "Dados & Café ☕", "type": "supergroup", "username": "dados_cafe"}
-SIDE_GROUP = {"id": -1009876543210, "title": "Trilhas de fim de semana 🏔️", "type": "supergroup"}
+SIDE_GROUP = {"id": -1009876543210, "title": "Trilhas de fim de semana 🏔️", "type": "supergroup", "is_forum": True}
+FORUM_TOPICS = {4001: "Serra do Mar 🌿", 4002: "Equipamento", 4003: "Caronas 🚗"}
+VENUES = (
+    ("Café Girondino", "R. Boa Vista, 365 - Centro, São Paulo", -23.5458, -46.6339),
+    ("Parque Ibirapuera", "Av. Pedro Álvares Cabral, São Paulo", -23.5874, -46.6576),
+    ("Biblioteca Mário de Andrade", "R. da Consolação, 94, São Paulo", -23.5469, -46.6436),
+)
 CHANNEL = {"id": -1005555555555, "title": "tgpipe news 📣", "type": "channel", "username": "tgpipe_news"}
 
 PHRASES = (
@@ -122,6 +133,7 @@ def utf16_len(text: str) -> int:
 class ChatSimulator:
     def __init__(self, seed: int):
         self.rng = random.Random(seed)
+        self.extra = random.Random(seed * 7919 + 1)
         self.update_id = FIRST_UPDATE_ID
         self.message_ids: dict[int, int] = {}
         self.recent: dict[int, list[dict[str, Any]]] = {}
@@ -273,6 +285,38 @@ class ChatSimulator:
             return {"contact": {"phone_number": "+5511999990000", "first_name": user.first_name, "user_id": user.id}}
         raise ValueError(kind)
 
+    def enrich(self, message: dict[str, Any], kind: str, chat: dict[str, Any]) -> None:
+        """Add the rarer features to a message, from the `extra` random stream."""
+        extra = self.extra
+        if kind == "location" and extra.random() < 0.5:
+            title, address, latitude, longitude = extra.choice(VENUES)
+            location = {"latitude": latitude, "longitude": longitude}
+            message.update(location=location, venue={"location": location, "title": title, "address": address})
+        if kind == "photo" and extra.random() < 0.3:
+            message["media_group_id"] = str(13_500_000_000_000_000 + extra.randrange(10**6))
+        if kind == "document" and extra.random() < 0.1:
+            del message["document"]["file_size"]  # Telegram leaves it out for some large files
+        if kind == "text" and extra.random() < 0.03:
+            link = extra.choice(LINKS)
+            offset = utf16_len(message["text"]) + 1
+            message["text"] += " docs"
+            message.setdefault("entities", []).append({"offset": offset, "length": 4, "type": "text_link", "url": link})
+        if chat.get("is_forum") and extra.random() < 0.7:
+            message["message_thread_id"] = extra.choice(list(FORUM_TOPICS))
+            message["is_topic_message"] = True
+        if "from" in message and extra.random() < 0.04:
+            roll = extra.random()
+            when = message["date"] - extra.randint(600, 30 * 86400)
+            if roll < 0.5:
+                origin = {"type": "channel", "chat": dict(CHANNEL), "message_id": extra.randint(1, 400), "date": when}
+                message["forward_origin"] = origin
+            elif roll < 0.8:
+                user = extra.choice(USERS[:8])
+                message["forward_origin"] = {"type": "user", "sender_user": user.to_api(), "date": when}
+                message.update(forward_from=user.to_api(), forward_date=when)  # as Bot API 7 still sends
+            else:
+                message.update(forward_sender_name="Maria S.", forward_date=when)  # stored before Bot API 7
+
     def pick_kind(self) -> str:
         roll = self.rng.random()
         for kind, share in MEDIA_SHARE:
@@ -291,6 +335,7 @@ class ChatSimulator:
         message["date"] = when
         kind = self.pick_kind()
         message.update(self.content(kind))
+        self.enrich(message, kind, chat)
         recent = self.recent.setdefault(chat["id"], [])
         if recent and self.rng.random() < 0.2:
             target = self.rng.choice(recent[-20:])
@@ -337,11 +382,21 @@ def generate(updates: int = 3000, days: int = 42, end: date | None = None, seed:
             out.append(update)  # the same delivery again
         return update
 
+    def emit_extra(kind: str, payload: dict[str, Any]) -> None:
+        sim.update_id += 1
+        out.append({"update_id": sim.update_id, kind: payload})
+
     for when in _moments(rng, day_list, int(updates * 0.86)):
         roll = rng.random()
         if roll < 0.02:
-            emit("channel_post", sim.message(when, CHANNEL, None))
+            post = sim.message(when, CHANNEL, None)
+            emit("channel_post", post)
+            if "text" in post and sim.extra.random() < 0.15:
+                edited = dict(post, text=post["text"] + " ✏️", edit_date=when + sim.extra.randint(60, 7200))
+                edited.pop("entities", None)
+                emit_extra("edited_channel_post", edited)
             continue
+        extra_events(sim, emit_extra, when)
         chat = SIDE_GROUP if roll < 0.10 else MAIN_GROUP
         if rng.random() < 0.004:
             outsider = rng.choice([u for u in humans if u.id not in sim.members] or humans)
@@ -363,6 +418,16 @@ def generate(updates: int = 3000, days: int = 42, end: date | None = None, seed:
                 **service,
             }
             emit("message", message)
+            joined = outsider.id in sim.members
+            old, new = ("left", "member") if joined else ("member", "left")
+            member = {
+                "chat": dict(chat),
+                "from": outsider.to_api(),
+                "date": when,
+                "old_chat_member": {"status": old, "user": outsider.to_api()},
+                "new_chat_member": {"status": new, "user": outsider.to_api()},
+            }
+            emit_extra("chat_member", member)
             continue
         sender = rng.choices(USERS, [u.weight for u in USERS])[0]
         message = sim.message(when, chat, sender)
@@ -396,6 +461,35 @@ def generate(updates: int = 3000, days: int = 42, end: date | None = None, seed:
                 },
             )
     return out
+
+
+def extra_events(sim: ChatSimulator, emit: Any, when: int) -> None:
+    """Emit the rare events of a moment: pins, forum topics, and update types tgpipe does not know."""
+    extra = sim.extra
+    roll = extra.random()
+    if roll < 0.003:
+        chat = MAIN_GROUP
+        pinned = extra.choice(sim.recent.get(chat["id"]) or [None])
+        if pinned is not None:
+            admin = USERS[0]
+            pin = {k: pinned[k] for k in ("message_id", "chat", "date") if k in pinned}
+            message = {"message_id": sim.next_message_id(chat), "from": admin.to_api(), "chat": dict(chat)}
+            emit("message", {**message, "date": when, "pinned_message": pin})
+    elif roll < 0.004:
+        chat = SIDE_GROUP
+        thread = extra.choice(list(FORUM_TOPICS))
+        created = {"name": FORUM_TOPICS[thread], "icon_color": 7322096}
+        message = {"message_id": sim.next_message_id(chat), "from": USERS[1].to_api(), "chat": dict(chat)}
+        emit("message", {**message, "date": when, "message_thread_id": thread, "forum_topic_created": created})
+    elif roll < 0.005:
+        # A type from a Bot API newer than tgpipe: it must still reach telegram_updates.
+        emit("future_update_type", {"chat": dict(MAIN_GROUP), "date": when, "payload": {"novel": [1, 2, 3]}})
+    elif roll < 0.006:
+        # A message kind no one has modelled yet: message_type "other", kept whole in the payload.
+        chat = MAIN_GROUP
+        sender = USERS[2]
+        message = {"message_id": sim.next_message_id(chat), "from": sender.to_api(), "chat": dict(chat)}
+        emit("message", {**message, "date": when, "holographic_note": {"id": "h1", "duration": 4}})
 
 
 def write_jsonl(updates: Iterable[dict[str, Any]], path: Path) -> int:

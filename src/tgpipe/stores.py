@@ -4,8 +4,12 @@ Keys are always `/`-separated and relative to the store's root. Local writes are
 durable (temp file, fsync, rename, fsync of the folder), so a reader never sees half an object
 and a `200` given after `put` survives a power cut.
 
-boto3 is imported on first use, not at import time: the ingest Lambda's cold start and the local
-CLI should not pay for it when they do not touch S3.
+S3 goes through two clients. Single requests (the ingest path's conditional put, uploads,
+deletes) use boto3. The ETL's bulk path, listing a day and reading every object of it, uses
+obstore: a thread pool over boto3 tops out near 500-600 GETs/s on two cores (botocore spends
+about 2 ms of CPU per request), while obstore's Rust client releases the GIL and keeps well over
+1,000 GETs/s in flight on the same pool (see docs/benchmarks.md). Both are imported on first use,
+not at import time: the ingest Lambda's cold start and the local CLI do not pay for them.
 """
 
 from __future__ import annotations
@@ -15,14 +19,22 @@ import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
+from itertools import islice
 from pathlib import Path
 
 from tgpipe.errors import NotFoundError, StoreError
 
-#: Connections the shared S3 client keeps open; concurrent readers should not exceed it.
+#: Connections the shared boto3 client keeps open; concurrent writers should not exceed it.
 S3_MAX_POOL_CONNECTIONS = 64
+#: GETs in flight while the ETL reads a day from S3; obstore's connection pool keeps as many.
+S3_READ_WORKERS = 128
+#: Objects one reader thread fetches in a row: fewer hand-offs between threads per object.
+READ_CHUNK = 16
 
 
 @dataclass(frozen=True)
@@ -74,8 +86,46 @@ class Store(ABC):
     def check(self) -> None:
         """Raise `NotFoundError` or `StoreError` if the store cannot be read."""
 
+    #: How many objects `get_many` fetches at once.
+    read_workers = 8
+
+    def get_many(self, keys: Iterable[str], workers: int | None = None) -> Iterator[tuple[str, bytes]]:
+        """Yield `(key, bytes)` for every key, in order, fetching up to `workers` at a time.
+
+        Each worker reads a run of READ_CHUNK keys, and at most `2 * workers` runs are held at
+        once, so memory does not grow with the number of keys.
+
+        Raises:
+            NotFoundError: a key does not exist.
+            StoreError: the store could not be read.
+        """
+        workers = workers or self.read_workers
+        chunks = _chunks(iter(keys), READ_CHUNK)
+        with ThreadPoolExecutor(workers, thread_name_prefix="tgpipe-read") as pool:
+            pending: deque = deque()
+            try:
+                for chunk in chunks:
+                    pending.append((chunk, pool.submit(self._get_chunk, chunk)))
+                    if len(pending) >= 2 * workers:
+                        chunk, future = pending.popleft()
+                        yield from zip(chunk, future.result(), strict=True)
+                while pending:
+                    chunk, future = pending.popleft()
+                    yield from zip(chunk, future.result(), strict=True)
+            finally:
+                for _, future in pending:
+                    future.cancel()
+
+    def _get_chunk(self, keys: list[str]) -> list[bytes]:
+        return [self.get(key) for key in keys]
+
     def __str__(self) -> str:
         return self.uri
+
+
+def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    while chunk := list(islice(items, size)):
+        yield chunk
 
 
 def open_store(uri: str | os.PathLike) -> Store:
@@ -90,6 +140,10 @@ def open_store(uri: str | os.PathLike) -> Store:
 
 
 class LocalStore(Store):
+    #: Reading a file releases the GIL, so a thread overlaps the reads with parsing; more threads
+    #: only fight over the GIL (measured with bench/etl.py).
+    read_workers = 2
+
     def __init__(self, root: Path):
         self.root = Path(root)
         self.uri = str(self.root)
@@ -144,7 +198,8 @@ class LocalStore(Store):
 
     def get(self, key: str) -> bytes:
         try:
-            return self._path(key).read_bytes()
+            with open(self._path(key), "rb", buffering=0) as f:
+                return f.read()
         except FileNotFoundError:
             raise NotFoundError(f"{self._path(key)} does not exist") from None
         except OSError as e:
@@ -156,17 +211,8 @@ class LocalStore(Store):
         base = self._path(folder) if folder else self.root
         if not base.is_dir():
             return
-        found = []
-        for dirpath, dirnames, filenames in os.walk(base):
-            dirnames.sort()
-            rel = os.path.relpath(dirpath, self.root)
-            rel = "" if rel == "." else rel.replace(os.sep, "/") + "/"
-            for name in filenames:
-                key = rel + name
-                if name.startswith(".tmp-") or not key.startswith(prefix):
-                    continue
-                st = os.stat(os.path.join(dirpath, name))
-                found.append(ObjectInfo(key, st.st_size, st.st_mtime))
+        found: list[ObjectInfo] = []
+        _scan(base, folder + "/" if folder else "", prefix, found)
         found.sort(key=lambda o: o.key)
         yield from found
 
@@ -188,6 +234,22 @@ class LocalStore(Store):
     def check(self) -> None:
         if not self.root.is_dir():
             raise NotFoundError(f"{self.root} does not exist or is not a folder")
+
+
+def _scan(folder: Path | str, rel: str, prefix: str, found: list[ObjectInfo]) -> None:
+    """Add every file under `folder` (whose key prefix is `rel`) whose key starts with `prefix`."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            key = rel + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if (key + "/").startswith(prefix) or prefix.startswith(key + "/"):
+                    _scan(entry.path, key + "/", prefix, found)
+            elif key.startswith(prefix) and not entry.name.startswith(".tmp-"):
+                try:
+                    stat = entry.stat()
+                except FileNotFoundError:  # deleted since the folder was read
+                    continue
+                found.append(ObjectInfo(key, stat.st_size, stat.st_mtime))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -213,6 +275,49 @@ def s3_client():
     return boto3.session.Session().client("s3", config=config)
 
 
+def _s3_endpoint() -> str | None:
+    return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+def _obstore(bucket: str):
+    """Return the obstore client of `bucket`, with boto3's credentials, region and endpoint."""
+    return _obstore_for(bucket, _s3_endpoint())
+
+
+@functools.cache
+def _obstore_for(bucket: str, endpoint: str | None):
+    import boto3
+    from obstore.auth.boto3 import Boto3CredentialProvider
+    from obstore.store import S3Store as ObjectStore
+
+    client_options = {
+        "pool_max_idle_per_host": str(S3_READ_WORKERS),
+        "connect_timeout": "5s",
+        "timeout": "30s",
+        "allow_http": bool(endpoint and endpoint.startswith("http://")),
+    }
+    config = {"endpoint": endpoint} if endpoint else {}
+    retry = {"max_retries": 5, "retry_timeout": timedelta(seconds=60)}  # as boto3: a few tries, not minutes
+    provider = Boto3CredentialProvider(boto3.session.Session())
+    return ObjectStore(
+        bucket, config=config, client_options=client_options, retry_config=retry, credential_provider=provider
+    )
+
+
+#: obstore errors and the S3 code they stand for.
+_OBSTORE_CODES = {
+    "PermissionDeniedError": "AccessDenied",
+    "UnauthenticatedError": "InvalidAccessKeyId",
+}
+
+
+def _obstore_error(action: str, uri: str, error: Exception) -> StoreError:
+    name = type(error).__name__
+    code = "NoSuchBucket" if "NoSuchBucket" in str(error) else _OBSTORE_CODES.get(name, name)
+    hint = _S3_HINTS.get(code)
+    return StoreError(f"cannot {action} {uri}: {code}" + (f" ({hint})" if hint else ""))
+
+
 # S3 error codes and the hint that helps a user fix them.
 _S3_HINTS = {
     "AccessDenied": "check credentials and the function's IAM policy",
@@ -230,6 +335,8 @@ def _s3_error(action: str, uri: str, error: Exception) -> StoreError:
 
 
 class S3Store(Store):
+    read_workers = S3_READ_WORKERS
+
     def __init__(self, bucket: str, prefix: str = ""):
         self.bucket = bucket
         self.prefix = f"{prefix}/" if prefix else ""
@@ -281,14 +388,31 @@ class S3Store(Store):
             raise _s3_error("read", self._uri(key), e) from e
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
-        strip = len(self.prefix)
+        import obstore
+
+        strip, full = len(self.prefix), self._key(prefix)
+        folder = full.rpartition("/")[0]  # obstore lists whole folders: "a/b" would miss "a/bc"
         try:
-            pages = s3_client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=self._key(prefix))
-            for page in pages:
-                for obj in page.get("Contents", ()):
-                    yield ObjectInfo(obj["Key"][strip:], obj["Size"], obj["LastModified"].timestamp())
+            for batch in obstore.list(_obstore(self.bucket), folder or None, chunk_size=1000):
+                for meta in batch:
+                    if meta["path"].startswith(full):
+                        yield ObjectInfo(meta["path"][strip:], meta["size"], meta["last_modified"].timestamp())
         except Exception as e:
-            raise _s3_error("list", self._uri(prefix), e) from e
+            raise _obstore_error("list", self._uri(prefix), e) from e
+
+    def _get_chunk(self, keys: list[str]) -> list[bytes]:
+        import obstore
+
+        store = _obstore(self.bucket)
+        out = []
+        for key in keys:
+            try:
+                out.append(bytes(obstore.get(store, self._key(key)).bytes()))
+            except FileNotFoundError:
+                raise NotFoundError(f"{self._uri(key)} does not exist") from None
+            except Exception as e:
+                raise _obstore_error("read", self._uri(key), e) from e
+        return out
 
     def list_folders(self, prefix: str) -> list[str]:
         full = self._key(prefix)
@@ -338,22 +462,6 @@ class S3Store(Store):
             raise _s3_error("read", self.uri, e) from e
 
 
-def get_many(store: Store, keys: Iterable[str], workers: int = 32) -> Iterator[tuple[str, bytes]]:
-    """Yield `(key, bytes)` for every key, in order, fetching up to `workers` at a time.
-
-    At most `2 * workers` objects are held at once, so memory does not grow with the number of keys.
-    """
-    from collections import deque
-    from concurrent.futures import ThreadPoolExecutor
-
-    window = 2 * workers
-    with ThreadPoolExecutor(workers) as pool:
-        pending: deque = deque()
-        for key in keys:
-            pending.append((key, pool.submit(store.get, key)))
-            if len(pending) >= window:
-                done_key, future = pending.popleft()
-                yield done_key, future.result()
-        while pending:
-            done_key, future = pending.popleft()
-            yield done_key, future.result()
+def get_many(store: Store, keys: Iterable[str], workers: int | None = None) -> Iterator[tuple[str, bytes]]:
+    """Yield `(key, bytes)` for every key, in order (see `Store.get_many`)."""
+    return store.get_many(keys, workers)

@@ -44,6 +44,19 @@ UPDATE_TYPES = (
 #: Update types whose body is a Message as first posted: these are rows of the `telegram` table.
 MESSAGE_UPDATE_TYPES = ("message", "channel_post", "business_message")
 
+#: Update types whose body is a Message (first posted or edited): they carry text, media, ...
+MESSAGE_BODY_TYPES = (
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "business_message",
+    "edited_business_message",
+)
+
+#: The last second of year 9999: a larger "date" is not a time (and no calendar can show it).
+MAX_UNIX_SECONDS = 253_402_300_799
+
 #: Where the time of an update lives, for the types that do not keep it in `date`.
 _TIME_FIELDS = {
     "chat_boost": ("boost", "add_date"),
@@ -61,6 +74,8 @@ def decode_update(body: bytes | str) -> dict[str, Any]:
         update = json.loads(body)
     except (ValueError, UnicodeDecodeError) as e:
         raise InvalidUpdate(f"not JSON: {e}") from None
+    except RecursionError:
+        raise InvalidUpdate("not JSON that can be read: nested too deeply") from None
     if not isinstance(update, dict):
         raise InvalidUpdate(f"expected a JSON object, got {type(update).__name__}")
     update_id = update.get("update_id")
@@ -121,7 +136,8 @@ def event_time(update: dict[str, Any]) -> int | None:
     """Return the update's own time in unix seconds, or None if it carries none.
 
     That is the message's `date`, `edit_date` for edits, `date` of reactions and member changes,
-    and the boost's add or remove date.
+    and the boost's add or remove date. A value that is not a positive integer up to year 9999
+    does not count.
     """
     kind = update_type(update)
     body = update_body(update)
@@ -132,7 +148,7 @@ def event_time(update: dict[str, Any]) -> int | None:
         candidates.append(body.get("edit_date"))
     candidates.append(body.get("date"))
     for value in candidates:
-        if is_int(value) and value > 0:
+        if is_int(value) and 0 < value <= MAX_UNIX_SECONDS:
             return value
     return None
 
@@ -240,3 +256,80 @@ def message_type(message: dict[str, Any]) -> str:
         if value is not None and value is not False:
             return kind
     return "other"
+
+
+#: Message kinds that carry a downloadable file, read into the `media_*` columns.
+MEDIA_KINDS = frozenset(
+    ("animation", "audio", "document", "photo", "sticker", "video", "video_note", "voice"),
+)
+
+
+def media(message: dict[str, Any], kind: str) -> dict[str, Any]:
+    """Return the file object of a media message of `kind` (empty if it has none).
+
+    A photo is a list of sizes: the largest one is the photo. A video note is square, so its
+    `length` stands for both width and height.
+    """
+    if kind not in MEDIA_KINDS:
+        return {}
+    value = message.get(kind)
+    if kind == "photo":
+        sizes = [s for s in value if isinstance(s, dict)] if isinstance(value, list) else []
+        return max(sizes, key=_photo_area) if sizes else {}
+    if not isinstance(value, dict):
+        return {}
+    if kind == "video_note" and "length" in value:
+        return {"width": value["length"], "height": value["length"], **value}
+    return value
+
+
+def _photo_area(size: dict[str, Any]) -> tuple[int, int]:
+    width, height, file_size = size.get("width"), size.get("height"), size.get("file_size")
+    area = width * height if is_int(width) and is_int(height) else 0
+    return area, file_size if is_int(file_size) else 0
+
+
+def forward_origin(message: dict[str, Any]) -> dict[str, Any]:
+    """Return where a forwarded message came from, as `{type, date, user_id, chat_id, message_id,
+    sender_name}` (empty if it is not a forward).
+
+    Reads `forward_origin` (Bot API 7.0+) and, for updates stored before it, the older
+    `forward_from`, `forward_from_chat`, `forward_sender_name` and `forward_date` fields.
+    """
+    origin = message.get("forward_origin")
+    if isinstance(origin, dict):
+        kind = origin.get("type")
+        user = _dict(origin.get("sender_user"))
+        chat = _dict(origin.get("sender_chat") if kind == "chat" else origin.get("chat"))
+        name = origin.get("sender_user_name") if kind == "hidden_user" else user.get("first_name") or chat.get("title")
+        return {
+            "type": kind,
+            "date": origin.get("date"),
+            "user_id": user.get("id"),
+            "chat_id": chat.get("id"),
+            "message_id": origin.get("message_id"),
+            "sender_name": name,
+        }
+    if "forward_date" not in message:
+        return {}
+    user, chat = _dict(message.get("forward_from")), _dict(message.get("forward_from_chat"))
+    if user:
+        kind = "user"
+    elif "forward_sender_name" in message:
+        kind = "hidden_user"
+    elif chat:
+        kind = "channel" if chat.get("type") == "channel" else "chat"
+    else:
+        kind = None
+    return {
+        "type": kind,
+        "date": message.get("forward_date"),
+        "user_id": user.get("id"),
+        "chat_id": chat.get("id"),
+        "message_id": message.get("forward_from_message_id"),
+        "sender_name": message.get("forward_sender_name") or user.get("first_name") or chat.get("title"),
+    }
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}

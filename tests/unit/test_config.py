@@ -59,3 +59,15 @@ def test_allow_list_keeps_listed_chats_only():
     assert not settings.allows_chat(-200)
     assert not settings.allows_chat(None)  # a chat-less update cannot be shown to be allowed
     assert Settings().allows_chat(None)
+
+
+@pytest.mark.parametrize(("text", "days"), [("0", 0), ("3", 3), ("30", 30)])
+def test_late_days(text, days):
+    assert Settings.from_env({"ETL_LATE_DAYS": text}).etl_late_days == days
+    assert Settings.from_env({}).etl_late_days == 3
+
+
+@pytest.mark.parametrize("text", ["-1", "367", "three", "1.5"])
+def test_bad_late_days(text):
+    with pytest.raises(ConfigError, match="ETL_LATE_DAYS must be a whole number of days from 0 to 366"):
+        Settings.from_env({"ETL_LATE_DAYS": text})

@@ -1,4 +1,6 @@
-from datetime import UTC, date, datetime
+import json
+import os
+from datetime import UTC, date, datetime, timedelta
 
 import pyarrow.parquet as pq
 import pytest
@@ -183,3 +185,126 @@ def test_raw_days_ignores_folders_that_are_not_days(tmp_path):
     for name in ("context_date=2025-11-02", "context_date=2025-11-01", "context_date=junk", "other=1"):
         (tmp_path / "telegram" / name).mkdir(parents=True)
     assert etl.raw_days(raw) == [date(2025, 11, 1), date(2025, 11, 2)]
+
+
+# ---- late data ------------------------------------------------------------------------------
+
+NOW = datetime(2025, 11, 26, 3, 0, tzinfo=UTC)  # yesterday is the 25th; the late window is 23-25
+
+
+def age(store, prefix, seconds):
+    """Set the modification time of every object under `prefix` to `seconds` (unix)."""
+    for obj in store.list(prefix):
+        os.utime(store.root / obj.key, (seconds, seconds))
+
+
+def test_a_recent_day_with_newer_raw_objects_is_rebuilt(raw_store, enriched_store, settings):
+    store_all(raw_store, [message(1), message(2, when=NOON + 86400)])  # the 23rd and the 24th
+    etl.run_etl(raw_store, enriched_store, [DAY, DAY + timedelta(days=1)], settings)
+    age(raw_store, "telegram/", NOW.timestamp() - 7200)
+    store_all(raw_store, [message(3)])  # arrives late, for the 23rd
+    plan = etl.plan_etl(raw_store, enriched_store, [date(2025, 11, 25)], settings, now=NOW)
+    assert (plan.days, plan.late) == ([DAY, date(2025, 11, 25)], {DAY})
+    result = etl.run_etl(raw_store, enriched_store, plan, settings).to_dict()
+    assert result["late_days"] == ["2025-11-23"]
+    assert result["partitions"]["telegram"] == ["2025-11-23"]
+    assert [m["update_id"] for m in read(enriched_store, "telegram")] == [1, 3]
+
+
+def test_days_built_after_their_raw_objects_are_not_rebuilt(raw_store, enriched_store, settings):
+    store_all(raw_store, [message(1)])
+    age(raw_store, "telegram/", NOW.timestamp() - 7200)
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    assert etl.plan_etl(raw_store, enriched_store, [], settings, now=NOW).late == set()
+
+
+def test_a_recent_day_never_built_counts_as_late_and_the_window_is_configurable(raw_store, enriched_store):
+    store_all(raw_store, [message(1)])
+    assert etl.plan_etl(raw_store, enriched_store, [], Settings(), now=NOW).days == [DAY]
+    assert etl.plan_etl(raw_store, enriched_store, [], Settings(etl_late_days=2), now=NOW).days == []
+    assert etl.plan_etl(raw_store, enriched_store, [], Settings(etl_late_days=0), now=NOW).days == []
+    assert etl.recent_days(Settings(etl_late_days=3), NOW) == [DAY, date(2025, 11, 24), date(2025, 11, 25)]
+
+
+def test_objects_that_arrive_while_a_day_is_built_make_it_build_again(raw_store, enriched_store, settings, monkeypatch):
+    store_all(raw_store, [message(1), message(2)])
+    real_get_many = raw_store.get_many
+    calls = []
+
+    def get_many_while_one_arrives(keys, workers=None):
+        calls.append(list(keys))
+        if len(calls) == 1:
+            store_all(raw_store, [message(3)])
+        return real_get_many(calls[-1], workers)
+
+    monkeypatch.setattr(raw_store, "get_many", get_many_while_one_arrives)
+    (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
+    assert len(calls) == 2 and (day.raw_objects, day.updates, day.duplicates) == (3, 3, 0)
+    assert [m["update_id"] for m in read(enriched_store, "telegram")] == [1, 2, 3]
+
+
+# ---- robustness and output ----------------------------------------------------------------
+
+
+def test_an_update_a_reader_fails_on_is_quarantined_not_fatal(raw_store, enriched_store, settings, monkeypatch):
+    from tgpipe import schema
+
+    class Exploding(schema.Update):
+        __slots__ = ()
+
+        def __init__(self, raw, update, tz):
+            if update["update_id"] == 2:
+                raise RecursionError("a reader bug")
+            super().__init__(raw, update, tz)
+
+    monkeypatch.setattr(schema, "Update", Exploding)
+    store_all(raw_store, [message(1), message(2), message(3)])
+    (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
+    assert (day.updates, day.messages, day.quarantined) == (2, 2, 1)
+    (quarantined,) = raw_store.list("quarantine/")
+    assert raw_store.get(quarantined.key) == raw_store.get(f"telegram/context_date={DAY}/2.json")
+
+
+def test_a_table_left_without_rows_loses_its_old_file(raw_store, enriched_store, settings):
+    enriched_store.put(f"telegram/context_date={DAY}/{etl.OUTPUT_NAME}", b"from an older run")
+    store_all(raw_store, [{"update_id": 2, "message_reaction": {"date": NOON, "chat": {"id": -100}}}])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    assert list(enriched_store.list("telegram/")) == []
+
+
+def test_output_is_zstd_in_row_groups_of_batch_rows(raw_store, enriched_store, settings, monkeypatch):
+    monkeypatch.setattr(etl, "BATCH_ROWS", 4)
+    store_all(raw_store, [message(n) for n in range(1, 11)])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    meta = pq.ParquetFile(enriched_store.root / "telegram" / f"context_date={DAY}" / etl.OUTPUT_NAME).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [4, 4, 2]
+    assert meta.row_group(0).column(0).compression == "ZSTD"
+
+
+def test_each_day_logs_one_line_with_counts_bytes_and_seconds(raw_store, enriched_store, settings, caplog):
+    from tgpipe.logs import JsonFormatter
+
+    store_all(raw_store, [message(1), message(2)])
+    raw_store.put(f"telegram/context_date={DAY}/3.json", b"not json")
+    with caplog.at_level("INFO", logger="tgpipe.etl"):
+        etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    (record,) = [r for r in caplog.records if r.getMessage() == "etl day"]
+    line = json.loads(JsonFormatter().format(record))
+    sizes = sum(o.size for o in raw_store.list("telegram/"))
+    assert {k: line[k] for k in ("day", "late", "raw_objects", "updates", "messages", "quarantined", "bytes_read")} == {
+        "day": "2025-11-23",
+        "late": False,
+        "raw_objects": 3,
+        "updates": 2,
+        "messages": 2,
+        "quarantined": 1,
+        "bytes_read": sizes,
+    }
+    assert line["bytes_written"] > 0 and line["seconds"] >= 0
+
+
+def test_a_raw_object_nested_too_deeply_is_quarantined(raw_store, enriched_store, settings):
+    store_all(raw_store, [message(1)])
+    raw_store.put(f"telegram/context_date={DAY}/2.json", b'{"update_id":2,"message":' + b"[" * 100_000 + b"]}")
+    (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
+    assert (day.updates, day.quarantined) == (1, 1)

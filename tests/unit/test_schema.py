@@ -51,3 +51,39 @@ def test_the_check_mode_reports_drift(tmp_path, monkeypatch, capsys):
     monkeypatch.setattr(schema, "GLUE_FILE", stale)
     assert schema.main(["--check"]) == 1
     assert "is out of date: run python -m tgpipe.schema" in capsys.readouterr().err
+
+
+def test_the_data_dictionary_and_glue_file_are_up_to_date(capsys):
+    """Fails when a column changes without `make schema`; the message says what to run."""
+    assert schema.main(["--check"]) == 0, capsys.readouterr().err
+
+
+def test_a_stale_data_dictionary_is_reported(tmp_path, monkeypatch, capsys):
+    stale = tmp_path / "data-dictionary.md"
+    text = schema.DICTIONARY_FILE.read_text(encoding="utf-8")
+    stale.write_text(text.replace("| `message_id` | `bigint` |", "| `message_id` | `int` |", 1), encoding="utf-8")
+    monkeypatch.setattr(schema, "DICTIONARY_FILE", stale)
+    assert schema.main(["--check"]) == 1
+    assert capsys.readouterr().err == f"{stale} is out of date: run python -m tgpipe.schema\n"
+
+
+def test_every_column_of_the_walking_skeleton_keeps_its_name_type_and_position():
+    """Schema evolution is additive: columns are only ever appended."""
+    skeleton = {
+        "telegram": "message_id:bigint user_id:bigint user_is_bot:boolean user_first_name:string chat_id:bigint "
+        "chat_type:string text:string date:bigint update_id:bigint update_type:string message_type:string "
+        "date_utc:timestamp date_local:timestamp user_last_name:string user_username:string chat_title:string "
+        "caption:string reply_to_message_id:bigint message_thread_id:bigint hashtags:array<string>",
+        "telegram_updates": "update_id:bigint update_type:string chat_id:bigint user_id:bigint date:bigint "
+        "date_utc:timestamp payload:string",
+    }
+    for table, columns in skeleton.items():
+        expected = columns.split()
+        actual = [f"{c.name}:{schema.glue_type(c.type)}" for c in schema.TABLES[table]]
+        assert actual[: len(expected)] == expected
+
+
+def test_the_dictionary_lists_every_message_type():
+    text = schema.DICTIONARY_FILE.read_text(encoding="utf-8")
+    for kind in ("text", "venue", "forum_topic_created", "pinned_message", "other"):
+        assert f"`{kind}`" in text

@@ -91,3 +91,32 @@ def test_a_missing_bucket_is_one_clear_error(aws):
 def test_a_missing_folder_fails_check(tmp_path):
     with pytest.raises(NotFoundError, match="does not exist or is not a folder"):
         LocalStore(tmp_path / "nope").check()
+
+
+def test_get_many_of_a_missing_key_names_it(store):
+    store.put("k/1", b"one")
+    with pytest.raises(NotFoundError, match="k/2 does not exist"):
+        list(get_many(store, ["k/1", "k/2"]))
+
+
+def test_s3_bulk_reads_fail_with_one_clear_line(bucket):
+    missing = S3Store(f"{bucket}-missing")
+    with pytest.raises(StoreError) as error:
+        list(missing.list("telegram/"))
+    assert str(error.value) == f"cannot list s3://{bucket}-missing/telegram/: NoSuchBucket (check the bucket name)"
+
+
+def test_s3_lists_keep_modification_times(bucket):
+    import time
+
+    store = S3Store(bucket, "p")
+    store.put("a/1.json", b"{}")
+    (obj,) = store.list("a/")
+    assert (obj.key, obj.size) == ("a/1.json", 2) and abs(obj.modified - time.time()) < 300
+
+
+def test_list_takes_any_prefix_not_just_folders(store):
+    for key in ("k/1", "k/10", "k/2", "k2/1"):
+        store.put(key, b"x")
+    assert [o.key for o in store.list("k/1")] == ["k/1", "k/10"]
+    assert [o.key for o in store.list("k")] == ["k/1", "k/10", "k/2", "k2/1"]

@@ -101,6 +101,7 @@ def test_message_type(message, kind):
         (b'{"update_id": true}', "no integer update_id"),
         (b'{"update_id": -1}', "no integer update_id"),
         (b"\xff\xfe{", "not JSON"),
+        (b'{"update_id": 1, "message": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "not JSON that can be read"),
     ],
 )
 def test_decode_update_rejects_what_is_not_an_update(body, reason):
