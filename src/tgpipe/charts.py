@@ -142,7 +142,9 @@ def _x_day_axis(svg: ET.Element, first: date, last: date, x: Callable[[date], fl
     with_year = first.year != last.year
     for day in _day_ticks(first, last):
         ET.SubElement(svg, "line", x1=_n(x(day)), x2=_n(x(day)), y1=_n(baseline), y2=_n(baseline + 4), stroke=_AXIS)
-        _text(svg, x(day), baseline + 18, _day_label(day, with_year), **{"text-anchor": "middle", "class": "tick"})
+        # A label centred on the last day would run off the right edge: end it there instead.
+        anchor = "end" if x(day) > WIDTH - 24 else "middle"
+        _text(svg, x(day), baseline + 18, _day_label(day, with_year), **{"text-anchor": anchor, "class": "tick"})
 
 
 def line_chart(points: Sequence[tuple[date, float]], chart_id: str, title: str, desc: str, unit: str) -> Drawing:
