@@ -24,7 +24,7 @@ venv: $(VENV)/.installed ## Create .venv and install tgpipe with its test tools
 test: venv ## Run the tests
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-demo: venv ## Generate a sample chat, ingest it, run the ETL for every day, print the analyses
+demo: venv ## Generate a sample chat, ingest it, run the ETL, print the analyses, write the report
 	rm -rf $(DEMO_DIR)
 	$(TGPIPE) sample --out $(DEMO_DIR)/updates.jsonl --updates 3000 --days 42
 	TIMEZONE=$(DEMO_TIMEZONE) $(TGPIPE) ingest --data-dir $(DEMO_DIR) $(DEMO_DIR)/updates.jsonl
@@ -34,10 +34,13 @@ demo: venv ## Generate a sample chat, ingest it, run the ETL for every day, prin
 	  echo; echo "== $$q"; \
 	  $(TGPIPE) query --data-dir $(DEMO_DIR) --max-rows 12 $$q || exit 1; \
 	done
+	@echo
+	$(TGPIPE) report --data-dir $(DEMO_DIR) --out $(DEMO_DIR)/report.html
+	@echo "Open $(abspath $(DEMO_DIR)/report.html) in a browser."
 
 lint: venv ## Check style with ruff
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 
 schema: venv ## Regenerate terraform/generated/glue_tables.json and the data dictionary's tables from the Arrow schema
 	$(BIN)/python -m tgpipe.schema

@@ -315,6 +315,28 @@ def repair(workgroup, database, enriched, first, last, recent_days, msck):
         click.echo(f"registered {result['created']} partition(s), {result['existing']} already registered")
 
 
+@cli.command()
+@store_options
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
+@click.option("--from", "first", callback=parse_day, metavar="YYYY-MM-DD", help="First day (context_date).")
+@click.option("--to", "last", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (context_date).")
+@click.option("--chat", "chat_id", type=int, metavar="ID", help="Only this chat (e.g. --chat=-1001234567890).")
+def report(data_dir, raw, enriched, out, first, last, chat_id):
+    """Write an analytics report as one self-contained HTML file (charts inline, works offline).
+
+    Each chart is drawn from a named query in queries/, run over the chosen days and chat.
+
+    Example: tgpipe report --data-dir ./data --out report.html --from 2025-11-01 --to 2025-11-30
+    """
+    from tgpipe import query as query_core
+    from tgpipe import report as report_core
+
+    stores = Stores(data_dir, raw, enriched)
+    require_folder(stores.enriched_uri, "enriched store")
+    scope = query_core.Scope(first, last, chat_id)
+    click.echo(f"report: {report_core.write_report(stores.enriched, Path(out), scope).describe()}")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; return its exit code (errors are one line on stderr)."""
     try:

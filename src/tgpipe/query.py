@@ -2,7 +2,9 @@
 
 The views `telegram` and `telegram_updates` read every day's Parquet with the partition typed as a
 date and columns unioned by name, then are unioned with an empty table of the current schema, so a
-column added after some days were written reads as NULL for them instead of failing.
+column added after some days were written reads as NULL for them instead of failing. A `Scope`
+narrows both views to some days and one chat, so a named query's text runs unchanged over a part
+of the data (this is how `tgpipe report --from --to --chat` filters).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -20,7 +23,17 @@ from tgpipe.errors import NotFoundError, TgpipeError
 from tgpipe.results import QueryError, QueryResult
 from tgpipe.stores import LocalStore, Store
 
-__all__ = ["NamedQuery", "QueryError", "QueryResult", "connect", "named_queries", "named_query", "run_sql"]
+__all__ = [
+    "NamedQuery",
+    "QueryError",
+    "QueryResult",
+    "Scope",
+    "connect",
+    "execute",
+    "named_queries",
+    "named_query",
+    "run_sql",
+]
 
 QUERIES_DIR = Path(os.environ.get("TGPIPE_QUERIES_DIR", Path(__file__).resolve().parents[2] / "queries"))
 _QUERY_FILE = re.compile(r"^(\d+)_([a-z0-9_]+)\.sql$")
@@ -35,6 +48,26 @@ class NamedQuery:
     @property
     def sql(self) -> str:
         return self.path.read_text(encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which rows the views show: `context_date` from `first` to `last` and one `chat_id` (None: no limit)."""
+
+    first: date | None = None
+    last: date | None = None
+    chat_id: int | None = None
+
+    def condition(self) -> str | None:
+        """Return the SQL condition of this scope, or None when it shows everything."""
+        parts = []
+        if self.first is not None:
+            parts.append(f"{schema.PARTITION_KEY} >= DATE '{self.first.isoformat()}'")
+        if self.last is not None:
+            parts.append(f"{schema.PARTITION_KEY} <= DATE '{self.last.isoformat()}'")
+        if self.chat_id is not None:
+            parts.append(f"chat_id = {int(self.chat_id)}")
+        return " AND ".join(parts) or None
 
 
 def named_queries(directory: Path = QUERIES_DIR) -> list[NamedQuery]:
@@ -64,8 +97,9 @@ def named_query(name: str, directory: Path = QUERIES_DIR) -> NamedQuery:
     raise NotFoundError(f"no query named {name!r} in {directory} (known: {known})")
 
 
-def connect(enriched: Store) -> duckdb.DuckDBPyConnection:
-    """Open an in-memory DuckDB with the views `telegram` and `telegram_updates` over `enriched`.
+def connect(enriched: Store, scope: Scope | None = None) -> duckdb.DuckDBPyConnection:
+    """Open an in-memory DuckDB with the views `telegram` and `telegram_updates` over `enriched`,
+    showing only the rows in `scope` when one is given.
 
     Raises:
         NotFoundError: the store does not exist.
@@ -82,17 +116,35 @@ def connect(enriched: Store) -> duckdb.DuckDBPyConnection:
         )
         con.register(f"_{table}_empty", empty)
         files = enriched.root / table
+        condition = scope.condition() if scope else None
+        view = f"_{table}_all" if condition else table
         if any(files.glob("*/*.parquet")):
             glob = str(files / "*" / "*.parquet").replace("'", "''")
             con.execute(
-                f"CREATE VIEW {table} AS "
+                f"CREATE VIEW {view} AS "
                 f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = true, "
                 f"hive_types = {{'{schema.PARTITION_KEY}': DATE}}) "
                 f"UNION ALL BY NAME SELECT * FROM _{table}_empty"
             )
         else:
-            con.execute(f"CREATE VIEW {table} AS SELECT * FROM _{table}_empty")
+            con.execute(f"CREATE VIEW {view} AS SELECT * FROM _{table}_empty")
+        if condition:
+            con.execute(f"CREATE VIEW {table} AS SELECT * FROM {view} WHERE {condition}")
     return con
+
+
+def execute(con: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
+    """Run `sql` on a connection from `connect`.
+
+    Raises:
+        QueryError: DuckDB rejected the query (the message is DuckDB's first line).
+    """
+    try:
+        cursor = con.execute(sql)
+        columns = [d[0] for d in cursor.description or ()]
+        return QueryResult(columns, cursor.fetchall())
+    except duckdb.Error as e:
+        raise QueryError(str(e).splitlines()[0]) from None
 
 
 def run_sql(enriched: Store, sql: str) -> QueryResult:
@@ -103,10 +155,6 @@ def run_sql(enriched: Store, sql: str) -> QueryResult:
     """
     con = connect(enriched)
     try:
-        cursor = con.execute(sql)
-        columns = [d[0] for d in cursor.description or ()]
-        return QueryResult(columns, cursor.fetchall())
-    except duckdb.Error as e:
-        raise QueryError(str(e).splitlines()[0]) from None
+        return execute(con, sql)
     finally:
         con.close()

@@ -55,3 +55,16 @@ def messages(sample_updates):
                     }
                 )
     return out
+
+
+@pytest.fixture(scope="session")
+def sample_enriched(sample_updates, tmp_path_factory):
+    """The sample chat through ingest and the ETL: the enriched store (for the report's tests)."""
+    from tgpipe.stores import LocalStore
+
+    root = tmp_path_factory.mktemp("sample")
+    raw, enriched = LocalStore(root / "raw"), LocalStore(root / "enriched")
+    settings = Settings.from_env({"TIMEZONE": str(ZONE)})
+    ingest.store_updates([to_bytes(u) for u in sample_updates], raw, settings)
+    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
+    return enriched

@@ -1,0 +1,279 @@
+"""Accessible SVG charts drawn in Python, so a report needs no script, library or network to show them.
+
+Each chart is an inline `<svg role="img">` whose `<title>` and `<desc>` are its alt text. Its size is
+set by the viewBox, so it scales to the width of the page, from a phone to a desktop. Each mark has
+a `<title>` that shows as a tooltip. Series colours come from the Okabe-Ito palette, and amounts in
+the heatmap from ColorBrewer's YlGnBu ramp. Both stay distinguishable with the common colour-vision
+deficiencies. The browser draws the text, so the reader's fonts shape right-to-left names and emoji.
+ElementTree builds the markup, which escapes every name and label.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+#: Okabe & Ito (2008), "Color Universal Design", less black. They are in the order series take them.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442")
+#: The colour of a remainder ("other kinds") and of single-series bars.
+REMAINDER = "#8C8C8C"
+BAR = PALETTE[0]
+#: ColorBrewer YlGnBu, 6 classes: light is few, dark is many.
+SEQUENTIAL = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
+EMPTY = "#f0f0f0"
+
+#: Width of every chart in SVG units. Charts are designed for a phone (about 310 px of chart), so the
+#: text stays readable there; on a desktop the page caps their width (see the template's CSS).
+WIDTH = 360
+LABEL_CHARS = 14
+_AXIS, _GRID, _INK = "#595959", "#e3e3e3", "#1a1a1a"
+
+
+@dataclass(frozen=True)
+class LegendItem:
+    label: str
+    colour: str
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """A chart: its SVG markup and the legend to show beside it (as HTML, so it wraps on a phone)."""
+
+    svg: str
+    legend: tuple[LegendItem, ...] = field(default=())
+
+
+def _svg(chart_id: str, title: str, desc: str, height: float) -> ET.Element:
+    svg = ET.Element(
+        "svg",
+        {
+            "xmlns": "http://www.w3.org/2000/svg",
+            "viewBox": f"0 0 {WIDTH} {_n(height)}",
+            "role": "img",
+            "aria-labelledby": f"{chart_id}-title {chart_id}-desc",
+            "class": "chart",
+            "id": chart_id,
+        },
+    )
+    ET.SubElement(svg, "title", id=f"{chart_id}-title").text = title
+    ET.SubElement(svg, "desc", id=f"{chart_id}-desc").text = desc
+    return svg
+
+
+def _n(value: float) -> str:
+    """Format a coordinate with at most two decimals (smaller files, same picture)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
+def _text(parent: ET.Element, x: float, y: float, text: str, **attrs: str) -> ET.Element:
+    element = ET.SubElement(parent, "text", {"x": _n(x), "y": _n(y), **attrs})
+    element.text = text
+    return element
+
+
+def _rect(parent: ET.Element, x: float, y: float, w: float, h: float, fill: str, tip: str, **attrs: str) -> None:
+    rect = ET.SubElement(
+        parent, "rect", x=_n(x), y=_n(y), width=_n(max(w, 0)), height=_n(max(h, 0)), fill=fill, **attrs
+    )
+    ET.SubElement(rect, "title").text = tip
+
+
+def _markup(svg: ET.Element) -> str:
+    return ET.tostring(svg, encoding="unicode", short_empty_elements=True)
+
+
+def nice_ticks(top: float, count: int = 5) -> list[int]:
+    """Return round whole-number ticks from 0 to at least `top` (0, 25, 50, ... or 0, 200, 400, ...)."""
+    if top <= 0:
+        return [0, 1]
+    raw = top / count
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = max(1, math.ceil(next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)))
+    ticks = [0]
+    while ticks[-1] < top:
+        ticks.append(ticks[-1] + step)
+    return ticks
+
+
+def isolate(text: str) -> str:
+    """Wrap `text` in Unicode first-strong isolates, so a right-to-left name keeps its place in a sentence."""
+    return f"\u2068{text}\u2069"
+
+
+def short_label(text: str, limit: int = LABEL_CHARS) -> str:
+    """Shorten `text` to about `limit` characters with an ellipsis, never splitting an emoji sequence."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    while cut and (cut[-1] in "\u200d\ufe0f\ufe0e" or unicodedata.combining(cut[-1])):
+        cut = cut[:-1]
+    return cut.rstrip() + "…"
+
+
+def amount(value: float) -> str:
+    """Format an amount for people: 1,234 or 12.5."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _day_ticks(first: date, last: date, count: int = 5) -> list[date]:
+    span = (last - first).days
+    if span == 0:
+        return [first]
+    step = max(1, math.ceil(span / (count - 1)))
+    ticks = [date.fromordinal(first.toordinal() + k) for k in range(0, span + 1, step)]
+    return ticks
+
+
+def _day_label(day: date, with_year: bool) -> str:
+    return f"{day:%b} {day.day}" + (f" {day.year}" if with_year else "")
+
+
+def _y_axis(svg: ET.Element, ticks: list[float], left: float, right: float, y: Callable[[float], float]) -> None:
+    for tick in ticks:
+        ET.SubElement(svg, "line", x1=_n(left), x2=_n(right), y1=_n(y(tick)), y2=_n(y(tick)), stroke=_GRID)
+        _text(svg, left - 4, y(tick) + 4, amount(tick), **{"text-anchor": "end", "class": "tick"})
+
+
+def _x_day_axis(svg: ET.Element, first: date, last: date, x: Callable[[date], float], baseline: float) -> None:
+    with_year = first.year != last.year
+    for day in _day_ticks(first, last):
+        ET.SubElement(svg, "line", x1=_n(x(day)), x2=_n(x(day)), y1=_n(baseline), y2=_n(baseline + 4), stroke=_AXIS)
+        # A label centred on the last day would run off the right edge: end it there instead.
+        anchor = "end" if x(day) > WIDTH - 24 else "middle"
+        _text(svg, x(day), baseline + 18, _day_label(day, with_year), **{"text-anchor": anchor, "class": "tick"})
+
+
+def line_chart(points: Sequence[tuple[date, float]], chart_id: str, title: str, desc: str, unit: str) -> Drawing:
+    """Draw `points` (one per day, in day order) as a line over a time axis."""
+    height, left, right, top, bottom = 220, 40, WIDTH - 16, 10, 188
+    ticks = nice_ticks(max(v for _, v in points))
+    first, last = points[0][0], points[-1][0]
+    span = max(1, (last - first).days)
+
+    def x(day: date) -> float:
+        return left + (right - left) * ((day - first).days / span if last != first else 0.5)
+
+    def y(value: float) -> float:
+        return bottom - (bottom - top) * value / ticks[-1]
+
+    svg = _svg(chart_id, title, desc, height)
+    _y_axis(svg, ticks, left, right, y)
+    _x_day_axis(svg, first, last, x, bottom)
+    path = " ".join(f"{'M' if k == 0 else 'L'}{_n(x(d))},{_n(y(v))}" for k, (d, v) in enumerate(points))
+    ET.SubElement(svg, "path", d=path, fill="none", stroke=BAR, **{"stroke-width": "2", "stroke-linejoin": "round"})
+    radius = "2.5" if len(points) <= 120 else "1.2"
+    for day, value in points:
+        dot = ET.SubElement(svg, "circle", cx=_n(x(day)), cy=_n(y(value)), r=radius, fill=BAR)
+        ET.SubElement(dot, "title").text = f"{day.isoformat()}: {amount(value)} {unit}"
+    return Drawing(_markup(svg))
+
+
+def bar_chart(
+    bars: Sequence[tuple[str, float]],
+    chart_id: str,
+    title: str,
+    desc: str,
+    value_label: Callable[[float], str] = amount,
+) -> Drawing:
+    """Draw `bars` (label, value), in the given order, as horizontal bars with their values."""
+    row, label_width, value_width = 24, 118, 58
+    height = row * len(bars) + 6
+    left, right = label_width, WIDTH - value_width
+    top = max((v for _, v in bars), default=0) or 1
+    svg = _svg(chart_id, title, desc, height)
+    for k, (label, value) in enumerate(bars):
+        y = 3 + k * row
+        length = (right - left) * value / top
+        _rect(svg, left, y + 3, length, row - 6, BAR, f"{isolate(label)}: {value_label(value)}")
+        _text(svg, left - 6, y + row / 2 + 5, short_label(label), **{"text-anchor": "end", "class": "label"})
+        _text(svg, left + length + 4, y + row / 2 + 4.5, value_label(value), **{"class": "value"})
+    ET.SubElement(svg, "line", x1=_n(left), x2=_n(left), y1="0", y2=_n(height), stroke=_AXIS)
+    return Drawing(_markup(svg))
+
+
+def heatmap(
+    grid: Sequence[Sequence[int]],
+    row_labels: Sequence[str],
+    column_labels: Sequence[str],
+    chart_id: str,
+    title: str,
+    desc: str,
+    tip: Callable[[int, int, int], str],
+) -> Drawing:
+    """Draw `grid[row][column]` as cells coloured by amount; `tip(row, column, value)` is each cell's tooltip."""
+    left, top, gap = 36, 20, 1.5
+    cell = (WIDTH - left - 2) / len(column_labels)
+    height = top + cell * len(row_labels) + 4
+    most = max((v for line in grid for v in line), default=0)
+    svg = _svg(chart_id, title, desc, height)
+    for c, label in enumerate(column_labels):
+        if label:
+            _text(svg, left + c * cell + cell / 2, top - 5, label, **{"text-anchor": "middle", "class": "tick"})
+    for r, label in enumerate(row_labels):
+        y = top + r * cell
+        _text(svg, left - 5, y + cell / 2 + 4, label, **{"text-anchor": "end", "class": "tick"})
+        for c, value in enumerate(grid[r]):
+            colour = shade(value, most)
+            _rect(svg, left + c * cell + gap / 2, y + gap / 2, cell - gap, cell - gap, colour, tip(r, c, value))
+    return Drawing(_markup(svg), heatmap_legend(most))
+
+
+def shade(value: float, most: float) -> str:
+    """Return the colour of `value` on a scale whose darkest class holds `most` (0 has its own grey)."""
+    if value <= 0 or most <= 0:
+        return EMPTY
+    return SEQUENTIAL[min(len(SEQUENTIAL) - 1, math.ceil(value / most * len(SEQUENTIAL)) - 1)]
+
+
+def heatmap_legend(most: float) -> tuple[LegendItem, ...]:
+    """Legend of `shade`: one item per class, with the range of amounts it covers."""
+    items = [LegendItem("0", EMPTY)]
+    classes = len(SEQUENTIAL)
+    for k, colour in enumerate(SEQUENTIAL):
+        low, high = math.floor(most * k / classes) + 1, math.floor(most * (k + 1) / classes)
+        if high >= low:
+            items.append(LegendItem(f"{low:,}" if low == high else f"{low:,}–{high:,}", colour))
+    return tuple(items)
+
+
+def stacked_columns(
+    days: Sequence[date],
+    series: Sequence[tuple[str, Sequence[float]]],
+    chart_id: str,
+    title: str,
+    desc: str,
+) -> Drawing:
+    """Draw one column per day, stacked from the bottom by `series` (name, one value per day)."""
+    height, left, right, top, bottom = 220, 40, WIDTH - 16, 10, 188
+    totals = [sum(values[k] for _, values in series) for k in range(len(days))]
+    ticks = nice_ticks(max(totals, default=0))
+    first, last = days[0], days[-1]
+    slots = (last - first).days + 1
+    slot = (right - left) / slots
+    colours = [REMAINDER if name == OTHER_KINDS else PALETTE[k % len(PALETTE)] for k, (name, _) in enumerate(series)]
+
+    def y(value: float) -> float:
+        return bottom - (bottom - top) * value / ticks[-1]
+
+    svg = _svg(chart_id, title, desc, height)
+    _y_axis(svg, ticks, left, right, y)
+    _x_day_axis(svg, first, last, lambda d: left + slot * ((d - first).days + 0.5), bottom)
+    for k, day in enumerate(days):
+        x, base = left + slot * (day - first).days + slot * 0.1, 0.0
+        for (name, values), colour in zip(series, colours, strict=True):
+            if values[k] <= 0:
+                continue
+            tip = f"{day.isoformat()} · {isolate(name)}: {amount(values[k])}"
+            top_y = y(base + values[k])
+            _rect(svg, x, top_y, slot * 0.8, y(base) - top_y, colour, tip, **{"class": "seg"})
+            base += values[k]
+    legend = tuple(LegendItem(name, colour) for (name, _), colour in zip(series, colours, strict=True))
+    return Drawing(_markup(svg), legend)
+
+
+#: The name of the remainder series of `stacked_columns`, drawn in grey.
+OTHER_KINDS = "other kinds"

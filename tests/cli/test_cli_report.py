@@ -1,0 +1,60 @@
+from datetime import date
+
+import pytest
+
+from tgpipe import sample
+
+
+@pytest.fixture
+def data(tgpipe, tmp_path):
+    """A small sample chat, ingested and through the ETL."""
+    updates = tmp_path / "updates.jsonl"
+    sample.write_jsonl(sample.generate(updates=300, days=5, end=date(2025, 11, 20), seed=3), updates)
+    data = tmp_path / "data"
+    assert tgpipe("ingest", "--data-dir", data, updates).code == 0
+    assert tgpipe("etl", "--data-dir", data, "--all").code == 0
+    return data
+
+
+def test_report_writes_one_page_and_prints_its_path(tgpipe, data, tmp_path):
+    out = tmp_path / "out" / "report.html"
+    run = tgpipe("report", "--data-dir", data, "--out", out)
+    assert run.code == 0, run.err
+    assert run.out.startswith("report: ")
+    assert run.out.rstrip().endswith(f", 7 charts -> {out}")
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and page.count("<svg ") == 7
+
+
+@pytest.mark.parametrize("chat", [["--chat", str(sample.SIDE_GROUP["id"])], [f"--chat={sample.SIDE_GROUP['id']}"]])
+def test_report_narrows_to_days_and_a_chat(tgpipe, data, tmp_path, chat):
+    out = tmp_path / "side.html"
+    sql = (
+        "SELECT count(1) AS n, min(context_date) AS a, max(context_date) AS b FROM telegram "
+        f"WHERE chat_id = {sample.SIDE_GROUP['id']} AND context_date BETWEEN DATE '2025-11-17' AND DATE '2025-11-20'"
+    )
+    n, first, last = tgpipe("query", "--data-dir", data, "--format", "csv", "--sql", sql).out.splitlines()[1].split(",")
+    assert int(n) > 0
+    run = tgpipe("report", "--data-dir", data, "--out", out, "--from", "2025-11-17", "--to", "2025-11-20", *chat)
+    assert run.code == 0, run.err
+    assert run.out.startswith(f"report: {n} messages, {first} to {last}, ")
+    assert f"AND chat_id = {sample.SIDE_GROUP['id']}</code>" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "error"),
+    [
+        (("--data-dir", "{tmp}/missing"), 1, "Error: enriched store {tmp}/missing/enriched does not exist"),
+        (("--from", "2025-11-20", "--to", "2025-11-01"), 1, "Error: --from 2025-11-20 is after --to 2025-11-01"),
+        (("--chat", "42"), 1, "Error: chat 42 has no messages in {data}/enriched (chats: "),
+        (("--from", "20-11-2025"), 2, "Error: Invalid value for '--from': '20-11-2025' is not a date"),
+        (("--chat", "main"), 2, "Error: Invalid value for '--chat': 'main' is not a valid integer"),
+    ],
+)
+def test_report_errors_are_one_line(tgpipe, data, tmp_path, args, code, error):
+    out = tmp_path / "report.html"
+    run = tgpipe("report", "--data-dir", data, "--out", out, *(a.format(tmp=tmp_path) for a in args))
+    assert run.code == code
+    assert len(run.err.splitlines()) == 1, run.err
+    assert run.err.startswith(error.format(tmp=tmp_path, data=data))
+    assert not out.exists()

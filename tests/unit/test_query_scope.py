@@ -1,0 +1,69 @@
+from datetime import date
+
+import pytest
+
+from helpers import to_bytes
+from tgpipe import etl, ingest, query
+from tgpipe.query import Scope
+
+NOON = 1763640000  # 2025-11-20 12:00 UTC
+DAY = 86400
+
+
+@pytest.fixture
+def store(raw_store, enriched_store, settings):
+    """Two chats over three days: chat 1 posts on the 20th, 21st and 22nd, chat 2 on the 21st."""
+    updates = []
+    for n, (chat, day) in enumerate([(1, 0), (1, 1), (1, 1), (1, 2), (2, 1)], start=1):
+        message = {"message_id": n, "date": NOON + day * DAY, "chat": {"id": chat, "type": "group"}, "text": "hi"}
+        updates.append({"update_id": n, "message": message})
+    updates.append({"update_id": 99, "edited_message": {**updates[0]["message"], "edit_date": NOON + DAY}})
+    ingest.store_updates([to_bytes(u) for u in updates], raw_store, settings)
+    etl.run_etl(raw_store, enriched_store, etl.raw_days(raw_store), settings)
+    return enriched_store
+
+
+def counts(store, scope):
+    con = query.connect(store, scope)
+    try:
+        return tuple(
+            query.execute(con, f"SELECT count(1) FROM {table}").rows[0][0] for table in ("telegram", "telegram_updates")
+        )
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("scope", "messages", "updates"),
+    [
+        (None, 5, 6),
+        (Scope(), 5, 6),
+        (Scope(first=date(2025, 11, 21)), 4, 5),
+        (Scope(last=date(2025, 11, 21)), 4, 5),
+        (Scope(date(2025, 11, 21), date(2025, 11, 21)), 3, 4),
+        (Scope(chat_id=2), 1, 1),
+        (Scope(date(2025, 11, 22), date(2025, 11, 22), chat_id=2), 0, 0),
+    ],
+)
+def test_a_scope_narrows_both_views(store, scope, messages, updates):
+    assert counts(store, scope) == (messages, updates)
+
+
+def test_a_scope_is_one_sql_condition():
+    assert Scope().condition() is None
+    assert Scope(date(2025, 11, 1), date(2025, 11, 30), -100123).condition() == (
+        "context_date >= DATE '2025-11-01' AND context_date <= DATE '2025-11-30' AND chat_id = -100123"
+    )
+
+
+def test_named_queries_run_unchanged_over_a_scope(store):
+    con = query.connect(store, Scope(chat_id=1))
+    try:
+        result = query.execute(con, query.named_query("messages_per_day").sql)
+    finally:
+        con.close()
+    assert result.records() == [
+        {"context_date": "2025-11-22", "message_amount": 1},
+        {"context_date": "2025-11-21", "message_amount": 2},
+        {"context_date": "2025-11-20", "message_amount": 1},
+    ]
