@@ -35,14 +35,82 @@ demo: venv ## Generate a sample chat, ingest it, run the ETL for every day, prin
 	  $(TGPIPE) query --data-dir $(DEMO_DIR) --max-rows 12 $$q || exit 1; \
 	done
 
-lint: venv ## Check style with ruff
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+lint: venv tf-lint ## Check style with ruff, and the Terraform with fmt and validate
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 schema: venv ## Regenerate terraform/generated/glue_tables.json from the Arrow schema
 	$(BIN)/python -m tgpipe.schema
 
-clean: ## Remove the venv, build output and demo data
-	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .ruff_cache
+clean: ## Remove the venvs, build output and demo data
+	rm -rf $(VENV) .venv-checkov dist build $(DEMO_DIR) .pytest_cache .ruff_cache
 
-.PHONY: help venv test demo lint schema clean
+# ---- AWS: Terraform in terraform/, zips in dist/ (see "Deploy on AWS" in README.md) -----------
+
+TERRAFORM := scripts/terraform
+TF_DIR    := terraform
+TF_VARS   := $(TF_DIR)/terraform.tfvars
+TF_SECRET := $(TF_DIR)/webhook-secret.auto.tfvars
+# The layer is built for the architecture the stack uses (terraform.tfvars), x86_64 by default.
+ARCH ?= $(or $(shell sed -n 's/^[[:space:]]*architecture[[:space:]]*=[[:space:]]*"\([a-z0-9_]*\)".*/\1/p' $(TF_VARS) 2>/dev/null),x86_64)
+FUNCTION_ZIPS := dist/ingest.zip dist/etl.zip dist/repair.zip
+LAYER_ZIP     := dist/pyarrow-layer-$(ARCH).zip
+LAMBDA_SOURCES := $(shell find src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
+LOCALSTACK_ENDPOINT ?= http://localhost:4566
+
+$(FUNCTION_ZIPS) &: $(LAMBDA_SOURCES) scripts/build_lambda.py | $(VENV)/.installed
+	$(BIN)/python scripts/build_lambda.py --out dist --arch $(ARCH) --only functions
+
+$(LAYER_ZIP): scripts/build_lambda.py | $(VENV)/.installed
+	$(BIN)/python scripts/build_lambda.py --out dist --arch $(ARCH) --only layer
+
+build: $(FUNCTION_ZIPS) $(LAYER_ZIP) ## Build the Lambda zips and the pyarrow layer into dist/ (reproducible)
+
+$(TF_VARS):
+	@echo "Error: $(TF_VARS) is missing: copy $(TF_VARS).example and set telegram_bot_token" >&2; exit 1
+
+# A webhook secret is generated once, unless terraform.tfvars sets one. It never reaches the terminal.
+$(TF_SECRET): | $(TF_VARS)
+	@if grep -q '^[[:space:]]*webhook_secret[[:space:]]*=' $(TF_VARS); then :; else \
+	  umask 077 && printf 'webhook_secret = "%s"\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > $@ && \
+	  echo "wrote a new webhook secret to $@ (kept out of git)"; fi
+
+tf-init:
+	$(TERRAFORM) -chdir=$(TF_DIR) init -input=false
+
+plan: build $(TF_SECRET) tf-init ## Show what `make deploy` would change on AWS
+	$(TERRAFORM) -chdir=$(TF_DIR) plan -input=false
+
+deploy: build $(TF_SECRET) tf-init ## Build, apply the stack on AWS, register the webhook with Telegram
+	$(TERRAFORM) -chdir=$(TF_DIR) apply -input=false $(APPLY_ARGS)
+	$(BIN)/python scripts/telegram_webhook.py set --terraform "$(TERRAFORM)" --dir $(TF_DIR)
+
+destroy: build tf-init ## Unregister the webhook and destroy the stack (buckets with data stay unless force_destroy)
+	-$(BIN)/python scripts/telegram_webhook.py delete --terraform "$(TERRAFORM)" --dir $(TF_DIR)
+	$(TERRAFORM) -chdir=$(TF_DIR) destroy -input=false $(APPLY_ARGS)
+
+fmt: venv ## Format the Terraform and Python code
+	$(TERRAFORM) fmt -recursive $(TF_DIR)
+	$(BIN)/ruff format src tests bench scripts
+
+tf-lint: ## Check the Terraform: fmt -check and validate
+	$(TERRAFORM) fmt -check -recursive -diff $(TF_DIR)
+	$(TERRAFORM) -chdir=$(TF_DIR) init -input=false -backend=false >/dev/null
+	$(TERRAFORM) -chdir=$(TF_DIR) validate
+
+checkov: ## Scan the Terraform with checkov (in its own venv, .venv-checkov)
+	test -x .venv-checkov/bin/checkov || ($(PYTHON) -m venv .venv-checkov && \
+	  .venv-checkov/bin/pip install --quiet --disable-pip-version-check 'checkov==3.3.30')
+	.venv-checkov/bin/checkov --directory $(TF_DIR) --framework terraform --skip-download --quiet --compact
+
+plan-moto: build venv ## Print a plan summary of the root module against a local moto server (what CI shows)
+	$(BIN)/python tests/terraform_local.py plan
+
+localstack-up: ## Start LocalStack (needs Docker)
+	docker compose up -d --wait localstack
+
+localstack-deploy: build $(TF_SECRET) ## Apply the same Terraform to LocalStack (see README: what its free edition lacks)
+	$(BIN)/python tests/terraform_local.py apply --endpoint $(LOCALSTACK_ENDPOINT)
+
+.PHONY: help venv test demo lint schema clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
+	localstack-up localstack-deploy
