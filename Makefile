@@ -8,6 +8,7 @@ TGPIPE := $(BIN)/tgpipe
 DEMO_DIR ?= demo-data
 DEMO_TIMEZONE ?= America/Sao_Paulo
 PYTEST_ARGS ?=
+PY_DIRS := $(wildcard src tests bench scripts)
 
 .DEFAULT_GOAL := help
 
@@ -36,8 +37,8 @@ demo: venv ## Generate a sample chat, ingest it, run the ETL for every day, prin
 	done
 
 lint: venv tf-lint ## Check style with ruff, and the Terraform with fmt and validate
-	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 
 schema: venv ## Regenerate terraform/generated/glue_tables.json from the Arrow schema
 	$(BIN)/python -m tgpipe.schema
@@ -56,7 +57,11 @@ ARCH ?= $(or $(shell sed -n 's/^[[:space:]]*architecture[[:space:]]*=[[:space:]]
 FUNCTION_ZIPS := dist/ingest.zip dist/etl.zip dist/repair.zip
 LAYER_ZIP     := dist/pyarrow-layer-$(ARCH).zip
 LAMBDA_SOURCES := $(shell find src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
-LOCALSTACK_ENDPOINT ?= http://localhost:4566
+LOCALSTACK_ENDPOINT ?= http://127.0.0.1:4566
+# What LocalStack's free edition can hold (no HTTP APIs, Glue or Athena); LOCALSTACK_PRO=1 applies everything.
+LOCALSTACK_FREE_TARGETS := module.raw module.enriched module.athena_results module.ingest \
+	aws_ssm_parameter.bot_token aws_cloudwatch_metric_alarm.dlq
+LOCALSTACK_TARGETS = $(if $(LOCALSTACK_PRO),,$(addprefix --target=,$(LOCALSTACK_FREE_TARGETS)))
 
 $(FUNCTION_ZIPS) &: $(LAMBDA_SOURCES) scripts/build_lambda.py | $(VENV)/.installed
 	$(BIN)/python scripts/build_lambda.py --out dist --arch $(ARCH) --only functions
@@ -91,7 +96,7 @@ destroy: build tf-init ## Unregister the webhook and destroy the stack (buckets 
 
 fmt: venv ## Format the Terraform and Python code
 	$(TERRAFORM) fmt -recursive $(TF_DIR)
-	$(BIN)/ruff format src tests bench scripts
+	$(BIN)/ruff format $(PY_DIRS)
 
 tf-lint: ## Check the Terraform: fmt -check and validate
 	$(TERRAFORM) fmt -check -recursive -diff $(TF_DIR)
@@ -109,8 +114,11 @@ plan-moto: build venv ## Print a plan summary of the root module against a local
 localstack-up: ## Start LocalStack (needs Docker)
 	docker compose up -d --wait localstack
 
-localstack-deploy: build $(TF_SECRET) ## Apply the same Terraform to LocalStack (see README: what its free edition lacks)
-	$(BIN)/python tests/terraform_local.py apply --endpoint $(LOCALSTACK_ENDPOINT)
+localstack-deploy: build ## Apply the same Terraform to LocalStack (its free edition lacks HTTP APIs, Glue, Athena)
+	$(BIN)/python tests/terraform_local.py apply --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
+
+localstack-destroy: build ## Destroy what localstack-deploy applied
+	$(BIN)/python tests/terraform_local.py destroy --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
 
 .PHONY: help venv test demo lint schema clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
-	localstack-up localstack-deploy
+	localstack-up localstack-deploy localstack-destroy

@@ -35,7 +35,8 @@ class WebhookError(Exception):
 
 
 def terraform_outputs(terraform: str, directory: str) -> dict:
-    result = subprocess.run([*terraform.split(), f"-chdir={directory}", "output", "-json"], capture_output=True, text=True)
+    command = [*terraform.split(), f"-chdir={directory}", "output", "-json"]
+    result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         raise WebhookError(f"terraform output failed: {result.stderr.strip()[-500:]}")
     outputs = {name: value["value"] for name, value in json.loads(result.stdout or "{}").items()}

@@ -103,7 +103,7 @@ def test_a_refusal_is_one_clear_line_without_the_token(outputs, bot_api):
     FakeBotApi.refuse = "Bad Request: bad webhook: HTTPS url must be provided for webhook"
     with pytest.raises(script.WebhookError) as error:
         script.set_webhook(outputs, bot_api)
-    assert str(error.value) == "Telegram refused setWebhook: Bad Request: bad webhook: HTTPS url must be provided for webhook"
+    assert str(error.value) == f"Telegram refused setWebhook: {FakeBotApi.refuse}"
 
 
 def test_an_unreachable_api_is_one_clear_line_without_the_token(outputs):
