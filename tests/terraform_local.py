@@ -37,9 +37,10 @@ def terraform_installed() -> bool:
     return shutil.which(os.environ.get("TERRAFORM_BIN", "terraform")) is not None
 
 
-def build_zips() -> None:
-    """Build dist/ as `make build` does (make skips what is up to date)."""
-    result = subprocess.run(["make", "-s", "build"], cwd=ROOT, capture_output=True, text=True)
+def build_zips(arch: str = "x86_64") -> None:
+    """Build dist/ with `make build` (which skips what is up to date) for `arch`, whatever a local
+    terraform.tfvars says: the stack here uses the module's default architecture."""
+    result = subprocess.run(["make", "-s", "build", f"ARCH={arch}"], cwd=ROOT, capture_output=True, text=True)
     if result.returncode != 0:
         raise TerraformError(f"make build failed:\n{result.stdout}\n{result.stderr}")
 
