@@ -8,6 +8,7 @@ TGPIPE := $(BIN)/tgpipe
 DEMO_DIR ?= demo-data
 DEMO_TIMEZONE ?= America/Sao_Paulo
 PYTEST_ARGS ?=
+PY_DIRS := $(wildcard src tests bench scripts)
 
 .DEFAULT_GOAL := help
 
@@ -38,9 +39,9 @@ demo: venv ## Generate a sample chat, ingest it, run the ETL, print the analyses
 	$(TGPIPE) report --data-dir $(DEMO_DIR) --out $(DEMO_DIR)/report.html
 	@echo "Open $(abspath $(DEMO_DIR)/report.html) in a browser."
 
-lint: venv ## Check style with ruff
-	$(BIN)/ruff check src tests $(wildcard bench)
-	$(BIN)/ruff format --check src tests $(wildcard bench)
+lint: venv tf-lint ## Check style with ruff, and the Terraform with fmt and validate
+	$(BIN)/ruff check $(PY_DIRS)
+	$(BIN)/ruff format --check $(PY_DIRS)
 
 schema: venv ## Regenerate terraform/generated/glue_tables.json and the data dictionary's tables from the Arrow schema
 	$(BIN)/python -m tgpipe.schema
@@ -48,7 +49,82 @@ schema: venv ## Regenerate terraform/generated/glue_tables.json and the data dic
 bench-etl: venv ## Measure the ETL (local limit, memory, S3 with 20 ms per request); see docs/benchmarks.md
 	$(BIN)/python bench/etl.py
 
-clean: ## Remove the venv, build output and demo data
-	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .ruff_cache
+clean: ## Remove the venvs, build output and demo data
+	rm -rf $(VENV) .venv-checkov dist build $(DEMO_DIR) .pytest_cache .ruff_cache
 
-.PHONY: help venv test demo lint schema bench-etl clean
+# ---- AWS: Terraform in terraform/, zips in dist/ (see "Deploy on AWS" in README.md) -----------
+
+TERRAFORM := scripts/terraform
+TF_DIR    := terraform
+TF_VARS   := $(TF_DIR)/terraform.tfvars
+TF_SECRET := $(TF_DIR)/webhook-secret.auto.tfvars
+# The layer is built for the architecture the stack uses (terraform.tfvars), x86_64 by default.
+ARCH ?= $(or $(shell sed -n 's/^[[:space:]]*architecture[[:space:]]*=[[:space:]]*"\([a-z0-9_]*\)".*/\1/p' $(TF_VARS) 2>/dev/null),x86_64)
+FUNCTION_ZIPS := dist/ingest.zip dist/etl.zip dist/repair.zip
+LAYER_ZIP     := dist/pyarrow-layer-$(ARCH).zip
+LAMBDA_SOURCES := $(shell find src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
+LOCALSTACK_ENDPOINT ?= http://127.0.0.1:4566
+# What LocalStack's free edition can hold (no HTTP APIs, Glue or Athena); LOCALSTACK_PRO=1 applies everything.
+LOCALSTACK_FREE_TARGETS := module.raw module.enriched module.athena_results module.ingest \
+	aws_ssm_parameter.bot_token aws_cloudwatch_metric_alarm.dlq
+LOCALSTACK_TARGETS = $(if $(LOCALSTACK_PRO),,$(addprefix --target=,$(LOCALSTACK_FREE_TARGETS)))
+
+$(FUNCTION_ZIPS) &: $(LAMBDA_SOURCES) scripts/build_lambda.py | $(VENV)/.installed
+	$(BIN)/python scripts/build_lambda.py --out dist --arch $(ARCH) --only functions
+
+$(LAYER_ZIP): scripts/build_lambda.py | $(VENV)/.installed
+	$(BIN)/python scripts/build_lambda.py --out dist --arch $(ARCH) --only layer
+
+build: $(FUNCTION_ZIPS) $(LAYER_ZIP) ## Build the Lambda zips and the pyarrow layer into dist/ (reproducible)
+
+$(TF_VARS):
+	@echo "Error: $(TF_VARS) is missing: copy $(TF_VARS).example and set telegram_bot_token" >&2; exit 1
+
+# A webhook secret is generated once, unless terraform.tfvars sets one. It never reaches the terminal.
+$(TF_SECRET): | $(TF_VARS)
+	@if grep -q '^[[:space:]]*webhook_secret[[:space:]]*=' $(TF_VARS); then :; else \
+	  umask 077 && printf 'webhook_secret = "%s"\n' "$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(48))')" > $@ && \
+	  echo "wrote a new webhook secret to $@ (kept out of git)"; fi
+
+tf-init:
+	$(TERRAFORM) -chdir=$(TF_DIR) init -input=false
+
+plan: build $(TF_SECRET) tf-init ## Show what `make deploy` would change on AWS
+	$(TERRAFORM) -chdir=$(TF_DIR) plan -input=false
+
+deploy: build $(TF_SECRET) tf-init ## Build, apply the stack on AWS, register the webhook with Telegram
+	$(TERRAFORM) -chdir=$(TF_DIR) apply -input=false $(APPLY_ARGS)
+	$(BIN)/python scripts/telegram_webhook.py set --terraform "$(TERRAFORM)" --dir $(TF_DIR)
+
+destroy: build tf-init ## Unregister the webhook and destroy the stack (buckets with data stay unless force_destroy)
+	-$(BIN)/python scripts/telegram_webhook.py delete --terraform "$(TERRAFORM)" --dir $(TF_DIR)
+	$(TERRAFORM) -chdir=$(TF_DIR) destroy -input=false $(APPLY_ARGS)
+
+fmt: venv ## Format the Terraform and Python code
+	$(TERRAFORM) fmt -recursive $(TF_DIR)
+	$(BIN)/ruff format $(PY_DIRS)
+
+tf-lint: ## Check the Terraform: fmt -check and validate
+	$(TERRAFORM) fmt -check -recursive -diff $(TF_DIR)
+	$(TERRAFORM) -chdir=$(TF_DIR) init -input=false -backend=false >/dev/null
+	$(TERRAFORM) -chdir=$(TF_DIR) validate
+
+checkov: ## Scan the Terraform with checkov (in its own venv, .venv-checkov)
+	test -x .venv-checkov/bin/checkov || ($(PYTHON) -m venv .venv-checkov && \
+	  .venv-checkov/bin/pip install --quiet --disable-pip-version-check 'checkov==3.3.30')
+	.venv-checkov/bin/checkov --directory $(TF_DIR) --framework terraform --skip-download --quiet --compact
+
+plan-moto: build venv ## Print a plan summary of the root module against a local moto server (what CI shows)
+	$(BIN)/python tests/terraform_local.py plan
+
+localstack-up: ## Start LocalStack (needs Docker)
+	docker compose up -d --wait localstack
+
+localstack-deploy: build ## Apply the same Terraform to LocalStack (its free edition lacks HTTP APIs, Glue, Athena)
+	$(BIN)/python tests/terraform_local.py apply --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
+
+localstack-destroy: build ## Destroy what localstack-deploy applied
+	$(BIN)/python tests/terraform_local.py destroy --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
+
+.PHONY: help venv test demo lint schema bench-etl clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
+	localstack-up localstack-deploy localstack-destroy

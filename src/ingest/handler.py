@@ -1,7 +1,9 @@
 """Lambda door for the Telegram webhook: API Gateway HTTP API (payload v2) -> raw store.
 
-Environment: RAW_STORE (s3://bucket[/prefix]), TELEGRAM_WEBHOOK_SECRET, TIMEZONE,
-TELEGRAM_ALLOWED_CHAT_IDS, MAX_BODY_BYTES. Imports no pyarrow, and no boto3 until the first write.
+Environment: RAW_STORE (s3://bucket[/prefix]), TELEGRAM_WEBHOOK_SECRET_PARAMETER (the SSM
+SecureString holding the secret, read once per container on the first request) or
+TELEGRAM_WEBHOOK_SECRET, TIMEZONE, TELEGRAM_ALLOWED_CHAT_IDS, MAX_BODY_BYTES.
+Imports no pyarrow, and no boto3 until the first request.
 """
 
 import os

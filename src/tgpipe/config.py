@@ -5,6 +5,7 @@
 | `TIMEZONE`                  | IANA zone that decides an update's `context_date`         | `UTC`   |
 | `TELEGRAM_ALLOWED_CHAT_IDS` | comma-separated chat ids to keep; unset or empty = all    | all     |
 | `TELEGRAM_WEBHOOK_SECRET`   | value Telegram sends in `X-Telegram-Bot-Api-Secret-Token` | none    |
+| `TELEGRAM_WEBHOOK_SECRET_PARAMETER` | SSM SecureString holding that secret (`name[:version]`) | none |
 | `MAX_BODY_BYTES`            | largest webhook body accepted; larger gets `413`          | 1 MiB   |
 | `RAW_STORE`                 | where raw updates go (folder or `s3://bucket/prefix`)     | none    |
 | `ENRICHED_STORE`            | where Parquet tables go                                   | none    |
@@ -13,13 +14,15 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tgpipe.errors import ConfigError
+from tgpipe.aws import client, error_code
+from tgpipe.errors import ConfigError, SecretUnavailable
 
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -74,6 +77,36 @@ def check_secret(secret: str | None) -> str | None:
     return secret
 
 
+#: SSM errors that retrying cannot fix; anything else (throttling, network) is transient.
+_SSM_TERMINAL = {"ParameterNotFound", "ParameterVersionNotFound", "AccessDeniedException", "ValidationException"}
+
+
+@functools.cache
+def secret_from_parameter(name: str) -> str:
+    """Return the webhook secret held in the SSM SecureString `name` (`name[:version]`), decrypted.
+
+    Fetched once per process (a Lambda container) and cached; failures are not cached. The value
+    is never logged nor put in an error message.
+
+    Raises:
+        ConfigError: the parameter does not exist, cannot be read, or holds no valid secret.
+        SecretUnavailable: SSM could not be reached or throttled (retrying may help).
+    """
+    try:
+        value = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except Exception as e:
+        code = error_code(e)
+        if code in _SSM_TERMINAL:
+            raise ConfigError(
+                f"cannot read SSM parameter {name} (TELEGRAM_WEBHOOK_SECRET_PARAMETER): {code}"
+                " (check the name and the function's ssm:GetParameter permission)"
+            ) from None
+        raise SecretUnavailable(f"cannot read SSM parameter {name}: {code} (retry later)") from None
+    if not SECRET_PATTERN.fullmatch(value):
+        raise ConfigError(f"SSM parameter {name} must hold 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return value
+
+
 def parse_positive_int(name: str, text: str) -> int:
     try:
         value = int(text)
@@ -108,6 +141,8 @@ class Settings:
     webhook_secret: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     etl_late_days: int = DEFAULT_ETL_LATE_DAYS
+    webhook_secret_parameter: str | None = None
+    """SSM parameter holding the webhook secret, read on first use (see `secret_from_parameter`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -117,15 +152,33 @@ class Settings:
             ConfigError: a variable is set to something unusable.
         """
         env = os.environ if env is None else env
+        secret = check_secret(env.get("TELEGRAM_WEBHOOK_SECRET"))
+        parameter = (env.get("TELEGRAM_WEBHOOK_SECRET_PARAMETER") or "").strip() or None
+        if secret is not None and parameter is not None:
+            raise ConfigError("set TELEGRAM_WEBHOOK_SECRET or TELEGRAM_WEBHOOK_SECRET_PARAMETER, not both")
         return cls(
             timezone=parse_timezone(env.get("TIMEZONE") or "UTC"),
             allowed_chat_ids=parse_chat_ids(env.get("TELEGRAM_ALLOWED_CHAT_IDS")),
-            webhook_secret=check_secret(env.get("TELEGRAM_WEBHOOK_SECRET")),
+            webhook_secret=secret,
             max_body_bytes=parse_positive_int(
                 "MAX_BODY_BYTES", env.get("MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
             ),
             etl_late_days=parse_late_days(env.get("ETL_LATE_DAYS") or str(DEFAULT_ETL_LATE_DAYS)),
+            webhook_secret_parameter=parameter,
         )
+
+    def resolve_webhook_secret(self) -> str | None:
+        """Return the webhook secret: the configured value, else the SSM parameter's (cached).
+
+        Raises:
+            ConfigError: the parameter cannot be read or holds no valid secret.
+            SecretUnavailable: SSM could not be reached.
+        """
+        if self.webhook_secret is not None:
+            return self.webhook_secret
+        if self.webhook_secret_parameter:
+            return secret_from_parameter(self.webhook_secret_parameter)
+        return None
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with the non-None `changes` applied (used for CLI flags)."""

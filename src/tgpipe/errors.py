@@ -32,3 +32,7 @@ class NotFoundError(TgpipeError, Terminal):
 
 class InvalidUpdate(TgpipeError, Terminal):
     """A body is not a Telegram update (not JSON, not an object, or no integer update_id)."""
+
+
+class SecretUnavailable(TgpipeError, Transient):
+    """A secret could not be fetched from its store (SSM) right now."""

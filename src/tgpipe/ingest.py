@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from tgpipe import telegram
 from tgpipe.config import Settings
-from tgpipe.errors import ConfigError, InvalidUpdate, StoreError, TgpipeError
+from tgpipe.errors import ConfigError, InvalidUpdate, SecretUnavailable, StoreError, TgpipeError
 from tgpipe.stores import Store
 
 log = logging.getLogger(__name__)
@@ -102,12 +102,16 @@ def receive_webhook(body: bytes, headers: Mapping[str, str], store: Store, setti
     `headers` must have lower-case names (as API Gateway v2 and ASGI give them).
 
     Raises:
-        ConfigError: no webhook secret is configured.
+        ConfigError: no webhook secret is configured, or its SSM parameter is unusable.
+        SecretUnavailable: the secret's SSM parameter could not be read right now.
         StoreError: the store could not be written.
     """
-    if settings.webhook_secret is None:
-        raise ConfigError("TELEGRAM_WEBHOOK_SECRET is not set: refusing webhook requests")
-    if not secret_matches(headers.get(SECRET_HEADER), settings.webhook_secret):
+    secret = settings.resolve_webhook_secret()
+    if secret is None:
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET is not set (nor TELEGRAM_WEBHOOK_SECRET_PARAMETER): refusing webhook requests"
+        )
+    if not secret_matches(headers.get(SECRET_HEADER), secret):
         return IngestResult(Outcome.UNAUTHORIZED)
     result = store_update(body, store, settings)
     log.info(
@@ -127,6 +131,9 @@ def handle_api_gateway_event(event: Mapping[str, Any], store: Store, settings: S
     except StoreError as e:
         log.error("store failed; Telegram will retry", extra={"error": str(e)})
         return {"statusCode": 503, "body": "storage unavailable, retry later"}
+    except SecretUnavailable as e:
+        log.error("webhook secret unavailable; Telegram will retry", extra={"error": str(e)})
+        return {"statusCode": 503, "body": "secret unavailable, retry later"}
     return {"statusCode": result.status, "body": "" if result.status == 200 else result.outcome.value}
 
 

@@ -13,6 +13,10 @@ import sys
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
 
+#: Libraries whose DEBUG lines hold whole requests and responses (an SSM secret, an update body):
+#: they never log below INFO, whatever LOG_LEVEL says.
+_LIBRARIES = ("boto3", "botocore", "s3transfer", "urllib3")
+
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
@@ -41,3 +45,5 @@ def configure(level: str | None = None) -> None:
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
     root.setLevel(level or os.environ.get("LOG_LEVEL", "INFO"))
+    for name in _LIBRARIES:
+        logging.getLogger(name).setLevel(max(root.level, logging.INFO))

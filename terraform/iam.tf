@@ -1,0 +1,138 @@
+# What each function may do besides writing its own logs (the function module adds that): only its
+# buckets' prefixes and only the actions its code calls.
+
+locals {
+  arn_prefix  = "arn:${data.aws_partition.current.partition}"
+  glue_prefix = "${local.arn_prefix}:glue:${var.region}:${local.account_id}"
+  glue_resources = concat(
+    ["${local.glue_prefix}:catalog", "${local.glue_prefix}:database/${local.glue_database}"],
+    [for table in keys(local.glue_tables) : "${local.glue_prefix}:table/${local.glue_database}/${table}"],
+  )
+  table_prefixes = [for table in keys(local.glue_tables) : "${table}/"]
+}
+
+data "aws_iam_policy_document" "ingest" {
+  statement {
+    sid     = "StoreUpdates"
+    actions = ["s3:PutObject"]
+    resources = [
+      "${module.raw.bucket_arn}/telegram/*",
+      "${module.raw.bucket_arn}/quarantine/*",
+    ]
+  }
+
+  statement {
+    sid       = "ReadWebhookSecret"
+    actions   = ["ssm:GetParameter"]
+    resources = [aws_ssm_parameter.webhook_secret.arn]
+  }
+}
+
+data "aws_iam_policy_document" "etl" {
+  statement {
+    sid       = "ListRawUpdates"
+    actions   = ["s3:ListBucket"]
+    resources = [module.raw.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["telegram/*"]
+    }
+  }
+
+  statement {
+    sid       = "ReadRawUpdates"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.raw.bucket_arn}/telegram/*"]
+  }
+
+  statement {
+    sid       = "QuarantineUnreadableUpdates"
+    actions   = ["s3:PutObject"]
+    resources = ["${module.raw.bucket_arn}/quarantine/*"]
+  }
+
+  statement {
+    sid       = "ListTables"
+    actions   = ["s3:ListBucket"]
+    resources = [module.enriched.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [for prefix in local.table_prefixes : "${prefix}*"]
+    }
+  }
+
+  statement {
+    sid       = "WriteTables"
+    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = [for prefix in local.table_prefixes : "${module.enriched.bucket_arn}/${prefix}*"]
+  }
+
+  statement {
+    sid       = "SendResultToRepair"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [module.repair.function_arn, "${module.repair.function_arn}:*"]
+  }
+
+  statement {
+    sid       = "SendFailureToDeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+}
+
+data "aws_iam_policy_document" "repair" {
+  statement {
+    sid = "RegisterPartitions"
+    actions = [
+      "glue:GetDatabase",
+      "glue:GetTable",
+      "glue:GetPartition",
+      "glue:GetPartitions",
+      "glue:BatchCreatePartition",
+      "glue:CreatePartition",
+    ]
+    resources = local.glue_resources
+  }
+
+  statement {
+    sid       = "ListStoredDays"
+    actions   = ["s3:ListBucket"]
+    resources = [module.enriched.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [for prefix in local.table_prefixes : "${prefix}*"]
+    }
+  }
+
+  # MSCK REPAIR TABLE runs in Athena with the caller's rights: it lists the tables' folders and
+  # writes its result to the workgroup's results bucket.
+  statement {
+    sid       = "RunMsckInWorkgroup"
+    actions   = ["athena:StartQueryExecution", "athena:GetQueryExecution", "athena:StopQueryExecution"]
+    resources = ["${local.arn_prefix}:athena:${var.region}:${local.account_id}:workgroup/${module.catalog.workgroup_name}"]
+  }
+
+  statement {
+    sid       = "LocateBuckets"
+    actions   = ["s3:GetBucketLocation"]
+    resources = [module.enriched.bucket_arn, module.athena_results.bucket_arn]
+  }
+
+  statement {
+    sid       = "WriteQueryResults"
+    actions   = ["s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = [module.athena_results.bucket_arn, "${module.athena_results.bucket_arn}/*"]
+  }
+
+  statement {
+    sid       = "SendFailureToDeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+}

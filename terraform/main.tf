@@ -1,0 +1,260 @@
+# tgpipe on AWS: Telegram -> HTTP API -> ingest Lambda -> raw bucket; a daily schedule -> ETL
+# Lambda -> Parquet in the enriched bucket -> (on success) repair Lambda -> Glue partitions; Athena
+# over the Glue tables. See README.md next to this file.
+
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}
+
+locals {
+  account_id = data.aws_caller_identity.current.account_id
+  dist_dir   = var.dist_dir != "" ? var.dist_dir : "${path.module}/../dist"
+  # Bucket names are global: the account and region make them unique.
+  bucket_suffix = "${local.account_id}-${var.region}"
+  glue_database = replace(var.name, "-", "_")
+
+  # Columns come from the Arrow schema (make schema); never written by hand here.
+  glue_tables = jsondecode(file("${path.module}/generated/glue_tables.json"))
+
+  # One saved query per queries/NN_name.sql: name without NN_ and .sql, description from the first
+  # line's comment, the file's text as the query.
+  query_files = fileset("${path.module}/../queries", "*.sql")
+  named_queries = {
+    for file in local.query_files : regex("^[0-9]+_(.+)\\.sql$", file)[0] => {
+      description = trimspace(trimprefix(split("\n", file("${path.module}/../queries/${file}"))[0], "--"))
+      query       = file("${path.module}/../queries/${file}")
+    }
+  }
+
+  raw_store      = "s3://${module.raw.bucket_name}"
+  enriched_store = "s3://${module.enriched.bucket_name}"
+}
+
+# ---- storage
+
+module "raw" {
+  source = "./modules/bucket"
+
+  bucket                             = "${var.name}-raw-${local.bucket_suffix}"
+  force_destroy                      = var.force_destroy
+  versioning                         = true
+  noncurrent_version_expiration_days = var.raw_noncurrent_days
+  expiration_days                    = var.raw_expiration_days
+}
+
+module "enriched" {
+  source = "./modules/bucket"
+
+  bucket                             = "${var.name}-enriched-${local.bucket_suffix}"
+  force_destroy                      = var.force_destroy
+  versioning                         = true
+  noncurrent_version_expiration_days = 7
+}
+
+module "athena_results" {
+  source = "./modules/bucket"
+
+  bucket          = "${var.name}-athena-results-${local.bucket_suffix}"
+  force_destroy   = true # query results only
+  expiration_days = var.athena_results_expiration_days
+}
+
+# ---- secrets (SSM SecureString with the AWS-managed key alias/aws/ssm)
+
+resource "aws_ssm_parameter" "bot_token" {
+  #checkov:skip=CKV_AWS_337:The AWS-managed key aws/ssm is free and lets principals of this account with ssm:GetParameter on this parameter decrypt it; a customer managed key costs a monthly fee.
+  name        = "/${var.name}/telegram/bot-token"
+  description = "Telegram bot token of ${var.name} (for setWebhook)"
+  type        = "SecureString"
+  value       = var.telegram_bot_token
+}
+
+resource "aws_ssm_parameter" "webhook_secret" {
+  #checkov:skip=CKV_AWS_337:The AWS-managed key aws/ssm is free and lets principals of this account with ssm:GetParameter on this parameter decrypt it; a customer managed key costs a monthly fee.
+  name        = "/${var.name}/telegram/webhook-secret"
+  description = "Secret Telegram sends in X-Telegram-Bot-Api-Secret-Token to ${var.name}'s webhook"
+  type        = "SecureString"
+  value       = var.webhook_secret
+}
+
+# ---- failures: dead-letter queue, alarms
+
+resource "aws_sqs_queue" "dlq" {
+  name                      = "${var.name}-failed"
+  message_retention_seconds = 1209600 # 14 days, the most SQS keeps
+  sqs_managed_sse_enabled   = true
+}
+
+resource "aws_sns_topic" "alarms" {
+  #checkov:skip=CKV_AWS_26:CloudWatch alarms cannot publish to a topic encrypted with the AWS-managed key aws/sns, alarm messages hold no secrets, and a customer managed key costs a monthly fee.
+  name = "${var.name}-alarms"
+}
+
+resource "aws_sns_topic_subscription" "alarm_email" {
+  count = var.alarm_email == "" ? 0 : 1
+
+  topic_arn = aws_sns_topic.alarms.arn
+  protocol  = "email"
+  endpoint  = var.alarm_email
+}
+
+resource "aws_cloudwatch_metric_alarm" "dlq" {
+  alarm_name          = "${var.name}-failed-runs"
+  alarm_description   = "A scheduled run failed after its retries: its event waits in the ${aws_sqs_queue.dlq.name} queue."
+  namespace           = "AWS/SQS"
+  metric_name         = "ApproximateNumberOfMessagesVisible"
+  dimensions          = { QueueName = aws_sqs_queue.dlq.name }
+  statistic           = "Maximum"
+  period              = 300
+  evaluation_periods  = 1
+  threshold           = 0
+  comparison_operator = "GreaterThanThreshold"
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
+}
+
+# ---- functions
+
+resource "aws_lambda_layer_version" "pyarrow" {
+  layer_name               = "${var.name}-pyarrow-${var.architecture}"
+  description              = "pyarrow for the ETL (python3.12, ${var.architecture})"
+  filename                 = "${local.dist_dir}/pyarrow-layer-${var.architecture}.zip"
+  source_code_hash         = filebase64sha256("${local.dist_dir}/pyarrow-layer-${var.architecture}.zip")
+  compatible_runtimes      = ["python3.12"]
+  compatible_architectures = [var.architecture]
+}
+
+module "ingest" {
+  source = "./modules/function"
+
+  function_name                  = "${var.name}-ingest"
+  description                    = "Telegram webhook: checks the secret and stores each update in the raw bucket"
+  filename                       = "${local.dist_dir}/ingest.zip"
+  architecture                   = var.architecture
+  memory_size                    = var.ingest_memory_mb
+  timeout                        = var.ingest_timeout_seconds
+  reserved_concurrent_executions = var.ingest_reserved_concurrency
+  log_retention_days             = var.log_retention_days
+  policy_json                    = data.aws_iam_policy_document.ingest.json
+  alarm_actions                  = [aws_sns_topic.alarms.arn]
+
+  environment = {
+    RAW_STORE = local.raw_store
+    TIMEZONE  = var.timezone
+    # name:version, so a new secret changes the configuration and fresh containers read it.
+    TELEGRAM_WEBHOOK_SECRET_PARAMETER = "${aws_ssm_parameter.webhook_secret.name}:${aws_ssm_parameter.webhook_secret.version}"
+    TELEGRAM_ALLOWED_CHAT_IDS         = join(",", var.allowed_chat_ids)
+    MAX_BODY_BYTES                    = tostring(var.max_body_bytes)
+  }
+}
+
+module "etl" {
+  source = "./modules/function"
+
+  function_name                  = "${var.name}-etl"
+  description                    = "Daily: raw updates of a day -> Parquet tables in the enriched bucket"
+  filename                       = "${local.dist_dir}/etl.zip"
+  architecture                   = var.architecture
+  memory_size                    = var.etl_memory_mb
+  timeout                        = var.etl_timeout_seconds
+  reserved_concurrent_executions = var.etl_reserved_concurrency
+  layers                         = [aws_lambda_layer_version.pyarrow.arn]
+  log_retention_days             = var.log_retention_days
+  policy_json                    = data.aws_iam_policy_document.etl.json
+  alarm_actions                  = [aws_sns_topic.alarms.arn]
+
+  environment = {
+    RAW_STORE      = local.raw_store
+    ENRICHED_STORE = local.enriched_store
+    TIMEZONE       = var.timezone
+    ETL_LATE_DAYS  = tostring(var.etl_late_days)
+  }
+
+  # The scheduler invokes asynchronously: the run's summary goes to the repair function, a run that
+  # failed twice more goes to the dead-letter queue.
+  create_async_config          = true
+  async_maximum_retry_attempts = 2
+  on_success_arn               = module.repair.function_arn
+  on_failure_arn               = aws_sqs_queue.dlq.arn
+}
+
+module "repair" {
+  source = "./modules/function"
+
+  function_name      = "${var.name}-repair"
+  description        = "Registers the partitions the ETL wrote in Glue (for engines without projection)"
+  filename           = "${local.dist_dir}/repair.zip"
+  architecture       = var.architecture
+  memory_size        = var.repair_memory_mb
+  timeout            = var.repair_timeout_seconds
+  log_retention_days = var.log_retention_days
+  policy_json        = data.aws_iam_policy_document.repair.json
+  alarm_actions      = [aws_sns_topic.alarms.arn]
+
+  environment = {
+    GLUE_DATABASE    = module.catalog.database_name
+    ENRICHED_STORE   = local.enriched_store
+    ATHENA_WORKGROUP = module.catalog.workgroup_name
+    TIMEZONE         = var.timezone
+  }
+
+  create_async_config          = true
+  async_maximum_retry_attempts = 2
+  on_failure_arn               = aws_sqs_queue.dlq.arn
+}
+
+# ---- webhook
+
+module "webhook_api" {
+  source = "./modules/webhook_api"
+
+  name                   = "${var.name}-webhook"
+  path                   = "/telegram/webhook"
+  function_name          = module.ingest.function_name
+  function_invoke_arn    = module.ingest.function_invoke_arn
+  throttling_rate_limit  = var.webhook_rate_limit
+  throttling_burst_limit = var.webhook_burst_limit
+  log_retention_days     = var.log_retention_days
+}
+
+# ---- schedules
+
+module "etl_schedule" {
+  source = "./modules/schedule"
+
+  name                = "${var.name}-etl-daily"
+  description         = "Builds yesterday's Parquet tables (yesterday in ${var.timezone})"
+  schedule_expression = var.etl_schedule
+  timezone            = var.timezone
+  function_arn        = module.etl.function_arn
+  input               = jsonencode({})
+  dead_letter_arn     = aws_sqs_queue.dlq.arn
+}
+
+module "repair_schedule" {
+  source = "./modules/schedule"
+
+  name                = "${var.name}-repair-daily"
+  description         = "Safety net: registers the partitions of the last ${var.repair_recent_days} days"
+  schedule_expression = var.repair_schedule
+  timezone            = var.timezone
+  function_arn        = module.repair.function_arn
+  input               = jsonencode({ recent_days = var.repair_recent_days })
+  dead_letter_arn     = aws_sqs_queue.dlq.arn
+}
+
+# ---- catalog
+
+module "catalog" {
+  source = "./modules/catalog"
+
+  database_name                  = local.glue_database
+  data_bucket                    = module.enriched.bucket_name
+  tables                         = local.glue_tables
+  projection_start_date          = var.projection_start_date
+  workgroup_name                 = var.name
+  results_bucket                 = module.athena_results.bucket_name
+  bytes_scanned_cutoff_per_query = var.athena_bytes_scanned_cutoff
+  named_queries                  = local.named_queries
+}

@@ -1,0 +1,68 @@
+output "webhook_url" {
+  description = "URL Telegram posts updates to (make deploy registers it with setWebhook)."
+  value       = module.webhook_api.webhook_url
+}
+
+output "raw_bucket" {
+  description = "Bucket of the raw updates (RAW_STORE=s3://<this>)."
+  value       = module.raw.bucket_name
+}
+
+output "enriched_bucket" {
+  description = "Bucket of the Parquet tables (ENRICHED_STORE=s3://<this>)."
+  value       = module.enriched.bucket_name
+}
+
+output "athena_results_bucket" {
+  description = "Bucket of Athena's query results."
+  value       = module.athena_results.bucket_name
+}
+
+output "glue_database" {
+  description = "Glue database of the tables (GLUE_DATABASE)."
+  value       = module.catalog.database_name
+}
+
+output "glue_tables" {
+  description = "Glue tables."
+  value       = module.catalog.table_names
+}
+
+output "athena_workgroup" {
+  description = "Athena workgroup to query in (ATHENA_WORKGROUP)."
+  value       = module.catalog.workgroup_name
+}
+
+output "function_names" {
+  description = "Lambda functions by step."
+  value = {
+    ingest = module.ingest.function_name
+    etl    = module.etl.function_name
+    repair = module.repair.function_name
+  }
+}
+
+output "bot_token_parameter" {
+  description = "SSM parameter holding the bot token (SecureString; the value is never an output)."
+  value       = aws_ssm_parameter.bot_token.name
+}
+
+output "webhook_secret_parameter" {
+  description = "SSM parameter holding the webhook secret (SecureString; the value is never an output)."
+  value       = aws_ssm_parameter.webhook_secret.name
+}
+
+output "dead_letter_queue_url" {
+  description = "Queue of scheduled runs that failed after their retries."
+  value       = aws_sqs_queue.dlq.url
+}
+
+output "alarm_topic_arn" {
+  description = "SNS topic of the alarms (subscribe to it, or set alarm_email)."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "region" {
+  description = "Region of the stack."
+  value       = var.region
+}

@@ -1,0 +1,230 @@
+# ---- naming and place
+
+variable "name" {
+  description = "Prefix of every resource name (lower-case letters, digits and dashes)."
+  type        = string
+  default     = "tgpipe"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,20}$", var.name))
+    error_message = "name must be 2-21 lower-case letters, digits or dashes, starting with a letter."
+  }
+}
+
+variable "region" {
+  description = "AWS region of the stack."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "tags" {
+  description = "Extra tags on every resource."
+  type        = map(string)
+  default     = {}
+}
+
+# ---- Telegram
+
+variable "telegram_bot_token" {
+  description = "Bot token from @BotFather. Kept in SSM as a SecureString; used by `make deploy` to register the webhook."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = can(regex("^[0-9]+:[A-Za-z0-9_-]+$", var.telegram_bot_token))
+    error_message = "telegram_bot_token must look like 123456789:AAE... (the token @BotFather gives)."
+  }
+}
+
+variable "webhook_secret" {
+  description = "Secret Telegram sends with every update (1-256 of A-Z a-z 0-9 _ -). `make deploy` generates one into webhook-secret.auto.tfvars when unset."
+  type        = string
+  sensitive   = true
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_-]{1,256}$", var.webhook_secret))
+    error_message = "webhook_secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -."
+  }
+}
+
+variable "allowed_chat_ids" {
+  description = "Chat ids whose updates are kept; empty keeps every chat."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for id in var.allowed_chat_ids : can(regex("^-?[0-9]+$", id))])
+    error_message = "allowed_chat_ids must be integers written as strings, such as \"-1001234567890\"."
+  }
+}
+
+variable "max_body_bytes" {
+  description = "Largest webhook body accepted (larger gets 413)."
+  type        = number
+  default     = 1048576
+}
+
+# ---- time
+
+variable "timezone" {
+  description = "IANA time zone of context_date and of the schedules (TIMEZONE of every function)."
+  type        = string
+  default     = "UTC"
+}
+
+variable "etl_schedule" {
+  description = "When the ETL runs (read in `timezone`); it builds yesterday."
+  type        = string
+  default     = "cron(30 3 * * ? *)"
+}
+
+variable "etl_late_days" {
+  description = "Days before yesterday the ETL rebuilds when late updates arrived for them (ETL_LATE_DAYS)."
+  type        = number
+  default     = 3
+}
+
+variable "repair_schedule" {
+  description = "When the safety-net repair registers the partitions of the last days (read in `timezone`)."
+  type        = string
+  default     = "cron(30 5 * * ? *)"
+}
+
+variable "repair_recent_days" {
+  description = "Days back the scheduled repair looks for partitions to register."
+  type        = number
+  default     = 3
+}
+
+# ---- functions
+
+variable "architecture" {
+  description = "Instruction set of the functions and of the pyarrow layer: x86_64 or arm64 (cheaper). `make build` reads it."
+  type        = string
+  default     = "x86_64"
+
+  validation {
+    condition     = contains(["x86_64", "arm64"], var.architecture)
+    error_message = "architecture must be x86_64 or arm64."
+  }
+}
+
+variable "dist_dir" {
+  description = "Folder of the zips `make build` writes; empty means ../dist next to this module."
+  type        = string
+  default     = ""
+}
+
+variable "ingest_memory_mb" {
+  description = "Memory of the webhook function, MB."
+  type        = number
+  default     = 256
+}
+
+variable "ingest_timeout_seconds" {
+  description = "Timeout of the webhook function (API Gateway waits at most 10 s)."
+  type        = number
+  default     = 10
+}
+
+variable "ingest_reserved_concurrency" {
+  description = "Concurrent webhook runs reserved and capped; -1 leaves them unreserved (the API throttles anyway)."
+  type        = number
+  default     = -1
+}
+
+variable "etl_memory_mb" {
+  description = "Memory of the ETL function, MB (CPU grows with it)."
+  type        = number
+  default     = 2048
+}
+
+variable "etl_timeout_seconds" {
+  description = "Timeout of the ETL function (at most 900)."
+  type        = number
+  default     = 900
+}
+
+variable "etl_reserved_concurrency" {
+  description = "Concurrent ETL runs; 1 keeps two runs from rebuilding the same day at once. -1 leaves it unreserved (accounts with a concurrency quota of 10 cannot reserve any)."
+  type        = number
+  default     = 1
+}
+
+variable "repair_memory_mb" {
+  description = "Memory of the repair function, MB."
+  type        = number
+  default     = 256
+}
+
+variable "repair_timeout_seconds" {
+  description = "Timeout of the repair function (MSCK REPAIR TABLE may take minutes)."
+  type        = number
+  default     = 300
+}
+
+variable "log_retention_days" {
+  description = "Days the functions' and the API's logs are kept."
+  type        = number
+  default     = 30
+}
+
+# ---- webhook API
+
+variable "webhook_rate_limit" {
+  description = "Steady webhook requests per second; more get 429, which Telegram retries."
+  type        = number
+  default     = 50
+}
+
+variable "webhook_burst_limit" {
+  description = "Webhook requests allowed in a burst above the steady rate."
+  type        = number
+  default     = 100
+}
+
+# ---- data
+
+variable "raw_noncurrent_days" {
+  description = "Days an overwritten or deleted raw object stays recoverable."
+  type        = number
+  default     = 30
+}
+
+variable "raw_expiration_days" {
+  description = "Delete raw updates this many days after they arrived (0 keeps them: they are the source of truth)."
+  type        = number
+  default     = 0
+}
+
+variable "athena_results_expiration_days" {
+  description = "Days Athena query results are kept."
+  type        = number
+  default     = 7
+}
+
+variable "athena_bytes_scanned_cutoff" {
+  description = "Cancel an Athena query once it has scanned this many bytes (at least 10 MB)."
+  type        = number
+  default     = 1073741824
+}
+
+variable "projection_start_date" {
+  description = "First day partition projection considers (YYYY-MM-DD)."
+  type        = string
+  default     = "2015-01-01"
+}
+
+variable "force_destroy" {
+  description = "Let `make destroy` delete the raw and enriched buckets with all their data."
+  type        = bool
+  default     = false
+}
+
+# ---- alarms
+
+variable "alarm_email" {
+  description = "Address that gets the alarms (it must confirm the subscription); empty for none."
+  type        = string
+  default     = ""
+}

@@ -1,0 +1,433 @@
+"""The Terraform root module, applied unchanged to moto's server, read back, then driven end to end.
+
+Moto cannot run Lambda code: each handler runs in-process with the environment Terraform gave its
+function, against the buckets, parameter and catalog Terraform created. Nothing reaches AWS.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import os
+import re
+import subprocess
+import time
+
+import boto3
+import pyarrow.parquet as pq
+import pytest
+
+from helpers import ROOT, api_gateway_event, load_handler, to_bytes
+from terraform_local import FAKE_BOT_TOKEN, TERRAFORM, LocalStack, build_zips, terraform_installed
+from tgpipe import schema
+from tgpipe.aws import client
+from tgpipe.config import secret_from_parameter
+
+pytestmark = pytest.mark.slow
+
+if not terraform_installed():
+    if os.environ.get("CI"):
+        raise RuntimeError("terraform is not installed, and CI must run the Terraform tests")
+    pytest.skip("terraform is not installed", allow_module_level=True)
+
+NAME = "tge2e"
+SECRET = "e2e-webhook_secret-0123456789"
+TIMEZONE = "America/Sao_Paulo"
+ALLOWED_CHAT = -1001234567890
+VARIABLES = {
+    "name": NAME,
+    "telegram_bot_token": FAKE_BOT_TOKEN,
+    "webhook_secret": SECRET,
+    "timezone": TIMEZONE,
+    "allowed_chat_ids": [str(ALLOWED_CHAT)],
+    "force_destroy": True,
+}
+ACCOUNT = "123456789012"
+SUFFIX = f"{ACCOUNT}-us-east-1"
+BUCKETS = {kind: f"{NAME}-{kind}-{SUFFIX}" for kind in ("raw", "enriched", "athena-results")}
+FUNCTION_ENV_NAMES = (
+    "RAW_STORE",
+    "ENRICHED_STORE",
+    "TIMEZONE",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_WEBHOOK_SECRET_PARAMETER",
+    "TELEGRAM_ALLOWED_CHAT_IDS",
+    "MAX_BODY_BYTES",
+    "ETL_LATE_DAYS",
+    "GLUE_DATABASE",
+    "ATHENA_WORKGROUP",
+)
+
+
+def test_terraform_files_are_formatted():
+    result = subprocess.run(
+        [str(TERRAFORM), "fmt", "-check", "-recursive", "-diff", str(ROOT / "terraform")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, f"run `make fmt`:\n{result.stdout}{result.stderr}"
+
+
+@pytest.fixture(scope="module")
+def stack(moto_server, tmp_path_factory):
+    """The root module applied to moto; destroyed (and checked gone) at the end."""
+    started = time.monotonic()
+    build_zips()
+    stack = LocalStack(tmp_path_factory.mktemp("terraform"), moto_server, VARIABLES)
+    stack.init()
+    stack.apply()
+    stack.apply_output = stack.last_output
+    print(f"\nbuild + init + apply: {time.monotonic() - started:.0f} s")
+    yield stack
+    # Moto has no DeleteNamedQuery: Terraform would retry it until its timeout. Forget the saved
+    # queries (moto's copies stay behind in its memory) and destroy everything else for real.
+    stack.run("state", "rm", "module.catalog.aws_athena_named_query.this")
+    stack.destroy()
+    print(f"\nthe whole stack's life: {time.monotonic() - started:.0f} s")
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    s3 = session.client("s3", endpoint_url=moto_server)
+    left = {b["Name"] for b in s3.list_buckets()["Buckets"]} & set(BUCKETS.values())
+    assert not left, f"destroy left buckets {left}"
+    functions = session.client("lambda", endpoint_url=moto_server).list_functions()["Functions"]
+    assert not [f["FunctionName"] for f in functions if f["FunctionName"].startswith(f"{NAME}-")]
+
+
+@pytest.fixture
+def outputs(stack, aws):
+    return stack.outputs()
+
+
+def test_terraform_validates(stack):
+    result = json.loads(stack.run("validate", "-json"))
+    assert result["valid"], result["diagnostics"]
+
+
+def test_the_outputs_name_what_was_built_and_no_secret(stack, outputs):
+    assert outputs["raw_bucket"] == BUCKETS["raw"]
+    assert outputs["enriched_bucket"] == BUCKETS["enriched"]
+    assert outputs["athena_results_bucket"] == BUCKETS["athena-results"]
+    assert outputs["glue_database"] == NAME
+    assert outputs["glue_tables"] == ["telegram", "telegram_updates"]
+    assert outputs["athena_workgroup"] == NAME
+    assert re.fullmatch(r"https://\w+\.execute-api\.us-east-1\.amazonaws\.com/telegram/webhook", outputs["webhook_url"])
+    shown = stack.run("output", "-json") + stack.apply_output
+    assert SECRET not in shown and FAKE_BOT_TOKEN not in shown
+
+
+def test_a_second_plan_changes_nothing(stack):
+    result = subprocess.run(
+        [str(TERRAFORM), f"-chdir={stack.module}", "plan", "-detailed-exitcode", "-no-color", *stack.var_args()],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+
+
+def test_the_buckets_are_private_encrypted_tls_only(stack, aws):
+    s3 = client("s3")
+    for kind, bucket in BUCKETS.items():
+        block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+        assert all(block.values()) and len(block) == 4, kind
+        rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+        assert rules[0]["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] == "AES256"
+        ownership = s3.get_bucket_ownership_controls(Bucket=bucket)["OwnershipControls"]["Rules"]
+        assert ownership == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+        (statement,) = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+        assert statement["Effect"] == "Deny"
+        assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+        assert sorted(statement["Resource"]) == [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"]
+        tags = {t["Key"]: t["Value"] for t in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]}
+        assert tags["Project"] == NAME and tags["ManagedBy"] == "terraform"  # provider default_tags
+    versioning = {kind: s3.get_bucket_versioning(Bucket=bucket).get("Status") for kind, bucket in BUCKETS.items()}
+    assert versioning == {"raw": "Enabled", "enriched": "Enabled", "athena-results": None}
+    (raw_rule,) = s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS["raw"])["Rules"]
+    assert raw_rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
+    assert raw_rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
+    assert "Days" not in raw_rule["Expiration"]  # raw updates are kept: only stray delete markers go
+    (results_rule,) = s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS["athena-results"])["Rules"]
+    assert results_rule["Expiration"] == {"Days": 7}
+
+
+def function(name):
+    return client("lambda").get_function_configuration(FunctionName=f"{NAME}-{name}")
+
+
+def test_the_functions_run_the_built_zips_with_their_settings(stack, aws):
+    lam = client("lambda")
+    expected = {"ingest": (256, 10), "etl": (2048, 900), "repair": (256, 300)}
+    for name, (memory, timeout) in expected.items():
+        config = function(name)
+        assert (config["Runtime"], config["Handler"], config["Architectures"]) == (
+            "python3.12",
+            "handler.handler",
+            ["x86_64"],
+        )
+        assert (config["MemorySize"], config["Timeout"]) == (memory, timeout)
+        built = base64.b64encode(hashlib.sha256((ROOT / "dist" / f"{name}.zip").read_bytes()).digest()).decode()
+        assert config["CodeSha256"] == built
+        layers = [layer["Arn"] for layer in config.get("Layers", [])]
+        assert (len(layers), all(f":layer:{NAME}-pyarrow-x86_64:" in arn for arn in layers)) == (
+            (1, True) if name == "etl" else (0, True)
+        )
+    assert lam.get_function_concurrency(FunctionName=f"{NAME}-etl")["ReservedConcurrentExecutions"] == 1
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=f"{NAME}-ingest")
+
+    dlq = client("sqs").get_queue_attributes(
+        QueueUrl=client("sqs").get_queue_url(QueueName=f"{NAME}-failed")["QueueUrl"], AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    etl_async = lam.get_function_event_invoke_config(FunctionName=f"{NAME}-etl")
+    assert etl_async["DestinationConfig"] == {
+        "OnSuccess": {"Destination": function("repair")["FunctionArn"]},
+        "OnFailure": {"Destination": dlq},
+    }
+    assert etl_async["MaximumRetryAttempts"] == 2
+    repair_async = lam.get_function_event_invoke_config(FunctionName=f"{NAME}-repair")
+    assert repair_async["DestinationConfig"]["OnFailure"] == {"Destination": dlq}
+
+    groups = client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{NAME}-")["logGroups"]
+    assert {g["logGroupName"]: g.get("retentionInDays") for g in groups} == {
+        f"/aws/lambda/{NAME}-{name}": 30 for name in expected
+    }
+    alarms = client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{NAME}-")["MetricAlarms"]
+    assert {a["AlarmName"]: a["MetricName"] for a in alarms} == {
+        f"{NAME}-ingest-errors": "Errors",
+        f"{NAME}-etl-errors": "Errors",
+        f"{NAME}-repair-errors": "Errors",
+        f"{NAME}-failed-runs": "ApproximateNumberOfMessagesVisible",
+    }
+
+
+def role_policy(function_name):
+    role = function(function_name)["Role"].rsplit("/", 1)[1]
+    iam = client("iam")
+    (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    assert iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"] == []
+    document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    grants = {}
+    for statement in document["Statement"]:
+        assert statement["Effect"] == "Allow"
+        actions = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        resources = [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
+        assert "*" not in resources and not [a for a in actions if a.endswith("*")]
+        for action in actions:
+            grants.setdefault(action, set()).update(resources)
+    return grants
+
+
+def test_each_function_may_do_only_its_own_work(stack, aws):
+    raw, enriched = (f"arn:aws:s3:::{BUCKETS[k]}" for k in ("raw", "enriched"))
+    ingest = role_policy("ingest")
+    assert set(ingest) == {"s3:PutObject", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"}
+    assert ingest["s3:PutObject"] == {f"{raw}/telegram/*", f"{raw}/quarantine/*"}
+    assert ingest["ssm:GetParameter"] == {f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{NAME}/telegram/webhook-secret"}
+    etl = role_policy("etl")
+    assert etl["s3:GetObject"] == {f"{raw}/telegram/*"}
+    assert etl["s3:PutObject"] == {f"{raw}/quarantine/*", f"{enriched}/telegram/*", f"{enriched}/telegram_updates/*"}
+    assert etl["s3:DeleteObject"] == {f"{enriched}/telegram/*", f"{enriched}/telegram_updates/*"}
+    assert "ssm:GetParameter" not in etl and "glue:BatchCreatePartition" not in etl
+    repair = role_policy("repair")
+    assert "s3:PutObject" not in {a for a, r in repair.items() if r & {f"{raw}/telegram/*", f"{enriched}/telegram/*"}}
+    assert f"arn:aws:glue:us-east-1:{ACCOUNT}:table/{NAME}/telegram" in repair["glue:BatchCreatePartition"]
+
+
+def test_the_schedules_run_in_the_configured_time_zone(stack, aws):
+    scheduler = client("scheduler")
+    etl = scheduler.get_schedule(Name=f"{NAME}-etl-daily")
+    assert (etl["ScheduleExpression"], etl["ScheduleExpressionTimezone"]) == ("cron(30 3 * * ? *)", TIMEZONE)
+    assert etl["Target"]["Arn"] == function("etl")["FunctionArn"]
+    assert json.loads(etl["Target"]["Input"]) == {}
+    repair = scheduler.get_schedule(Name=f"{NAME}-repair-daily")
+    assert repair["ScheduleExpressionTimezone"] == TIMEZONE
+    assert repair["Target"]["Arn"] == function("repair")["FunctionArn"]
+    assert json.loads(repair["Target"]["Input"]) == {"recent_days": 3}
+
+
+def test_the_webhook_route_goes_to_the_ingest_function(stack, outputs):
+    api = client("apigatewayv2")
+    (found,) = [a for a in api.get_apis()["Items"] if a["Name"] == f"{NAME}-webhook"]
+    assert outputs["webhook_url"] == f"{found['ApiEndpoint']}/telegram/webhook"
+    (route,) = api.get_routes(ApiId=found["ApiId"])["Items"]
+    assert route["RouteKey"] == "POST /telegram/webhook"
+    (integration,) = api.get_integrations(ApiId=found["ApiId"])["Items"]
+    assert (integration["IntegrationType"], integration["PayloadFormatVersion"]) == ("AWS_PROXY", "2.0")
+    assert function("ingest")["FunctionArn"] in integration["IntegrationUri"]
+    (stage,) = api.get_stages(ApiId=found["ApiId"])["Items"]
+    assert stage["StageName"] == "$default"
+    assert stage["DefaultRouteSettings"]["ThrottlingRateLimit"] == 50
+    assert stage["DefaultRouteSettings"]["ThrottlingBurstLimit"] == 100
+
+
+def test_the_glue_tables_have_the_arrow_schema_and_projection(stack, aws):
+    glue = client("glue")
+    for name, expected in schema.glue_tables().items():  # from the Arrow schema, not the file
+        table = glue.get_table(DatabaseName=NAME, Name=name)["Table"]
+        descriptor = table["StorageDescriptor"]
+        columns = [
+            {"name": c["Name"], "type": c["Type"], "comment": c.get("Comment", "")} for c in descriptor["Columns"]
+        ]
+        assert columns == expected["columns"]
+        assert [(k["Name"], k["Type"]) for k in table["PartitionKeys"]] == [("context_date", "date")]
+        assert descriptor["Location"] == f"s3://{BUCKETS['enriched']}/{name}/"
+        assert descriptor["SerdeInfo"]["SerializationLibrary"].endswith(".ParquetHiveSerDe")
+        parameters = table["Parameters"]
+        assert parameters["projection.enabled"] == "true"
+        assert parameters["projection.context_date.type"] == "date"
+        assert parameters["projection.context_date.format"] == "yyyy-MM-dd"
+        assert parameters["projection.context_date.range"] == "2015-01-01,NOW"
+        assert (
+            parameters["storage.location.template"]
+            == f"s3://{BUCKETS['enriched']}/{name}/context_date=${{context_date}}/"
+        )
+
+
+def expected_named_queries() -> dict[str, tuple[str, str]]:
+    found = {}
+    for path in sorted((ROOT / "queries").glob("*.sql")):
+        name = re.fullmatch(r"\d+_(.+)\.sql", path.name).group(1)
+        text = path.read_text()
+        found[name] = (text.splitlines()[0].removeprefix("--").strip(), text)
+    return found
+
+
+def test_the_athena_workgroup_and_a_named_query_per_file(stack, aws):
+    athena = client("athena")
+    config = athena.get_work_group(WorkGroup=NAME)["WorkGroup"]["Configuration"]
+    assert config["EnforceWorkGroupConfiguration"] is True
+    assert config["BytesScannedCutoffPerQuery"] == 1073741824
+    assert config["ResultConfiguration"]["OutputLocation"] == f"s3://{BUCKETS['athena-results']}/"
+    assert config["ResultConfiguration"]["EncryptionConfiguration"] == {"EncryptionOption": "SSE_S3"}
+    ids = athena.list_named_queries(WorkGroup=NAME)["NamedQueryIds"]
+    queries = [athena.get_named_query(NamedQueryId=i)["NamedQuery"] for i in ids]  # moto has no batch get
+    assert {q["Name"]: (q["Description"], q["QueryString"]) for q in queries} == expected_named_queries()
+    assert {q["Database"] for q in queries} == {NAME}
+
+
+def test_the_secrets_are_secure_strings(stack, outputs):
+    ssm = client("ssm")
+    for output, value in (("webhook_secret_parameter", SECRET), ("bot_token_parameter", FAKE_BOT_TOKEN)):
+        parameter = ssm.get_parameter(Name=outputs[output], WithDecryption=True)["Parameter"]
+        assert (parameter["Type"], parameter["Value"]) == ("SecureString", value)
+
+
+# ---- the data path, with each function's own environment ------------------------------------
+
+
+def use_function_env(monkeypatch, name) -> dict[str, str]:
+    env = function(name)["Environment"]["Variables"]
+    for variable in FUNCTION_ENV_NAMES:
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in env.items():
+        monkeypatch.setenv(variable, value)
+    return env
+
+
+def message(update_id, when, chat_id=ALLOWED_CHAT, text="oi"):
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": when,
+            "text": text,
+            "chat": {"id": chat_id, "type": "supergroup", "title": "Dados"},
+            "from": {"id": 7, "is_bot": False, "first_name": "Ana"},
+        },
+    }
+
+
+# 2025-11-22 02:00 UTC is still the 21st in São Paulo (UTC-3); 2025-11-22 15:00 UTC is the 22nd.
+EARLY, LATE = 1763776800, 1763823600
+
+
+def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws, monkeypatch):
+    s3 = client("s3")
+    # Moto gap: moto applies a bucket policy's Deny to object requests but never supplies
+    # aws:SecureTransport, so the TLS-only statement (checked above) denies every object request,
+    # over HTTPS too. Drop the policies for the data path; everything else stays as applied.
+    for bucket in BUCKETS.values():
+        s3.delete_bucket_policy(Bucket=bucket)
+    secret_from_parameter.cache_clear()
+    env = use_function_env(monkeypatch, "ingest")
+    assert set(env) == {
+        "RAW_STORE",
+        "TIMEZONE",
+        "TELEGRAM_WEBHOOK_SECRET_PARAMETER",
+        "TELEGRAM_ALLOWED_CHAT_IDS",
+        "MAX_BODY_BYTES",
+    }
+    assert env["TELEGRAM_WEBHOOK_SECRET_PARAMETER"] == f"/{NAME}/telegram/webhook-secret:1"
+    ingest = load_handler("ingest").handler
+    edit = {"update_id": 4, "edited_message": {**message(3, LATE)["message"], "edit_date": LATE + 60, "text": "oi!"}}
+    bodies = [message(1, EARLY), message(2, LATE), message(3, LATE), edit, message(9, LATE, chat_id=-5)]
+    assert [ingest(api_gateway_event(to_bytes(b), SECRET), None)["statusCode"] for b in bodies] == [200] * 5
+    assert ingest(api_gateway_event(to_bytes(message(5, LATE)), "wrong-secret"), None)["statusCode"] == 401
+    assert ingest(api_gateway_event(b"{not json", SECRET), None)["statusCode"] == 200
+    raw_keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKETS["raw"])["Contents"])
+    assert [k for k in raw_keys if k.startswith("telegram/")] == [
+        "telegram/context_date=2025-11-21/1.json",
+        "telegram/context_date=2025-11-22/2.json",
+        "telegram/context_date=2025-11-22/3.json",
+        "telegram/context_date=2025-11-22/4.json",
+    ]
+    assert len([k for k in raw_keys if k.startswith("quarantine/context_date=")]) == 1
+
+    use_function_env(monkeypatch, "etl")
+    summary = load_handler("etl").handler({"from": "2025-11-21", "to": "2025-11-22"}, None)
+    assert (summary["updates"], summary["messages"]) == (4, 3)
+    assert summary["partitions"] == {
+        "telegram": ["2025-11-21", "2025-11-22"],
+        "telegram_updates": ["2025-11-21", "2025-11-22"],
+    }
+    key = "telegram/context_date=2025-11-22/part-00000.parquet"
+    table = pq.read_table(io.BytesIO(s3.get_object(Bucket=BUCKETS["enriched"], Key=key)["Body"].read()))
+    assert table.column("update_id").to_pylist() == [2, 3]
+    assert table.column("chat_id").to_pylist() == [ALLOWED_CHAT, ALLOWED_CHAT]
+    key = "telegram_updates/context_date=2025-11-22/part-00000.parquet"
+    table = pq.read_table(io.BytesIO(s3.get_object(Bucket=BUCKETS["enriched"], Key=key)["Body"].read()))
+    assert table.column("update_type").to_pylist() == ["message", "message", "edited_message"]
+
+    use_function_env(monkeypatch, "repair")
+    record = {  # what Lambda's on-success destination sends the repair function
+        "version": "1.0",
+        "requestContext": {"condition": "Success", "functionArn": function("etl")["FunctionArn"] + ":$LATEST"},
+        "requestPayload": {},
+        "responseContext": {"statusCode": 200},
+        "responsePayload": summary,
+    }
+    assert load_handler("repair").handler(record, None)["created"] == 4
+    glue = client("glue")
+    for table_name in ("telegram", "telegram_updates"):
+        partitions = glue.get_partitions(DatabaseName=NAME, TableName=table_name)["Partitions"]
+        assert sorted((p["Values"][0], p["StorageDescriptor"]["Location"]) for p in partitions) == [
+            (day, f"s3://{BUCKETS['enriched']}/{table_name}/context_date={day}/")
+            for day in ("2025-11-21", "2025-11-22")
+        ]
+
+
+def test_the_ci_plan_summary_lists_every_resource():
+    from terraform_local import plan_summary
+
+    plan = {
+        "resource_changes": [
+            {"address": "module.raw.aws_s3_bucket.this", "mode": "managed", "type": "aws_s3_bucket",
+             "change": {"actions": ["create"]}},
+            {"address": "aws_sqs_queue.dlq", "mode": "managed", "type": "aws_sqs_queue",
+             "change": {"actions": ["delete", "create"]}},
+            {"address": "data.aws_iam_policy_document.etl", "mode": "data", "type": "aws_iam_policy_document",
+             "change": {"actions": ["read"]}},
+            {"address": "aws_sns_topic.alarms", "mode": "managed", "type": "aws_sns_topic",
+             "change": {"actions": ["no-op"]}},
+        ]
+    }  # fmt: skip
+    assert plan_summary(plan).splitlines() == [
+        "  -/+ aws_sqs_queue.dlq",
+        "    + module.raw.aws_s3_bucket.this",
+        "",
+        "By type: aws_s3_bucket 1, aws_sqs_queue 1",
+        "Plan: 2 to add, 0 to change, 1 to destroy (2 resources).",
+    ]

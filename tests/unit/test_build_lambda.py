@@ -1,0 +1,114 @@
+"""scripts/build_lambda.py: what goes in each zip, reproducibly, and that the trimmed pyarrow works."""
+
+import importlib.util
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pyarrow
+import pytest
+
+from helpers import ROOT
+
+
+def load_script():
+    spec = importlib.util.spec_from_file_location("build_lambda", ROOT / "scripts" / "build_lambda.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+build_lambda = load_script()
+TZDATA = "tzdata==2099.1"
+
+
+@pytest.fixture
+def out(tmp_path):
+    """An output folder whose wheel cache already holds a small tzdata wheel (no download)."""
+    cache = tmp_path / "dist" / "wheels" / "x86_64"
+    cache.mkdir(parents=True)
+    with zipfile.ZipFile(cache / "tzdata-2099.1-py2.py3-none-any.whl", "w") as wheel:
+        wheel.writestr("tzdata/__init__.py", "IANA_VERSION = '2099a'\n")
+        wheel.writestr("tzdata/zoneinfo/America/Sao_Paulo", b"TZif2...")
+        wheel.writestr("tzdata-2099.1.dist-info/METADATA", "Name: tzdata\n")
+    return tmp_path / "dist"
+
+
+def test_each_zip_has_its_handler_the_package_and_tzdata(out):
+    build_lambda.build(out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions")
+    package = sorted(
+        f"tgpipe/{p.relative_to(ROOT / 'src' / 'tgpipe').as_posix()}"
+        for p in (ROOT / "src" / "tgpipe").rglob("*.py")
+        if "__pycache__" not in p.parts
+    )
+    for handler in ("ingest", "etl", "repair"):
+        with zipfile.ZipFile(out / f"{handler}.zip") as z:
+            names = z.namelist()
+            assert names == sorted(names)
+            assert z.read("handler.py") == (ROOT / "src" / handler / "handler.py").read_bytes()
+            assert [n for n in names if n.startswith("tgpipe/")] == package
+            assert "tzdata/zoneinfo/America/Sao_Paulo" in names
+            assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+            assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+            assert {i.external_attr >> 16 for i in z.infolist()} == {0o100644}
+
+
+def test_an_unchanged_build_gives_the_same_bytes_and_leaves_the_file_alone(out):
+    first = build_lambda.build(out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions")
+    modified = (out / "etl.zip").stat().st_mtime_ns
+    again = build_lambda.build(out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions")
+    assert first == again
+    assert (out / "etl.zip").stat().st_mtime_ns == modified
+    assert len(set(first.values())) == 3  # the handlers differ, so the zips do
+
+
+def test_an_unpinned_requirement_is_refused(out):
+    with pytest.raises(build_lambda.BuildError, match="pin an exact version: 'tzdata'"):
+        build_lambda.build(out, "x86_64", ["pyarrow==1.0"], "tzdata", only="functions")
+
+
+def test_the_trimmed_pyarrow_still_writes_and_reads_the_tables(tmp_path):
+    """Keep exactly what the layer keeps of the installed pyarrow, then run the ETL's writer on it
+    in an interpreter that sees nothing else (the layer is the same files for python3.12)."""
+    installed = Path(pyarrow.__file__).parent
+    kept = dropped = 0
+    for path in installed.rglob("*"):
+        name = f"pyarrow/{path.relative_to(installed).as_posix()}"
+        if path.is_dir():
+            continue
+        if build_lambda.excluded(name, build_lambda.LAYER_EXCLUDE):
+            dropped += 1
+            continue
+        target = tmp_path / "python" / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        kept += 1
+    assert kept and dropped
+    assert not list((tmp_path / "python" / "pyarrow").glob("*flight*"))
+    code = """
+import sys
+from datetime import date
+from pathlib import Path
+import pyarrow.parquet as pq
+from tgpipe import etl, schema, telegram
+from tgpipe.config import Settings
+update = {"update_id": 1, "message": {"message_id": 1, "date": 1763899200, "text": "oi #x",
+          "entities": [{"type": "hashtag", "offset": 3, "length": 2}], "chat": {"id": -1, "type": "group"}}}
+writer = etl.TableWriter(schema.MESSAGE_COLUMNS, Path(sys.argv[1]))
+row = schema.Update("{}", update, update["message"], "message", Settings().timezone)
+writer.add(row)
+writer.close()
+table = pq.read_table(sys.argv[1])
+print(table.column("hashtags").to_pylist(), pq.__file__.startswith(sys.argv[2]))
+"""
+    env = {"PYTHONPATH": f"{tmp_path / 'python'}:{ROOT / 'src'}", "PATH": "/usr/bin:/bin"}
+    result = subprocess.run(
+        [sys.executable, "-S", "-c", code, str(tmp_path / "t.parquet"), str(tmp_path / "python")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split("\n")[0] == "[['#x']] True"
