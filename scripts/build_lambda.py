@@ -73,9 +73,12 @@ def wheel_files(wheel: Path) -> Iterator[tuple[str, bytes]]:
 
 
 def package_files(package: Path, prefix: str) -> Iterator[tuple[str, bytes]]:
-    """Yield (prefix/relative path, bytes) of a source package's files, without caches."""
-    for path in sorted(package.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix not in (".pyc", ".pyo"):
+    """Yield (prefix/relative path, bytes) of a source package's Python modules, without caches.
+
+    Other files (the report's template) serve the local CLI only, not a Lambda function.
+    """
+    for path in sorted(package.rglob("*.py")):
+        if "__pycache__" not in path.parts:
             yield f"{prefix}/{path.relative_to(package).as_posix()}", path.read_bytes()
 
 

@@ -97,7 +97,7 @@ from tgpipe.config import Settings
 update = {"update_id": 1, "message": {"message_id": 1, "date": 1763899200, "text": "oi #x",
           "entities": [{"type": "hashtag", "offset": 3, "length": 2}], "chat": {"id": -1, "type": "group"}}}
 writer = etl.TableWriter(schema.MESSAGE_COLUMNS, Path(sys.argv[1]))
-row = schema.Update("{}", update, update["message"], "message", Settings().timezone)
+row = schema.Update("{}", update, Settings().timezone)
 writer.add(row)
 writer.close()
 table = pq.read_table(sys.argv[1])
