@@ -74,6 +74,7 @@ class GroupCommitStore(LocalStore):
         self._queue: queue.SimpleQueue[_Write | None] = queue.SimpleQueue()
         self._committer: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._folders: set[Path] = set()  # folders known to exist (only the committer uses it)
 
     def put_new(self, key: str, data: bytes) -> bool:
         write = _Write(self._path(key), data)
@@ -155,10 +156,9 @@ class GroupCommitStore(LocalStore):
         fds = []
         for write in group:
             try:
-                write.path.parent.mkdir(parents=True, exist_ok=True)
-                fd, write.temp = tempfile.mkstemp(dir=write.path.parent, prefix=".tmp-", suffix=write.path.suffix)
+                fd = self._create_temp(write)
             except OSError as e:
-                write.done.set_exception(StoreError(f"cannot write {write.path}: {e.strerror or e}"))
+                self._fail(write, e)
                 continue
             fds.append((fd, write))
             try:
@@ -168,6 +168,19 @@ class GroupCommitStore(LocalStore):
             except OSError as e:
                 self._fail(write, e)
         return fds
+
+    def _create_temp(self, write: _Write) -> int:
+        folder = write.path.parent
+        if folder not in self._folders:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._folders.add(folder)
+        try:
+            fd, write.temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=write.path.suffix)
+        except FileNotFoundError:  # the folder was removed since: make it again
+            self._folders.discard(folder)
+            folder.mkdir(parents=True, exist_ok=True)
+            fd, write.temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=write.path.suffix)
+        return fd
 
     def _sync(self, fds: list[tuple[int, _Write]]) -> None:
         """Make every temp file durable: one syncfs, or an fsync each."""

@@ -45,8 +45,8 @@ HEALTH_PATH = "/healthz"
 class ServeOptions:
     host: str = "127.0.0.1"
     port: int = 8080
-    #: Threads doing the durable writes; also bounds the writes in flight.
-    write_threads: int = 32
+    #: Threads running the ingest rules; bounds the writes in flight (Telegram: <= max_connections).
+    write_threads: int = 64
     #: Requests handled at once; more get 503 (Telegram uses at most `max_connections`, 100).
     limit_concurrency: int = 1000
     access_log: bool = True
@@ -72,7 +72,7 @@ def require_secret(settings: Settings) -> None:
 class WebhookApp:
     """The ASGI application (routes above)."""
 
-    def __init__(self, store: Store, settings: Settings, write_threads: int = 32, access_log: bool = True):
+    def __init__(self, store: Store, settings: Settings, write_threads: int = 64, access_log: bool = True):
         require_secret(settings)
         if isinstance(store, LocalStore):  # so /healthz is ok before the first update arrives
             try:

@@ -1,3 +1,4 @@
+import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -68,3 +69,10 @@ def test_close_then_use_again(store):
     store.close()
     store.close()
     assert store.put_new("a/2.json", b"2") is True
+
+
+def test_a_folder_removed_while_serving_is_made_again(store, tmp_path):
+    assert store.put_new("telegram/context_date=2025-11-23/1.json", b"1")
+    shutil.rmtree(tmp_path / "raw" / "telegram")
+    assert store.put_new("telegram/context_date=2025-11-23/2.json", b"2")
+    assert store.get("telegram/context_date=2025-11-23/2.json") == b"2"
