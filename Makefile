@@ -42,6 +42,11 @@ lint: venv ## Check style with ruff
 schema: venv ## Regenerate terraform/generated/glue_tables.json from the Arrow schema
 	$(BIN)/python -m tgpipe.schema
 
+bench-serve: venv ## Benchmark `tgpipe serve` next to a bare uvicorn app (figures for docs/benchmarks.md)
+	$(BIN)/python bench/serve.py
+
+.PHONY: bench-serve
+
 clean: ## Remove the venv, build output and demo data
 	rm -rf $(VENV) dist build $(DEMO_DIR) .pytest_cache .ruff_cache
 
