@@ -14,7 +14,7 @@ from tgpipe.errors import ConfigError, StoreError
 from tgpipe.groupcommit import GroupCommitStore
 from tgpipe.logs import JsonFormatter
 from tgpipe.server import ServeOptions, WebhookApp, bind, build_server
-from tgpipe.stores import LocalStore
+from tgpipe.stores import LocalStore, S3Store
 
 SECRET = "serve-s3cret_token"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
@@ -219,3 +219,10 @@ def test_binding_a_port_in_use_is_one_clear_error():
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}: Address already in use"):
             bind("127.0.0.1", port)
+
+
+def test_the_raw_store_can_be_s3(start_server, bucket):
+    server = start_server(S3Store(bucket, "raw"))
+    assert server.post(to_bytes(update(10)))[0] == 200
+    assert server.store.get("telegram/context_date=2025-11-23/900010.json") == to_bytes(update(10))
+    assert server.request("GET", "/healthz")[0] == 200
