@@ -343,18 +343,7 @@ def serve(
     settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file)
     logs.configure()
     options = server.ServeOptions(host, port, access_log=not no_access_log, group_commit=not no_group_commit)
-    import os
-
-    store = Stores(data_dir, raw, enriched).raw
-    if os.environ.get("TGPIPE_GC"):
-        from tgpipe.groupcommit import GroupCommitStore
-
-        store = GroupCommitStore(store.root)
-    if os.environ.get("TGPIPE_WT"):
-        import dataclasses
-
-        options = dataclasses.replace(options, write_threads=int(os.environ["TGPIPE_WT"]))
-    server.serve(store, settings, options)
+    server.serve(Stores(data_dir, raw, enriched).raw, settings, options)
 
 
 @cli.command()
