@@ -61,6 +61,7 @@ class _Write:
     done: Future = field(default_factory=Future)
     temp: str | None = None
     linked: bool = False
+    error: StoreError | None = None  # set at the first failure; the caller gets it once the group is done
 
 
 class GroupCommitStore(LocalStore):
@@ -143,11 +144,10 @@ class GroupCommitStore(LocalStore):
                 _fsync_dir(folder)
             except OSError as e:
                 failed[folder] = StoreError(f"cannot write {folder}: {e.strerror or e}")
-        for write in group:
-            if write.done.done():
-                continue
-            if write.path.parent in failed:
-                write.done.set_exception(failed[write.path.parent])
+        for write in group:  # only now, after every temp file is gone, are the callers released
+            error = write.error or (failed.get(write.path.parent) if write.linked else None)
+            if error is not None:
+                write.done.set_exception(error)
             else:
                 write.done.set_result(write.linked)
 
@@ -183,16 +183,18 @@ class GroupCommitStore(LocalStore):
         return fd
 
     def _sync(self, fds: list[tuple[int, _Write]]) -> None:
-        """Make every temp file durable: one syncfs, or an fsync each."""
-        pending = [(fd, write) for fd, write in fds if not write.done.done()]
-        if not pending:
-            return
+        """Make every temp file durable: one syncfs per file system (one, unless a folder of the
+        store is a mount point), or an fsync each."""
+        pending = [(fd, write) for fd, write in fds if write.error is None]
         if self.use_syncfs:
-            if _syncfs(pending[0][0]) == 0:
-                return
-            error = OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
-            for _, write in pending:
-                self._fail(write, error)
+            by_device: dict[int, list[tuple[int, _Write]]] = {}
+            for fd, write in pending:
+                by_device.setdefault(os.fstat(fd).st_dev, []).append((fd, write))
+            for files in by_device.values():
+                if _syncfs(files[0][0]) != 0:
+                    errno = ctypes.get_errno()
+                    for _, write in files:
+                        self._fail(write, OSError(errno, os.strerror(errno)))
             return
         for fd, write in pending:
             try:
@@ -202,7 +204,7 @@ class GroupCommitStore(LocalStore):
 
     def _link(self, write: _Write, folders: set[Path]) -> None:
         try:
-            if not write.done.done():
+            if write.error is None:
                 try:
                     os.link(write.temp, write.path)  # fails if the key exists: create-if-absent
                     write.linked = True
@@ -217,5 +219,5 @@ class GroupCommitStore(LocalStore):
 
     @staticmethod
     def _fail(write: _Write, error: OSError) -> None:
-        if not write.done.done():
-            write.done.set_exception(StoreError(f"cannot write {write.path}: {error.strerror or error}"))
+        if write.error is None:
+            write.error = StoreError(f"cannot write {write.path}: {error.strerror or error}")

@@ -1,9 +1,12 @@
+import ctypes
+import errno
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from tgpipe import groupcommit
 from tgpipe.errors import StoreError
 from tgpipe.groupcommit import GroupCommitStore
 
@@ -76,3 +79,20 @@ def test_a_folder_removed_while_serving_is_made_again(store, tmp_path):
     shutil.rmtree(tmp_path / "raw" / "telegram")
     assert store.put_new("telegram/context_date=2025-11-23/2.json", b"2")
     assert store.get("telegram/context_date=2025-11-23/2.json") == b"2"
+
+
+def test_a_failed_sync_fails_the_writes_and_leaves_no_key(tmp_path, monkeypatch):
+    def failing_syncfs(fd):
+        ctypes.set_errno(errno.EIO)
+        return -1
+
+    monkeypatch.setattr(groupcommit, "_syncfs", failing_syncfs)
+    store = GroupCommitStore(tmp_path / "raw", use_syncfs=True)
+    try:
+        with pytest.raises(StoreError, match="cannot write .*/a/1.json: Input/output error"):
+            store.put_new("a/1.json", b"1")
+        assert files(tmp_path / "raw") == []  # neither the key nor a temp file
+        monkeypatch.setattr(groupcommit, "_syncfs", lambda fd: 0)
+        assert store.put_new("a/1.json", b"1") is True  # the retry Telegram makes succeeds
+    finally:
+        store.close()
