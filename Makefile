@@ -49,6 +49,10 @@ schema: venv ## Regenerate terraform/generated/glue_tables.json and the data dic
 bench-etl: venv ## Measure the ETL (local limit, memory, S3 with 20 ms per request); see docs/benchmarks.md
 	$(BIN)/python bench/etl.py
 
+bench-serve: venv ## Benchmark `tgpipe serve` next to a bare uvicorn app (figures for docs/benchmarks.md)
+	$(BIN)/python bench/serve.py
+
+
 clean: ## Remove the venvs, build output and demo data
 	rm -rf $(VENV) .venv-checkov dist build $(DEMO_DIR) .pytest_cache .ruff_cache
 
@@ -126,5 +130,5 @@ localstack-deploy: build ## Apply the same Terraform to LocalStack (its free edi
 localstack-destroy: build ## Destroy what localstack-deploy applied
 	$(BIN)/python tests/terraform_local.py destroy --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
 
-.PHONY: help venv test demo lint schema bench-etl clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
+.PHONY: help venv test demo lint schema bench-etl bench-serve clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
 	localstack-up localstack-deploy localstack-destroy

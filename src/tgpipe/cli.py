@@ -315,6 +315,79 @@ def repair(workgroup, database, enriched, first, last, recent_days, msck):
         click.echo(f"registered {result['created']} partition(s), {result['existing']} already registered")
 
 
+# ---- self-hosted ingestion: poll, serve, run, webhook, bot ------------------------------------
+
+
+def secret_file_option(f):
+    """Add --secret-file, which overrides TELEGRAM_WEBHOOK_SECRET."""
+    return click.option(
+        "--secret-file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="File holding the webhook secret (overrides TELEGRAM_WEBHOOK_SECRET).",
+    )(f)
+
+
+def serve_options(f):
+    """Add --host, --port, --no-access-log and --no-group-commit (shared by serve and run)."""
+    f = click.option(
+        "--no-group-commit",
+        is_flag=True,
+        help="Fsync each update on its own instead of syncing concurrent ones together (slower).",
+    )(f)
+    f = click.option("--no-access-log", is_flag=True, help="Do not log each request.")(f)
+    f = click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port.")(f)
+    f = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")(f)
+    return f
+
+
+def poll_timeout_option(f):
+    return click.option(
+        "--poll-timeout",
+        default=50,
+        show_default=True,
+        type=click.IntRange(0, 600),
+        metavar="SECONDS",
+        help="How long each getUpdates waits for new updates.",
+    )(f)
+
+
+def webhook_settings(timezone_name: str | None, allowed_chat_ids: str | None, secret_file: Path | None) -> Settings:
+    """Settings for the webhook server: the environment, the flags, and the secret file if given."""
+    from tgpipe.botsetup import read_secret
+
+    settings = make_settings(timezone_name, allowed_chat_ids)
+    return settings.with_overrides(webhook_secret=read_secret(secret_file) if secret_file else None)
+
+
+def bot_api():
+    """The Bot API client for TELEGRAM_BOT_TOKEN at TELEGRAM_API_URL."""
+    from tgpipe.botapi import BotApi
+
+    return BotApi.from_env()
+
+
+def make_poller(stores: Stores, settings: Settings, poll_timeout: int):
+    from tgpipe.poller import Poller
+
+    return Poller(bot_api(), stores.raw, settings, poll_timeout=poll_timeout)
+
+
+def run_poller(poller) -> None:
+    with poller.stopping_on_signals():
+        result = poller.run()
+    click.echo(result.describe())
+
+
+def parse_time_of_day(ctx, param, value: str):
+    from datetime import time
+
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time of day in HH:MM form") from None
+
+
 @cli.command()
 @store_options
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
@@ -335,6 +408,196 @@ def report(data_dir, raw, enriched, out, first, last, chat_id):
     require_folder(stores.enriched_uri, "enriched store")
     scope = query_core.Scope(first, last, chat_id)
     click.echo(f"report: {report_core.write_report(stores.enriched, Path(out), scope).describe()}")
+
+
+@cli.command()
+@store_options
+@settings_options
+@poll_timeout_option
+def poll(data_dir, raw, enriched, timezone_name, allowed_chat_ids, poll_timeout):
+    """Fetch updates from Telegram by long polling and store them, until stopped.
+
+    Needs TELEGRAM_BOT_TOKEN and no webhook set (`tgpipe webhook delete`). Each batch is stored
+    durably before Telegram is told it arrived, so a crash loses nothing and a restart resumes.
+    Stops cleanly on Ctrl-C or SIGTERM. Logs are JSON lines on stderr.
+
+    Example: TELEGRAM_BOT_TOKEN=123:abc tgpipe poll --data-dir ./data
+    """
+    from tgpipe import logs
+
+    settings = make_settings(timezone_name, allowed_chat_ids)
+    poller = make_poller(Stores(data_dir, raw, enriched), settings, poll_timeout)
+    logs.configure()
+    run_poller(poller)
+
+
+@cli.command()
+@store_options
+@settings_options
+@serve_options
+@secret_file_option
+def serve(
+    data_dir, raw, enriched, timezone_name, allowed_chat_ids, host, port, no_access_log, no_group_commit, secret_file
+):
+    """Serve the Telegram webhook: POST /telegram/webhook, GET /healthz.
+
+    Applies the webhook rules (secret, allow-list, size cap, quarantine) and answers 200 only
+    once the update is durably stored. Put it behind an HTTPS reverse proxy and point the bot
+    at it with `tgpipe webhook set`. Stops cleanly on Ctrl-C or SIGTERM.
+
+    Example: TELEGRAM_WEBHOOK_SECRET=... tgpipe serve --data-dir ./data --port 8080
+    """
+    from tgpipe import logs, server
+
+    settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file)
+    logs.configure()
+    options = server.ServeOptions(host, port, access_log=not no_access_log, group_commit=not no_group_commit)
+    server.serve(Stores(data_dir, raw, enriched).raw, settings, options)
+
+
+@cli.command()
+@store_options
+@settings_options
+@click.option(
+    "--mode",
+    type=click.Choice(["poll", "serve"]),
+    default="poll",
+    show_default=True,
+    help="Fetch updates by polling, or receive them on the webhook.",
+)
+@serve_options
+@secret_file_option
+@poll_timeout_option
+@click.option(
+    "--etl-at",
+    default="00:30",
+    show_default=True,
+    metavar="HH:MM",
+    callback=parse_time_of_day,
+    help="Local time (TIMEZONE) of the nightly ETL of yesterday.",
+)
+def run(
+    data_dir,
+    raw,
+    enriched,
+    timezone_name,
+    allowed_chat_ids,
+    mode,
+    host,
+    port,
+    no_access_log,
+    no_group_commit,
+    secret_file,
+    poll_timeout,
+    etl_at,
+):
+    """Poll (or serve the webhook) and run the nightly ETL, in one process.
+
+    For a small server: one systemd unit keeps the raw store filling and the Parquet tables
+    built every night (see docs/self-hosting.md).
+
+    Example: tgpipe run --data-dir /var/lib/tgpipe --etl-at 00:30
+    """
+    from tgpipe import daemon, logs, server
+
+    stores = Stores(data_dir, raw, enriched)
+    if mode == "serve":
+        settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file)
+        options = server.ServeOptions(host, port, access_log=not no_access_log, group_commit=not no_group_commit)
+        server.require_secret(settings)
+
+        def ingest():
+            server.serve(stores.raw, settings, options)
+
+    else:
+        settings = make_settings(timezone_name, allowed_chat_ids)
+        poller = make_poller(stores, settings, poll_timeout)
+
+        def ingest():
+            run_poller(poller)
+
+    logs.configure()
+    daemon.run_with_nightly_etl(ingest, daemon.NightlyEtl(stores.raw, stores.enriched, settings, etl_at))
+
+
+@cli.group()
+def webhook():
+    """Set, show or delete the bot's webhook (needs TELEGRAM_BOT_TOKEN).
+
+    Example: tgpipe webhook set --url https://bot.example.com/telegram/webhook --secret-file secret
+    """
+
+
+@webhook.command("set")
+@click.option("--url", required=True, help="Public HTTPS URL of POST /telegram/webhook.")
+@secret_file_option
+@click.option(
+    "--max-connections",
+    default=40,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Most simultaneous deliveries Telegram makes.",
+)
+@click.option("--drop-pending-updates", is_flag=True, help="Discard updates Telegram has not delivered yet.")
+def webhook_set(url, secret_file, max_connections, drop_pending_updates):
+    """Point the bot at URL, asking for every update type.
+
+    The secret Telegram sends with each update comes from --secret-file (a new random one is
+    written there, mode 600, if the file does not exist) or TELEGRAM_WEBHOOK_SECRET; give
+    `tgpipe serve` the same one. Pending updates are kept unless --drop-pending-updates.
+
+    Example: tgpipe webhook set --url https://bot.example.com/telegram/webhook --secret-file /etc/tgpipe/secret
+    """
+    from tgpipe import botsetup
+
+    api = bot_api()
+    secret, source = botsetup.secret_for_webhook(secret_file, Settings.from_env().webhook_secret)
+    botsetup.set_webhook(api, url, secret, max_connections, drop_pending_updates)
+    click.echo(f"webhook set to {url} with {source}, all update types, max {max_connections} connections")
+
+
+@webhook.command("info")
+def webhook_info():
+    """Show the webhook, the pending update count and Telegram's last delivery error.
+
+    Example: tgpipe webhook info
+    """
+    from tgpipe import botsetup
+
+    for line in botsetup.describe_webhook(bot_api().get_webhook_info()):
+        click.echo(line)
+
+
+@webhook.command("delete")
+@click.option("--drop-pending-updates", is_flag=True, help="Discard updates Telegram has not delivered yet.")
+def webhook_delete(drop_pending_updates):
+    """Remove the webhook, so `tgpipe poll` can fetch updates.
+
+    Example: tgpipe webhook delete
+    """
+    bot_api().delete_webhook(drop_pending_updates)
+    kept = "discarded" if drop_pending_updates else "kept for getUpdates"
+    click.echo(f"webhook deleted; pending updates {kept}")
+
+
+@cli.group()
+def bot():
+    """Inspect the bot (needs TELEGRAM_BOT_TOKEN).
+
+    Example: tgpipe bot check
+    """
+
+
+@bot.command("check")
+def bot_check():
+    """Check the token and explain what the bot can see (privacy mode) and how it gets updates.
+
+    Example: tgpipe bot check
+    """
+    from tgpipe import botsetup
+
+    for line in botsetup.check_bot(bot_api()).describe():
+        click.echo(line)
 
 
 def main(argv: list[str] | None = None) -> int:

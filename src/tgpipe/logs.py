@@ -9,9 +9,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import sys
 
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+#: uvicorn adds `color_message` (the message with ANSI colours) to its records: not for JSON.
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
+#: A Bot API token (`<bot id>:<secret>`), as it appears in Bot API URLs that urllib3 logs at DEBUG.
+_BOT_TOKEN = re.compile(r"(?<![0-9])[0-9]{5,20}:[A-Za-z0-9_-]{30,100}")
+
+
+def redact(text: str) -> str:
+    """Replace anything shaped like a bot token with `<bot-token>`."""
+    return _BOT_TOKEN.sub("<bot-token>", text)
+
 
 #: Libraries whose DEBUG lines hold whole requests and responses (an SSM secret, an update body):
 #: they never log below INFO, whatever LOG_LEVEL says.
@@ -30,7 +40,8 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str, ensure_ascii=False)
+        # Defence in depth: tgpipe never logs the token, but a library's DEBUG line may quote a URL.
+        return redact(json.dumps(line, default=str, ensure_ascii=False))
 
 
 def configure(level: str | None = None) -> None:

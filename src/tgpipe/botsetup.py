@@ -1,0 +1,196 @@
+"""Setting a bot up for tgpipe: the webhook secret, setWebhook / getWebhookInfo / deleteWebhook, and
+a check of what the bot can see (privacy mode).
+
+Nothing here prints or logs the secret or the token: a generated secret goes to a file only
+readable by its owner, from which `tgpipe serve --secret-file` reads it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from tgpipe import telegram
+from tgpipe.botapi import BotApi
+from tgpipe.config import check_secret
+from tgpipe.errors import ConfigError, NotFoundError
+
+#: Telegram's default and maximum for setWebhook's max_connections.
+DEFAULT_MAX_CONNECTIONS = 40
+MAX_CONNECTIONS = 100
+
+
+# ---- the secret ---------------------------------------------------------------------------
+
+
+def read_secret(path: Path) -> str:
+    """Return the webhook secret kept in `path` (surrounding whitespace ignored).
+
+    Raises:
+        NotFoundError: the file cannot be read.
+        ConfigError: it does not hold a secret Telegram accepts.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as e:
+        raise NotFoundError(f"cannot read the webhook secret file {path}: {e.strerror or e}") from None
+    if not text:
+        raise ConfigError(f"the webhook secret file {path} is empty")
+    try:
+        return check_secret(text)
+    except ConfigError:
+        raise ConfigError(
+            f"{path} does not hold a webhook secret (1-256 characters of A-Z, a-z, 0-9, _ and -)"
+        ) from None
+
+
+def create_secret(path: Path) -> str:
+    """Write a new random secret to `path`, readable by its owner only, and return it.
+
+    Raises:
+        ConfigError: `path` exists already (it is never overwritten) or cannot be written.
+    """
+    secret = secrets.token_urlsafe(32)  # 43 characters of A-Z a-z 0-9 _ -
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise ConfigError(f"{path} exists already") from None
+    except OSError as e:
+        raise ConfigError(f"cannot write the webhook secret file {path}: {e.strerror or e}") from None
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(secret + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    return secret
+
+
+def secret_for_webhook(secret_file: Path | None, env_secret: str | None) -> tuple[str, str]:
+    """Choose the secret `webhook set` gives Telegram; return it and where it came from.
+
+    With `secret_file`: the secret in it, or a new one written to it if it does not exist.
+    Without: `TELEGRAM_WEBHOOK_SECRET`.
+
+    Raises:
+        ConfigError: neither is given, or the one given is unusable.
+    """
+    if secret_file is not None:
+        if Path(secret_file).exists():
+            return read_secret(secret_file), f"the secret in {secret_file}"
+        create_secret(secret_file)
+        return read_secret(secret_file), f"a new secret, written to {secret_file} (mode 600)"
+    if env_secret:
+        return env_secret, "TELEGRAM_WEBHOOK_SECRET"
+    raise ConfigError(
+        "no webhook secret: pass --secret-file FILE (a new secret is written there if it does not exist) "
+        "or set TELEGRAM_WEBHOOK_SECRET"
+    )
+
+
+# ---- the webhook ---------------------------------------------------------------------------
+
+
+def set_webhook(
+    api: BotApi, url: str, secret: str, max_connections: int = DEFAULT_MAX_CONNECTIONS, drop_pending: bool = False
+) -> None:
+    """Point the bot's updates at `url`, asking for every update type.
+
+    Updates not yet delivered are kept (Telegram delivers them to the webhook) unless `drop_pending`.
+
+    Raises:
+        ConfigError: `url` is not an http(s) URL or `max_connections` is out of range.
+        BotApiError: Telegram refused (its description says why: HTTPS, port, certificate).
+    """
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"the webhook URL must be https://... (Telegram's requirement), not {url!r}")
+    if not 1 <= max_connections <= MAX_CONNECTIONS:
+        raise ConfigError(f"max_connections must be 1-{MAX_CONNECTIONS}, not {max_connections}")
+    api.set_webhook(url, secret, list(telegram.UPDATE_TYPES), max_connections, drop_pending)
+
+
+def describe_webhook(info: dict[str, Any]) -> list[str]:
+    """Return the lines `webhook info` prints for a getWebhookInfo result."""
+    url = info.get("url") or ""
+    lines = [f"webhook: {url}" if url else "webhook: none (updates wait for getUpdates: `tgpipe poll`)"]
+    lines.append(f"pending updates: {info.get('pending_update_count', 0)}")
+    if url:
+        lines.append(f"max connections: {info.get('max_connections', DEFAULT_MAX_CONNECTIONS)}")
+        allowed = info.get("allowed_updates")
+        missing = sorted(set(telegram.UPDATE_TYPES) - set(allowed)) if allowed else []
+        if allowed is None:
+            lines.append("allowed updates: Telegram's default (no chat_member, message_reaction, ...)")
+        elif missing:
+            lines.append(f"allowed updates: {len(allowed)} types; not asked for: {', '.join(missing)}")
+        else:
+            lines.append("allowed updates: all")
+        if info.get("ip_address"):
+            lines.append(f"ip address: {info['ip_address']}")
+    if info.get("last_error_date"):
+        lines.append(f"last error: {_when(info['last_error_date'])} {info.get('last_error_message', '')}".rstrip())
+    else:
+        lines.append("last error: none")
+    if info.get("last_synchronization_error_date"):
+        lines.append(f"last synchronization error: {_when(info['last_synchronization_error_date'])}")
+    return lines
+
+
+def _when(unix_seconds: int) -> str:
+    return datetime.fromtimestamp(unix_seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+# ---- the bot -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BotCheck:
+    """What `bot check` found: who the bot is and what it can see in groups."""
+
+    username: str
+    bot_id: int
+    sees_all_group_messages: bool
+    can_join_groups: bool
+    webhook_url: str
+    pending_updates: int
+
+    def describe(self) -> list[str]:
+        lines = [f"bot: @{self.username} (id {self.bot_id})"]
+        if self.sees_all_group_messages:
+            lines.append("privacy mode: disabled, the bot receives every message in its groups")
+        else:
+            lines += [
+                "privacy mode: enabled. In groups where the bot is not an admin it receives only commands",
+                "  (/...), replies to its own messages and messages that mention it; tgpipe stores only",
+                "  what Telegram sends. To keep every message, either make the bot an admin of each",
+                "  group, or disable privacy mode in @BotFather (/setprivacy -> Disable) and then",
+                "  remove the bot from each group and add it again (the setting applies on joining).",
+            ]
+        if not self.can_join_groups:
+            lines.append("groups: the bot cannot be added to groups (@BotFather /setjoingroups -> Enable)")
+        if self.webhook_url:
+            lines.append(f"delivery: webhook to {self.webhook_url} ({self.pending_updates} pending)")
+        else:
+            lines.append(f"delivery: no webhook; `tgpipe poll` can fetch updates ({self.pending_updates} pending)")
+        return lines
+
+
+def check_bot(api: BotApi) -> BotCheck:
+    """Ask Telegram who the bot is and how its updates are delivered.
+
+    Raises:
+        BotApiError: the token is refused or Telegram cannot be reached.
+    """
+    me = api.get_me()
+    info = api.get_webhook_info()
+    return BotCheck(
+        username=me.get("username", "?"),
+        bot_id=me.get("id", 0),
+        sees_all_group_messages=bool(me.get("can_read_all_group_messages")),
+        can_join_groups=bool(me.get("can_join_groups", True)),
+        webhook_url=info.get("url") or "",
+        pending_updates=info.get("pending_update_count", 0),
+    )

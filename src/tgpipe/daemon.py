@@ -1,0 +1,98 @@
+"""`tgpipe run`: ingestion (serve or poll) and the nightly ETL in one process, for a small server.
+
+The ETL runs in a background thread once a day at a local time in TIMEZONE, for yesterday, by
+the public `etl.choose_days` and `etl.run_etl` (the same as `tgpipe etl` with no day option and
+the scheduled Lambda). A failed run is logged and the next day's run goes ahead; rerun a missed
+day with `tgpipe etl --date D`. On SIGINT or SIGTERM ingestion stops first, then an ETL run in
+progress is allowed to finish, so its output is complete.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime, time, timedelta
+
+from tgpipe import telegram
+from tgpipe.config import Settings
+from tgpipe.errors import TgpipeError
+from tgpipe.stores import Store
+
+log = logging.getLogger(__name__)
+
+
+def next_run(at: time, settings: Settings, now: datetime) -> datetime:
+    """Return the first moment after `now` whose local time in TIMEZONE is `at`."""
+    local_now = now.astimezone(settings.timezone)
+    candidate = datetime.combine(local_now.date(), at, tzinfo=settings.timezone)
+    if candidate <= local_now:
+        candidate = datetime.combine(local_now.date() + timedelta(days=1), at, tzinfo=settings.timezone)
+    return candidate
+
+
+class NightlyEtl:
+    """Run the ETL for yesterday every day at `at` in a background thread until `stop()`."""
+
+    def __init__(
+        self,
+        raw: Store,
+        enriched: Store,
+        settings: Settings,
+        at: time,
+        now: Callable[[], datetime] = telegram.utc_now,
+    ):
+        self.raw = raw
+        self.enriched = enriched
+        self.settings = settings
+        self.at = at
+        self.now = now
+        self.runs = 0
+        self.failures = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="tgpipe-nightly-etl")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the schedule; wait for a run in progress to finish."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _loop(self) -> None:
+        while True:
+            when = next_run(self.at, self.settings, self.now())
+            log.info("next etl run", extra={"at": when.isoformat()})
+            if self._stop.wait(max(0.0, (when - self.now()).total_seconds())):
+                return
+            self.run_once()
+
+    def run_once(self) -> None:
+        """Run the ETL for yesterday; log the outcome, never raise (the next night tries again)."""
+        from tgpipe import etl  # pyarrow: loaded by this thread, never by the ingest path
+
+        self.runs += 1
+        try:
+            days = etl.choose_days(self.raw, self.settings)
+            result = etl.run_etl(self.raw, self.enriched, days, self.settings)
+        except TgpipeError as e:
+            self.failures += 1
+            log.error("etl run failed; rerun it with `tgpipe etl --date`", extra={"error": str(e)})
+            return
+        except Exception:
+            self.failures += 1
+            log.exception("etl run failed unexpectedly; rerun it with `tgpipe etl --date`")
+            return
+        log.info("etl run done", extra=result.to_dict())
+
+
+def run_with_nightly_etl(ingest: Callable[[], object], nightly: NightlyEtl) -> object:
+    """Run `ingest()` (serve or poll, until a signal) with `nightly` scheduled beside it."""
+    nightly.start()
+    try:
+        return ingest()
+    finally:
+        log.info("stopping the etl schedule (a run in progress finishes first)")
+        nightly.stop()
