@@ -5,8 +5,8 @@
 
 The webhook URL and the names of the SSM parameters come from `terraform output`; the bot token
 and the webhook secret are read from SSM (decrypted) and go only to Telegram, in the body of a
-POST: they are never printed, logged or put on a command line. `set` asks for every update type
-tgpipe knows (`tgpipe.telegram.UPDATE_TYPES`), since Telegram otherwise leaves some out.
+POST: they are never printed, logged or put on a command line. The Telegram side is the same code
+as `tgpipe webhook set` (`tgpipe.botsetup`): every update type is asked for, pending updates kept.
 """
 
 from __future__ import annotations
@@ -16,18 +16,18 @@ import json
 import os
 import subprocess
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from tgpipe.telegram import UPDATE_TYPES  # noqa: E402
+from tgpipe import botsetup  # noqa: E402
+from tgpipe.botapi import DEFAULT_API_URL, BotApi  # noqa: E402
+from tgpipe.errors import TgpipeError  # noqa: E402
 
 #: Telegram's Bot API; TELEGRAM_API_URL points elsewhere (a local fake in tests).
-API_URL = os.environ.get("TELEGRAM_API_URL", "https://api.telegram.org")
+API_URL = os.environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL
 
 
 class WebhookError(Exception):
@@ -56,53 +56,29 @@ def read_parameter(name: str, region: str) -> str:
         raise WebhookError(f"cannot read SSM parameter {name}: {code}") from None
 
 
-def call(token: str, method: str, payload: dict, api_url: str = API_URL) -> dict:
-    """POST `payload` to a Bot API method; return its `result`. Errors never show the token."""
-    request = urllib.request.Request(
-        f"{api_url}/bot{token}/{method}",
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            answer = json.loads(response.read())
-    except urllib.error.HTTPError as e:
-        try:
-            answer = json.loads(e.read())
-        except ValueError:
-            raise WebhookError(f"Telegram answered {method} with HTTP {e.code}") from None
-    except (urllib.error.URLError, TimeoutError, OSError) as e:
-        reason = getattr(e, "reason", e)
-        raise WebhookError(f"cannot reach the Telegram Bot API: {reason}") from None
-    if not answer.get("ok"):
-        raise WebhookError(f"Telegram refused {method}: {answer.get('description', 'no reason given')}")
-    return answer.get("result")
+def bot(outputs: Mapping, api_url: str) -> BotApi:
+    return BotApi(read_parameter(outputs["bot_token_parameter"], outputs["region"]), api_url)
 
 
 def set_webhook(outputs: Mapping, api_url: str = API_URL) -> str:
     """Point the bot at the stack's webhook with its secret and every update type; return a summary."""
-    token = read_parameter(outputs["bot_token_parameter"], outputs["region"])
+    api = bot(outputs, api_url)
     secret = read_parameter(outputs["webhook_secret_parameter"], outputs["region"])
-    call(
-        token,
-        "setWebhook",
-        {"url": outputs["webhook_url"], "secret_token": secret, "allowed_updates": list(UPDATE_TYPES)},
-        api_url,
-    )
-    info = call(token, "getWebhookInfo", {}, api_url)
+    try:
+        botsetup.set_webhook(api, outputs["webhook_url"], secret)
+        info = api.get_webhook_info()
+    except TgpipeError as e:
+        raise WebhookError(str(e)) from None
     if info.get("url") != outputs["webhook_url"]:
         raise WebhookError(f"Telegram reports the webhook as {info.get('url')!r}, not {outputs['webhook_url']!r}")
-    summary = f"webhook set: {info['url']} ({len(UPDATE_TYPES)} update types"
-    summary += f", {info.get('pending_update_count', 0)} updates pending)"
-    if info.get("last_error_message"):
-        summary += f"; Telegram's last delivery error: {info['last_error_message']}"
-    return summary
+    return "; ".join(botsetup.describe_webhook(info))
 
 
 def delete_webhook(outputs: Mapping, api_url: str = API_URL) -> str:
-    token = read_parameter(outputs["bot_token_parameter"], outputs["region"])
-    call(token, "deleteWebhook", {}, api_url)
+    try:
+        bot(outputs, api_url).delete_webhook()
+    except TgpipeError as e:
+        raise WebhookError(str(e)) from None
     return "webhook removed: Telegram keeps new updates for getUpdates (tgpipe poll) for 24 hours"
 
 

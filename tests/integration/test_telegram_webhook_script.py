@@ -2,18 +2,15 @@
 127.0.0.1: what it sends Telegram, and that it never shows the token or the secret."""
 
 import importlib.util
-import json
 import socket
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from fake_telegram import TOKEN, FakeTelegram
 from helpers import ROOT
 from tgpipe.aws import client
 from tgpipe.telegram import UPDATE_TYPES
 
-TOKEN = "123456789:AAE-test_token"
 SECRET = "deploy-secret_123"
 URL = "https://abc123.execute-api.us-east-1.amazonaws.com/telegram/webhook"
 
@@ -28,47 +25,10 @@ def load_script():
 script = load_script()
 
 
-class FakeBotApi(BaseHTTPRequestHandler):
-    """Answers like the Bot API; records each call as (path, JSON body)."""
-
-    calls: list = []
-    refuse: str | None = None
-    webhook_url = ""
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        FakeBotApi.calls.append((self.path, body))
-        if FakeBotApi.refuse:
-            self._answer(400, {"ok": False, "error_code": 400, "description": FakeBotApi.refuse})
-        elif self.path.endswith("/setWebhook"):
-            FakeBotApi.webhook_url = body["url"]
-            self._answer(200, {"ok": True, "result": True})
-        elif self.path.endswith("/getWebhookInfo"):
-            self._answer(200, {"ok": True, "result": {"url": FakeBotApi.webhook_url, "pending_update_count": 2}})
-        else:
-            self._answer(200, {"ok": True, "result": True})
-
-    def _answer(self, status, payload):
-        data = json.dumps(payload).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
-def bot_api():
-    FakeBotApi.calls, FakeBotApi.refuse, FakeBotApi.webhook_url = [], None, ""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), FakeBotApi)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+def fake():
+    with FakeTelegram() as server:
+        yield server
 
 
 @pytest.fixture
@@ -85,25 +45,30 @@ def outputs(aws):
     ssm.delete_parameters(Names=["/t/bot-token", "/t/webhook-secret"])
 
 
-def test_set_registers_the_url_with_the_secret_and_every_update_type(outputs, bot_api):
-    summary = script.set_webhook(outputs, bot_api)
-    (set_path, set_body), (info_path, _) = FakeBotApi.calls
-    assert set_path == f"/bot{TOKEN}/setWebhook"
-    assert set_body == {"url": URL, "secret_token": SECRET, "allowed_updates": list(UPDATE_TYPES)}
-    assert info_path == f"/bot{TOKEN}/getWebhookInfo"
-    assert summary == f"webhook set: {URL} ({len(UPDATE_TYPES)} update types, 2 updates pending)"
+def test_set_registers_the_url_with_the_secret_and_every_update_type(outputs, fake):
+    summary = script.set_webhook(outputs, fake.url)
+    (params,) = fake.calls_of("setWebhook")
+    assert (params["url"], params["secret_token"]) == (URL, SECRET)
+    assert params["allowed_updates"] == list(UPDATE_TYPES)
+    assert not params["drop_pending_updates"]  # updates waiting at Telegram are kept
+    assert summary.startswith(f"webhook: {URL}; pending updates: 0;")
+    assert "allowed updates: all" in summary
 
 
-def test_delete_removes_the_webhook(outputs, bot_api):
-    assert script.delete_webhook(outputs, bot_api).startswith("webhook removed")
-    assert FakeBotApi.calls == [(f"/bot{TOKEN}/deleteWebhook", {})]
+def test_delete_removes_the_webhook(outputs, fake):
+    script.set_webhook(outputs, fake.url)
+    assert fake.webhook["url"] == URL
+    assert script.delete_webhook(outputs, fake.url).startswith("webhook removed")
+    assert fake.webhook is None
 
 
-def test_a_refusal_is_one_clear_line_without_the_token(outputs, bot_api):
-    FakeBotApi.refuse = "Bad Request: bad webhook: HTTPS url must be provided for webhook"
+def test_a_refusal_is_one_clear_line_without_the_token(outputs, fake):
     with pytest.raises(script.WebhookError) as error:
-        script.set_webhook(outputs, bot_api)
-    assert str(error.value) == f"Telegram refused setWebhook: {FakeBotApi.refuse}"
+        script.set_webhook({**outputs, "webhook_url": "http://not-https.example/telegram/webhook"}, fake.url)
+    assert "Telegram refused setWebhook: 400 Bad Request: bad webhook: An HTTPS URL must be provided" in str(
+        error.value
+    )
+    assert TOKEN not in str(error.value)
 
 
 def test_an_unreachable_api_is_one_clear_line_without_the_token(outputs):
@@ -112,11 +77,11 @@ def test_an_unreachable_api_is_one_clear_line_without_the_token(outputs):
         port = probe.getsockname()[1]
     with pytest.raises(script.WebhookError) as error:
         script.set_webhook(outputs, f"http://127.0.0.1:{port}")
-    assert str(error.value).startswith("cannot reach the Telegram Bot API: ")
+    assert str(error.value).startswith(f"cannot reach the Bot API at http://127.0.0.1:{port} (setWebhook)")
     assert TOKEN not in str(error.value) and SECRET not in str(error.value)
 
 
-def test_a_missing_parameter_is_named(outputs, bot_api):
+def test_a_missing_parameter_is_named(outputs, fake):
     with pytest.raises(script.WebhookError, match="cannot read SSM parameter /t/nothing: ParameterNotFound"):
-        script.set_webhook({**outputs, "webhook_secret_parameter": "/t/nothing"}, bot_api)
-    assert FakeBotApi.calls == []
+        script.set_webhook({**outputs, "webhook_secret_parameter": "/t/nothing"}, fake.url)
+    assert fake.calls == []
