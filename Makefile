@@ -43,11 +43,22 @@ lint: venv tf-lint ## Check style with ruff, and the Terraform with fmt and vali
 	$(BIN)/ruff check $(PY_DIRS)
 	$(BIN)/ruff format --check $(PY_DIRS)
 
+docs: schema ## Regenerate docs/cli.md from the commands' --help (and the schema files)
+	$(BIN)/python scripts/cli_reference.py
+
 schema: venv ## Regenerate terraform/generated/glue_tables.json and the data dictionary's tables from the Arrow schema
 	$(BIN)/python -m tgpipe.schema
 
 bench-etl: venv ## Measure the ETL (local limit, memory, S3 with 20 ms per request); see docs/benchmarks.md
 	$(BIN)/python bench/etl.py
+
+bench-ingest: venv ## Measure the ingest handler's import time and CPU per update
+	$(BIN)/python bench/ingest.py
+
+bench-query: venv ## Time the six original queries over 10 million generated messages
+	$(BIN)/python bench/query.py
+
+bench: bench-ingest bench-etl bench-serve bench-query ## Run every benchmark (several minutes; figures in docs/benchmarks.md)
 
 bench-serve: venv ## Benchmark `tgpipe serve` next to a bare uvicorn app (figures for docs/benchmarks.md)
 	$(BIN)/python bench/serve.py
@@ -130,5 +141,5 @@ localstack-deploy: build ## Apply the same Terraform to LocalStack (its free edi
 localstack-destroy: build ## Destroy what localstack-deploy applied
 	$(BIN)/python tests/terraform_local.py destroy --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
 
-.PHONY: help venv test demo lint schema bench-etl bench-serve clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
+.PHONY: help venv test demo lint docs schema bench bench-ingest bench-etl bench-serve bench-query clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
 	localstack-up localstack-deploy localstack-destroy
