@@ -1,0 +1,44 @@
+"""The DuckDB views over days written by different versions of the schema."""
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from tgpipe import query, schema
+from tgpipe.stores import LocalStore
+
+
+def write_day(root, day, table):
+    folder = root / "telegram" / f"context_date={day}"
+    folder.mkdir(parents=True)
+    pq.write_table(table, folder / "part-00000.parquet")
+
+
+def full_day(update_id, text):
+    """A day written with the current schema: every column, these values."""
+    row = {c.name: None for c in schema.MESSAGE_COLUMNS}
+    row.update(update_id=update_id, text=text, message_type="text", chat_id=-100)
+    return pa.Table.from_pylist([row], schema=schema.MESSAGES_SCHEMA)
+
+
+def old_day(update_id):
+    """A day written by an older version, before `text` and most columns existed."""
+    return pa.table({"message_id": [1], "update_id": [update_id], "chat_id": [-100]})
+
+
+@pytest.mark.parametrize("old_first", [True, False])
+def test_days_of_older_schemas_read_new_columns_as_null(tmp_path, old_first):
+    # The older day sorts first or last: either way no column of the newer day may be lost.
+    days = ["2025-01-01", "2025-01-02"]
+    write_day(tmp_path, days[0], old_day(1) if old_first else full_day(1, "olá"))
+    write_day(tmp_path, days[1], full_day(2, "olá") if old_first else old_day(2))
+    rows = query.run_sql(LocalStore(tmp_path), "SELECT update_id, text FROM telegram ORDER BY update_id").rows
+    expected = [(1, None), (2, "olá")] if old_first else [(1, "olá"), (2, None)]
+    assert rows == expected
+
+
+def test_a_column_no_day_has_yet_reads_as_null(tmp_path):
+    write_day(tmp_path, "2025-01-01", old_day(1))
+    write_day(tmp_path, "2025-01-02", old_day(2))
+    rows = query.run_sql(LocalStore(tmp_path), "SELECT count(*), count(hashtags) FROM telegram").rows
+    assert rows == [(2, 0)]
