@@ -31,7 +31,9 @@ def commands(group: click.Group, path: list[str]):
 
 
 def help_text(path: list[str], command: click.Command) -> str:
-    context = click.Context(command, info_name=" ".join(path), terminal_width=100, max_content_width=100)
+    # The CLI's own settings (help option names, width), as a subcommand inherits them from `cli`.
+    settings = {**cli.context_settings, "terminal_width": 100, "max_content_width": 100}
+    context = click.Context(command, info_name=" ".join(path), **settings)
     return command.get_help(context)
 
 

@@ -24,7 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-TOKEN = "123456789:AAHfakeFAKEfake_fake-FAKEfake0123456"
+#: A fake token, put together here so that no token-shaped string sits in the repository.
+TOKEN = "123456789:" + "AAHfake" * 5
+#: A token the fake does not know.
+OTHER_TOKEN = "987654321:" + "AAHother" * 5
 NOT_QUEUED_BY_DEFAULT = {"chat_member", "message_reaction", "message_reaction_count"}
 
 

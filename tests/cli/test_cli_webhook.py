@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from fake_telegram import TOKEN, FakeTelegram
+from fake_telegram import OTHER_TOKEN, TOKEN, FakeTelegram
 from tgpipe.cli import cli
 from tgpipe.telegram import UPDATE_TYPES
 
@@ -170,7 +170,7 @@ def test_bot_check_with_privacy_disabled(tgpipe, fake, monkeypatch):
 
 
 def test_a_refused_token_is_one_clear_error_without_the_token(tgpipe, fake, monkeypatch):
-    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "987654321:AAHsomeOtherTokenThatTelegramDoesNotKnow")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", OTHER_TOKEN)
     run = tgpipe("bot", "check")
     assert run.code == 1
     assert run.err == "Error: Telegram rejected the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN\n"

@@ -4,7 +4,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from fake_telegram import TOKEN, FakeTelegram
+from fake_telegram import OTHER_TOKEN, TOKEN, FakeTelegram
 from tgpipe.botapi import (
     ApiUnavailable,
     BadToken,
@@ -49,7 +49,7 @@ def test_parameters_are_sent_as_json_without_none_values(api, fake):
 
 
 def test_a_wrong_token_is_a_terminal_error_that_does_not_quote_the_token(fake):
-    other = "987654321:AAHsomeOtherTokenThatTelegramDoesNotKnow"
+    other = OTHER_TOKEN
     with pytest.raises(BadToken) as e:
         BotApi(other, fake.url).get_me()
     assert str(e.value) == "Telegram rejected the bot token (401 Unauthorized): check TELEGRAM_BOT_TOKEN"

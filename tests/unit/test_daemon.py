@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from fake_telegram import TOKEN
 from helpers import to_bytes
 from tgpipe import ingest
 from tgpipe.config import Settings
@@ -82,6 +83,6 @@ def test_the_schedule_fires_at_its_time_and_stops_at_once(raw_store, enriched_st
 
 
 def test_log_lines_never_carry_a_bot_token():
-    line = 'http://127.0.0.1:8081 "POST /bot123456789:AAHfakeFAKEfake_fake-FAKEfake0123456/getUpdates HTTP/1.1" 200'
+    line = f'http://127.0.0.1:8081 "POST /bot{TOKEN}/getUpdates HTTP/1.1" 200'
     assert redact(line) == 'http://127.0.0.1:8081 "POST /bot<bot-token>/getUpdates HTTP/1.1" 200'
     assert redact("update 870000001 stored at 12:30:00") == "update 870000001 stored at 12:30:00"

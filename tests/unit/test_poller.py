@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from fake_telegram import TOKEN, FakeTelegram
+from fake_telegram import OTHER_TOKEN, TOKEN, FakeTelegram
 from tgpipe.botapi import BadToken, BotApi, WebhookActive
 from tgpipe.config import Settings
 from tgpipe.errors import StoreError
@@ -199,7 +199,7 @@ def test_a_webhook_set_while_polling_stops_the_poller(fake, api, tmp_path):
 
 
 def test_a_bad_token_stops_at_once(fake, tmp_path):
-    api = BotApi("987654321:AAHsomeOtherTokenThatTelegramDoesNotKnow", fake.url)
+    api = BotApi(OTHER_TOKEN, fake.url)
     with pytest.raises(BadToken):
         Poller(api, LocalStore(tmp_path), Settings(), poll_timeout=1).run()
 
