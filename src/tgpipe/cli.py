@@ -196,8 +196,10 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
     raw_store, enriched_store = stores.raw, stores.enriched
     days = etl_core.choose_days(raw_store, settings, day, first, last, all_days)
     plan = etl_core.plan_etl(raw_store, enriched_store, days, settings)
+    # A bar only for people: on a pipe or in a log, click would print its label alone.
+    hidden = len(plan.days) < 2 or not sys.stderr.isatty()
     with click.progressbar(
-        length=len(plan.days), label="building", file=sys.stderr, hidden=len(plan.days) < 2, show_pos=True
+        length=len(plan.days), label="building", file=sys.stderr, hidden=hidden, show_pos=True
     ) as bar:
         result = etl_core.run_etl(raw_store, enriched_store, plan, settings, on_day=lambda _: bar.update(1))
     for d in result.days:

@@ -1,4 +1,5 @@
 import os
+import sys
 from datetime import UTC, date, datetime, timedelta
 
 from helpers import to_bytes
@@ -16,14 +17,15 @@ def noon(day: date) -> int:
     return int(datetime(day.year, day.month, day.day, 12, tzinfo=UTC).timestamp())
 
 
-def test_many_days_show_progress_then_a_line_per_day_and_a_summary(tgpipe, tmp_path):
+def test_many_days_show_progress_then_a_line_per_day_and_a_summary(tgpipe, tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # as on a terminal
     raw = LocalStore(tmp_path / "raw")
     first = date(2025, 11, 1)
     updates = [message(n, noon(first + timedelta(days=n % 3))) for n in range(1, 31)]
     ingest.store_updates([to_bytes(u) for u in updates], raw, Settings())
     run = tgpipe("etl", "--data-dir", tmp_path, "--from", "2025-11-01", "--to", "2025-11-04", "--late-days", "0")
     assert run.code == 0, run.err
-    assert run.err.startswith("building")  # the progress bar (just its label when not on a terminal)
+    assert "building" in run.err and run.err.rstrip().endswith("4/4\x1b[?25h")  # the bar, on stderr
     lines = run.out.splitlines()
     assert lines[:4] == [
         "2025-11-01  updates     10  messages     10  duplicates 0  quarantined 0",
@@ -33,6 +35,13 @@ def test_many_days_show_progress_then_a_line_per_day_and_a_summary(tgpipe, tmp_p
     ]
     assert lines[4].startswith("4 day(s), 30 updates, 30 messages, 0 duplicates, 0 quarantined, 6 file(s), ")
     assert lines[4].endswith(f" -> {tmp_path / 'enriched'}")
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(tgpipe, tmp_path):
+    raw = LocalStore(tmp_path / "raw")
+    ingest.store_updates([to_bytes(message(1, noon(date(2025, 11, 1))))], raw, Settings())
+    run = tgpipe("etl", "--data-dir", tmp_path, "--from", "2025-11-01", "--to", "2025-11-03", "--late-days", "0")
+    assert (run.code, run.err) == (0, "")
 
 
 def test_late_days_are_rebuilt_and_marked(tgpipe, tmp_path, monkeypatch):
