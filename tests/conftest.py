@@ -103,3 +103,21 @@ def tgpipe(capsys, monkeypatch):
         return Run(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def fake():
+    """A fake Telegram Bot API server on 127.0.0.1 (tests/fake_telegram.py)."""
+    from fake_telegram import FakeTelegram
+
+    with FakeTelegram() as server:
+        yield server
+
+
+@pytest.fixture
+def api(fake):
+    """A Bot API client of the fake server's bot."""
+    from fake_telegram import TOKEN
+    from tgpipe.botapi import BotApi
+
+    return BotApi(TOKEN, fake.url)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from fake_telegram import TOKEN, FakeTelegram
+from fake_telegram import TOKEN
 
 DAY = 1763899200
 TGPIPE = Path(sys.executable).with_name("tgpipe")
@@ -26,12 +26,6 @@ stores.LocalStore.put_new = slow_put_new
 from tgpipe.cli import main
 sys.exit(main(sys.argv[1:]))
 """
-
-
-@pytest.fixture
-def fake():
-    with FakeTelegram() as server:
-        yield server
 
 
 def env_for(fake):

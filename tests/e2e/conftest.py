@@ -18,16 +18,9 @@ ZONE = ZoneInfo(PARITY_ZONE)
 
 
 @pytest.fixture(scope="session")
-def answers(sample_updates, tmp_path_factory):
+def answers(sample_enriched):
     """Run every named query over the sample chat; return {name: list of row dicts}."""
-    from tgpipe.stores import LocalStore
-
-    root = tmp_path_factory.mktemp("parity")
-    raw, enriched = LocalStore(root / "raw"), LocalStore(root / "enriched")
-    settings = Settings.from_env({"TIMEZONE": str(ZONE)})
-    ingest.store_updates([to_bytes(u) for u in sample_updates], raw, settings)
-    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
-    return {q.name: query.run_sql(enriched, q.sql).records() for q in query.named_queries()}
+    return {q.name: query.run_sql(sample_enriched, q.sql).records() for q in query.named_queries()}
 
 
 @pytest.fixture(scope="session")

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from fake_telegram import TOKEN, FakeTelegram
+from fake_telegram import TOKEN
 from helpers import ROOT
 from tgpipe.aws import client
 from tgpipe.telegram import UPDATE_TYPES
@@ -23,12 +23,6 @@ def load_script():
 
 
 script = load_script()
-
-
-@pytest.fixture
-def fake():
-    with FakeTelegram() as server:
-        yield server
 
 
 @pytest.fixture

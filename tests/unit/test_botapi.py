@@ -4,7 +4,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
-from fake_telegram import OTHER_TOKEN, TOKEN, FakeTelegram
+from fake_telegram import OTHER_TOKEN, TOKEN
 from tgpipe.botapi import (
     ApiUnavailable,
     BadToken,
@@ -16,17 +16,6 @@ from tgpipe.botapi import (
     check_token,
 )
 from tgpipe.errors import ConfigError, Terminal, Transient
-
-
-@pytest.fixture
-def fake():
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-def api(fake):
-    return BotApi(TOKEN, fake.url)
 
 
 def free_port() -> int:

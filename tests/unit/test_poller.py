@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from fake_telegram import OTHER_TOKEN, TOKEN, FakeTelegram
+from fake_telegram import OTHER_TOKEN
 from tgpipe.botapi import BadToken, BotApi, WebhookActive
 from tgpipe.config import Settings
 from tgpipe.errors import StoreError
@@ -45,17 +45,6 @@ def message(n):
 
 def stored_ids(root):
     return sorted(int(p.stem) for p in (root / "telegram").rglob("*.json") if not p.name.startswith(".tmp-"))
-
-
-@pytest.fixture
-def fake():
-    with FakeTelegram() as server:
-        yield server
-
-
-@pytest.fixture
-def api(fake):
-    return BotApi(TOKEN, fake.url)
 
 
 def start(poller):
