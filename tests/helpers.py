@@ -24,15 +24,24 @@ def to_bytes(update: dict) -> bytes:
     return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def load_handler(name: str):
-    """Import src/<name>/handler.py as a fresh module (it reads its environment at import)."""
-    path = ROOT / "src" / name / "handler.py"
-    module_name = f"_handler_{name}_{next(_handler_names)}"
+def load_file(path: Path):
+    """Import the Python file at `path` as a fresh module (handlers read their environment at import)."""
+    module_name = f"_{path.parent.name}_{path.stem}_{next(_handler_names)}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def load_handler(name: str):
+    """Import src/<name>/handler.py as a fresh module."""
+    return load_file(ROOT / "src" / name / "handler.py")
+
+
+def load_script(name: str):
+    """Import scripts/<name>.py as a module."""
+    return load_file(ROOT / "scripts" / f"{name}.py")
 
 
 def api_gateway_event(body: bytes | str | None, secret: str | None = None, **overrides) -> dict:

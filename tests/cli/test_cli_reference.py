@@ -1,13 +1,8 @@
-import importlib.util
-
-from helpers import ROOT
+from helpers import load_script
 
 
 def load():
-    spec = importlib.util.spec_from_file_location("cli_reference", ROOT / "scripts" / "cli_reference.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_script("cli_reference")
 
 
 def test_docs_cli_md_is_generated_from_the_help():

@@ -1,13 +1,12 @@
 """scripts/telegram_webhook.py (make deploy's last step) against SSM on moto and a fake Bot API on
 127.0.0.1: what it sends Telegram, and that it never shows the token or the secret."""
 
-import importlib.util
 import socket
 
 import pytest
 
 from fake_telegram import TOKEN
-from helpers import ROOT
+from helpers import load_script
 from tgpipe.aws import client
 from tgpipe.telegram import UPDATE_TYPES
 
@@ -15,14 +14,7 @@ SECRET = "deploy-secret_123"
 URL = "https://abc123.execute-api.us-east-1.amazonaws.com/telegram/webhook"
 
 
-def load_script():
-    spec = importlib.util.spec_from_file_location("telegram_webhook", ROOT / "scripts" / "telegram_webhook.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-script = load_script()
+script = load_script("telegram_webhook")
 
 
 @pytest.fixture

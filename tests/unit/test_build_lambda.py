@@ -1,6 +1,5 @@
 """scripts/build_lambda.py: what goes in each zip, reproducibly, and that the trimmed pyarrow works."""
 
-import importlib.util
 import shutil
 import subprocess
 import sys
@@ -10,17 +9,9 @@ from pathlib import Path
 import pyarrow
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, load_script
 
-
-def load_script():
-    spec = importlib.util.spec_from_file_location("build_lambda", ROOT / "scripts" / "build_lambda.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-build_lambda = load_script()
+build_lambda = load_script("build_lambda")
 TZDATA = "tzdata==2099.1"
 
 
