@@ -16,13 +16,13 @@ locals {
   # Columns come from the Arrow schema (make schema); never written by hand here.
   glue_tables = jsondecode(file("${path.module}/generated/glue_tables.json"))
 
-  # One saved query per queries/NN_name.sql: name without NN_ and .sql, description from the first
-  # line's comment, the file's text as the query.
-  query_files = fileset("${path.module}/../queries", "*.sql")
+  # One saved query per NN_name.sql of the package's named queries (the files `tgpipe query` runs):
+  # name without NN_ and .sql, description from the first line's comment, the file's text as the query.
+  queries_dir = "${path.module}/../src/tgpipe/queries"
   named_queries = {
-    for file in local.query_files : regex("^[0-9]+_(.+)\\.sql$", file)[0] => {
-      description = trimspace(trimprefix(split("\n", file("${path.module}/../queries/${file}"))[0], "--"))
-      query       = file("${path.module}/../queries/${file}")
+    for file in fileset(local.queries_dir, "*.sql") : regex("^[0-9]+_(.+)\\.sql$", file)[0] => {
+      description = trimspace(trimprefix(split("\n", file("${local.queries_dir}/${file}"))[0], "--"))
+      query       = file("${local.queries_dir}/${file}")
     }
   }
 

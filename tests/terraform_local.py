@@ -1,6 +1,6 @@
 """Apply the root Terraform module to a local AWS endpoint: moto's server (tests, CI) or LocalStack.
 
-The module is applied unchanged: its files are copied to a work folder (with `queries/` and `dist/`
+The module is applied unchanged: its files are copied to a work folder (with `src/` and `dist/`
 linked beside them, where the module looks for them), so the state, the lock file and the
 providers live there and a developer's own `terraform/terraform.tfvars` and state are never read.
 `AWS_ENDPOINT_URL` sends every AWS call of the provider (and of boto3) to the endpoint.
@@ -70,7 +70,7 @@ class LocalStack:
             dirs_exist_ok=True,
             ignore=shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "*.tfvars", "tfplan*"),
         )
-        for name in ("queries", "dist"):
+        for name in ("src", "dist"):
             link = self.workdir / name
             if not link.exists():
                 link.symlink_to(ROOT / name, target_is_directory=True)

@@ -1,4 +1,4 @@
-"""SQL over the enriched tables with DuckDB, and the named queries of `queries/`.
+"""SQL over the enriched tables with DuckDB, and the named queries (`tgpipe/queries/NN_name.sql`).
 
 The views `telegram` and `telegram_updates` read every day's Parquet with the partition typed as a
 date and columns unioned by name, then are unioned with an empty table of the current schema, so a
@@ -9,11 +9,10 @@ of the data (this is how `tgpipe report --from --to --chat` filters).
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from importlib import resources
 
 import duckdb
 import pyarrow as pa
@@ -35,19 +34,23 @@ __all__ = [
     "run_sql",
 ]
 
-QUERIES_DIR = Path(os.environ.get("TGPIPE_QUERIES_DIR", Path(__file__).resolve().parents[2] / "queries"))
+#: The named queries ship inside the package (Terraform's saved queries read the same files).
+QUERIES = resources.files("tgpipe") / "queries"
 _QUERY_FILE = re.compile(r"^(\d+)_([a-z0-9_]+)\.sql$")
 
 
 @dataclass(frozen=True)
 class NamedQuery:
     name: str
-    path: Path
-    description: str
+    file_name: str
+    """The file it is read from, `NN_name.sql`."""
+    sql: str
 
     @property
-    def sql(self) -> str:
-        return self.path.read_text(encoding="utf-8")
+    def description(self) -> str:
+        """The first line's comment: what the query answers."""
+        first = self.sql.split("\n", 1)[0]
+        return first.removeprefix("--").strip() if first.startswith("--") else ""
 
 
 @dataclass(frozen=True)
@@ -70,31 +73,28 @@ class Scope:
         return " AND ".join(parts) or None
 
 
-def named_queries(directory: Path = QUERIES_DIR) -> list[NamedQuery]:
-    """Return the named queries in `directory`, in file order (`NN_name.sql`)."""
+def named_queries() -> list[NamedQuery]:
+    """Return the named queries, in file order (`NN_name.sql`)."""
     found = []
-    for path in sorted(directory.glob("*.sql")):
-        match = _QUERY_FILE.match(path.name)
-        if not match:
-            continue
-        first = path.read_text(encoding="utf-8").splitlines()[:1]
-        description = first[0].removeprefix("--").strip() if first and first[0].startswith("--") else ""
-        found.append(NamedQuery(match.group(2), path, description))
+    for entry in sorted(QUERIES.iterdir(), key=lambda e: e.name):
+        match = _QUERY_FILE.match(entry.name)
+        if match:
+            found.append(NamedQuery(match.group(2), entry.name, entry.read_text(encoding="utf-8")))
     return found
 
 
-def named_query(name: str, directory: Path = QUERIES_DIR) -> NamedQuery:
+def named_query(name: str) -> NamedQuery:
     """Return the named query `name`.
 
     Raises:
         NotFoundError: no such query (the message lists the ones there are).
     """
-    queries = named_queries(directory)
+    queries = named_queries()
     for query in queries:
         if query.name == name:
             return query
     known = ", ".join(q.name for q in queries) or "none"
-    raise NotFoundError(f"no query named {name!r} in {directory} (known: {known})")
+    raise NotFoundError(f"no query named {name!r} (known: {known}; see tgpipe query --list)")
 
 
 def connect(enriched: Store, scope: Scope | None = None) -> duckdb.DuckDBPyConnection:

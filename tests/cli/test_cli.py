@@ -108,7 +108,7 @@ def test_a_malformed_line_is_quarantined_not_fatal(tgpipe, tmp_path):
             "Error: choose one of a date, a from/to range, or all days",
         ),
         (("etl", "--data-dir", "{tmp}", "--from", "2025-11-01"), 1, "Error: a range needs both from and to"),
-        (("query", "--data-dir", "{tmp}", "nope"), 1, "Error: no query named 'nope' in "),
+        (("query", "--data-dir", "{tmp}", "nope"), 1, "Error: no query named 'nope' (known: messages_per_day, "),
         (
             ("query", "--data-dir", "{tmp}/missing", "messages_per_day"),
             1,

@@ -43,7 +43,7 @@ def test_every_chart_is_a_named_query_and_the_page_says_which(full, page):
     ]
     for name in names:
         assert f'data-query="{name}"' in page
-        assert f"<code>queries/{known[name].path.name}</code>" in page
+        assert f"<code>{known[name].file_name}</code>" in page
     assert sum(s.drawing is not None for s in full.sections) == 7  # the chat summary is a table
     assert page.count("<svg ") == 7
 

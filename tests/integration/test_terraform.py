@@ -288,7 +288,7 @@ def test_the_glue_tables_have_the_arrow_schema_and_projection(stack, aws):
 
 def expected_named_queries() -> dict[str, tuple[str, str]]:
     found = {}
-    for path in sorted((ROOT / "queries").glob("*.sql")):
+    for path in sorted((ROOT / "src" / "tgpipe" / "queries").glob("*.sql")):
         name = re.fullmatch(r"\d+_(.+)\.sql", path.name).group(1)
         text = path.read_text()
         found[name] = (text.splitlines()[0].removeprefix("--").strip(), text)

@@ -1,0 +1,57 @@
+"""A non-editable install works on its own: the wheel carries the named queries and the report template.
+
+Builds a wheel of the repository, installs it into a new virtual environment and runs the
+installed `tgpipe` from a folder outside the repository, so nothing can be found through the
+source tree.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from helpers import ROOT
+from tgpipe import query
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """The `tgpipe` command of a fresh venv that has only the built wheel (and its dependencies)."""
+    work = tmp_path_factory.mktemp("installed")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", work / "wheels", ROOT],
+        check=True,
+        capture_output=True,
+    )
+    (wheel,) = (work / "wheels").glob("tgpipe-*.whl")
+    subprocess.run([sys.executable, "-m", "venv", work / "venv"], check=True)
+    subprocess.run([work / "venv" / "bin" / "pip", "install", "--quiet", wheel], check=True, capture_output=True)
+    return work / "venv" / "bin" / "tgpipe"
+
+
+def run(tgpipe, cwd, *args):
+    result = subprocess.run([tgpipe, *map(str, args)], cwd=cwd, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def test_the_installed_command_has_every_query_and_writes_the_report(installed, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    listed = [line.split()[0] for line in run(installed, elsewhere, "query", "--list").splitlines()]
+    assert listed == [q.name for q in query.named_queries()]
+    assert len(listed) >= 17
+
+    run(installed, elsewhere, "sample", "--out", "updates.jsonl", "--updates", "300", "--days", "4")
+    run(installed, elsewhere, "ingest", "--data-dir", "data", "updates.jsonl")
+    run(installed, elsewhere, "etl", "--data-dir", "data", "--all")
+    days = json.loads(run(installed, elsewhere, "query", "--data-dir", "data", "messages_per_day", "--format", "json"))
+    assert days and all(day["message_amount"] > 0 for day in days)
+
+    out = run(installed, elsewhere, "report", "--data-dir", "data", "--out", "report.html")
+    page = (elsewhere / "report.html").read_text(encoding="utf-8")
+    assert out.startswith(f"report: {sum(d['message_amount'] for d in days):,} messages")
+    assert "<svg" in page and "messages_per_day" in page
