@@ -7,13 +7,17 @@ BIN    := $(VENV)/bin
 TGPIPE := $(BIN)/tgpipe
 DEMO_DIR ?= demo-data
 DEMO_TIMEZONE ?= America/Sao_Paulo
+# A fixed period, so the demo gives the same numbers everywhere (and the README's examples match).
+DEMO_END ?= 2025-11-30
 PYTEST_ARGS ?=
 PY_DIRS := $(wildcard src tests bench scripts)
 
 .DEFAULT_GOAL := help
 
 help: ## List the targets
-	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' \
+	  '{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
+	   END { for (i = 1; i <= NR; i++) printf "  make %-*s  %s\n", width, name[i], text[i] }'
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +31,7 @@ test: venv ## Run the tests
 
 demo: venv ## Generate a sample chat, ingest it, run the ETL, print the analyses, write the report
 	rm -rf $(DEMO_DIR)
-	$(TGPIPE) sample --out $(DEMO_DIR)/updates.jsonl --updates 3000 --days 42
+	$(TGPIPE) sample --out $(DEMO_DIR)/updates.jsonl --updates 3000 --days 42 --end $(DEMO_END)
 	TIMEZONE=$(DEMO_TIMEZONE) $(TGPIPE) ingest --data-dir $(DEMO_DIR) $(DEMO_DIR)/updates.jsonl
 	TIMEZONE=$(DEMO_TIMEZONE) $(TGPIPE) etl --data-dir $(DEMO_DIR) --all | tail -n 1
 	@for q in messages_per_day messages_per_user_per_day average_message_length_per_user_per_day \
@@ -47,7 +51,7 @@ docs: schema ## Regenerate docs/cli.md from the commands' --help (and the schema
 	$(BIN)/python scripts/cli_reference.py
 
 schema: venv ## Regenerate terraform/generated/glue_tables.json and the data dictionary's tables from the Arrow schema
-	$(BIN)/python -m tgpipe.schema
+	$(BIN)/python scripts/schema_files.py
 
 bench-etl: venv ## Measure the ETL (local limit, memory, S3 with 20 ms per request); see docs/benchmarks.md
 	$(BIN)/python bench/etl.py
@@ -79,10 +83,9 @@ FUNCTION_ZIPS := dist/ingest.zip dist/etl.zip dist/repair.zip
 LAYER_ZIP     := dist/pyarrow-layer-$(ARCH).zip
 LAMBDA_SOURCES := $(shell find src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
 LOCALSTACK_ENDPOINT ?= http://127.0.0.1:4566
-# What LocalStack's free edition can hold (no HTTP APIs, Glue or Athena); LOCALSTACK_PRO=1 applies everything.
-LOCALSTACK_FREE_TARGETS := module.raw module.enriched module.athena_results module.ingest \
-	aws_ssm_parameter.bot_token aws_cloudwatch_metric_alarm.dlq
-LOCALSTACK_TARGETS = $(if $(LOCALSTACK_PRO),,$(addprefix --target=,$(LOCALSTACK_FREE_TARGETS)))
+# What the free LocalStack image (docker-compose.yml) can hold: no HTTP APIs, Glue or Athena.
+LOCALSTACK_TARGETS := $(addprefix --target=,module.raw module.enriched module.athena_results module.ingest \
+	aws_ssm_parameter.bot_token aws_cloudwatch_metric_alarm.dlq)
 
 $(FUNCTION_ZIPS) &: $(LAMBDA_SOURCES) scripts/build_lambda.py | $(VENV)/.installed
 	$(BIN)/python scripts/build_lambda.py --out dist --arch $(ARCH) --only functions
@@ -132,10 +135,10 @@ checkov: ## Scan the Terraform with checkov (in its own venv, .venv-checkov)
 plan-moto: build venv ## Print a plan summary of the root module against a local moto server (what CI shows)
 	$(BIN)/python tests/terraform_local.py plan
 
-localstack-up: ## Start LocalStack (needs Docker)
+localstack-up: ## Start LocalStack 4.14.0, the last free image (needs Docker)
 	docker compose up -d --wait localstack
 
-localstack-deploy: build ## Apply the same Terraform to LocalStack (its free edition lacks HTTP APIs, Glue, Athena)
+localstack-deploy: build ## Apply the parts of the stack LocalStack's free image serves (no HTTP API, Glue, Athena)
 	$(BIN)/python tests/terraform_local.py apply --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
 
 localstack-destroy: build ## Destroy what localstack-deploy applied

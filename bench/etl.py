@@ -1,4 +1,4 @@
-"""Measure the ETL on generated data, against the targets of DESIGN.md section 7.
+"""Measure the ETL on generated data, against the targets of docs/design.md §8.
 
 In one run:
 1. Local store: updates/s of `tgpipe etl` on one day of generated updates, against the
@@ -35,8 +35,9 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 from tgpipe import etl, sample
+from tgpipe.aws import client as aws_client
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore, S3Store, _obstore_for, s3_client
+from tgpipe.stores import LocalStore, S3Store, _obstore_for
 
 DAY = date(2025, 11, 20)
 BENCH = Path(__file__).resolve().parent
@@ -115,13 +116,13 @@ def use_endpoint(url: str) -> None:
         AWS_DEFAULT_REGION="us-east-1",
     )
     os.environ.pop("AWS_PROFILE", None)
-    s3_client.cache_clear()
     _obstore_for.cache_clear()
+    aws_client.cache_clear()
 
 
 def boto3_gets(store: S3Store, keys: list[str], threads: int = 64) -> float:
     """Objects/s of GETs through a thread pool over boto3, the approach obstore replaced."""
-    client = s3_client()
+    client = aws_client("s3")
 
     def get(key: str) -> bytes:
         return client.get_object(Bucket=store.bucket, Key=key)["Body"].read()

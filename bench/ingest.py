@@ -1,6 +1,6 @@
 """Ingest Lambda costs: import time of the handler, and handler CPU per update besides storing.
 
-Targets (DESIGN.md section 7): import under 150 ms; under 1 ms of handler CPU per update.
+Targets (docs/design.md §8): import under 150 ms; under 1 ms of handler CPU per update.
 
     .venv/bin/python bench/ingest.py [--updates 20000] [--imports 15]
 

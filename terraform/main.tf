@@ -169,6 +169,8 @@ module "etl" {
     ENRICHED_STORE = local.enriched_store
     TIMEZONE       = var.timezone
     ETL_LATE_DAYS  = tostring(var.etl_late_days)
+    # A run that fails terminally (a malformed event) is put here once instead of being retried.
+    DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dlq.url
   }
 
   # The scheduler invokes asynchronously: the run's summary goes to the repair function, a run that
@@ -193,10 +195,11 @@ module "repair" {
   alarm_actions      = [aws_sns_topic.alarms.arn]
 
   environment = {
-    GLUE_DATABASE    = module.catalog.database_name
-    ENRICHED_STORE   = local.enriched_store
-    ATHENA_WORKGROUP = module.catalog.workgroup_name
-    TIMEZONE         = var.timezone
+    GLUE_DATABASE         = module.catalog.database_name
+    ENRICHED_STORE        = local.enriched_store
+    ATHENA_WORKGROUP      = module.catalog.workgroup_name
+    TIMEZONE              = var.timezone
+    DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dlq.url
   }
 
   create_async_config          = true

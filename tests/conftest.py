@@ -11,7 +11,7 @@ from tgpipe import sample
 from tgpipe.aws import client as aws_client
 from tgpipe.cli import main
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore, s3_client
+from tgpipe.stores import LocalStore
 
 
 @pytest.fixture(scope="session")
@@ -39,10 +39,8 @@ def aws(moto_server, monkeypatch):
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
-    s3_client.cache_clear()
     aws_client.cache_clear()
     yield moto_server
-    s3_client.cache_clear()
     aws_client.cache_clear()
 
 
@@ -53,7 +51,7 @@ _buckets = itertools.count()
 def bucket(aws):
     """A new, empty S3 bucket on the moto server."""
     name = f"tgpipe-test-{next(_buckets)}-{id(aws) % 10_000}"
-    s3_client().create_bucket(Bucket=name)
+    aws_client("s3").create_bucket(Bucket=name)
     return name
 
 

@@ -60,10 +60,8 @@ def api_gateway_event(body: bytes | str | None, secret: str | None = None, **ove
 
 def create_glue_tables(glue, database: str, location: str) -> None:
     """Create the database and both tables as Terraform does: Parquet SerDe, columns from the schema."""
-    from tgpipe import schema
-
     glue.create_database(DatabaseInput={"Name": database})
-    for name, table in schema.glue_tables().items():
+    for name, table in load_script("schema_files").glue_tables().items():
         columns = [{"Name": c["name"], "Type": c["type"], "Comment": c["comment"]} for c in table["columns"]]
         glue.create_table(
             DatabaseName=database,

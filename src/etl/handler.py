@@ -3,14 +3,17 @@
 Event: {} for yesterday in TIMEZONE, {"date": "YYYY-MM-DD"}, {"from": ..., "to": ...} or {"all": true}.
 Recent days with late raw updates are rebuilt too (ETL_LATE_DAYS). Logs one JSON line per day
 (counts, bytes, seconds) and returns the run's summary, whose `partitions` the repair step
-registers. Environment: RAW_STORE, ENRICHED_STORE, TIMEZONE, ETL_LATE_DAYS, LOG_LEVEL.
+registers. A malformed event is not retried: it goes to the dead-letter queue once (see
+tgpipe.awslambda). Environment: RAW_STORE, ENRICHED_STORE, TIMEZONE, ETL_LATE_DAYS, LOG_LEVEL,
+DEAD_LETTER_QUEUE_URL.
 """
 
 import os
 
 from tgpipe import logs
+from tgpipe.awslambda import run_scheduled
 from tgpipe.config import Settings
-from tgpipe.etl import days_of_event, run_etl
+from tgpipe.etl import DaySelection, run_etl
 from tgpipe.stores import open_store
 
 logs.configure()
@@ -19,5 +22,9 @@ RAW = open_store(os.environ["RAW_STORE"])
 ENRICHED = open_store(os.environ["ENRICHED_STORE"])
 
 
+def etl(event):
+    return run_etl(RAW, ENRICHED, DaySelection.from_event(event or {}), SETTINGS)
+
+
 def handler(event, context):
-    return run_etl(RAW, ENRICHED, days_of_event(event or {}, RAW, SETTINGS), SETTINGS).to_dict()
+    return run_scheduled(lambda: etl(event), event, context)

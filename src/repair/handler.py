@@ -1,14 +1,17 @@
 """Lambda door for partition registration: ETL result (on-success destination) -> Glue partitions.
 
-Events: the ETL's destination record, {"from": D1, "to": D2}, {"recent_days": N}, {"mode": "msck"}.
-Environment: GLUE_DATABASE, ENRICHED_STORE, ATHENA_WORKGROUP (for msck), TIMEZONE.
+Events: the ETL's destination record, {"from": D1, "to": D2}, {"recent_days": N}, {"mode": "msck"}
+(see tgpipe.repair.RepairRequest). A malformed event is not retried: it goes to the dead-letter
+queue once (see tgpipe.awslambda). Environment: GLUE_DATABASE, ENRICHED_STORE, ATHENA_WORKGROUP
+(for msck), TIMEZONE, DEAD_LETTER_QUEUE_URL.
 """
 
 import os
 
 from tgpipe import logs
+from tgpipe.awslambda import run_scheduled
 from tgpipe.config import Settings
-from tgpipe.repair import run_repair
+from tgpipe.repair import RepairRequest
 from tgpipe.stores import open_store
 
 logs.configure()
@@ -18,5 +21,9 @@ ENRICHED = open_store(os.environ["ENRICHED_STORE"]) if os.environ.get("ENRICHED_
 WORKGROUP = os.environ.get("ATHENA_WORKGROUP")
 
 
+def repair(event):
+    return RepairRequest.from_event(event or {}, SETTINGS.timezone).run(DATABASE, ENRICHED, WORKGROUP)
+
+
 def handler(event, context):
-    return run_repair(event or {}, DATABASE, SETTINGS, ENRICHED, WORKGROUP)
+    return run_scheduled(lambda: repair(event), event, context)

@@ -11,7 +11,7 @@ import time
 from datetime import date
 from typing import Any
 
-from tgpipe.aws import client, error_code
+from tgpipe.aws import client, failure
 from tgpipe.errors import TgpipeError, Transient
 from tgpipe.results import QueryError, QueryResult
 
@@ -49,7 +49,7 @@ def start(sql: str, workgroup: str, database: str | None = None) -> str:
     try:
         return client("athena").start_query_execution(**request)["QueryExecutionId"]
     except Exception as e:
-        raise AthenaUnavailable(f"cannot start an Athena query in workgroup {workgroup}: {error_code(e)}") from e
+        raise failure(f"cannot start an Athena query in workgroup {workgroup}", e, AthenaUnavailable) from e
 
 
 def wait(query_id: str, timeout: float = TIMEOUT_SECONDS, first_delay: float = 0.2, max_delay: float = 5.0) -> dict:

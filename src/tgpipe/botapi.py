@@ -11,9 +11,10 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:  # requests is imported on first use: the CLI starts without it
+    import requests
 
 from tgpipe.errors import ConfigError, Terminal, TgpipeError, Transient
 
@@ -24,7 +25,7 @@ CONNECT_TIMEOUT = 10
 READ_MARGIN = 15
 
 
-class BotApiError(TgpipeError):
+class BotApiError(TgpipeError, abstract=True):
     """The Bot API could not be used: see the subclasses for whether retrying helps."""
 
     def __init__(self, message: str, code: int | None = None, description: str = ""):
@@ -83,7 +84,11 @@ class BotApi:
         self.base_url = base_url.rstrip("/")
         if not self.base_url.startswith(("https://", "http://")):
             raise ConfigError(f"TELEGRAM_API_URL must start with https:// or http://, not {self.base_url!r}")
-        self._session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self._session = session
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BotApi:
@@ -109,6 +114,8 @@ class BotApi:
         Raises:
             BotApiError: a subclass saying what failed and whether retrying can help.
         """
+        import requests
+
         url = f"{self.base_url}/bot{self._token}/{method}"
         payload = {k: v for k, v in (params or {}).items() if v is not None}
         try:

@@ -16,13 +16,8 @@ from typing import Any
 
 from tgpipe import telegram
 from tgpipe.botapi import BotApi
-from tgpipe.config import check_secret
+from tgpipe.config import DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS, check_secret
 from tgpipe.errors import ConfigError, NotFoundError
-
-#: Telegram's default and maximum for setWebhook's max_connections.
-DEFAULT_MAX_CONNECTIONS = 40
-MAX_CONNECTIONS = 100
-
 
 # ---- the secret ---------------------------------------------------------------------------
 

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import click
 
-from tgpipe import __version__
+from tgpipe import __version__, config, dates, output, sample
 from tgpipe.config import Settings, parse_chat_ids, parse_timezone
 from tgpipe.errors import NotFoundError, TgpipeError
+from tgpipe.results import ENGINES
 from tgpipe.stores import Store, open_store
 
 DEFAULT_DATA_DIR = "./data"
+POSITIVE = click.IntRange(min=1)
 
 
 # ---- shared options -------------------------------------------------------------------------
@@ -33,52 +35,63 @@ class Stores:
 
     @property
     def raw(self) -> Store:
-        return open_store(self.raw_uri)
+        """The raw store: a local one keeps its files private to their owner (every update as received)."""
+        return open_store(self.raw_uri, private=True)
 
     @property
     def enriched(self) -> Store:
         return open_store(self.enriched_uri)
 
 
-def store_options(f):
-    """Add --data-dir, --raw and --enriched (shared by every command that touches data)."""
-    f = click.option(
-        "--enriched",
-        metavar="URI",
-        envvar="ENRICHED_STORE",
-        help="Enriched store (folder or s3://bucket/prefix). Default: DATA_DIR/enriched.",
-    )(f)
-    f = click.option(
-        "--raw",
-        metavar="URI",
-        envvar="RAW_STORE",
-        help="Raw store (folder or s3://bucket/prefix). Default: DATA_DIR/raw.",
-    )(f)
-    f = click.option(
+def option_group(*options):
+    """Return one decorator that adds `options`, in the order given (as they show in --help)."""
+
+    def add(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return add
+
+
+#: --data-dir, --raw and --enriched: every command that touches data.
+store_options = option_group(
+    click.option(
         "--data-dir",
         default=DEFAULT_DATA_DIR,
         show_default=True,
         envvar="TGPIPE_DATA_DIR",
         type=click.Path(file_okay=False),
         help="Folder holding raw/ and enriched/.",
-    )(f)
-    return f
+    ),
+    click.option(
+        "--raw",
+        metavar="URI",
+        envvar="RAW_STORE",
+        help="Raw store (folder or s3://bucket/prefix). Default: DATA_DIR/raw.",
+    ),
+    click.option(
+        "--enriched",
+        metavar="URI",
+        envvar="ENRICHED_STORE",
+        help="Enriched store (folder or s3://bucket/prefix). Default: DATA_DIR/enriched.",
+    ),
+)
 
-
-def settings_options(f):
-    """Add --timezone and --allowed-chat-ids, which override TIMEZONE and TELEGRAM_ALLOWED_CHAT_IDS."""
-    f = click.option(
-        "--allowed-chat-ids",
-        metavar="IDS",
-        help="Comma-separated chat ids to keep (overrides TELEGRAM_ALLOWED_CHAT_IDS).",
-    )(f)
-    f = click.option(
+#: --timezone and --allowed-chat-ids, which override TIMEZONE and TELEGRAM_ALLOWED_CHAT_IDS.
+settings_options = option_group(
+    click.option(
         "--timezone",
         "timezone_name",
         metavar="ZONE",
         help="IANA time zone of context_date (overrides TIMEZONE; default UTC).",
-    )(f)
-    return f
+    ),
+    click.option(
+        "--allowed-chat-ids",
+        metavar="IDS",
+        help="Comma-separated chat ids to keep (overrides TELEGRAM_ALLOWED_CHAT_IDS).",
+    ),
+)
 
 
 def make_settings(timezone_name: str | None, allowed_chat_ids: str | None) -> Settings:
@@ -88,21 +101,21 @@ def make_settings(timezone_name: str | None, allowed_chat_ids: str | None) -> Se
     )
 
 
-def athena_options(f):
-    """Add --workgroup and --database for commands that talk to the deployed stack."""
-    f = click.option(
-        "--database",
-        envvar="GLUE_DATABASE",
-        metavar="NAME",
-        help="Glue database of the tables (env GLUE_DATABASE; `terraform output`).",
-    )(f)
-    f = click.option(
+#: --workgroup and --database: commands that talk to the deployed stack.
+athena_options = option_group(
+    click.option(
         "--workgroup",
         envvar="ATHENA_WORKGROUP",
         metavar="NAME",
         help="Athena workgroup (env ATHENA_WORKGROUP; `terraform output`).",
-    )(f)
-    return f
+    ),
+    click.option(
+        "--database",
+        envvar="GLUE_DATABASE",
+        metavar="NAME",
+        help="Glue database of the tables (env GLUE_DATABASE; `terraform output`).",
+    ),
+)
 
 
 def require_option(value: str | None, flag: str) -> str:
@@ -115,8 +128,8 @@ def parse_day(ctx, param, value: str | None) -> date | None:
     if value is None:
         return None
     try:
-        return date.fromisoformat(value)
-    except ValueError:
+        return dates.parse_day(value, param.opts[0])
+    except TgpipeError:
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
@@ -176,7 +189,7 @@ def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
     type=click.IntRange(0, 366),
     metavar="N",
     help="Also rebuild any of the N days that end yesterday whose raw updates are newer than its "
-    "Parquet (overrides ETL_LATE_DAYS; default 3; 0 turns it off).",
+    f"Parquet (overrides ETL_LATE_DAYS; default {config.DEFAULT_ETL_LATE_DAYS}; 0 turns it off).",
 )
 def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days, late_days):
     """Turn raw updates into the Parquet tables telegram and telegram_updates.
@@ -193,21 +206,10 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
     settings = make_settings(timezone_name, allowed_chat_ids).with_overrides(etl_late_days=late_days)
     stores = Stores(data_dir, raw, enriched)
     require_folder(stores.raw_uri, "raw store")
-    raw_store, enriched_store = stores.raw, stores.enriched
-    days = etl_core.choose_days(raw_store, settings, day, first, last, all_days)
-    plan = etl_core.plan_etl(raw_store, enriched_store, days, settings)
-    # A bar only for people: on a pipe or in a log, click would print its label alone.
-    hidden = len(plan.days) < 2 or not sys.stderr.isatty()
-    with click.progressbar(
-        length=len(plan.days), label="building", file=sys.stderr, hidden=hidden, show_pos=True
-    ) as bar:
-        result = etl_core.run_etl(raw_store, enriched_store, plan, settings, on_day=lambda _: bar.update(1))
-    for d in result.days:
-        click.echo(
-            f"{d.day}  updates {d.updates:>6}  messages {d.messages:>6}  "
-            f"duplicates {d.duplicates}  quarantined {d.quarantined}" + ("  (late)" if d.late else "")
-        )
-    click.echo(result.describe() + f" -> {stores.enriched_uri}")
+    selection = etl_core.DaySelection(day, first, last, all_days)
+    with ProgressBar("building") as progress:
+        result = etl_core.run_etl(stores.raw, stores.enriched, selection, settings, progress)
+    click.echo("\n".join([*result.describe_days(), f"{result.describe()} -> {stores.enriched_uri}"]))
 
 
 @cli.command()
@@ -217,63 +219,55 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["table", "csv", "json"]),
+    type=click.Choice(output.FORMATS),
     default="table",
     show_default=True,
     help="Output format: json is one array of row objects.",
 )
-@click.option("--max-rows", type=click.IntRange(min=1), metavar="N", help="Show at most N rows (table format only).")
+@click.option("--max-rows", type=POSITIVE, metavar="N", help="Show at most N rows (table format only).")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
 @click.option(
     "--engine",
-    type=click.Choice(["duckdb", "athena"]),
-    default="duckdb",
+    type=click.Choice(ENGINES),
+    default=ENGINES[0],
     show_default=True,
     help="duckdb reads the local enriched store; athena runs on the deployed stack.",
 )
 @athena_options
 def query(data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries, engine, workgroup, database):
-    """Run the named query NAME from queries/, or any SQL with --sql.
+    """Run the named query NAME (see --list), or any SQL with --sql.
 
     The same named query runs locally (DuckDB) or on Athena (--engine athena --workgroup W).
 
     Example: tgpipe query --data-dir ./data messages_per_day --format csv
     """
-    from tgpipe import output
     from tgpipe import query as query_core
 
     if list_queries:
-        for q in query_core.named_queries():
-            click.echo(f"{q.name:<45} {q.description}")
+        click.echo("\n".join(f"{q.name:<45} {q.description}" for q in query_core.named_queries()))
         return
     if (name is None) == (sql is None):
         raise click.UsageError("give a query NAME or --sql (not both)")
-    text = sql if sql is not None else query_core.named_query(name).sql
-    if engine == "athena":
-        from tgpipe import athena
-
-        result = athena.run(text, require_option(workgroup, "--workgroup"), require_option(database, "--database"))
-    else:
-        stores = Stores(data_dir, raw, enriched)
+    stores = Stores(data_dir, raw, enriched)
+    if engine == "duckdb":
         require_folder(stores.enriched_uri, "enriched store")
-        result = query_core.run_sql(stores.enriched, text)
+    text = sql if sql is not None else query_core.named_query(name).sql
+    result = query_core.run(text, engine, stores.enriched if engine == "duckdb" else None, workgroup, database)
     click.echo(output.render(result, fmt, max_rows), nl=False)
 
 
-@cli.command()
+@cli.command("sample")
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="JSON lines file to write.")
-@click.option("--updates", default=3000, show_default=True, help="About how many updates to make.")
-@click.option("--days", default=42, show_default=True, help="How many days they span.")
+@click.option("--updates", default=sample.DEFAULT_UPDATES, show_default=True, type=POSITIVE, help="About how many.")
+@click.option("--days", default=sample.DEFAULT_DAYS, show_default=True, type=POSITIVE, help="How many days they span.")
 @click.option("--end", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (default: yesterday).")
-@click.option("--seed", default=7, show_default=True, help="Same seed, same chat.")
-def sample(out, updates, days, end, seed):
+@click.option("--seed", default=sample.DEFAULT_SEED, show_default=True, help="Same seed, same chat.")
+def sample_command(out, updates, days, end, seed):
     """Write a realistic sample group chat as Telegram updates, one JSON object per line.
 
     Example: tgpipe sample --out updates.jsonl --updates 5000 --days 30
     """
-    from tgpipe import sample as sample_core
-
-    count = sample_core.write_jsonl(sample_core.generate(updates, days, end, seed), Path(out))
+    count = sample.write_jsonl(sample.generate(updates, days, end, seed), Path(out))
     click.echo(f"wrote {count} updates to {out}")
 
 
@@ -299,67 +293,64 @@ def repair(workgroup, database, enriched, first, last, recent_days, msck):
     """
     from tgpipe import repair as repair_core
 
+    database = require_option(database, "--database")
     if msck:
-        event = {"mode": "msck"}
-    elif recent_days is not None:
-        event = {"recent_days": recent_days}
-    elif first and last:
-        event = {"from": first.isoformat(), "to": last.isoformat()}
+        result = repair_core.msck_repair(database, require_option(workgroup, "--workgroup"))
+    elif recent_days is not None or (first and last):
+        if recent_days is not None:
+            first, last = dates.back_to_today(recent_days, Settings.from_env().timezone)
+        result = repair_core.register_stored(database, open_store(require_option(enriched, "--enriched")), first, last)
     else:
         raise click.UsageError("give --from and --to, --recent-days, or --msck")
-    store = open_store(require_option(enriched, "--enriched")) if not msck else None
-    result = repair_core.run_repair(
-        event, require_option(database, "--database"), Settings.from_env(), store, workgroup
-    )
-    if msck:
-        click.echo(f"MSCK REPAIR TABLE finished: {', '.join(result['query_execution_ids'])}")
-    else:
-        click.echo(f"registered {result['created']} partition(s), {result['existing']} already registered")
+    click.echo(result.describe())
 
 
 # ---- self-hosted ingestion: poll, serve, run, webhook, bot ------------------------------------
 
 
-def secret_file_option(f):
-    """Add --secret-file, which overrides TELEGRAM_WEBHOOK_SECRET."""
-    return click.option(
-        "--secret-file",
-        type=click.Path(dir_okay=False, path_type=Path),
-        metavar="FILE",
-        help="File holding the webhook secret (overrides TELEGRAM_WEBHOOK_SECRET).",
-    )(f)
+#: --secret-file, which overrides TELEGRAM_WEBHOOK_SECRET.
+secret_file_option = click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="File holding the webhook secret (overrides TELEGRAM_WEBHOOK_SECRET).",
+)
 
-
-def serve_options(f):
-    """Add --host, --port, --no-access-log and --no-group-commit (shared by serve and run)."""
-    f = click.option(
+#: --host, --port, --no-access-log and --no-group-commit: serve and run.
+serve_options = option_group(
+    click.option("--host", default=config.DEFAULT_HOST, show_default=True, help="Address to listen on."),
+    click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="Port."),
+    click.option("--no-access-log", is_flag=True, help="Do not log each request."),
+    click.option(
         "--no-group-commit",
         is_flag=True,
         help="Fsync each update on its own instead of syncing concurrent ones together (slower).",
-    )(f)
-    f = click.option("--no-access-log", is_flag=True, help="Do not log each request.")(f)
-    f = click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535), help="Port.")(f)
-    f = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")(f)
-    return f
+    ),
+)
 
-
-def poll_timeout_option(f):
-    return click.option(
-        "--poll-timeout",
-        default=50,
-        show_default=True,
-        type=click.IntRange(0, 600),
-        metavar="SECONDS",
-        help="How long each getUpdates waits for new updates.",
-    )(f)
+poll_timeout_option = click.option(
+    "--poll-timeout",
+    default=config.DEFAULT_POLL_TIMEOUT,
+    show_default=True,
+    type=click.IntRange(0, 600),
+    metavar="SECONDS",
+    help="How long each getUpdates waits for new updates.",
+)
 
 
 def webhook_settings(timezone_name: str | None, allowed_chat_ids: str | None, secret_file: Path | None) -> Settings:
     """Settings for the webhook server: the environment, the flags, and the secret file if given."""
-    from tgpipe.botsetup import read_secret
+    from tgpipe import botsetup
 
     settings = make_settings(timezone_name, allowed_chat_ids)
-    return settings.with_overrides(webhook_secret=read_secret(secret_file) if secret_file else None)
+    return settings.with_overrides(webhook_secret=botsetup.read_secret(secret_file) if secret_file else None)
+
+
+def serve_settings(host, port, no_access_log, no_group_commit):
+    """The server's options from the flags of `serve_options`."""
+    from tgpipe import server
+
+    return server.ServeOptions(host, port, access_log=not no_access_log, group_commit=not no_group_commit)
 
 
 def bot_api():
@@ -369,18 +360,6 @@ def bot_api():
     return BotApi.from_env()
 
 
-def make_poller(stores: Stores, settings: Settings, poll_timeout: int):
-    from tgpipe.poller import Poller
-
-    return Poller(bot_api(), stores.raw, settings, poll_timeout=poll_timeout)
-
-
-def run_poller(poller) -> None:
-    with poller.stopping_on_signals():
-        result = poller.run()
-    click.echo(result.describe())
-
-
 def parse_time_of_day(ctx, param, value: str):
     from datetime import time
 
@@ -388,6 +367,30 @@ def parse_time_of_day(ctx, param, value: str):
         return time.fromisoformat(value)
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a time of day in HH:MM form") from None
+
+
+class ProgressBar:
+    """The ETL's progress over many days on stderr, for people: hidden on a pipe or in a log (where
+    click would print its label alone) and for a single day."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self._bar = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def start(self, total: int) -> None:
+        hidden = total < 2 or not sys.stderr.isatty()
+        self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr, hidden=hidden, show_pos=True)
+        self._bar.__enter__()
+
+    def advance(self) -> None:
+        self._bar.update(1)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)
 
 
 @cli.command()
@@ -425,12 +428,13 @@ def poll(data_dir, raw, enriched, timezone_name, allowed_chat_ids, poll_timeout)
 
     Example: TELEGRAM_BOT_TOKEN=123:abc tgpipe poll --data-dir ./data
     """
-    from tgpipe import logs
+    from tgpipe import logs, poller
 
     settings = make_settings(timezone_name, allowed_chat_ids)
-    poller = make_poller(Stores(data_dir, raw, enriched), settings, poll_timeout)
+    raw_store = Stores(data_dir, raw, enriched).raw
+    bot_api()  # a missing or malformed token is one Error: line, before logging starts
     logs.configure()
-    run_poller(poller)
+    click.echo(poller.poll(raw_store, settings, poll_timeout).describe())
 
 
 @cli.command()
@@ -452,9 +456,9 @@ def serve(
     from tgpipe import logs, server
 
     settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file)
+    raw_store = Stores(data_dir, raw, enriched).raw
     logs.configure()
-    options = server.ServeOptions(host, port, access_log=not no_access_log, group_commit=not no_group_commit)
-    server.serve(Stores(data_dir, raw, enriched).raw, settings, options)
+    server.serve(raw_store, settings, serve_settings(host, port, no_access_log, no_group_commit))
 
 
 @cli.command()
@@ -472,7 +476,7 @@ def serve(
 @poll_timeout_option
 @click.option(
     "--etl-at",
-    default="00:30",
+    default=config.DEFAULT_ETL_AT.strftime("%H:%M"),
     show_default=True,
     metavar="HH:MM",
     callback=parse_time_of_day,
@@ -503,23 +507,16 @@ def run(
     from tgpipe import daemon, logs, server
 
     stores = Stores(data_dir, raw, enriched)
-    if mode == "serve":
-        settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file)
-        options = server.ServeOptions(host, port, access_log=not no_access_log, group_commit=not no_group_commit)
+    serving = serve_settings(host, port, no_access_log, no_group_commit) if mode == "serve" else None
+    settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file if serving else None)
+    if serving:
         server.require_secret(settings)
-
-        def ingest():
-            server.serve(stores.raw, settings, options)
-
     else:
-        settings = make_settings(timezone_name, allowed_chat_ids)
-        poller = make_poller(stores, settings, poll_timeout)
-
-        def ingest():
-            run_poller(poller)
-
+        bot_api()  # a missing or malformed token is one Error: line, before logging starts
     logs.configure()
-    daemon.run_with_nightly_etl(ingest, daemon.NightlyEtl(stores.raw, stores.enriched, settings, etl_at))
+    result = daemon.run(stores.raw, stores.enriched, settings, etl_at, serving, poll_timeout)
+    if result is not None:
+        click.echo(result.describe())
 
 
 @cli.group()
@@ -535,9 +532,9 @@ def webhook():
 @secret_file_option
 @click.option(
     "--max-connections",
-    default=40,
+    default=config.DEFAULT_MAX_CONNECTIONS,
     show_default=True,
-    type=click.IntRange(1, 100),
+    type=click.IntRange(1, config.MAX_CONNECTIONS),
     help="Most simultaneous deliveries Telegram makes.",
 )
 @click.option("--drop-pending-updates", is_flag=True, help="Discard updates Telegram has not delivered yet.")

@@ -1,4 +1,4 @@
-"""Settings read from the environment, named exactly as in DESIGN.md.
+"""Settings read from the environment (the README lists them).
 
 | variable                    | meaning                                                   | default |
 |-----------------------------|-----------------------------------------------------------|---------|
@@ -19,14 +19,27 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tgpipe.aws import client, error_code
+from tgpipe.aws import client, failure
 from tgpipe.errors import ConfigError, SecretUnavailable
 
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_ETL_LATE_DAYS = 3
+
+# Defaults of the self-hosted commands, here so the CLI shows them without importing their modules.
+#: Where `tgpipe serve` listens: a reverse proxy on the same machine forwards to it.
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+#: Seconds Telegram holds a getUpdates open when there is nothing new.
+DEFAULT_POLL_TIMEOUT = 50
+#: Local time (TIMEZONE) of `tgpipe run`'s nightly ETL of yesterday.
+DEFAULT_ETL_AT = time(0, 30)
+#: setWebhook's max_connections: Telegram's default, and the most it allows.
+DEFAULT_MAX_CONNECTIONS = 40
+MAX_CONNECTIONS = 100
 
 
 def parse_timezone(name: str) -> ZoneInfo:
@@ -77,10 +90,6 @@ def check_secret(secret: str | None) -> str | None:
     return secret
 
 
-#: SSM errors that retrying cannot fix; anything else (throttling, network) is transient.
-_SSM_TERMINAL = {"ParameterNotFound", "ParameterVersionNotFound", "AccessDeniedException", "ValidationException"}
-
-
 @functools.cache
 def secret_from_parameter(name: str) -> str:
     """Return the webhook secret held in the SSM SecureString `name` (`name[:version]`), decrypted.
@@ -89,19 +98,14 @@ def secret_from_parameter(name: str) -> str:
     is never logged nor put in an error message.
 
     Raises:
-        ConfigError: the parameter does not exist, cannot be read, or holds no valid secret.
+        ConfigError, NotFoundError: the parameter does not exist, cannot be read, or holds no valid secret.
         SecretUnavailable: SSM could not be reached or throttled (retrying may help).
     """
     try:
         value = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
     except Exception as e:
-        code = error_code(e)
-        if code in _SSM_TERMINAL:
-            raise ConfigError(
-                f"cannot read SSM parameter {name} (TELEGRAM_WEBHOOK_SECRET_PARAMETER): {code}"
-                " (check the name and the function's ssm:GetParameter permission)"
-            ) from None
-        raise SecretUnavailable(f"cannot read SSM parameter {name}: {code} (retry later)") from None
+        what = f"cannot read SSM parameter {name} (TELEGRAM_WEBHOOK_SECRET_PARAMETER)"
+        raise failure(what, e, SecretUnavailable) from None
     if not SECRET_PATTERN.fullmatch(value):
         raise ConfigError(f"SSM parameter {name} must hold 1-256 characters of A-Z, a-z, 0-9, _ and -")
     return value

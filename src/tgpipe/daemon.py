@@ -1,7 +1,7 @@
 """`tgpipe run`: ingestion (serve or poll) and the nightly ETL in one process, for a small server.
 
 The ETL runs in a background thread once a day at a local time in TIMEZONE, for yesterday, by
-the public `etl.choose_days` and `etl.run_etl` (the same as `tgpipe etl` with no day option and
+the public `etl.run_etl` with the default `DaySelection` (the same as `tgpipe etl` with no day option and
 the scheduled Lambda). A failed run is logged and the next day's run goes ahead; rerun a missed
 day with `tgpipe etl --date D`. On SIGINT or SIGTERM ingestion stops first, then an ETL run in
 progress is allowed to finish, so its output is complete.
@@ -13,11 +13,15 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
 
-from tgpipe import telegram
-from tgpipe.config import Settings
+from tgpipe import dates
+from tgpipe.config import DEFAULT_ETL_AT, DEFAULT_POLL_TIMEOUT, Settings
 from tgpipe.errors import TgpipeError
 from tgpipe.stores import Store
+
+if TYPE_CHECKING:
+    from tgpipe.server import ServeOptions
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +44,7 @@ class NightlyEtl:
         enriched: Store,
         settings: Settings,
         at: time,
-        now: Callable[[], datetime] = telegram.utc_now,
+        now: Callable[[], datetime] = dates.utc_now,
     ):
         self.raw = raw
         self.enriched = enriched
@@ -75,8 +79,7 @@ class NightlyEtl:
 
         self.runs += 1
         try:
-            days = etl.choose_days(self.raw, self.settings)
-            result = etl.run_etl(self.raw, self.enriched, days, self.settings)
+            result = etl.run_etl(self.raw, self.enriched, etl.DaySelection(), self.settings)
         except TgpipeError as e:
             self.failures += 1
             log.error("etl run failed; rerun it with `tgpipe etl --date`", extra={"error": str(e)})
@@ -88,8 +91,34 @@ class NightlyEtl:
         log.info("etl run done", extra=result.to_dict())
 
 
-def run_with_nightly_etl(ingest: Callable[[], object], nightly: NightlyEtl) -> object:
-    """Run `ingest()` (serve or poll, until a signal) with `nightly` scheduled beside it."""
+def run(
+    raw: Store,
+    enriched: Store,
+    settings: Settings,
+    etl_at: time = DEFAULT_ETL_AT,
+    serve: ServeOptions | None = None,
+    poll_timeout: int | None = None,
+):
+    """Ingest until SIGINT or SIGTERM, serving the webhook with `serve` options or else polling,
+    with the nightly ETL beside it; return the poller's result (None when serving).
+
+    Raises:
+        ConfigError: a setting the chosen way of ingesting needs is missing (before anything starts).
+    """
+    from tgpipe import poller, server
+
+    if serve is not None:
+        server.require_secret(settings)
+
+        def ingest():
+            server.serve(raw, settings, serve)
+
+    else:
+
+        def ingest():
+            return poller.poll(raw, settings, poll_timeout or DEFAULT_POLL_TIMEOUT)
+
+    nightly = NightlyEtl(raw, enriched, settings, etl_at)
     nightly.start()
     try:
         return ingest()

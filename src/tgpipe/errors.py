@@ -1,13 +1,15 @@
-"""One root exception; mix-ins say whether retrying can help.
+"""One root exception; every concrete error says whether retrying can help.
 
-Callers decide what to do with a failure by type: the CLI prints any `TgpipeError` as one line,
-the webhook turns a `Transient` one into a 5xx so Telegram retries, and the ETL Lambda re-raises it
-so Lambda retries.
+Callers decide what to do with a failure by its type, never by its name or text: the CLI prints
+any `TgpipeError` as one line; the webhook answers 5xx only for a `Transient` one, so Telegram
+retries exactly what may succeed later; the scheduled Lambda functions re-raise a `Transient` one
+(Lambda retries it) and send a `Terminal` one to the dead-letter queue once (`tgpipe.awslambda`).
+
+A class that is neither (a base others derive from) is declared `abstract=True` and cannot be
+raised itself; declaring a concrete error without one of the two fails at import.
 """
 
-
-class TgpipeError(Exception):
-    """Something tgpipe can explain in one line."""
+from __future__ import annotations
 
 
 class Transient:
@@ -18,8 +20,34 @@ class Terminal:
     """Retrying the same call cannot succeed (bad input, bad configuration)."""
 
 
+class TgpipeError(Exception):
+    """Something tgpipe can explain in one line."""
+
+    _abstract = True
+
+    def __init_subclass__(cls, abstract: bool = False, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._abstract = abstract
+        if not abstract and issubclass(cls, Transient) == issubclass(cls, Terminal):
+            raise TypeError(f"{cls.__name__} must derive from exactly one of Transient and Terminal")
+
+    def __new__(cls, *args, **kwargs):
+        if cls._abstract:
+            raise TypeError(f"{cls.__name__} is abstract: raise one of its transient or terminal kinds")
+        return super().__new__(cls, *args, **kwargs)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether retrying what raised `error` may succeed."""
+    return isinstance(error, Transient)
+
+
 class ConfigError(TgpipeError, Terminal):
     """A setting is missing or malformed."""
+
+
+class InvalidRequest(TgpipeError, Terminal):
+    """What was asked contradicts itself or is malformed (options, a Lambda event, a range of days)."""
 
 
 class StoreError(TgpipeError, Transient):

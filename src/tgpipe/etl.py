@@ -20,22 +20,22 @@ built make it build again, so every raw object older than a day's Parquet is in 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe import schema, telegram
+from tgpipe import dates, layout, readers, schema, telegram
 from tgpipe.config import Settings
-from tgpipe.errors import InvalidUpdate, TgpipeError
+from tgpipe.errors import InvalidRequest, InvalidUpdate
+from tgpipe.ingest import quarantine
 from tgpipe.stores import ObjectInfo, Store
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 #: enough that a 100,000-update day stays within a small Lambda's memory.
 BATCH_ROWS = 20_000
 COMPRESSION = "zstd"
-OUTPUT_NAME = "part-00000.parquet"
-RAW_PREFIX = "telegram/"
 #: Times a day is built while raw objects keep arriving for it during the build.
 BUILD_ATTEMPTS = 3
 
@@ -90,11 +88,19 @@ class EtlResult:
 
     def partitions(self) -> dict[str, list[str]]:
         """Return, per table, the days (YYYY-MM-DD) this run wrote a file for: what to register."""
-        written: dict[str, list[str]] = {table: [] for table in schema.TABLES}
+        written: dict[str, list[str]] = {table: [] for table in layout.TABLE_NAMES}
         for key in self.files:
-            table, folder, _ = key.split("/", 2)
-            written[table].append(folder.partition("=")[2])
+            table, day = layout.table_and_day(key)
+            written[table].append(day.isoformat())
         return written
+
+    def describe_days(self) -> list[str]:
+        """Return one line per day: its counts, and whether it was rebuilt for late data."""
+        return [
+            f"{d.day}  updates {d.updates:>6}  messages {d.messages:>6}  "
+            f"duplicates {d.duplicates}  quarantined {d.quarantined}" + ("  (late)" if d.late else "")
+            for d in self.days
+        ]
 
     def describe(self) -> str:
         """Return the run's summary in one line."""
@@ -127,89 +133,64 @@ class EtlResult:
 # ---- choosing days ------------------------------------------------------------------------
 
 
-def yesterday(settings: Settings, now: datetime | None = None) -> date:
-    """Return yesterday's date in the configured time zone (what the nightly run processes)."""
-    now = now or telegram.utc_now()
-    return now.astimezone(settings.timezone).date() - timedelta(days=1)
-
-
-def day_range(first: date, last: date) -> list[date]:
-    """Return every day from `first` to `last` inclusive.
-
-    Raises:
-        TgpipeError: `last` is before `first`.
-    """
-    if last < first:
-        raise TgpipeError(f"--to {last} is before --from {first}")
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
 def raw_days(raw: Store) -> list[date]:
     """Return every day that has a raw partition, in order."""
-    days = []
-    for name in raw.list_folders(RAW_PREFIX):
-        key, _, value = name.partition("=")
-        if key == schema.PARTITION_KEY:
-            try:
-                days.append(date.fromisoformat(value))
-            except ValueError:
-                log.warning("skipping a raw folder that is not a day", extra={"folder": name})
-    return sorted(days)
+    found = []
+    for name in raw.list_folders(layout.RAW_PREFIX):
+        day = layout.day_of_folder(name)
+        if day is None:
+            log.warning("skipping a raw folder that is not a day", extra={"folder": name})
+        else:
+            found.append(day)
+    return sorted(found)
 
 
-def choose_days(
-    raw: Store,
-    settings: Settings,
-    day: date | None = None,
-    first: date | None = None,
-    last: date | None = None,
-    all_days: bool = False,
-) -> list[date]:
-    """Return the days a run covers: one day, a range, every raw day, or by default yesterday.
+@dataclass(frozen=True)
+class DaySelection:
+    """The days a run is asked to build: one day, a range, every raw day, or (nothing set) yesterday.
 
     Raises:
-        TgpipeError: the options contradict each other.
+        InvalidRequest: the choices contradict each other.
     """
-    if sum((day is not None, first is not None or last is not None, all_days)) > 1:
-        raise TgpipeError("choose one of a date, a from/to range, or all days")
-    if (first is None) != (last is None):
-        raise TgpipeError("a range needs both from and to")
-    if all_days:
-        return raw_days(raw)
-    if first is not None:
-        return day_range(first, last)
-    return [day or yesterday(settings)]
 
+    day: date | None = None
+    first: date | None = None
+    last: date | None = None
+    all_days: bool = False
 
-def days_of_event(event: dict[str, Any], raw: Store, settings: Settings) -> list[date]:
-    """Read the days of an ETL Lambda event: {}, {"date": D}, {"from": D1, "to": D2} or {"all": true}.
+    def __post_init__(self):
+        if sum((self.day is not None, self.first is not None or self.last is not None, self.all_days)) > 1:
+            raise InvalidRequest("choose one of a date, a from/to range, or all days")
+        if (self.first is None) != (self.last is None):
+            raise InvalidRequest("a range needs both from and to")
+        dates.check_range(self.first, self.last)
 
-    Raises:
-        TgpipeError: an unknown key, or a value that is not a YYYY-MM-DD date.
-    """
-    unknown = set(event) - {"date", "from", "to", "all"}
-    if unknown:
-        raise TgpipeError(f"unknown ETL event keys {sorted(unknown)} (expected date, from/to or all)")
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> DaySelection:
+        """Read an ETL Lambda event: {}, {"date": D}, {"from": D1, "to": D2} or {"all": true}.
 
-    def parse(key: str) -> date | None:
-        value = event.get(key)
-        if value is None:
-            return None
-        try:
-            return date.fromisoformat(str(value))
-        except ValueError:
-            raise TgpipeError(f"ETL event {key}={value!r} is not a YYYY-MM-DD date") from None
+        Raises:
+            InvalidRequest: an unknown key, or a value that is not a YYYY-MM-DD date.
+        """
+        unknown = set(event) - {"date", "from", "to", "all"}
+        if unknown:
+            raise InvalidRequest(f"unknown ETL event keys {sorted(unknown)} (expected date, from/to or all)")
 
-    return choose_days(raw, settings, parse("date"), parse("from"), parse("to"), bool(event.get("all")))
+        def day(key: str) -> date | None:
+            return dates.parse_day(event[key], f"ETL event {key}") if event.get(key) is not None else None
+
+        return cls(day("date"), day("from"), day("to"), bool(event.get("all")))
+
+    def days(self, raw: Store, settings: Settings, now: datetime | None = None) -> list[date]:
+        """Return the days selected, in order."""
+        if self.all_days:
+            return raw_days(raw)
+        if self.first is not None:
+            return dates.day_range(self.first, self.last)
+        return [self.day or dates.yesterday(settings.timezone, now)]
 
 
 # ---- late data ----------------------------------------------------------------------------
-
-
-def recent_days(settings: Settings, now: datetime | None = None) -> list[date]:
-    """Return the days checked for late data: the ETL_LATE_DAYS days that end yesterday."""
-    last = yesterday(settings, now)
-    return [last - timedelta(days=n) for n in reversed(range(settings.etl_late_days))]
 
 
 def is_late(raw: Store, enriched: Store, day: date) -> bool:
@@ -221,7 +202,8 @@ def is_late(raw: Store, enriched: Store, day: date) -> bool:
     newest = max((o.modified for o in _raw_objects(raw, day)), default=None)
     if newest is None:
         return False
-    built = [o.modified for o in enriched.list(_output_key("telegram_updates", day)) if o.key.endswith(OUTPUT_NAME)]
+    table = layout.TABLE_NAMES[-1]  # every day with raw objects has an all-updates file
+    built = [o.modified for o in enriched.list(layout.table_day_prefix(table, day)) if layout.is_table_file(o.key)]
     return not built or newest >= max(built)
 
 
@@ -234,12 +216,25 @@ class EtlPlan:
 
 
 def plan_etl(
-    raw: Store, enriched: Store, days: Iterable[date], settings: Settings, now: datetime | None = None
+    raw: Store,
+    enriched: Store,
+    asked: Iterable[date] | DaySelection,
+    settings: Settings,
+    now: datetime | None = None,
 ) -> EtlPlan:
-    """Return the days to build: `days`, plus the recent days that have late raw objects."""
-    asked = set(days)
-    late = {d for d in recent_days(settings, now) if d not in asked and is_late(raw, enriched, d)}
+    """Return the days to build: those asked for, plus the recent days that have late raw objects."""
+    asked = set(asked.days(raw, settings, now) if isinstance(asked, DaySelection) else asked)
+    recent = dates.last_days(settings.etl_late_days, settings.timezone, now)
+    late = {d for d in recent if d not in asked and is_late(raw, enriched, d)}
     return EtlPlan(sorted(asked | late), frozenset(late))
+
+
+class Progress(Protocol):
+    """Where a run reports its progress (the CLI's progress bar)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self) -> None: ...
 
 
 # ---- running ------------------------------------------------------------------------------
@@ -248,40 +243,37 @@ def plan_etl(
 def run_etl(
     raw: Store,
     enriched: Store,
-    days: Sequence[date] | EtlPlan,
+    asked: Sequence[date] | DaySelection | EtlPlan,
     settings: Settings,
-    on_day: Callable[[DayResult], None] | None = None,
+    progress: Progress | None = None,
 ) -> EtlResult:
-    """Build the Parquet tables of `days` (and of recent days with late data), deduplicating
-    updates across them; log one line per day.
+    """Build the Parquet tables of the days asked for (and of recent days with late data),
+    deduplicating updates across them; log one line per day.
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
     """
-    plan = days if isinstance(days, EtlPlan) else plan_etl(raw, enriched, days, settings)
+    plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
+    if progress:
+        progress.start(len(plan.days))
     seen: set[int] = set()
     results = []
     for day in plan.days:
         result = process_day(raw, enriched, day, settings, seen, late=day in plan.late)
         log.info("etl day", extra=result.to_dict())
         results.append(result)
-        if on_day:
-            on_day(result)
+        if progress:
+            progress.advance()
     return EtlResult(results)
 
 
 def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:
-    prefix = f"{RAW_PREFIX}{schema.PARTITION_KEY}={day.isoformat()}/"
-    return [o for o in raw.list(prefix) if o.key.endswith(".json")]
+    return [o for o in raw.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
 
 
-def _output_key(table: str, day: date, name: str = "") -> str:
-    return f"{table}/{schema.PARTITION_KEY}={day.isoformat()}/{name}"
-
-
-def _update_id_of(key: str) -> tuple[int, str]:
-    name = key.rsplit("/", 1)[-1].removesuffix(".json")
-    return (int(name), key) if name.isdigit() else (-1, key)
+def _in_update_id_order(key: str) -> tuple[int, str]:
+    update_id = layout.update_id_of(key)
+    return (-1 if update_id is None else update_id), key
 
 
 def process_day(
@@ -289,7 +281,7 @@ def process_day(
 ) -> DayResult:
     """Rebuild one day; `seen` holds the update ids already written by this run (and gains this day's)."""
     started = time.perf_counter()
-    keys = sorted((o.key for o in _raw_objects(raw, day)), key=_update_id_of)
+    keys = sorted((o.key for o in _raw_objects(raw, day)), key=_in_update_id_order)
     for attempt in range(1, BUILD_ATTEMPTS + 1):
         result = DayResult(day, late=late, raw_objects=len(keys))
         if not keys:
@@ -302,7 +294,7 @@ def process_day(
             break
         log.info("raw objects arrived while building; building again", extra={"day": day.isoformat()})
         seen.difference_update(written)
-        keys = sorted([*keys, *arrived], key=_update_id_of)
+        keys = sorted([*keys, *arrived], key=_in_update_id_order)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
@@ -329,16 +321,16 @@ def build_day(
                 if update["update_id"] in seen:
                     result.duplicates += 1
                     continue
-                row = schema.Update(text, update, settings.timezone)
+                row = readers.Update(text, update, settings.timezone)
                 update_values = updates.values(row)
                 is_message = row.type in telegram.MESSAGE_UPDATE_TYPES and row.body
                 message_values = messages.values(row) if is_message else None
             except (InvalidUpdate, UnicodeDecodeError) as e:
-                quarantine(raw, data, day, key, str(e))
+                quarantine(raw, data, day, str(e), raw_key=key)
                 result.quarantined += 1
                 continue
             except Exception as e:  # a reader failed on this update: keep it out, never fail the day
-                quarantine(raw, data, day, key, f"cannot read columns: {type(e).__name__}: {e}")
+                quarantine(raw, data, day, f"cannot read columns: {type(e).__name__}: {e}", raw_key=key)
                 result.quarantined += 1
                 continue
             seen.add(update["update_id"])
@@ -348,22 +340,15 @@ def build_day(
                 messages.append(message_values)
         for table, writer in (("telegram", messages), ("telegram_updates", updates)):
             writer.close()
-            key = _output_key(table, day, OUTPUT_NAME)
+            key = layout.table_file_key(table, day)
             if writer.rows:
                 enriched.put_file(key, writer.path)
                 result.files.append(key)
                 result.bytes_written += writer.path.stat().st_size
-            stale = [o.key for o in enriched.list(_output_key(table, day)) if o.key.endswith(".parquet")]
+            stale = [o.key for o in enriched.list(layout.table_day_prefix(table, day)) if layout.is_table_file(o.key)]
             enriched.delete(k for k in stale if k not in result.files)
         result.updates, result.messages = updates.rows, messages.rows
     return written
-
-
-def quarantine(raw: Store, data: bytes, day: date, key: str, reason: str) -> None:
-    """Copy an unreadable raw object to the quarantine area; the original stays where it is."""
-    target = telegram.quarantine_key(hashlib.sha256(data).hexdigest(), day)
-    raw.put_new(target, data)
-    log.warning("quarantined raw object", extra={"key": key, "quarantine_key": target, "reason": reason})
 
 
 class TableWriter:
@@ -375,7 +360,7 @@ class TableWriter:
         self.path = path
         self.batch_rows = batch_rows or BATCH_ROWS
         self.rows = 0
-        self.values = schema.row_reader(self.columns)
+        self.values = readers.row_reader(self.columns)
         """Return an update's value for every column, each of the column's type or None."""
         self._struct = pa.struct(list(self.schema))
         self._batch: list[tuple[Any, ...]] = []
@@ -386,9 +371,6 @@ class TableWriter:
         self.rows += 1
         if len(self._batch) >= self.batch_rows:
             self._flush()
-
-    def add(self, row: schema.Update) -> None:
-        self.append(self.values(row))
 
     def _flush(self) -> None:
         if not self._batch:

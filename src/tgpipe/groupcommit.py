@@ -67,8 +67,8 @@ class _Write:
 class GroupCommitStore(LocalStore):
     """LocalStore with group-committed `put_new`."""
 
-    def __init__(self, root: Path, use_syncfs: bool = True):
-        super().__init__(root)
+    def __init__(self, root: Path, use_syncfs: bool = True, private: bool = True):
+        super().__init__(root, private=private)
         self.use_syncfs = use_syncfs and _syncfs is not None
         self.groups = 0
         self.writes = 0
@@ -180,6 +180,8 @@ class GroupCommitStore(LocalStore):
             self._folders.discard(folder)
             folder.mkdir(parents=True, exist_ok=True)
             fd, write.temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=write.path.suffix)
+        if self.file_mode != 0o600:  # mkstemp's mode
+            os.fchmod(fd, self.file_mode)
         return fd
 
     def _sync(self, fds: list[tuple[int, _Write]]) -> None:

@@ -1,4 +1,4 @@
-"""The ingest rules of DESIGN.md section 5, shared by the webhook Lambda, `tgpipe serve` and
+"""The ingest rules (docs/design.md §5), shared by the webhook Lambda, `tgpipe serve` and
 `tgpipe ingest`.
 
 This module must not import pyarrow (nor boto3 at import time): it is the ingest Lambda's cold
@@ -16,14 +16,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import IO, Any
 
-from tgpipe import telegram
+from tgpipe import dates, layout, telegram
 from tgpipe.config import Settings
-from tgpipe.errors import ConfigError, InvalidUpdate, SecretUnavailable, StoreError, TgpipeError
-from tgpipe.stores import Store
+from tgpipe.errors import ConfigError, InvalidUpdate, Terminal, TgpipeError, is_transient
+from tgpipe.stores import Store, chunked
 
 log = logging.getLogger(__name__)
 
@@ -39,26 +39,11 @@ class Outcome(StrEnum):
     UNAUTHORIZED = "unauthorized"
 
 
-_HTTP_STATUS = {
-    Outcome.STORED: 200,
-    Outcome.DUPLICATE: 200,
-    Outcome.IGNORED: 200,  # Telegram must not retry an update we chose not to keep
-    Outcome.QUARANTINED: 200,
-    Outcome.TOO_LARGE: 413,
-    Outcome.UNAUTHORIZED: 401,
-}
-
-
 @dataclass(frozen=True)
 class IngestResult:
     outcome: Outcome
     key: str | None = None
     update_id: int | None = None
-
-    @property
-    def status(self) -> int:
-        """The HTTP status the webhook answers with."""
-        return _HTTP_STATUS[self.outcome]
 
 
 def store_update(body: bytes, store: Store, settings: Settings, arrival: datetime | None = None) -> IngestResult:
@@ -70,23 +55,31 @@ def store_update(body: bytes, store: Store, settings: Settings, arrival: datetim
     Raises:
         StoreError: the store could not be written (the caller answers 5xx so Telegram retries).
     """
-    arrival = arrival or telegram.utc_now()
+    arrival = arrival or dates.utc_now()
     if len(body) > settings.max_body_bytes:
         return IngestResult(Outcome.TOO_LARGE)
     try:
         update = telegram.decode_update(body)
     except InvalidUpdate as e:
-        day = arrival.astimezone(settings.timezone).date()
-        key = telegram.quarantine_key(hashlib.sha256(body).hexdigest(), day)
-        store.put_new(key, body)
-        log.warning("quarantined body", extra={"key": key, "reason": str(e)})
+        key = quarantine(store, body, arrival.astimezone(settings.timezone).date(), str(e))
         return IngestResult(Outcome.QUARANTINED, key)
     update_id = update["update_id"]
     if not settings.allows_chat(telegram.chat_id(update)):
         return IngestResult(Outcome.IGNORED, update_id=update_id)
-    key = telegram.raw_key(update_id, telegram.context_date(update, settings.timezone, arrival))
+    key = layout.raw_key(update_id, telegram.context_date(update, settings.timezone, arrival))
     outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
     return IngestResult(outcome, key, update_id)
+
+
+def quarantine(store: Store, body: bytes, day: date, reason: str, **fields: Any) -> str:
+    """Keep a body that cannot be used as an update in the quarantine area of `store`; return its key.
+
+    The key is the body's digest, so quarantining the same body twice keeps one copy.
+    """
+    key = layout.quarantine_key(hashlib.sha256(body).hexdigest(), day)
+    store.put_new(key, body)
+    log.warning("quarantined", extra={"key": key, "reason": reason, **fields})
+    return key
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
@@ -121,26 +114,70 @@ def receive_webhook(body: bytes, headers: Mapping[str, str], store: Store, setti
     return result
 
 
+# ---- the answer to a webhook request -----------------------------------------------------
+
+_STATUS = {
+    Outcome.STORED: 200,
+    Outcome.DUPLICATE: 200,
+    Outcome.IGNORED: 200,  # Telegram must not retry an update we chose not to keep
+    Outcome.QUARANTINED: 200,
+    Outcome.TOO_LARGE: 413,
+    Outcome.UNAUTHORIZED: 401,
+}
+
+
+@dataclass(frozen=True)
+class WebhookResponse:
+    """How the webhook answers one request, whichever door it came through (Lambda or `tgpipe serve`)."""
+
+    status: int
+    body: str
+    outcome: str
+    """What happened, for the access log: an `Outcome`, `unavailable` or `misconfigured`."""
+    update_id: int | None = None
+    key: str | None = None
+
+    @classmethod
+    def of(cls, result: IngestResult | TgpipeError) -> WebhookResponse:
+        """The answer to an ingest result, or to the error that stopped it.
+
+        Only a transient error answers 5xx, so Telegram retries exactly what may succeed later.
+        A terminal one (a missing secret, a bucket that does not exist) answers 400: retrying
+        cannot help until the configuration is fixed, and Telegram keeps the update meanwhile.
+        """
+        if isinstance(result, IngestResult):
+            status = _STATUS[result.outcome]
+            body = "" if status == 200 else result.outcome.value
+            return cls(status, body, result.outcome.value, result.update_id, result.key)
+        if is_transient(result):
+            return cls(503, "unavailable, retry later", "unavailable")
+        return cls(400, "misconfigured", "misconfigured")
+
+
+def respond_to_webhook(body: bytes, headers: Mapping[str, str], store: Store, settings: Settings) -> WebhookResponse:
+    """Apply every webhook rule to one request (`receive_webhook`) and return the answer; never raises
+    a `TgpipeError`: a failure is logged and answered."""
+    try:
+        return WebhookResponse.of(receive_webhook(body, headers, store, settings))
+    except TgpipeError as e:
+        response = WebhookResponse.of(e)
+        log.error("webhook request failed", extra={"error": str(e), "status": response.status})
+        return response
+
+
 def handle_api_gateway_event(event: Mapping[str, Any], store: Store, settings: Settings) -> dict:
     """Answer an API Gateway HTTP API (payload v2) request carrying a webhook update."""
     body = event.get("body") or ""
     raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    try:
-        result = receive_webhook(raw, headers, store, settings)
-    except StoreError as e:
-        log.error("store failed; Telegram will retry", extra={"error": str(e)})
-        return {"statusCode": 503, "body": "storage unavailable, retry later"}
-    except SecretUnavailable as e:
-        log.error("webhook secret unavailable; Telegram will retry", extra={"error": str(e)})
-        return {"statusCode": 503, "body": "secret unavailable, retry later"}
-    return {"statusCode": result.status, "body": "" if result.status == 200 else result.outcome.value}
+    response = respond_to_webhook(raw, headers, store, settings)
+    return {"statusCode": response.status, "body": response.body}
 
 
 # ---- batches from a file ------------------------------------------------------------------
 
 
-class InvalidInputFile(TgpipeError):
+class InvalidInputFile(TgpipeError, Terminal):
     """An input file cannot be read as updates at all."""
 
 
@@ -180,7 +217,7 @@ def iter_bodies(stream: IO[bytes]) -> Iterator[bytes]:
         yield whole.strip()
         return
     for item in doc:
-        yield json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        yield telegram.encode_update(item)
 
 
 @dataclass
@@ -212,22 +249,10 @@ def store_updates(bodies: Iterable[bytes], store: Store, settings: Settings, wor
         StoreError: the store failed; updates stored before the failure stay stored.
     """
     summary = IngestSummary()
-    arrival = telegram.utc_now()
+    arrival = dates.utc_now()
     with ThreadPoolExecutor(workers) as pool:
         # Chunks keep memory bounded: Executor.map would read the whole input up front.
         for chunk in chunked(bodies, 1000):
             for result in pool.map(lambda body: store_update(body, store, settings, arrival), chunk):
                 summary.add(result)
     return summary
-
-
-def chunked(items: Iterable, size: int) -> Iterator[list]:
-    """Yield lists of up to `size` consecutive items."""
-    chunk = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk

@@ -15,7 +15,6 @@ stored under both days; the ETL drops the copy when a run reads both days.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import signal
@@ -25,17 +24,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from tgpipe import ingest, telegram
+from tgpipe import ingest, signals, telegram
 from tgpipe.botapi import ApiUnavailable, BotApi, BotApiError, RateLimited, WebhookActive
-from tgpipe.config import Settings
+from tgpipe.config import DEFAULT_POLL_TIMEOUT, Settings
 from tgpipe.errors import StoreError
 from tgpipe.ingest import IngestSummary, Outcome
 from tgpipe.stores import Store
 
 log = logging.getLogger(__name__)
 
-#: Seconds Telegram holds a getUpdates open when there is nothing new.
-DEFAULT_POLL_TIMEOUT = 50
 #: Backoff after network and storage errors: doubles from FIRST up to MAX seconds, with jitter.
 FIRST_BACKOFF = 1.0
 MAX_BACKOFF = 60.0
@@ -43,11 +40,6 @@ MAX_BACKOFF = 60.0
 
 class _Stop(BaseException):
     """Raised by the signal handler to cut a long poll or a backoff sleep short."""
-
-
-def encode(update: dict) -> bytes:
-    """Return the bytes stored for an update from getUpdates: compact JSON, as `tgpipe ingest` does."""
-    return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 @dataclass
@@ -131,7 +123,7 @@ class Poller:
     def _store(self, updates: list[dict]) -> None:
         """Store a batch; only then move the offset past it. A storage error leaves the offset."""
         try:
-            summary = ingest.store_updates((encode(u) for u in updates), self.store, self.settings)
+            summary = ingest.store_updates((telegram.encode_update(u) for u in updates), self.store, self.settings)
         except StoreError as e:
             self._failed("store", "storing failed; the batch will be fetched again", e)
             return
@@ -213,15 +205,21 @@ class Poller:
         if self._interruptible:
             raise _Stop
 
-    @contextmanager
-    def stopping_on_signals(self) -> Iterator[None]:
-        """Stop cleanly on SIGINT and SIGTERM while inside (main thread only)."""
-        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+    def stopping_on_signals(self):
+        """Stop cleanly on SIGINT and SIGTERM while inside (a context manager; main thread only)."""
+        return signals.on_stop_signals(self._on_signal)
+
+
+def poll(store: Store, settings: Settings, poll_timeout: int = DEFAULT_POLL_TIMEOUT) -> PollResult:
+    """Poll the bot of TELEGRAM_BOT_TOKEN (at TELEGRAM_API_URL) into `store` until SIGINT or SIGTERM.
+
+    Raises:
+        ConfigError: the token or the API URL is unusable.
+        BotApiError: a terminal refusal (bad token, a webhook set, another poller).
+    """
+    poller = Poller(BotApi.from_env(), store, settings, poll_timeout=poll_timeout)
+    with poller.stopping_on_signals():
+        return poller.run()
 
 
 def _counts(summary: IngestSummary) -> dict[str, int]:

@@ -17,9 +17,9 @@ from importlib import resources
 import duckdb
 import pyarrow as pa
 
-from tgpipe import schema
-from tgpipe.errors import NotFoundError, TgpipeError
-from tgpipe.results import QueryError, QueryResult
+from tgpipe import layout, schema
+from tgpipe.errors import ConfigError, NotFoundError
+from tgpipe.results import ENGINES, QueryError, QueryResult
 from tgpipe.stores import LocalStore, Store
 
 __all__ = [
@@ -65,9 +65,9 @@ class Scope:
         """Return the SQL condition of this scope, or None when it shows everything."""
         parts = []
         if self.first is not None:
-            parts.append(f"{schema.PARTITION_KEY} >= DATE '{self.first.isoformat()}'")
+            parts.append(f"{layout.PARTITION_KEY} >= DATE '{self.first.isoformat()}'")
         if self.last is not None:
-            parts.append(f"{schema.PARTITION_KEY} <= DATE '{self.last.isoformat()}'")
+            parts.append(f"{layout.PARTITION_KEY} <= DATE '{self.last.isoformat()}'")
         if self.chat_id is not None:
             parts.append(f"chat_id = {int(self.chat_id)}")
         return " AND ".join(parts) or None
@@ -103,16 +103,16 @@ def connect(enriched: Store, scope: Scope | None = None) -> duckdb.DuckDBPyConne
 
     Raises:
         NotFoundError: the store does not exist.
-        TgpipeError: the store is not a local folder.
+        ConfigError: the store is not a local folder.
     """
     if not isinstance(enriched, LocalStore):
-        raise TgpipeError(f"the local engine reads a local folder, not {enriched.uri} (use --engine athena for S3)")
+        raise ConfigError(f"the local engine reads a local folder, not {enriched.uri} (use --engine athena for S3)")
     enriched.check()
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for table, columns in schema.TABLES.items():
         empty = (
-            schema.arrow_schema(columns).empty_table().append_column(schema.PARTITION_KEY, pa.array([], pa.date32()))
+            schema.arrow_schema(columns).empty_table().append_column(layout.PARTITION_KEY, pa.array([], pa.date32()))
         )
         con.register(f"_{table}_empty", empty)
         files = enriched.root / table
@@ -124,7 +124,7 @@ def connect(enriched: Store, scope: Scope | None = None) -> duckdb.DuckDBPyConne
             con.execute(
                 f"CREATE VIEW {view} AS "
                 f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true, union_by_name = {by_name}, "
-                f"hive_types = {{'{schema.PARTITION_KEY}': DATE}}) "
+                f"hive_types = {{'{layout.PARTITION_KEY}': DATE}}) "
                 f"UNION ALL BY NAME SELECT * FROM _{table}_empty"
             )
         else:
@@ -161,6 +161,32 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
         return QueryResult(columns, cursor.fetchall())
     except duckdb.Error as e:
         raise QueryError(str(e).splitlines()[0]) from None
+
+
+def run(
+    sql: str,
+    engine: str = ENGINES[0],
+    enriched: Store | None = None,
+    workgroup: str | None = None,
+    database: str | None = None,
+) -> QueryResult:
+    """Run `sql` on `engine`: DuckDB over `enriched`, or Athena in `workgroup` and `database`.
+
+    Raises:
+        QueryError: the engine rejected or failed the query.
+        ConfigError: what the engine needs is missing.
+    """
+    if engine == "athena":
+        from tgpipe import athena
+
+        if not workgroup or not database:
+            raise ConfigError(
+                "Athena needs a workgroup and a database (--workgroup or ATHENA_WORKGROUP, --database or GLUE_DATABASE)"
+            )
+        return athena.run(sql, workgroup, database)
+    if enriched is None:
+        raise ConfigError("DuckDB needs the enriched store (--enriched or --data-dir)")
+    return run_sql(enriched, sql)
 
 
 def run_sql(enriched: Store, sql: str) -> QueryResult:

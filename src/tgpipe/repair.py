@@ -15,16 +15,15 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, tzinfo
 from typing import Any
 
-from tgpipe import telegram
-from tgpipe.aws import client, error_code
-from tgpipe.config import Settings
-from tgpipe.errors import TgpipeError, Transient
+from tgpipe import dates, layout
+from tgpipe.aws import client, error_code, failure
+from tgpipe.errors import ConfigError, InvalidRequest, Terminal, TgpipeError, Transient
+from tgpipe.layout import TABLE_NAMES
 from tgpipe.stores import Store
-from tgpipe.tables import PARTITION_KEY, TABLE_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +38,12 @@ RETRYABLE = {
 }
 
 
-class RepairError(TgpipeError):
+class RepairError(TgpipeError, Terminal):
     """Glue refused to register partitions."""
 
 
-class GlueThrottled(RepairError, Transient):
-    """Glue kept throttling after every retry."""
+class GlueUnavailable(TgpipeError, Transient):
+    """Glue could not be reached, or kept throttling after every retry."""
 
 
 @dataclass
@@ -52,9 +51,16 @@ class RepairResult:
     created: int = 0
     existing: int = 0
     partitions: dict[str, list[str]] = field(default_factory=dict)
+    query_execution_ids: list[str] = field(default_factory=list)
+    """The Athena queries of an `MSCK REPAIR TABLE` run."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"created": self.created, "existing": self.existing, "partitions": self.partitions}
+        return asdict(self)
+
+    def describe(self) -> str:
+        if self.query_execution_ids:
+            return f"MSCK REPAIR TABLE finished: {', '.join(self.query_execution_ids)}"
+        return f"registered {self.created} partition(s), {self.existing} already registered"
 
 
 def register_partitions(
@@ -67,7 +73,7 @@ def register_partitions(
 
     Raises:
         RepairError: a table is missing or Glue rejected a partition.
-        GlueThrottled: Glue throttled the same partitions `RETRIES` times.
+        GlueUnavailable: Glue throttled the same partitions `RETRIES` times.
     """
     glue = glue or client("glue")
     result = RepairResult()
@@ -81,7 +87,10 @@ def register_partitions(
         inputs = [
             {
                 "Values": [day],
-                "StorageDescriptor": {**descriptor, "Location": f"{location}/{PARTITION_KEY}={day}/"},
+                "StorageDescriptor": {
+                    **descriptor,
+                    "Location": f"{location}/{layout.partition_folder(date.fromisoformat(day))}/",
+                },
             }
             for day in days
         ]
@@ -105,7 +114,7 @@ def _table_descriptor(glue, database: str, table: str) -> dict[str, Any]:
     try:
         descriptor = glue.get_table(DatabaseName=database, Name=table)["Table"]["StorageDescriptor"]
     except Exception as e:
-        raise RepairError(f"cannot read Glue table {database}.{table}: {error_code(e)}") from e
+        raise failure(f"cannot read Glue table {database}.{table}", e, GlueUnavailable) from e
     keep = ("Columns", "Location", "InputFormat", "OutputFormat", "Compressed", "SerdeInfo", "Parameters")
     return {k: descriptor[k] for k in keep if k in descriptor}
 
@@ -123,7 +132,7 @@ def _create_batch(glue, database: str, table: str, inputs: list[dict], pause: fl
             if error_code(e) in RETRYABLE and attempt < RETRIES - 1:
                 time.sleep(pause * 2**attempt)
                 continue
-            raise RepairError(f"cannot register partitions of {database}.{table}: {error_code(e)}") from e
+            raise failure(f"cannot register partitions of {database}.{table}", e, GlueUnavailable) from e
         failed = {tuple(err["PartitionValues"]): err["ErrorDetail"] for err in errors}
         retry = []
         for partition in pending:
@@ -143,82 +152,96 @@ def _create_batch(glue, database: str, table: str, inputs: list[dict], pause: fl
             return created, existing
         pending = retry
         time.sleep(pause * 2**attempt)
-    raise GlueThrottled(f"Glue throttled {len(pending)} partition(s) of {database}.{table} {RETRIES} times")
+    raise GlueUnavailable(f"Glue throttled {len(pending)} partition(s) of {database}.{table} {RETRIES} times")
 
 
 def stored_partitions(enriched: Store, first: date, last: date) -> dict[str, list[str]]:
     """Return, per table, the days from `first` to `last` that have Parquet in `enriched`."""
+    dates.check_range(first, last)
     found = {}
     for table in TABLE_NAMES:
-        days = []
-        for folder in enriched.list_folders(f"{table}/"):
-            key, _, value = folder.partition("=")
-            if key == PARTITION_KEY and first.isoformat() <= value <= last.isoformat():
-                days.append(value)
-        found[table] = days
+        stored = (layout.day_of_folder(name) for name in enriched.list_folders(layout.table_prefix(table)))
+        found[table] = [d.isoformat() for d in stored if d is not None and first <= d <= last]
     return found
 
 
-def msck_repair(database: str, workgroup: str) -> list[str]:
-    """Run `MSCK REPAIR TABLE` on both tables through Athena; return the query ids."""
+def register_stored(database: str, enriched: Store, first: date, last: date) -> RepairResult:
+    """Register every day from `first` to `last` that has Parquet in `enriched` (a backfill).
+
+    Raises:
+        InvalidRequest: `last` is before `first`.
+        RepairError, GlueUnavailable: as `register_partitions`.
+    """
+    return register_partitions(database, stored_partitions(enriched, first, last))
+
+
+def msck_repair(database: str, workgroup: str) -> RepairResult:
+    """Run `MSCK REPAIR TABLE` on both tables through Athena, waiting for each."""
     from tgpipe import athena
 
-    ids = []
+    result = RepairResult()
     for table in TABLE_NAMES:
         query_id = athena.start(f"MSCK REPAIR TABLE {table}", workgroup, database)
         athena.wait(query_id)
-        ids.append(query_id)
-    return ids
+        result.query_execution_ids.append(query_id)
+    return result
 
 
-def partitions_of_event(event: Mapping[str, Any], enriched: Store | None, settings: Settings) -> dict[str, list[str]]:
-    """Read which partitions a repair event asks for.
+@dataclass(frozen=True)
+class RepairRequest:
+    """What a repair Lambda event asks for; `from_event` reads one and `run` does it.
 
-    - a Lambda destination record of the ETL: its `responsePayload.partitions`;
+    - the ETL function's on-success destination record: register the partitions it wrote
+      (`responsePayload.partitions`; none when the ETL run failed terminally);
     - `{"partitions": {table: [days]}}`: exactly those;
-    - `{"from": D1, "to": D2}`: every stored day in the range (backfill);
-    - `{"recent_days": N}`: every stored day of the last N days (the scheduled safety net).
-
-    Raises:
-        TgpipeError: the event has none of these forms.
+    - `{"from": D1, "to": D2}`: every stored day in the range (a backfill);
+    - `{"recent_days": N}`: every stored day from N days ago to today (the scheduled safety net);
+    - `{"mode": "msck"}`: `MSCK REPAIR TABLE` through Athena.
     """
-    payload = event.get("responsePayload", event)
-    if isinstance(payload, Mapping) and "partitions" in payload:
-        return {table: list(days) for table, days in payload["partitions"].items() if table in TABLE_NAMES}
-    if "from" in event or "to" in event or "recent_days" in event:
-        if enriched is None:
-            raise TgpipeError("a backfill needs the enriched store (ENRICHED_STORE)")
+
+    partitions: Mapping[str, list[str]] | None = None
+    first: date | None = None
+    last: date | None = None
+    msck: bool = False
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any], tz: tzinfo, now: datetime | None = None) -> RepairRequest:
+        """Read a repair event; `tz` decides what today is for `recent_days`.
+
+        Raises:
+            InvalidRequest: the event has none of the forms above.
+        """
+        payload = event.get("responsePayload", event)
+        if event.get("mode") == "msck":
+            return cls(msck=True)
+        if isinstance(payload, Mapping) and ("partitions" in payload or "error" in payload):
+            partitions = payload.get("partitions") or {}
+            return cls(partitions={table: list(days) for table, days in partitions.items() if table in TABLE_NAMES})
         if "recent_days" in event:
-            last = telegram.utc_now().astimezone(settings.timezone).date()
-            first = last - timedelta(days=int(event["recent_days"]))
-        else:
-            try:
-                first, last = date.fromisoformat(str(event["from"])), date.fromisoformat(str(event["to"]))
-            except (KeyError, ValueError):
-                raise TgpipeError("a backfill needs from and to as YYYY-MM-DD dates") from None
-        if last < first:
-            raise TgpipeError(f"to {last} is before from {first}")
-        return stored_partitions(enriched, first, last)
-    raise TgpipeError("unknown repair event: expected an ETL result (partitions), from/to, recent_days, or mode=msck")
+            count = event["recent_days"]
+            if type(count) is not int or count < 0:
+                raise InvalidRequest(f"recent_days must be a whole number of days, not {count!r}")
+            first, last = dates.back_to_today(count, tz, now)
+            return cls(first=first, last=last)
+        if "from" in event and "to" in event:
+            return cls(first=dates.parse_day(event["from"], "from"), last=dates.parse_day(event["to"], "to"))
+        raise InvalidRequest(
+            "unknown repair event: expected an ETL result (partitions), from and to, recent_days, or mode=msck"
+        )
 
+    def run(self, database: str, enriched: Store | None, workgroup: str | None) -> RepairResult:
+        """Do what was asked.
 
-def run_repair(
-    event: Mapping[str, Any],
-    database: str,
-    settings: Settings,
-    enriched: Store | None = None,
-    workgroup: str | None = None,
-) -> dict[str, Any]:
-    """Do what a repair event asks: `{"mode": "msck"}` or register partitions (see `partitions_of_event`).
-
-    Raises:
-        ConfigError: MSCK was asked for without an Athena workgroup.
-        RepairError: Glue refused partitions.
-    """
-    if event.get("mode") == "msck":
-        if not workgroup:
-            from tgpipe.errors import ConfigError
-
-            raise ConfigError("MSCK REPAIR TABLE runs through Athena: set ATHENA_WORKGROUP")
-        return {"mode": "msck", "query_execution_ids": msck_repair(database, workgroup)}
-    return register_partitions(database, partitions_of_event(event, enriched, settings)).to_dict()
+        Raises:
+            ConfigError: MSCK without an Athena workgroup, or a backfill without the enriched store.
+            RepairError, GlueUnavailable: as `register_partitions`.
+        """
+        if self.msck:
+            if not workgroup:
+                raise ConfigError("MSCK REPAIR TABLE runs through Athena: set ATHENA_WORKGROUP")
+            return msck_repair(database, workgroup)
+        if self.partitions is not None:
+            return register_partitions(database, self.partitions)
+        if enriched is None:
+            raise ConfigError("a backfill needs the enriched store (ENRICHED_STORE)")
+        return register_stored(database, enriched, self.first, self.last)

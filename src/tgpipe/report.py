@@ -19,8 +19,8 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from tgpipe import __version__, charts
-from tgpipe.errors import NotFoundError, TgpipeError
+from tgpipe import __version__, charts, dates
+from tgpipe.errors import NotFoundError
 from tgpipe.query import NamedQuery, QueryResult, Scope, connect, execute, named_query
 from tgpipe.stores import LocalStore, Store
 
@@ -31,10 +31,6 @@ NO_MESSAGES = "There are no messages in this period."
 TYPE_SERIES = 6
 #: Rows shown in a table view; the rest are counted, not listed.
 TABLE_ROWS = 1000
-
-
-class ReportError(TgpipeError):
-    """The report cannot be made as asked."""
 
 
 @dataclass(frozen=True)
@@ -124,12 +120,11 @@ def build_report(enriched: Store, scope: Scope | None = None, now: datetime | No
     """Run the report's named queries over `enriched` narrowed to `scope`, and draw their charts.
 
     Raises:
-        ReportError: `scope` starts after it ends.
+        InvalidRequest: `scope` ends before it starts.
         NotFoundError: `scope` names a chat that has no messages in the store at all.
     """
     scope = scope or Scope()
-    if scope.first and scope.last and scope.first > scope.last:
-        raise ReportError(f"--from {scope.first} is after --to {scope.last}")
+    dates.check_range(scope.first, scope.last)
     chat_title = _chat_title(enriched, scope.chat_id) if scope.chat_id is not None else None
     names = tuple(SECTIONS)
     queries = {name: named_query(name) for name in names}
@@ -399,7 +394,7 @@ def write_report(enriched: Store, out: Path, scope: Scope | None = None, now: da
     """Build the report over `enriched` and write it to `out`, atomically like a store object.
 
     Raises:
-        ReportError: the scope is wrong.
+        InvalidRequest: the scope ends before it starts.
         StoreError: `out` cannot be written.
     """
     report = build_report(enriched, scope, now)

@@ -7,10 +7,13 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from tgpipe.errors import TgpipeError
+from tgpipe.errors import Terminal, TgpipeError
+
+#: Where SQL runs: DuckDB over a local enriched store (the default), or Athena on the deployed stack.
+ENGINES = ("duckdb", "athena")
 
 
-class QueryError(TgpipeError):
+class QueryError(TgpipeError, Terminal):
     """The SQL engine rejected or failed a query."""
 
 

@@ -27,6 +27,10 @@ from zoneinfo import ZoneInfo
 #: The zone the chat's members live in: it shapes the daily rhythm, not the stored data.
 CHAT_ZONE = ZoneInfo("America/Sao_Paulo")
 FIRST_UPDATE_ID = 870_000_000
+#: How big a chat `generate` makes unless told: about 3,000 updates over six weeks.
+DEFAULT_UPDATES = 3000
+DEFAULT_DAYS = 42
+DEFAULT_SEED = 7
 
 
 @dataclass(frozen=True)
@@ -363,7 +367,9 @@ def _moments(rng: random.Random, days: list[date], count: int) -> list[int]:
     return sorted(moments)
 
 
-def generate(updates: int = 3000, days: int = 42, end: date | None = None, seed: int = 7) -> list[dict]:
+def generate(
+    updates: int = DEFAULT_UPDATES, days: int = DEFAULT_DAYS, end: date | None = None, seed: int = DEFAULT_SEED
+) -> list[dict]:
     """Return about `updates` updates in delivery order, over `days` days ending with `end`.
 
     `end` defaults to yesterday. Duplicate deliveries appear as repeated items.

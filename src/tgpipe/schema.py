@@ -1,160 +1,44 @@
 """The two tables' columns: the one source of truth for the Parquet writer, the Glue tables
 (`terraform/generated/glue_tables.json`), DuckDB's views and `docs/data-dictionary.md`.
 
-Each column names its Arrow type, where its value comes from in the Bot API, and a function that
-reads it from an update. Every reader's result is cast to the column's type, and a value of the
-wrong JSON type becomes NULL, so a column is always of its declared type whatever Telegram (or a
-forger) sends; the property tests in tests/unit/test_parser.py hold this for generated updates.
+Each column names its Arrow type, where its value comes from in the Bot API, and the reader that
+takes it from an update (`tgpipe.readers`, which casts every value to the column's type).
 
 Schema evolution is additive: append new columns at the end of a table, never rename or retype.
-Run `python -m tgpipe.schema` (`make schema`) after a change to regenerate the Glue file and the
-column tables of the data dictionary.
+Run `make schema` after a change to regenerate the Glue file and the data dictionary's tables
+(`scripts/schema_files.py`; a test fails while they are stale).
 """
 
 from __future__ import annotations
 
-import functools
-import json
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from tgpipe import telegram
-from tgpipe.tables import PARTITION_KEY, TABLE_NAMES
-
-ROOT = Path(__file__).resolve().parents[2]
-GLUE_FILE = ROOT / "terraform" / "generated" / "glue_tables.json"
-DICTIONARY_FILE = ROOT / "docs" / "data-dictionary.md"
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if type(value) is dict else {}
-
-
-#: Entity types collected into list columns; a `text_link`'s target URL joins the `url`s.
-ENTITY_KINDS = frozenset(("hashtag", "mention", "url", "bot_command"))
-
-
-class Update:
-    """What a column reader sees: one update as received and parsed, in the configured time zone.
-
-    The parts that several columns read (sender, chat, message type, media object, forward
-    origin, entities) are worked out once per update.
-    """
-
-    __slots__ = (
-        *("raw", "update", "type", "body", "tz", "time"),
-        *("sender", "chat", "message_type", "media", "forward", "entities"),
-    )
-
-    def __init__(self, raw: str, update: dict[str, Any], tz: tzinfo):
-        self.raw = raw
-        self.update = update
-        self.type = telegram.update_type(update)
-        self.body = body = _dict(update.get(self.type))
-        self.tz = tz
-        self.time = telegram.event_time(update)
-        """The update's own time, unix seconds (see `telegram.event_time`)."""
-        self.sender = _dict(body.get("from"))
-        self.chat = _dict(body.get("chat"))
-        kind = telegram.message_type(body) if self.type in telegram.MESSAGE_BODY_TYPES else None
-        self.message_type = kind
-        """What the body holds, for updates whose body is a message; else None."""
-        self.media = telegram.media(body, kind) if kind else {}
-        self.forward = telegram.forward_origin(body)
-        self.entities = _entities(body)
-
-
-def _entities(message: dict[str, Any]) -> dict[str, list[str]]:
-    """Return the text of the entities of each kind in ENTITY_KINDS, from the text and the caption."""
-    found: dict[str, list[str]] = {}
-    for text_key, entities_key in (("text", "entities"), ("caption", "caption_entities")):
-        entities = message.get(entities_key)
-        text = message.get(text_key)
-        if type(entities) is not list or type(text) is not str:
-            continue
-        utf16 = None
-        for entity in entities:
-            if type(entity) is not dict:
-                continue
-            kind = entity.get("type")
-            if kind == "text_link":
-                if type(entity.get("url")) is str:
-                    found.setdefault("url", []).append(entity["url"])
-                continue
-            if type(kind) is not str or kind not in ENTITY_KINDS:
-                continue
-            offset, length = as_int(entity.get("offset")), as_int(entity.get("length"))
-            if offset is None or length is None or offset < 0 or length <= 0:
-                continue
-            # Entity offsets count UTF-16 code units, not code points.
-            utf16 = utf16 if utf16 is not None else text.encode("utf-16-le", "surrogatepass")
-            piece = utf16[2 * offset : 2 * (offset + length)]
-            if piece:
-                found.setdefault(kind, []).append(piece.decode("utf-16-le", "replace"))
-    return found
-
-
-# ---- casts: a JSON value -> the column's type, or None ---------------------------------------
-
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
-
-
-def as_int(value: Any) -> int | None:
-    return value if type(value) is int and _INT64_MIN <= value <= _INT64_MAX else None
-
-
-def as_str(value: Any) -> str | None:
-    return value if type(value) is str else None
-
-
-def as_bool(value: Any) -> bool | None:
-    return value if type(value) is bool else None
-
-
-def as_float(value: Any) -> float | None:
-    if type(value) is float or (type(value) is int and abs(value) < 2**53):
-        return float(value)
-    return None
-
-
-def as_millis(value: Any) -> int | None:
-    """Cast milliseconds since the epoch (how timestamp columns are built) within years 1-9999."""
-    if type(value) is int and 0 <= value <= (telegram.MAX_UNIX_SECONDS + 86_400) * 1000:
-        return value
-    return None
-
-
-TIMESTAMP = pa.timestamp("ms")
-
-_CASTS: dict[pa.DataType, Callable[[Any], Any]] = {
-    pa.int64(): as_int,
-    pa.string(): as_str,
-    pa.bool_(): as_bool,
-    pa.float64(): as_float,
-    TIMESTAMP: as_millis,
-}
-
-
-@functools.cache
-def cast_for(type_: pa.DataType) -> Callable[[Any], Any]:
-    """Return the function that casts a JSON value to `type_` (lists: item by item, [] -> None)."""
-    if pa.types.is_list(type_):
-        item = _CASTS[type_.value_type]
-
-        def cast_list(value: Any) -> list | None:
-            if type(value) is not list:
-                return None
-            items = [v for v in map(item, value) if v is not None]
-            return items or None
-
-        return cast_list
-    return _CASTS[type_]
+from tgpipe.layout import TABLE_NAMES
+from tgpipe.readers import (
+    TIMESTAMP,
+    Get,
+    Update,
+    body,
+    chat,
+    each_item,
+    entities,
+    forum_topic_name,
+    forward,
+    local_millis,
+    location_or_venue,
+    media,
+    message_body_field,
+    reactions,
+    sender,
+    update_field,
+    update_message_id,
+    utc_millis,
+)
 
 
 @dataclass(frozen=True)
@@ -165,188 +49,8 @@ class Column:
     """Where the value comes from, as a Bot API path (`message.from.id`) or a rule."""
     description: str
     read: Callable[[Update], Any]
-    """Return the value as found (`Get` readers are inlined by `row_reader`); `value` casts it."""
+    """Return the value as found; `readers.row_reader` casts it to `type` (and inlines `Get` readers)."""
     example: str = ""
-
-    def value(self, u: Update) -> Any:
-        """Return the column's value for `u`: of the column's type, or None."""
-        return cast_for(self.type)(self.read(u))
-
-
-def row_reader(columns: tuple[Column, ...]) -> Callable[[Update], tuple[Any, ...]]:
-    """Return a function that reads every column of an update at once, as `Column.value` would.
-
-    It is compiled from the columns, with `Get` readers inlined, because it runs for each of
-    100,000s of updates: a call per column and per cast costs more than the reading itself.
-    """
-    env: dict[str, Any] = {"_dig": _dig}
-    items = []
-    for n, column in enumerate(columns):
-        env[f"cast{n}"] = cast_for(column.type)
-        if isinstance(column.read, Get):
-            expression = column.read.expression()
-        else:
-            env[f"read{n}"] = column.read
-            expression = f"read{n}(u)"
-        items.append(f"cast{n}({expression})")
-    source = "def read_row(u):\n    return (\n" + "".join(f"        {item},\n" for item in items) + "    )\n"
-    exec(compile(source, f"<row reader of {columns[0].name}...>", "exec"), env)
-    return env["read_row"]
-
-
-# ---- readers ------------------------------------------------------------------------------
-
-
-class Get:
-    """Read `keys` under the attribute `root` of an Update (a dict, or with no keys any value)."""
-
-    __slots__ = ("root", "keys")
-
-    def __init__(self, root: str, *keys: str):
-        if root not in Update.__slots__ or not all(type(k) is str for k in keys):
-            raise ValueError(f"cannot read {root!r} {keys!r} of an Update")  # a column declared wrongly
-        self.root, self.keys = root, keys
-
-    def __call__(self, u: Update) -> Any:
-        value = getattr(u, self.root)
-        return _dig(value, self.keys) if self.keys else value
-
-    def expression(self) -> str:
-        """Return the Python expression of this read, on an Update named `u`."""
-        base = f"u.{self.root}"
-        if not self.keys:
-            return base
-        if len(self.keys) == 1:
-            return f"{base}.get({self.keys[0]!r})"
-        return f"_dig({base}, {self.keys!r})"
-
-
-def _dig(obj: Any, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if type(obj) is not dict:
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-def body(*path: str) -> Get:
-    """Read `path` inside the update's body (the message, for the messages table)."""
-    return Get("body", *path)
-
-
-def update_field(*path: str) -> Get:
-    """Read `path` from the top level of the update."""
-    return Get("update", *path)
-
-
-def sender(key: str) -> Get:
-    return Get("sender", key)
-
-
-def chat(key: str) -> Get:
-    return Get("chat", key)
-
-
-def media(key: str) -> Get:
-    return Get("media", key)
-
-
-def forward(key: str) -> Get:
-    return Get("forward", key)
-
-
-def entities(kind: str) -> Get:
-    return Get("entities", kind)
-
-
-def _utc_millis(u: Update) -> int | None:
-    return u.time * 1000 if u.time is not None else None
-
-
-def _local_millis(u: Update) -> int | None:
-    """Wall-clock time in the configured zone, as milliseconds of a timestamp without zone."""
-    seconds = u.time
-    if seconds is None:
-        return None
-    offset = _utc_offset(u.tz, seconds // 900)
-    if offset is None:  # the zone changes its offset within these 15 minutes
-        offset = int(datetime.fromtimestamp(seconds, u.tz).utcoffset().total_seconds())
-    return (seconds + offset) * 1000
-
-
-@functools.lru_cache(maxsize=8192)
-def _utc_offset(tz: tzinfo, quarter: int) -> int | None:
-    """Return `tz`'s UTC offset in seconds through the quarter hour `quarter`, or None if it changes."""
-    first = datetime.fromtimestamp(quarter * 900, tz).utcoffset()
-    last = datetime.fromtimestamp(quarter * 900 + 899, tz).utcoffset()
-    return int(first.total_seconds()) if first == last else None
-
-
-def _location(key: str) -> Callable[[Update], Any]:
-    """Read the location of a location message, or of a venue."""
-
-    def read(u: Update) -> Any:
-        where = u.body.get("location")
-        if type(where) is not dict:
-            where = _dig(u.body, ("venue", "location"))
-        return where.get(key) if type(where) is dict else None
-
-    return read
-
-
-def _items(path: tuple[str, ...], item: str) -> Callable[[Update], Any]:
-    """Read `item` of every object in the list at `path` in the body."""
-
-    def read(u: Update) -> list | None:
-        values = _dig(u.body, path)
-        if type(values) is not list:
-            return None
-        return [v.get(item) for v in values if type(v) is dict]
-
-    return read
-
-
-def _forum_topic_name(u: Update) -> Any:
-    for key in ("forum_topic_created", "forum_topic_edited"):
-        topic = u.body.get(key)
-        if type(topic) is dict and "name" in topic:
-            return topic["name"]
-    return None
-
-
-def _message_body_field(key: str) -> Callable[[Update], Any]:
-    """Read `key` of the body of updates whose body is a message (first posted or edited)."""
-    return lambda u: u.body.get(key) if u.type in telegram.MESSAGE_BODY_TYPES else None
-
-
-def _update_message_id(u: Update) -> Any:
-    value = u.body.get("message_id")
-    if value is None:  # a callback query names its message
-        value = _dig(u.body, ("message", "message_id"))
-    return value
-
-
-def _reactions(key: str) -> Callable[[Update], list | None]:
-    """Read a reaction list as strings: the emoji, `custom_emoji:<id>`, or `paid`."""
-
-    def read(u: Update) -> list | None:
-        values = u.body.get(key)
-        if type(values) is not list:
-            return None
-        out = []
-        for reaction in values:
-            if type(reaction) is not dict:
-                continue
-            kind = reaction.get("type")
-            if kind == "emoji":
-                out.append(reaction.get("emoji"))
-            elif kind == "custom_emoji" and type(reaction.get("custom_emoji_id")) is str:
-                out.append("custom_emoji:" + reaction["custom_emoji_id"])
-            elif kind == "paid":
-                out.append("paid")
-        return out
-
-    return read
 
 
 # ---- tables -------------------------------------------------------------------------------
@@ -385,13 +89,13 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         Get("message_type"),
         "photo",
     ),
-    Column("date_utc", TIMESTAMP, "message.date", "`date` as a timestamp in UTC.", _utc_millis, "2025-11-23 12:13:20"),
+    Column("date_utc", TIMESTAMP, "message.date", "`date` as a timestamp in UTC.", utc_millis, "2025-11-23 12:13:20"),
     Column(
         "date_local",
         TIMESTAMP,
         "message.date + TIMEZONE",
         "`date` as wall-clock time in the configured TIMEZONE (the zone of context_date).",
-        _local_millis,
+        local_millis,
         "2025-11-23 09:13:20",
     ),
     Column("user_last_name", STR, "message.from.last_name", "Sender's last name.", sender("last_name"), "Araújo"),
@@ -627,7 +331,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         F64,
         "message.location.latitude (or venue.location)",
         "Latitude of a location or venue.",
-        _location("latitude"),
+        location_or_venue("latitude"),
         "-23.5505",
     ),
     Column(
@@ -635,7 +339,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         F64,
         "message.location.longitude (or venue.location)",
         "Longitude of a location or venue.",
-        _location("longitude"),
+        location_or_venue("longitude"),
         "-46.6333",
     ),
     Column("venue_title", STR, "message.venue.title", "Name of a venue.", body("venue", "title"), "Café Girondino"),
@@ -677,7 +381,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         STRINGS,
         "message.poll.options[].text",
         "Texts of a poll's options, in order.",
-        _items(("poll", "options"), "text"),
+        each_item(("poll", "options"), "text"),
         '["Terça", "Quarta"]',
     ),
     Column("dice_emoji", STR, "message.dice.emoji", "Emoji a dice was thrown with.", body("dice", "emoji"), "🎲"),
@@ -711,7 +415,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         INTS,
         "message.new_chat_members[].id",
         "Users who joined or were added (message_type new_chat_members).",
-        _items(("new_chat_members",), "id"),
+        each_item(("new_chat_members",), "id"),
         "[123456789]",
     ),
     Column(
@@ -743,7 +447,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         STR,
         "message.forum_topic_created.name or forum_topic_edited.name",
         "Name of a forum topic created or renamed.",
-        _forum_topic_name,
+        forum_topic_name,
         "Athena 🧪",
     ),
     Column(
@@ -800,7 +504,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         Get("time"),
         "1763900000",
     ),
-    Column("date_utc", TIMESTAMP, "as date", "`date` as a timestamp in UTC.", _utc_millis, "2025-11-23 12:13:20"),
+    Column("date_utc", TIMESTAMP, "as date", "`date` as a timestamp in UTC.", utc_millis, "2025-11-23 12:13:20"),
     Column(
         "payload",
         STR,
@@ -816,7 +520,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "<type>.message_id or <type>.message.message_id",
         "Message the update is about: the message itself, the edited one, the one reacted to or "
         "the one whose button was pressed. With chat_id it joins telegram.",
-        _update_message_id,
+        update_message_id,
         "4211",
     ),
     Column(
@@ -825,7 +529,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "<type>.date, for updates whose body is a message",
         "When the message was first sent, unix seconds; for an edit, the date of the original "
         "(whose context_date it is in).",
-        _message_body_field("date"),
+        message_body_field("date"),
         "1763899000",
     ),
     Column(
@@ -833,7 +537,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         I64,
         "<type>.edit_date",
         "When a message was last edited, unix seconds (edited_message, edited_channel_post, ...).",
-        _message_body_field("edit_date"),
+        message_body_field("edit_date"),
         "1763900000",
     ),
     Column(
@@ -849,7 +553,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         STR,
         "<type>.text",
         "Text of the message; for an edit, the text after the edit.",
-        _message_body_field("text"),
+        message_body_field("text"),
         "Bom dia! ☀️ (editado)",
     ),
     Column(
@@ -857,7 +561,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         STR,
         "<type>.caption",
         "Caption of the message; for an edit, the caption after the edit.",
-        _message_body_field("caption"),
+        message_body_field("caption"),
         "Olha isso",
     ),
     Column(
@@ -865,7 +569,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         STRINGS,
         "message_reaction.new_reaction[]",
         "Reactions a user has now: the emoji, custom_emoji:<id> or paid.",
-        _reactions("new_reaction"),
+        reactions("new_reaction"),
         '["👍"]',
     ),
     Column(
@@ -873,7 +577,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         STRINGS,
         "message_reaction.old_reaction[]",
         "Reactions the user had before.",
-        _reactions("old_reaction"),
+        reactions("old_reaction"),
         "[]",
     ),
     Column(
@@ -907,119 +611,5 @@ def arrow_schema(columns: tuple[Column, ...]) -> pa.Schema:
     return pa.schema([pa.field(c.name, c.type) for c in columns])
 
 
-MESSAGES_SCHEMA = arrow_schema(MESSAGE_COLUMNS)
-UPDATES_SCHEMA = arrow_schema(UPDATE_COLUMNS)
-
 #: Table name -> columns, in the order of the Glue catalog and the docs.
 TABLES: dict[str, tuple[Column, ...]] = dict(zip(TABLE_NAMES, (MESSAGE_COLUMNS, UPDATE_COLUMNS), strict=True))
-
-
-# ---- Glue -----------------------------------------------------------------------------------
-
-
-def glue_type(t: pa.DataType) -> str:
-    """Return the Hive/Glue type name of an Arrow type."""
-    if pa.types.is_list(t):
-        return f"array<{glue_type(t.value_type)}>"
-    if pa.types.is_timestamp(t):
-        return "timestamp"
-    names = {
-        pa.int64(): "bigint",
-        pa.int32(): "int",
-        pa.bool_(): "boolean",
-        pa.string(): "string",
-        pa.float64(): "double",
-        pa.date32(): "date",
-    }
-    if t in names:
-        return names[t]
-    raise TypeError(f"no Glue type for {t}")
-
-
-def glue_tables() -> dict[str, Any]:
-    """Return the Glue tables' columns and partition keys, as Terraform reads them."""
-    return {
-        name: {
-            "columns": [{"name": c.name, "type": glue_type(c.type), "comment": c.description[:255]} for c in columns],
-            "partition_keys": [
-                {
-                    "name": PARTITION_KEY,
-                    "type": "date",
-                    "comment": "Day of the update's own time in TIMEZONE (yyyy-MM-dd).",
-                }
-            ],
-        }
-        for name, columns in TABLES.items()
-    }
-
-
-def glue_tables_json() -> str:
-    return json.dumps(glue_tables(), indent=2, ensure_ascii=False) + "\n"
-
-
-# ---- data dictionary ---------------------------------------------------------------------
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
-def _prose(text: str) -> str:
-    """A table cell of text: `<type>` would read as an HTML tag."""
-    return _cell(text).replace("<", "&lt;").replace(">", "&gt;")
-
-
-def dictionary_sections() -> dict[str, str]:
-    """Return the generated parts of the data dictionary: each table's columns, and the message types."""
-    sections = {}
-    for name, columns in TABLES.items():
-        lines = ["| # | column | type | from the Bot API | meaning | example |", "|---|---|---|---|---|---|"]
-        for n, c in enumerate(columns, start=1):
-            example = f"`{_cell(c.example)}`" if c.example else ""
-            cells = (str(n), f"`{c.name}`", f"`{glue_type(c.type)}`", _prose(c.source), _prose(c.description), example)
-            lines.append("| " + " | ".join(cells) + " |")
-        lines.append(
-            f"| | `{PARTITION_KEY}` | `date` (partition) | the update's own time in TIMEZONE | "
-            "Day of the update's own time in TIMEZONE. | `2025-11-23` |"
-        )
-        sections[f"columns:{name}"] = "\n".join(lines)
-    kinds = [f"`{k}`" for k in telegram.MESSAGE_KINDS]
-    sections["message-types"] = ", ".join(kinds) + ", and `other` for a message with none of these."
-    return sections
-
-
-def dictionary_text(current: str) -> str:
-    """Return `current` (the data dictionary) with every generated section brought up to date.
-
-    A section sits between `<!-- BEGIN name -->` and `<!-- END name -->` lines.
-    """
-    text = current
-    for name, body in dictionary_sections().items():
-        begin, end = f"<!-- BEGIN {name} -->", f"<!-- END {name} -->"
-        head, found, rest = text.partition(begin)
-        _, found_end, tail = rest.partition(end)
-        if not (found and found_end):
-            raise ValueError(f"{DICTIONARY_FILE.name} has no {begin} ... {end} section")
-        text = f"{head}{begin}\n{body}\n{end}{tail}"
-    return text
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Write the Glue tables file and the data dictionary's tables (with --check: fail if either is stale)."""
-    args = sys.argv[1:] if argv is None else argv
-    current_dictionary = DICTIONARY_FILE.read_text(encoding="utf-8")
-    wanted = {GLUE_FILE: glue_tables_json(), DICTIONARY_FILE: dictionary_text(current_dictionary)}
-    if "--check" in args:
-        stale = [path for path, text in wanted.items() if not path.exists() or path.read_text(encoding="utf-8") != text]
-        for path in stale:
-            print(f"{path} is out of date: run python -m tgpipe.schema", file=sys.stderr)
-        return 1 if stale else 0
-    for path, text in wanted.items():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        print(f"wrote {path}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

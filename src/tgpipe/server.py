@@ -1,8 +1,8 @@
 """`tgpipe serve`: the webhook as a small ASGI app behind uvicorn.
 
-Routes: `POST /telegram/webhook` applies `ingest.receive_webhook` (the Lambda's rules, DESIGN.md
-section 5) and answers only after the store call returned, that is after the update is durably
-written; `GET /healthz` says whether the raw store is usable. Everything else is 404 or 405.
+Routes: `POST /telegram/webhook` applies the Lambda's rules (`ingest.respond_to_webhook`,
+docs/design.md §5) and answers only after the store call returned, that is after the update is
+durably written; `GET /healthz` says whether the raw store is usable. Everything else is 404 or 405.
 
 The store call blocks until the write is durable, so it runs in a thread pool while the event
 loop keeps accepting requests; with a local store `serve` uses `GroupCommitStore`, so the writes
@@ -19,18 +19,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import signal
 import socket
-import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 
-from tgpipe import ingest
-from tgpipe.config import Settings
-from tgpipe.errors import ConfigError, StoreError, TgpipeError
+from tgpipe import ingest, signals
+from tgpipe.config import DEFAULT_HOST, DEFAULT_PORT, Settings
+from tgpipe.errors import ConfigError, TgpipeError
 from tgpipe.groupcommit import GroupCommitStore
 from tgpipe.stores import LocalStore, Store
 
@@ -43,8 +39,8 @@ HEALTH_PATH = "/healthz"
 
 @dataclass(frozen=True)
 class ServeOptions:
-    host: str = "127.0.0.1"
-    port: int = 8080
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
     #: Threads running the ingest rules; bounds the writes in flight (Telegram: <= max_connections).
     write_threads: int = 64
     #: Requests handled at once; more get 503 (Telegram uses at most `max_connections`, 100).
@@ -95,8 +91,9 @@ class WebhookApp:
         fields: dict = {}
         if path == WEBHOOK_PATH:
             if method == "POST":
-                status, fields = await self._webhook(scope, receive)
-                body = b"" if status == 200 else fields.get("outcome", "").encode()
+                response = await self._webhook(scope, receive)
+                status, body = response.status, response.body.encode()
+                fields = {"outcome": response.outcome, "update_id": response.update_id, "key": response.key}
             else:
                 status, body = 405, b"method not allowed"
         elif path == HEALTH_PATH and method in ("GET", "HEAD"):
@@ -123,18 +120,13 @@ class WebhookApp:
                 },
             )
 
-    async def _webhook(self, scope, receive) -> tuple[int, dict]:
+    async def _webhook(self, scope, receive) -> ingest.WebhookResponse:
         body = await _read_body(receive, self.settings.max_body_bytes + 1)
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
         loop = asyncio.get_running_loop()
-        try:
-            result = await loop.run_in_executor(
-                self.pool, ingest.receive_webhook, body, headers, self.store, self.settings
-            )
-        except StoreError as e:
-            log.error("store failed; Telegram will retry", extra={"error": str(e)})
-            return 503, {"outcome": "store_failed"}
-        return result.status, {"outcome": result.outcome.value, "update_id": result.update_id, "key": result.key}
+        return await loop.run_in_executor(
+            self.pool, ingest.respond_to_webhook, body, headers, self.store, self.settings
+        )
 
     async def _health(self) -> tuple[int, bytes]:
         loop = asyncio.get_running_loop()
@@ -222,26 +214,9 @@ def serve(store: Store, settings: Settings, options: ServeOptions) -> None:
     host, port = sock.getsockname()[:2]
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     log.info("serving", extra={"url": url + WEBHOOK_PATH, "store": str(store)})
-    with _signals_end_serving():
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the handler
+    # that was there before it, which would kill the process (SIGTERM) or raise KeyboardInterrupt.
+    # A no-op handler there lets `serve` return, so `tgpipe run` can stop its ETL thread and exit 0.
+    with signals.on_stop_signals(lambda signum, frame: None):
         build_server(app, sock, options).run(sockets=[sock])
     log.info("stopped serving")
-
-
-@contextmanager
-def _signals_end_serving() -> Iterator[None]:
-    """Make the signal that stopped uvicorn end `serve` normally.
-
-    uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the handler
-    that was there before it, which would kill the process (SIGTERM) or raise KeyboardInterrupt.
-    Installing a no-op handler first lets `serve` return, so `tgpipe run` can stop its ETL thread
-    and the command exits 0.
-    """
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = {sig: signal.signal(sig, lambda signum, frame: None) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
@@ -27,14 +28,23 @@ from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
-from tgpipe.errors import NotFoundError, StoreError
+from tgpipe.aws import client, error_code, failure
+from tgpipe.errors import ConfigError, NotFoundError, StoreError, TgpipeError
 
-#: Connections the shared boto3 client keeps open; concurrent writers should not exceed it.
-S3_MAX_POOL_CONNECTIONS = 64
 #: GETs in flight while the ETL reads a day from S3; obstore's connection pool keeps as many.
 S3_READ_WORKERS = 128
 #: Objects one reader thread fetches in a row: fewer hand-offs between threads per object.
 READ_CHUNK = 16
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
+#: The process's umask, read once at import (reading it means setting it, which is not thread-safe).
+_UMASK = _read_umask()
 
 
 @dataclass(frozen=True)
@@ -100,7 +110,7 @@ class Store(ABC):
             StoreError: the store could not be read.
         """
         workers = workers or self.read_workers
-        chunks = _chunks(iter(keys), READ_CHUNK)
+        chunks = chunked(keys, READ_CHUNK)
         with ThreadPoolExecutor(workers, thread_name_prefix="tgpipe-read") as pool:
             pending: deque = deque()
             try:
@@ -123,20 +133,37 @@ class Store(ABC):
         return self.uri
 
 
-def _chunks(items: Iterator[str], size: int) -> Iterator[list[str]]:
+def chunked(items: Iterable, size: int) -> Iterator[list]:
+    """Yield lists of up to `size` consecutive items (memory stays bounded, whatever `items` holds)."""
+    items = iter(items)
     while chunk := list(islice(items, size)):
         yield chunk
 
 
-def open_store(uri: str | os.PathLike) -> Store:
-    """Return the store at `uri`: `s3://bucket[/prefix]` or a local folder path."""
+#: S3's rules for bucket names: 3-63 lower-case letters, digits, dots and hyphens.
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+#: Something that starts like a URI (`s3:/x`, `gs://x`, `file://x`): never a folder name here.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def open_store(uri: str | os.PathLike, private: bool = False) -> Store:
+    """Return the store at `uri`: `s3://bucket[/prefix]` or a local folder path.
+
+    A local store writes files its owner alone can read when `private` (the raw store: every
+    update as received), else files as the umask allows (tables and reports, made to be shared).
+
+    Raises:
+        ConfigError: `uri` looks like a URI but is not a well-formed `s3://bucket[/prefix]`.
+    """
     text = os.fspath(uri)
     if text.startswith("s3://"):
         bucket, _, prefix = text[len("s3://") :].partition("/")
-        if not bucket:
-            raise StoreError(f"{text!r} has no bucket name (expected s3://bucket[/prefix])")
+        if not _BUCKET.fullmatch(bucket):
+            raise ConfigError(f"{text!r} is not a store: expected s3://bucket[/prefix] with a valid bucket name")
         return S3Store(bucket, prefix.strip("/"))
-    return LocalStore(Path(text))
+    if _SCHEME.match(text):
+        raise ConfigError(f"{text!r} is not a store: give a folder or s3://bucket[/prefix]")
+    return LocalStore(Path(text), private=private)
 
 
 class LocalStore(Store):
@@ -144,9 +171,11 @@ class LocalStore(Store):
     #: only fight over the GIL (measured with bench/etl.py).
     read_workers = 2
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, private: bool = False):
         self.root = Path(root)
         self.uri = str(self.root)
+        self.file_mode = 0o600 if private else 0o666 & ~_UMASK
+        """Mode of the files written: the owner's alone for a private store, else as the umask allows."""
 
     def _path(self, key: str) -> Path:
         return self.root / key
@@ -156,6 +185,8 @@ class LocalStore(Store):
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
         try:
+            if self.file_mode != 0o600:  # mkstemp's mode
+                os.fchmod(fd, self.file_mode)
             with os.fdopen(fd, "wb") as f:
                 if isinstance(data, Path):
                     with open(data, "rb") as source:
@@ -260,21 +291,6 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-@functools.cache
-def s3_client():
-    """Return the process-wide S3 client (honours `AWS_ENDPOINT_URL`, region and credentials)."""
-    import boto3
-    from botocore.config import Config
-
-    config = Config(
-        max_pool_connections=S3_MAX_POOL_CONNECTIONS,
-        retries={"mode": "standard", "max_attempts": 5},
-        connect_timeout=5,
-        read_timeout=30,
-    )
-    return boto3.session.Session().client("s3", config=config)
-
-
 def _s3_endpoint() -> str | None:
     return os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
 
@@ -311,27 +327,12 @@ _OBSTORE_CODES = {
 }
 
 
-def _obstore_error(action: str, uri: str, error: Exception) -> StoreError:
-    name = type(error).__name__
-    code = "NoSuchBucket" if "NoSuchBucket" in str(error) else _OBSTORE_CODES.get(name, name)
-    hint = _S3_HINTS.get(code)
-    return StoreError(f"cannot {action} {uri}: {code}" + (f" ({hint})" if hint else ""))
-
-
-# S3 error codes and the hint that helps a user fix them.
-_S3_HINTS = {
-    "AccessDenied": "check credentials and the function's IAM policy",
-    "InvalidAccessKeyId": "check credentials",
-    "SignatureDoesNotMatch": "check credentials",
-    "NoSuchBucket": "check the bucket name",
-    "ExpiredToken": "refresh credentials",
-}
-
-
-def _s3_error(action: str, uri: str, error: Exception) -> StoreError:
-    code = getattr(error, "response", {}).get("Error", {}).get("Code") or type(error).__name__
-    hint = _S3_HINTS.get(code)
-    return StoreError(f"cannot {action} {uri}: {code}" + (f" ({hint})" if hint else ""))
+def _s3_error(action: str, uri: str, error: Exception) -> TgpipeError:
+    """The error for an S3 call of boto3 or obstore that failed (see `aws.failure`)."""
+    code = error_code(error)
+    if "NoSuchBucket" in str(error) and not hasattr(error, "response"):  # obstore names it in the text only
+        code = "NoSuchBucket"
+    return failure(f"cannot {action} {uri}", _OBSTORE_CODES.get(code, code), StoreError)
 
 
 class S3Store(Store):
@@ -350,7 +351,7 @@ class S3Store(Store):
 
     def put(self, key: str, data: bytes) -> None:
         try:
-            s3_client().put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
+            client("s3").put_object(Bucket=self.bucket, Key=self._key(key), Body=data)
         except Exception as e:
             raise _s3_error("write", self._uri(key), e) from e
 
@@ -358,7 +359,7 @@ class S3Store(Store):
         from botocore.exceptions import ClientError
 
         try:
-            s3_client().put_object(Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*")
+            client("s3").put_object(Bucket=self.bucket, Key=self._key(key), Body=data, IfNoneMatch="*")
             return True
         except ClientError as e:
             # 412: the key exists. 409: a concurrent conditional write to the same key is under
@@ -371,7 +372,7 @@ class S3Store(Store):
 
     def put_file(self, key: str, path: Path) -> None:
         try:
-            s3_client().upload_file(str(path), self.bucket, self._key(key))
+            client("s3").upload_file(str(path), self.bucket, self._key(key))
         except Exception as e:
             raise _s3_error("write", self._uri(key), e) from e
 
@@ -379,7 +380,7 @@ class S3Store(Store):
         from botocore.exceptions import ClientError
 
         try:
-            return s3_client().get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
+            return client("s3").get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 raise NotFoundError(f"{self._uri(key)} does not exist") from None
@@ -398,7 +399,7 @@ class S3Store(Store):
                     if meta["path"].startswith(full):
                         yield ObjectInfo(meta["path"][strip:], meta["size"], meta["last_modified"].timestamp())
         except Exception as e:
-            raise _obstore_error("list", self._uri(prefix), e) from e
+            raise _s3_error("list", self._uri(prefix), e) from e
 
     def _get_chunk(self, keys: list[str]) -> list[bytes]:
         import obstore
@@ -411,7 +412,7 @@ class S3Store(Store):
             except FileNotFoundError:
                 raise NotFoundError(f"{self._uri(key)} does not exist") from None
             except Exception as e:
-                raise _obstore_error("read", self._uri(key), e) from e
+                raise _s3_error("read", self._uri(key), e) from e
         return out
 
     def list_folders(self, prefix: str) -> list[str]:
@@ -419,7 +420,7 @@ class S3Store(Store):
         names = []
         try:
             pages = (
-                s3_client().get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full, Delimiter="/")
+                client("s3").get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=full, Delimiter="/")
             )
             for page in pages:
                 for common in page.get("CommonPrefixes", ()):
@@ -440,7 +441,7 @@ class S3Store(Store):
 
     def _delete_batch(self, keys: list[str]) -> None:
         try:
-            response = s3_client().delete_objects(
+            response = client("s3").delete_objects(
                 Bucket=self.bucket, Delete={"Objects": [{"Key": k} for k in keys], "Quiet": True}
             )
         except Exception as e:
@@ -453,15 +454,10 @@ class S3Store(Store):
         from botocore.exceptions import ClientError
 
         try:
-            s3_client().head_bucket(Bucket=self.bucket)
+            client("s3").head_bucket(Bucket=self.bucket)
         except ClientError as e:
             if e.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket"):
                 raise NotFoundError(f"bucket {self.bucket} does not exist (check the bucket name)") from None
             raise _s3_error("read", self.uri, e) from e
         except Exception as e:
             raise _s3_error("read", self.uri, e) from e
-
-
-def get_many(store: Store, keys: Iterable[str], workers: int | None = None) -> Iterator[tuple[str, bytes]]:
-    """Yield `(key, bytes)` for every key, in order (see `Store.get_many`)."""
-    return store.get_many(keys, workers)

@@ -8,7 +8,7 @@ later are still stored under the right day and chat.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from tgpipe.errors import InvalidUpdate
@@ -82,6 +82,12 @@ def decode_update(body: bytes | str) -> dict[str, Any]:
     if not is_int(update_id) or update_id < 0:
         raise InvalidUpdate("no integer update_id")
     return update
+
+
+def encode_update(update: dict[str, Any]) -> bytes:
+    """Return the bytes stored for an update that came parsed (a getUpdates item, an item of a JSON
+    array): compact JSON, UTF-8, non-ASCII kept as it is."""
+    return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def is_int(value: Any) -> bool:
@@ -164,20 +170,6 @@ def context_date(update: dict[str, Any], tz: tzinfo, arrival: datetime) -> date:
     if when is None:
         return arrival.astimezone(tz).date()
     return local_date(when, tz)
-
-
-def raw_key(update_id: int, day: date) -> str:
-    """Return the raw store key of an update."""
-    return f"telegram/context_date={day.isoformat()}/{update_id}.json"
-
-
-def quarantine_key(digest: str, day: date) -> str:
-    """Return the raw store key of a body that could not be understood."""
-    return f"quarantine/context_date={day.isoformat()}/{digest}.json"
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 #: Message content fields in the order they decide `message_type`. Order matters where Telegram

@@ -3,7 +3,7 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 
 from helpers import to_bytes
-from tgpipe import etl, ingest
+from tgpipe import dates, etl, ingest
 from tgpipe.config import Settings
 from tgpipe.stores import LocalStore
 
@@ -47,7 +47,7 @@ def test_no_progress_bar_when_stderr_is_not_a_terminal(tgpipe, tmp_path):
 def test_late_days_are_rebuilt_and_marked(tgpipe, tmp_path, monkeypatch):
     monkeypatch.setenv("ETL_LATE_DAYS", "2")
     raw, enriched = LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "enriched")
-    yesterday = etl.yesterday(Settings())
+    yesterday = dates.yesterday(Settings().timezone)
     before = yesterday - timedelta(days=1)
     ingest.store_updates([to_bytes(message(1, noon(before)))], raw, Settings())
     etl.run_etl(raw, enriched, [before], Settings())

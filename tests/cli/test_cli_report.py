@@ -45,7 +45,7 @@ def test_report_narrows_to_days_and_a_chat(tgpipe, data, tmp_path, chat):
     ("args", "code", "error"),
     [
         (("--data-dir", "{tmp}/missing"), 1, "Error: enriched store {tmp}/missing/enriched does not exist"),
-        (("--from", "2025-11-20", "--to", "2025-11-01"), 1, "Error: --from 2025-11-20 is after --to 2025-11-01"),
+        (("--from", "2025-11-20", "--to", "2025-11-01"), 1, "Error: to 2025-11-01 is before from 2025-11-20"),
         (("--chat", "42"), 1, "Error: chat 42 has no messages in {data}/enriched (chats: "),
         (("--from", "20-11-2025"), 2, "Error: Invalid value for '--from': '20-11-2025' is not a date"),
         (("--chat", "main"), 2, "Error: Invalid value for '--chat': 'main' is not a valid integer"),

@@ -10,7 +10,7 @@ import pytest
 from helpers import to_bytes
 from tgpipe import etl, ingest, query, report
 from tgpipe.config import Settings
-from tgpipe.errors import NotFoundError, StoreError
+from tgpipe.errors import InvalidRequest, NotFoundError, StoreError
 from tgpipe.query import Scope
 from tgpipe.stores import LocalStore
 
@@ -117,7 +117,7 @@ def test_an_empty_period_still_makes_a_page(sample_enriched):
 
 
 def test_a_period_that_ends_before_it_starts_is_an_error(sample_enriched):
-    with pytest.raises(report.ReportError, match=r"^--from 2025-11-09 is after --to 2025-11-03$"):
+    with pytest.raises(InvalidRequest, match=r"^to 2025-11-03 is before from 2025-11-09$"):
         report.build_report(sample_enriched, Scope(date(2025, 11, 9), date(2025, 11, 3)))
 
 

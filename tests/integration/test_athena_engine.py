@@ -93,7 +93,10 @@ def test_a_named_query_runs_on_the_workgroup_and_prints_like_local(tgpipe, aws, 
 
 def test_athena_needs_a_workgroup(tgpipe):
     run = tgpipe("query", "messages_per_day", "--engine", "athena", "--database", "tgpipe")
-    assert (run.code, run.err.strip()) == (2, "Error: --workgroup is required here (or set its environment variable)")
+    assert (run.code, run.err.strip()) == (
+        1,
+        "Error: Athena needs a workgroup and a database (--workgroup or ATHENA_WORKGROUP, --database or GLUE_DATABASE)",
+    )
 
 
 def test_repair_backfills_from_a_laptop(tgpipe, bucket):

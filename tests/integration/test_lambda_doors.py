@@ -1,13 +1,15 @@
 """The Lambda handlers, in-process, against S3 served by moto over real HTTP on 127.0.0.1."""
 
 import io
+import json
 from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
 
 from helpers import api_gateway_event, load_handler, to_bytes
-from tgpipe.stores import S3Store, s3_client
+from tgpipe.aws import client as aws_client
+from tgpipe.stores import S3Store
 
 SECRET = "webhook_secret-123"
 DAY = date(2025, 11, 23)
@@ -69,7 +71,7 @@ def test_the_webhook_rules_over_http(stores, monkeypatch):
 
 def test_the_etl_handler_reads_a_day_of_more_than_1000_objects(stores):
     raw, enriched = stores
-    client = s3_client()
+    client = aws_client("s3")
     for n in range(1, 1101):
         client.put_object(Bucket=raw.bucket, Key=f"raw/telegram/context_date={DAY}/{n}.json", Body=to_bytes(message(n)))
     summary = load_handler("etl").handler({"date": DAY.isoformat()}, None)
@@ -108,10 +110,66 @@ def test_the_etl_handler_over_a_range_and_yesterday(stores):
     ]
 
 
-def test_the_etl_handler_rejects_a_bad_event(stores):
-    from tgpipe.errors import TgpipeError
+@pytest.fixture
+def dead_letter_queue(aws, monkeypatch):
+    """An SQS queue on moto, given to the functions as their dead-letter queue."""
+    url = aws_client("sqs").create_queue(QueueName=f"failed-{id(monkeypatch)}")["QueueUrl"]
+    monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", url)
+    return url
 
-    with pytest.raises(TgpipeError, match="is not a YYYY-MM-DD date"):
+
+def dead_letters(url):
+    messages = aws_client("sqs").receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0)
+    return [json.loads(m["Body"]) for m in messages.get("Messages", [])]
+
+
+@pytest.mark.parametrize("function", ["etl", "repair"])
+def test_a_bad_event_fails_once_with_its_reason_and_reaches_the_dead_letter_queue(
+    function, stores, dead_letter_queue, monkeypatch
+):
+    """Terminal: Lambda would retry a raised error twice, failing the same way; it is not raised."""
+    monkeypatch.setenv("GLUE_DATABASE", "tgpipe")
+    event = {"date": "yesterday"} if function == "etl" else {"recent_days": "yesterday"}
+    result = load_handler(function).handler(event, None)
+    assert result["error_type"] == "InvalidRequest" and "yesterday" in result["error"]
+    (record,) = dead_letters(dead_letter_queue)
+    assert record["requestPayload"] == event
+    assert record["requestContext"]["condition"] == "TerminalError"
+    assert record["responsePayload"] == {"errorType": "InvalidRequest", "errorMessage": result["error"]}
+
+
+def test_the_repair_step_after_a_failed_etl_run_registers_nothing_and_fails_nothing(
+    stores, dead_letter_queue, monkeypatch
+):
+    monkeypatch.setenv("GLUE_DATABASE", "tgpipe")
+    failed_run = {
+        "error": "ETL event date 'yesterday' is not a date in YYYY-MM-DD form",
+        "error_type": "InvalidRequest",
+    }
+    record = {"requestContext": {"condition": "Success"}, "responsePayload": failed_run}
+    assert load_handler("repair").handler(record, None)["created"] == 0
+    assert dead_letters(dead_letter_queue) == []
+
+
+def test_a_transient_failure_is_raised_so_lambda_retries(stores, dead_letter_queue):
+    from tgpipe.errors import StoreError
+
+    class Unreachable(S3Store):
+        def list_folders(self, prefix):
+            raise StoreError("cannot list s3://raw: SlowDown (retry later)")
+
+    handler = load_handler("etl")
+    handler.RAW = Unreachable("raw")
+    with pytest.raises(StoreError):
+        handler.handler({"all": True}, None)
+    assert dead_letters(dead_letter_queue) == []
+
+
+def test_without_a_dead_letter_queue_a_terminal_failure_is_raised(stores, monkeypatch):
+    from tgpipe.errors import InvalidRequest
+
+    monkeypatch.delenv("DEAD_LETTER_QUEUE_URL", raising=False)
+    with pytest.raises(InvalidRequest, match="is not a date in YYYY-MM-DD form"):
         load_handler("etl").handler({"date": "yesterday"}, None)
 
 

@@ -1,14 +1,13 @@
 """Partition registration against Glue and Athena served by moto over HTTP on 127.0.0.1."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import pytest
 
 from helpers import create_glue_tables, load_handler
 from tgpipe import repair
 from tgpipe.aws import client
-from tgpipe.config import Settings
-from tgpipe.errors import ConfigError, TgpipeError
+from tgpipe.errors import ConfigError, InvalidRequest, NotFoundError
 from tgpipe.stores import S3Store
 
 DATABASE = "tgpipe_test"
@@ -37,10 +36,10 @@ def write_days(enriched, days, tables=("telegram", "telegram_updates")):
 def test_registers_exactly_what_the_etl_wrote_once(catalog):
     glue, _ = catalog
     etl_result = {"partitions": {"telegram": ["2025-11-22"], "telegram_updates": ["2025-11-22", "2025-11-23"]}}
-    first = repair.run_repair(etl_result, DATABASE, Settings())
-    assert (first["created"], first["existing"]) == (3, 0)
-    again = repair.run_repair(etl_result, DATABASE, Settings())
-    assert (again["created"], again["existing"]) == (0, 3)
+    first = repair.register_partitions(DATABASE, etl_result["partitions"])
+    assert (first.created, first.existing) == (3, 0)
+    again = repair.RepairRequest.from_event(etl_result, UTC).run(DATABASE, None, None)
+    assert (again.created, again.existing) == (0, 3)
     assert partition_days(glue, "telegram") == ["2025-11-22"]
     assert partition_days(glue, "telegram_updates") == ["2025-11-22", "2025-11-23"]
     (partition,) = glue.get_partitions(DatabaseName=DATABASE, TableName="telegram")["Partitions"]
@@ -84,8 +83,8 @@ def test_a_backfill_of_more_than_100_days_goes_in_batches(catalog):
         "provide-client-params.glue.BatchCreatePartition",
         lambda params, **kw: sizes.append(len(params["PartitionInputList"])),
     )
-    result = repair.run_repair({"from": "2025-01-01", "to": "2025-12-31"}, DATABASE, Settings(), enriched)
-    assert result["created"] == 300
+    result = repair.register_stored(DATABASE, enriched, date(2025, 1, 1), date(2025, 12, 31))
+    assert result.created == 300
     assert sizes == [100, 50, 100, 50]
     assert partition_days(glue, "telegram") == days
 
@@ -94,8 +93,8 @@ def test_recent_days_registers_what_is_stored_lately(catalog):
     glue, enriched = catalog
     today = date.today()
     write_days(enriched, [(today - timedelta(days=n)).isoformat() for n in (1, 2, 30)])
-    result = repair.run_repair({"recent_days": 7}, DATABASE, Settings(), enriched)
-    assert result["created"] == 4
+    result = repair.RepairRequest.from_event({"recent_days": 7}, UTC).run(DATABASE, enriched, None)
+    assert result.created == 4
     assert partition_days(glue, "telegram") == sorted((today - timedelta(days=n)).isoformat() for n in (1, 2))
 
 
@@ -109,12 +108,12 @@ def test_msck_runs_through_the_athena_workgroup(catalog, bucket):
             "EnforceWorkGroupConfiguration": True,
         },
     )
-    result = repair.run_repair({"mode": "msck"}, DATABASE, Settings(), workgroup=workgroup)
-    assert len(result["query_execution_ids"]) == 2
+    result = repair.msck_repair(DATABASE, workgroup)
+    assert len(result.query_execution_ids) == 2
     listed = athena.list_query_executions(WorkGroup=workgroup)["QueryExecutionIds"]
-    assert sorted(listed) == sorted(result["query_execution_ids"])
+    assert sorted(listed) == sorted(result.query_execution_ids)
     statements = []
-    for query_id in result["query_execution_ids"]:
+    for query_id in result.query_execution_ids:
         execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
         assert execution["WorkGroup"] == workgroup
         assert execution["QueryExecutionContext"]["Database"] == DATABASE
@@ -124,17 +123,18 @@ def test_msck_runs_through_the_athena_workgroup(catalog, bucket):
 
 def test_msck_without_a_workgroup_is_a_clear_error():
     with pytest.raises(ConfigError, match="set ATHENA_WORKGROUP"):
-        repair.run_repair({"mode": "msck"}, DATABASE, Settings())
+        repair.RepairRequest.from_event({"mode": "msck"}, UTC).run(DATABASE, None, None)
 
 
-def test_a_missing_table_is_a_clear_error(aws):
-    with pytest.raises(repair.RepairError, match="cannot read Glue table nowhere.telegram: EntityNotFoundException"):
+def test_a_missing_table_is_a_clear_terminal_error(aws):
+    with pytest.raises(NotFoundError, match="cannot read Glue table nowhere.telegram: EntityNotFoundException"):
         repair.register_partitions("nowhere", {"telegram": ["2025-11-01"]})
 
 
-@pytest.mark.parametrize("event", [{}, {"something": 1}, {"from": "2025-01-01"}, {"from": "x", "to": "y"}])
-def test_unknown_events_are_rejected(event, tmp_path):
-    from tgpipe.stores import LocalStore
-
-    with pytest.raises(TgpipeError):
-        repair.partitions_of_event(event, LocalStore(tmp_path), Settings())
+@pytest.mark.parametrize(
+    "event",
+    [{}, {"something": 1}, {"from": "2025-01-01"}, {"from": "x", "to": "y"}, {"recent_days": "7"}],
+)
+def test_unknown_events_are_rejected_as_terminal(event):
+    with pytest.raises(InvalidRequest):
+        repair.RepairRequest.from_event(event, UTC)

@@ -19,9 +19,8 @@ import boto3
 import pyarrow.parquet as pq
 import pytest
 
-from helpers import ROOT, api_gateway_event, load_handler, to_bytes
+from helpers import ROOT, api_gateway_event, load_handler, load_script, to_bytes
 from terraform_local import FAKE_BOT_TOKEN, TERRAFORM, LocalStack, build_zips, terraform_installed
-from tgpipe import schema
 from tgpipe.aws import client
 from tgpipe.config import secret_from_parameter
 
@@ -58,6 +57,7 @@ FUNCTION_ENV_NAMES = (
     "ETL_LATE_DAYS",
     "GLUE_DATABASE",
     "ATHENA_WORKGROUP",
+    "DEAD_LETTER_QUEUE_URL",
 )
 
 
@@ -265,7 +265,7 @@ def test_the_webhook_route_goes_to_the_ingest_function(stack, outputs):
 
 def test_the_glue_tables_have_the_arrow_schema_and_projection(stack, aws):
     glue = client("glue")
-    for name, expected in schema.glue_tables().items():  # from the Arrow schema, not the file
+    for name, expected in load_script("schema_files").glue_tables().items():  # from the Arrow schema, not the file
         table = glue.get_table(DatabaseName=NAME, Name=name)["Table"]
         descriptor = table["StorageDescriptor"]
         columns = [
@@ -407,6 +407,14 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
             (day, f"s3://{BUCKETS['enriched']}/{table_name}/context_date={day}/")
             for day in ("2025-11-21", "2025-11-22")
         ]
+
+    # A malformed event fails once: the function puts it in the stack's dead-letter queue itself.
+    env = use_function_env(monkeypatch, "etl")
+    queue = client("sqs").get_queue_url(QueueName=f"{NAME}-failed")["QueueUrl"]
+    assert env["DEAD_LETTER_QUEUE_URL"] == queue
+    assert load_handler("etl").handler({"date": "yesterday"}, None)["error_type"] == "InvalidRequest"
+    (dead,) = client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
+    assert json.loads(dead["Body"])["requestPayload"] == {"date": "yesterday"}
 
 
 def test_the_ci_plan_summary_lists_every_resource():

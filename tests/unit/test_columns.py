@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tgpipe import schema
+from tgpipe import readers, schema
 
 NOON = 1763899200  # 2025-11-23 12:00 UTC
 SENDER = {
@@ -26,14 +26,14 @@ def message(**content):
 
 def row(update, tz=UTC):
     """Read every column of `update`'s table both ways (column by column, and compiled) and check they agree."""
-    parsed = schema.Update(json.dumps(update), update, tz)
+    parsed = readers.Update(json.dumps(update), update, tz)
     columns = schema.MESSAGE_COLUMNS if parsed.type in ("message", "channel_post", "business_message") else ()
     out = {}
     for table in (columns, schema.UPDATE_COLUMNS):
         if not table:
             continue
-        one_by_one = {c.name: c.value(parsed) for c in table}
-        compiled = dict(zip([c.name for c in table], schema.row_reader(table)(parsed), strict=True))
+        one_by_one = {c.name: readers.cast_for(c.type)(c.read(parsed)) for c in table}
+        compiled = dict(zip([c.name for c in table], readers.row_reader(table)(parsed), strict=True))
         assert compiled == one_by_one
         out[table is schema.UPDATE_COLUMNS] = one_by_one
     return out.get(False, {}), out[True]

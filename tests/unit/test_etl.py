@@ -6,9 +6,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import to_bytes
-from tgpipe import etl, ingest
+from tgpipe import dates, etl, ingest, layout
 from tgpipe.config import Settings
-from tgpipe.errors import TgpipeError
+from tgpipe.errors import InvalidRequest, is_transient
 from tgpipe.stores import LocalStore
 
 DAY = date(2025, 11, 23)
@@ -34,7 +34,7 @@ def store_all(raw, updates, settings=None):
 
 
 def read(enriched, table, day=DAY):
-    return pq.read_table(enriched.root / table / f"context_date={day}" / etl.OUTPUT_NAME).to_pylist()
+    return pq.read_table(enriched.root / table / f"context_date={day}" / layout.TABLE_FILE).to_pylist()
 
 
 def test_a_day_becomes_two_tables(raw_store, enriched_store, settings):
@@ -65,7 +65,7 @@ def test_rerunning_a_day_replaces_it_without_duplicating(raw_store, enriched_sto
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
     assert [m["update_id"] for m in read(enriched_store, "telegram")] == [1, 2, 3]
-    assert [o.key for o in enriched_store.list("telegram/")] == [f"telegram/context_date={DAY}/{etl.OUTPUT_NAME}"]
+    assert [o.key for o in enriched_store.list("telegram/")] == [f"telegram/context_date={DAY}/{layout.TABLE_FILE}"]
 
 
 def test_an_empty_day_writes_nothing_and_succeeds(raw_store, enriched_store, settings):
@@ -77,14 +77,14 @@ def test_an_empty_day_writes_nothing_and_succeeds(raw_store, enriched_store, set
 def test_a_day_without_messages_writes_no_empty_messages_file(raw_store, enriched_store, settings):
     store_all(raw_store, [{"update_id": 2, "message_reaction": {"date": NOON, "chat": {"id": -100}}}])
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
-    assert [o.key for o in enriched_store.list("")] == [f"telegram_updates/context_date={DAY}/{etl.OUTPUT_NAME}"]
+    assert [o.key for o in enriched_store.list("")] == [f"telegram_updates/context_date={DAY}/{layout.TABLE_FILE}"]
 
 
 def test_stale_output_of_a_day_is_removed(raw_store, enriched_store, settings):
     store_all(raw_store, [message(1)])
     enriched_store.put(f"telegram/context_date={DAY}/old-run.parquet", b"stale")
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
-    assert [o.key.rsplit("/", 1)[1] for o in enriched_store.list("telegram/")] == [etl.OUTPUT_NAME]
+    assert [o.key.rsplit("/", 1)[1] for o in enriched_store.list("telegram/")] == [layout.TABLE_FILE]
 
 
 def test_an_unreadable_raw_object_is_quarantined_and_the_day_still_runs(raw_store, enriched_store, settings):
@@ -143,7 +143,7 @@ def test_more_than_one_batch_is_streamed_to_one_file(raw_store, enriched_store, 
     monkeypatch.setattr(etl, "BATCH_ROWS", 7)
     store_all(raw_store, [message(n) for n in range(1, 31)])
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
-    path = enriched_store.root / "telegram" / f"context_date={DAY}" / etl.OUTPUT_NAME
+    path = enriched_store.root / "telegram" / f"context_date={DAY}" / layout.TABLE_FILE
     assert pq.ParquetFile(path).metadata.num_row_groups == 5
     assert [m["update_id"] for m in read(enriched_store, "telegram")] == list(range(1, 31))
 
@@ -156,28 +156,33 @@ def test_more_than_one_batch_is_streamed_to_one_file(raw_store, enriched_store, 
     ],
 )
 def test_days_of_an_event(event, days, raw_store, settings):
-    assert etl.days_of_event(event, raw_store, settings) == days
+    assert etl.DaySelection.from_event(event).days(raw_store, settings) == days
 
 
 def test_the_default_day_is_yesterday_in_the_timezone(raw_store):
     settings = Settings.from_env({"TIMEZONE": "America/Sao_Paulo"})
     now = datetime(2025, 11, 23, 2, 0, tzinfo=UTC)  # still the 22nd in Sao Paulo
-    assert etl.yesterday(settings, now) == date(2025, 11, 21)
+    assert etl.DaySelection().days(raw_store, settings, now) == [date(2025, 11, 21)]
 
 
 @pytest.mark.parametrize(
     ("event", "message"),
     [
-        ({"date": "23/11/2025"}, "ETL event date='23/11/2025' is not a YYYY-MM-DD date"),
+        ({"date": "23/11/2025"}, "ETL event date '23/11/2025' is not a date in YYYY-MM-DD form"),
+        ({"date": "yesterday"}, "ETL event date 'yesterday' is not a date in YYYY-MM-DD form"),
         ({"day": "2025-11-23"}, "unknown ETL event keys ['day'] (expected date, from/to or all)"),
         ({"from": "2025-11-23"}, "a range needs both from and to"),
-        ({"from": "2025-11-23", "to": "2025-11-01"}, "--to 2025-11-01 is before --from 2025-11-23"),
+        (
+            {"from": "2025-11-23", "to": "2025-11-01"},
+            "to 2025-11-01 is before from 2025-11-23",
+        ),
     ],
 )
-def test_bad_events_are_clear_errors(event, message, raw_store, settings):
-    with pytest.raises(TgpipeError) as error:
-        etl.days_of_event(event, raw_store, settings)
+def test_bad_events_are_clear_terminal_errors(event, message):
+    with pytest.raises(InvalidRequest) as error:
+        etl.DaySelection.from_event(event)
     assert str(error.value) == message
+    assert not is_transient(error.value)
 
 
 def test_raw_days_ignores_folders_that_are_not_days(tmp_path):
@@ -223,7 +228,7 @@ def test_a_recent_day_never_built_counts_as_late_and_the_window_is_configurable(
     assert etl.plan_etl(raw_store, enriched_store, [], Settings(), now=NOW).days == [DAY]
     assert etl.plan_etl(raw_store, enriched_store, [], Settings(etl_late_days=2), now=NOW).days == []
     assert etl.plan_etl(raw_store, enriched_store, [], Settings(etl_late_days=0), now=NOW).days == []
-    assert etl.recent_days(Settings(etl_late_days=3), NOW) == [DAY, date(2025, 11, 24), date(2025, 11, 25)]
+    assert dates.last_days(3, Settings().timezone, NOW) == [DAY, date(2025, 11, 24), date(2025, 11, 25)]
 
 
 def test_objects_that_arrive_while_a_day_is_built_make_it_build_again(raw_store, enriched_store, settings, monkeypatch):
@@ -247,9 +252,9 @@ def test_objects_that_arrive_while_a_day_is_built_make_it_build_again(raw_store,
 
 
 def test_an_update_a_reader_fails_on_is_quarantined_not_fatal(raw_store, enriched_store, settings, monkeypatch):
-    from tgpipe import schema
+    from tgpipe import readers
 
-    class Exploding(schema.Update):
+    class Exploding(readers.Update):
         __slots__ = ()
 
         def __init__(self, raw, update, tz):
@@ -257,7 +262,7 @@ def test_an_update_a_reader_fails_on_is_quarantined_not_fatal(raw_store, enriche
                 raise RecursionError("a reader bug")
             super().__init__(raw, update, tz)
 
-    monkeypatch.setattr(schema, "Update", Exploding)
+    monkeypatch.setattr(readers, "Update", Exploding)
     store_all(raw_store, [message(1), message(2), message(3)])
     (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
     assert (day.updates, day.messages, day.quarantined) == (2, 2, 1)
@@ -266,7 +271,7 @@ def test_an_update_a_reader_fails_on_is_quarantined_not_fatal(raw_store, enriche
 
 
 def test_a_table_left_without_rows_loses_its_old_file(raw_store, enriched_store, settings):
-    enriched_store.put(f"telegram/context_date={DAY}/{etl.OUTPUT_NAME}", b"from an older run")
+    enriched_store.put(f"telegram/context_date={DAY}/{layout.TABLE_FILE}", b"from an older run")
     store_all(raw_store, [{"update_id": 2, "message_reaction": {"date": NOON, "chat": {"id": -100}}}])
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
     assert list(enriched_store.list("telegram/")) == []
@@ -276,7 +281,7 @@ def test_output_is_zstd_in_row_groups_of_batch_rows(raw_store, enriched_store, s
     monkeypatch.setattr(etl, "BATCH_ROWS", 4)
     store_all(raw_store, [message(n) for n in range(1, 11)])
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
-    meta = pq.ParquetFile(enriched_store.root / "telegram" / f"context_date={DAY}" / etl.OUTPUT_NAME).metadata
+    meta = pq.ParquetFile(enriched_store.root / "telegram" / f"context_date={DAY}" / layout.TABLE_FILE).metadata
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [4, 4, 2]
     assert meta.row_group(0).column(0).compression == "ZSTD"
 

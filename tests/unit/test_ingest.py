@@ -7,7 +7,7 @@ import pytest
 from helpers import to_bytes
 from tgpipe import ingest
 from tgpipe.config import Settings
-from tgpipe.errors import StoreError
+from tgpipe.errors import NotFoundError, StoreError
 from tgpipe.ingest import Outcome
 from tgpipe.stores import LocalStore
 
@@ -33,17 +33,21 @@ def stored_keys(store):
     return [o.key for o in store.list("")]
 
 
+def answer(body, headers, store, settings):
+    return ingest.respond_to_webhook(body, headers, store, settings)
+
+
 def test_an_update_is_stored_under_its_day_with_its_bytes_unchanged(store, webhook_settings):
     body = b'{"update_id": 870000001, "message": {"date": 1763899200, "chat": {"id": -100}}}'
-    result = ingest.receive_webhook(body, HEADERS, store, webhook_settings)
-    assert (result.outcome, result.status) == (Outcome.STORED, 200)
+    result = answer(body, HEADERS, store, webhook_settings)
+    assert (result.outcome, result.status, result.body) == (Outcome.STORED, 200, "")
     assert stored_keys(store) == ["telegram/context_date=2025-11-23/870000001.json"]
     assert store.get(result.key) == body
 
 
 def test_a_repeated_delivery_is_a_duplicate_and_stored_once(store, webhook_settings):
-    first = ingest.receive_webhook(to_bytes(MESSAGE), HEADERS, store, webhook_settings)
-    again = ingest.receive_webhook(to_bytes(MESSAGE), HEADERS, store, webhook_settings)
+    first = answer(to_bytes(MESSAGE), HEADERS, store, webhook_settings)
+    again = answer(to_bytes(MESSAGE), HEADERS, store, webhook_settings)
     assert (first.outcome, again.outcome) == (Outcome.STORED, Outcome.DUPLICATE)
     assert again.status == 200
     assert len(stored_keys(store)) == 1
@@ -53,14 +57,14 @@ def test_a_repeated_delivery_is_a_duplicate_and_stored_once(store, webhook_setti
     "headers", [{}, {"x-telegram-bot-api-secret-token": "wrong"}, {"x-telegram-bot-api-secret-token": SECRET + "x"}]
 )
 def test_a_wrong_or_missing_secret_is_401_and_stores_nothing(store, webhook_settings, headers):
-    result = ingest.receive_webhook(to_bytes(MESSAGE), headers, store, webhook_settings)
-    assert (result.outcome, result.status) == (Outcome.UNAUTHORIZED, 401)
+    result = answer(to_bytes(MESSAGE), headers, store, webhook_settings)
+    assert (result.outcome, result.status, result.body) == (Outcome.UNAUTHORIZED, 401, "unauthorized")
     assert stored_keys(store) == []
 
 
 def test_a_chat_not_allowed_is_200_and_stores_nothing(store):
     settings = Settings(webhook_secret=SECRET, allowed_chat_ids=frozenset({-999}))
-    result = ingest.receive_webhook(to_bytes(MESSAGE), HEADERS, store, settings)
+    result = answer(to_bytes(MESSAGE), HEADERS, store, settings)
     assert (result.outcome, result.status) == (Outcome.IGNORED, 200)
     assert stored_keys(store) == []
 
@@ -68,14 +72,14 @@ def test_a_chat_not_allowed_is_200_and_stores_nothing(store):
 def test_a_body_over_the_cap_is_413_and_stores_nothing(store):
     settings = Settings(webhook_secret=SECRET, max_body_bytes=100)
     big = to_bytes({**MESSAGE, "message": {**MESSAGE["message"], "text": "x" * 200}})
-    result = ingest.receive_webhook(big, HEADERS, store, settings)
-    assert (result.outcome, result.status) == (Outcome.TOO_LARGE, 413)
+    result = answer(big, HEADERS, store, settings)
+    assert (result.outcome, result.status, result.body) == (Outcome.TOO_LARGE, 413, "too_large")
     assert stored_keys(store) == []
 
 
 @pytest.mark.parametrize("body", [b"<html>", b'{"no_update_id": 1}', b"[]", b""])
 def test_a_body_that_is_not_an_update_is_quarantined_with_200(store, webhook_settings, body):
-    result = ingest.receive_webhook(body, HEADERS, store, webhook_settings)
+    result = answer(body, HEADERS, store, webhook_settings)
     assert (result.outcome, result.status) == (Outcome.QUARANTINED, 200)
     (key,) = stored_keys(store)
     assert key.startswith("quarantine/context_date=") and key == result.key
@@ -83,14 +87,27 @@ def test_a_body_that_is_not_an_update_is_quarantined_with_200(store, webhook_set
 
 
 class BrokenStore(LocalStore):
+    def __init__(self, root, error):
+        super().__init__(root)
+        self.error = error
+
     def put_new(self, key, data):
-        raise StoreError("cannot write s3://raw/x: SlowDown")
+        raise self.error
 
 
-def test_a_storage_failure_answers_5xx_so_telegram_retries(tmp_path, webhook_settings):
+@pytest.mark.parametrize(
+    ("error", "status", "body"),
+    [
+        (StoreError("cannot write s3://raw/x: SlowDown (retry later)"), 503, "unavailable, retry later"),
+        (NotFoundError("cannot write s3://raw/x: NoSuchBucket (check the bucket name)"), 400, "misconfigured"),
+    ],
+)
+def test_only_a_transient_failure_answers_5xx(tmp_path, webhook_settings, error, status, body):
+    """Telegram retries a 5xx; a terminal failure would fail the same way, so it is not one."""
     event = {"body": to_bytes(MESSAGE).decode(), "headers": {"X-Telegram-Bot-Api-Secret-Token": SECRET}}
-    response = ingest.handle_api_gateway_event(event, BrokenStore(tmp_path), webhook_settings)
-    assert response["statusCode"] == 503
+    response = ingest.handle_api_gateway_event(event, BrokenStore(tmp_path, error), webhook_settings)
+    assert response == {"statusCode": status, "body": body}
+    assert ingest.WebhookResponse.of(error).status == status
 
 
 def test_api_gateway_event_with_base64_body_and_mixed_case_header(store, webhook_settings):

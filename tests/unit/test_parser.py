@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tgpipe import etl, schema, telegram
+from tgpipe import etl, layout, readers, schema, telegram
 from tgpipe.config import Settings
 from tgpipe.stores import LocalStore
 
@@ -73,16 +73,16 @@ def of_type(value, type_: pa.DataType) -> bool:
         return type(value) is list and len(value) > 0 and all(of_type(v, type_.value_type) for v in value)
     if type_ == pa.int64():
         return type(value) is int and -(2**63) <= value < 2**63
-    if type_ == schema.TIMESTAMP:
+    if type_ == readers.TIMESTAMP:
         return type(value) is int and 0 <= value < 2**63
     checks = {pa.string(): str, pa.bool_(): bool, pa.float64(): float}
     return type(value) is checks[type_]
 
 
-def parse(update: dict, tz) -> schema.Update:
+def parse(update: dict, tz) -> readers.Update:
     raw = json.dumps(update)  # ASCII, so lone surrogates travel as escapes, as they can in a body
     decoded = telegram.decode_update(raw)
-    return schema.Update(raw, decoded, tz)
+    return readers.Update(raw, decoded, tz)
 
 
 @given(updates, zones)
@@ -90,10 +90,10 @@ def parse(update: dict, tz) -> schema.Update:
 def test_every_column_is_of_its_declared_type(update, tz):
     row = parse(update, tz)
     for columns in schema.TABLES.values():
-        read = schema.row_reader(columns)(row)
+        read = readers.row_reader(columns)(row)
         for column, value in zip(columns, read, strict=True):
             assert of_type(value, column.type), (column.name, value)
-            one = column.value(row)
+            one = readers.cast_for(column.type)(column.read(row))  # the column alone, not compiled
             assert one == value or (isinstance(one, float) and math.isnan(one) and math.isnan(value))
 
 
@@ -102,7 +102,7 @@ def test_every_column_is_of_its_declared_type(update, tz):
 def test_the_update_type_and_the_whole_update_reach_telegram_updates(update):
     row = parse(update, ZoneInfo("UTC"))
     names = [c.name for c in schema.UPDATE_COLUMNS]
-    values = dict(zip(names, schema.row_reader(schema.UPDATE_COLUMNS)(row), strict=True))
+    values = dict(zip(names, readers.row_reader(schema.UPDATE_COLUMNS)(row), strict=True))
     kind = next(k for k in update if k != "update_id") if len(update) > 1 else "unknown"
     assert values["update_type"] == kind
     assert values["update_id"] == update["update_id"]
@@ -116,12 +116,12 @@ def test_a_day_of_any_updates_is_written_whole(batch, tz):
     with tempfile.TemporaryDirectory() as tmp:
         raw, enriched = LocalStore(Path(tmp) / "raw"), LocalStore(Path(tmp) / "enriched")
         for update in batch:
-            raw.put(telegram.raw_key(update["update_id"], day), json.dumps(update).encode())
+            raw.put(layout.raw_key(update["update_id"], day), json.dumps(update).encode())
         settings_ = Settings(timezone=tz, etl_late_days=0)
         (result,) = etl.run_etl(raw, enriched, [day], settings_).days
         assert (result.updates, result.quarantined) == (len(batch), 0)
-        table = pq.read_table(Path(tmp) / "enriched" / "telegram_updates" / f"context_date={day}" / etl.OUTPUT_NAME)
-        assert table.schema == schema.UPDATES_SCHEMA
+        table = pq.read_table(Path(tmp) / "enriched" / "telegram_updates" / f"context_date={day}" / layout.TABLE_FILE)
+        assert table.schema == schema.arrow_schema(schema.UPDATE_COLUMNS)
         by_id = {u["update_id"]: u for u in batch}
         for payload in table.column("payload").to_pylist():
             update = json.loads(payload)

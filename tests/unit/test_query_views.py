@@ -18,7 +18,7 @@ def full_day(update_id, text):
     """A day written with the current schema: every column, these values."""
     row = {c.name: None for c in schema.MESSAGE_COLUMNS}
     row.update(update_id=update_id, text=text, message_type="text", chat_id=-100)
-    return pa.Table.from_pylist([row], schema=schema.MESSAGES_SCHEMA)
+    return pa.Table.from_pylist([row], schema=schema.arrow_schema(schema.MESSAGE_COLUMNS))
 
 
 def old_day(update_id):

@@ -36,7 +36,7 @@ def test_throttled_partitions_are_retried_alone():
 
 def test_endless_throttling_gives_up_as_transient():
     glue = ThrottlingGlue([{"2025-01-01": "ThrottlingException"}] * repair.RETRIES)
-    with pytest.raises(repair.GlueThrottled, match="throttled 1 partition"):
+    with pytest.raises(repair.GlueUnavailable, match="throttled 1 partition"):
         repair.register_partitions("db", {"telegram": ["2025-01-01"]}, glue, pause=0)
     assert len(glue.calls) == repair.RETRIES
 

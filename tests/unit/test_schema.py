@@ -1,17 +1,25 @@
 import json
 
 import pyarrow as pa
+import pytest
 
+from helpers import load_script
 from tgpipe import schema
 
 
-def test_the_glue_file_is_generated_from_the_arrow_schema():
+@pytest.fixture(scope="module")
+def files():
+    """scripts/schema_files.py: what `make schema` runs."""
+    return load_script("schema_files")
+
+
+def test_the_glue_file_is_generated_from_the_arrow_schema(files):
     """Fails when a column changes without `make schema` (python -m tgpipe.schema)."""
-    assert schema.GLUE_FILE.read_text() == schema.glue_tables_json()
+    assert files.GLUE_FILE.read_text() == files.glue_tables_json()
 
 
-def test_glue_columns_mirror_each_table():
-    tables = json.loads(schema.GLUE_FILE.read_text())
+def test_glue_columns_mirror_each_table(files):
+    tables = json.loads(files.GLUE_FILE.read_text())
     assert set(tables) == {"telegram", "telegram_updates"}
     for name, columns in schema.TABLES.items():
         assert [c["name"] for c in tables[name]["columns"]] == [c.name for c in columns]
@@ -19,7 +27,7 @@ def test_glue_columns_mirror_each_table():
 
 
 def test_the_original_columns_come_first_with_their_types():
-    original = [(f.name, str(f.type)) for f in schema.MESSAGES_SCHEMA][:8]
+    original = [(f.name, str(f.type)) for f in schema.arrow_schema(schema.MESSAGE_COLUMNS)][:8]
     assert original == [
         ("message_id", "int64"),
         ("user_id", "int64"),
@@ -39,35 +47,35 @@ def test_column_names_are_unique_and_documented():
         assert all(c.description and c.source for c in columns)
 
 
-def test_glue_type_names():
-    assert schema.glue_type(pa.list_(pa.string())) == "array<string>"
-    assert schema.glue_type(schema.TIMESTAMP) == "timestamp"
-    assert schema.glue_type(pa.int64()) == "bigint"
+def test_glue_type_names(files):
+    assert files.glue_type(pa.list_(pa.string())) == "array<string>"
+    assert files.glue_type(pa.timestamp("ms")) == "timestamp"
+    assert files.glue_type(pa.int64()) == "bigint"
 
 
-def test_the_check_mode_reports_drift(tmp_path, monkeypatch, capsys):
+def test_the_check_mode_reports_drift(files, tmp_path, monkeypatch, capsys):
     stale = tmp_path / "glue_tables.json"
     stale.write_text("{}")
-    monkeypatch.setattr(schema, "GLUE_FILE", stale)
-    assert schema.main(["--check"]) == 1
-    assert "is out of date: run python -m tgpipe.schema" in capsys.readouterr().err
+    monkeypatch.setattr(files, "GLUE_FILE", stale)
+    assert files.main(["--check"]) == 1
+    assert "is out of date: run make schema" in capsys.readouterr().err
 
 
-def test_the_data_dictionary_and_glue_file_are_up_to_date(capsys):
+def test_the_data_dictionary_and_glue_file_are_up_to_date(files, capsys):
     """Fails when a column changes without `make schema`; the message says what to run."""
-    assert schema.main(["--check"]) == 0, capsys.readouterr().err
+    assert files.main(["--check"]) == 0, capsys.readouterr().err
 
 
-def test_a_stale_data_dictionary_is_reported(tmp_path, monkeypatch, capsys):
+def test_a_stale_data_dictionary_is_reported(files, tmp_path, monkeypatch, capsys):
     stale = tmp_path / "data-dictionary.md"
-    text = schema.DICTIONARY_FILE.read_text(encoding="utf-8")
+    text = files.DICTIONARY_FILE.read_text(encoding="utf-8")
     stale.write_text(text.replace("| `message_id` | `bigint` |", "| `message_id` | `int` |", 1), encoding="utf-8")
-    monkeypatch.setattr(schema, "DICTIONARY_FILE", stale)
-    assert schema.main(["--check"]) == 1
-    assert capsys.readouterr().err == f"{stale} is out of date: run python -m tgpipe.schema\n"
+    monkeypatch.setattr(files, "DICTIONARY_FILE", stale)
+    assert files.main(["--check"]) == 1
+    assert capsys.readouterr().err == f"{stale} is out of date: run make schema\n"
 
 
-def test_every_column_of_the_walking_skeleton_keeps_its_name_type_and_position():
+def test_every_column_of_the_walking_skeleton_keeps_its_name_type_and_position(files):
     """Schema evolution is additive: columns are only ever appended."""
     skeleton = {
         "telegram": "message_id:bigint user_id:bigint user_is_bot:boolean user_first_name:string chat_id:bigint "
@@ -79,11 +87,11 @@ def test_every_column_of_the_walking_skeleton_keeps_its_name_type_and_position()
     }
     for table, columns in skeleton.items():
         expected = columns.split()
-        actual = [f"{c.name}:{schema.glue_type(c.type)}" for c in schema.TABLES[table]]
+        actual = [f"{c.name}:{files.glue_type(c.type)}" for c in schema.TABLES[table]]
         assert actual[: len(expected)] == expected
 
 
-def test_the_dictionary_lists_every_message_type():
-    text = schema.DICTIONARY_FILE.read_text(encoding="utf-8")
+def test_the_dictionary_lists_every_message_type(files):
+    text = files.DICTIONARY_FILE.read_text(encoding="utf-8")
     for kind in ("text", "venue", "forum_topic_created", "pinned_message", "other"):
         assert f"`{kind}`" in text

@@ -154,7 +154,7 @@ class FailingStore(LocalStore):
 def test_a_storage_failure_is_503_so_telegram_retries_and_the_retry_is_stored(start_server, tmp_path):
     server = start_server(FailingStore(tmp_path / "raw"))
     body = to_bytes(update(7))
-    assert server.post(body)[:2] == (503, b"store_failed")
+    assert server.post(body)[:2] == (503, b"unavailable, retry later")
     server.store.failing = False
     assert server.post(body)[0] == 200
     assert keys(server.store) == ["telegram/context_date=2025-11-23/900007.json"]

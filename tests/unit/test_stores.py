@@ -2,16 +2,41 @@ import os
 
 import pytest
 
-from tgpipe.errors import NotFoundError, StoreError
-from tgpipe.stores import LocalStore, S3Store, get_many, open_store
+from tgpipe.aws import client
+from tgpipe.errors import ConfigError, NotFoundError, is_transient
+from tgpipe.stores import LocalStore, S3Store, open_store
 
 
 def test_open_store_picks_the_kind_from_the_uri(tmp_path):
     assert isinstance(open_store(tmp_path), LocalStore)
     s3 = open_store("s3://my-bucket/some/prefix/")
     assert isinstance(s3, S3Store) and (s3.bucket, s3.prefix) == ("my-bucket", "some/prefix/")
-    with pytest.raises(StoreError, match="has no bucket name"):
-        open_store("s3://")
+
+
+@pytest.mark.parametrize("uri", ["s3://", "s3://UPPER/x", "s3:/bucket", "gs://bucket", "file:///tmp/x", "S3://b"])
+def test_a_malformed_store_uri_is_refused_not_made_a_folder(uri, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="is not a store") as error:
+        open_store(uri)
+    assert not is_transient(error.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_private_store_keeps_files_to_its_owner_and_a_shared_one_honours_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        private, shared = LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
+        assert shared.file_mode == 0o644  # the umask read at import: the test process's own
+        for store in (private, shared):
+            store.put("a/1", b"x")
+            store.put_new("a/2", b"x")
+            store.put_file("a/3", tmp_path / "raw" / "a" / "1")
+        modes = {
+            p.relative_to(tmp_path).as_posix(): p.stat().st_mode & 0o777 for p in tmp_path.rglob("*") if p.is_file()
+        }
+        assert modes == {**{f"raw/a/{n}": 0o600 for n in (1, 2, 3)}, **{f"enriched/a/{n}": 0o644 for n in (1, 2, 3)}}
+    finally:
+        os.umask(old)
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -61,12 +86,9 @@ def test_local_writes_leave_no_temp_files(tmp_path):
 
 
 def test_s3_lists_and_deletes_past_1000_keys(bucket):
-    from tgpipe.stores import s3_client
-
     store = S3Store(bucket)
-    client = s3_client()
     for n in range(1205):
-        client.put_object(Bucket=bucket, Key=f"day/{n:05}.json", Body=b"{}")
+        client("s3").put_object(Bucket=bucket, Key=f"day/{n:05}.json", Body=b"{}")
     assert len(list(store.list("day/"))) == 1205
     store.delete(o.key for o in store.list("day/"))
     assert list(store.list("day/")) == []
@@ -76,14 +98,14 @@ def test_get_many_keeps_order(store):
     keys = [f"k/{n}" for n in range(50)]
     for key in keys:
         store.put(key, key.encode())
-    assert [(k, v.decode()) for k, v in get_many(store, reversed(keys), workers=4)] == [(k, k) for k in reversed(keys)]
+    assert [(k, v.decode()) for k, v in store.get_many(reversed(keys), workers=4)] == [(k, k) for k in reversed(keys)]
 
 
 def test_a_missing_bucket_is_one_clear_error(aws):
     store = S3Store("no-such-bucket-here")
     with pytest.raises(NotFoundError, match="bucket no-such-bucket-here does not exist"):
         store.check()
-    with pytest.raises(StoreError) as error:
+    with pytest.raises(NotFoundError) as error:  # terminal: retrying cannot create the bucket
         store.put("k", b"1")
     assert str(error.value) == "cannot write s3://no-such-bucket-here/k: NoSuchBucket (check the bucket name)"
 
@@ -96,12 +118,12 @@ def test_a_missing_folder_fails_check(tmp_path):
 def test_get_many_of_a_missing_key_names_it(store):
     store.put("k/1", b"one")
     with pytest.raises(NotFoundError, match="k/2 does not exist"):
-        list(get_many(store, ["k/1", "k/2"]))
+        list(store.get_many(["k/1", "k/2"]))
 
 
 def test_s3_bulk_reads_fail_with_one_clear_line(bucket):
     missing = S3Store(f"{bucket}-missing")
-    with pytest.raises(StoreError) as error:
+    with pytest.raises(NotFoundError) as error:
         list(missing.list("telegram/"))
     assert str(error.value) == f"cannot list s3://{bucket}-missing/telegram/: NoSuchBucket (check the bucket name)"
 

@@ -108,7 +108,3 @@ def test_decode_update_rejects_what_is_not_an_update(body, reason):
     with pytest.raises(InvalidUpdate) as error:
         telegram.decode_update(body)
     assert str(error.value).startswith(reason)
-
-
-def test_raw_key_layout():
-    assert telegram.raw_key(870000001, date(2025, 11, 23)) == "telegram/context_date=2025-11-23/870000001.json"

@@ -1,0 +1,103 @@
+"""Where things live in a store: every key and prefix is built here, and read back here.
+
+Raw store (bytes as received):
+
+    telegram/context_date=YYYY-MM-DD/<update_id>.json     one update
+    quarantine/context_date=YYYY-MM-DD/<sha256>.json      a body that could not be used as an update
+
+Enriched store (one file per table and day, replaced whole by each ETL run of the day):
+
+    telegram/context_date=YYYY-MM-DD/part-00000.parquet
+    telegram_updates/context_date=YYYY-MM-DD/part-00000.parquet
+
+No pyarrow and no boto3 here: the ingest Lambda and the repair Lambda use it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+#: The enriched tables, in the order of the Glue catalog and the docs.
+TABLE_NAMES = ("telegram", "telegram_updates")
+#: The one partition key of every table and of the raw folders: the update's own day in TIMEZONE.
+PARTITION_KEY = "context_date"
+
+RAW_PREFIX = "telegram/"
+"""Raw updates, one object each."""
+QUARANTINE_PREFIX = "quarantine/"
+"""Bodies that came in but could not be used as updates."""
+TABLE_FILE = "part-00000.parquet"
+"""The name of a table's file in each day's folder: deterministic, so a rebuild replaces it."""
+_RAW_SUFFIX = ".json"
+
+
+def partition_folder(day: date) -> str:
+    """Return the folder name of `day` (`context_date=YYYY-MM-DD`)."""
+    return f"{PARTITION_KEY}={day.isoformat()}"
+
+
+def day_of_folder(name: str) -> date | None:
+    """Return the day a folder name such as `context_date=2025-11-23` stands for, or None."""
+    key, _, value = name.partition("=")
+    if key != PARTITION_KEY:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def raw_day_prefix(day: date) -> str:
+    """Return the prefix of a day's raw updates."""
+    return f"{RAW_PREFIX}{partition_folder(day)}/"
+
+
+def raw_key(update_id: int, day: date) -> str:
+    """Return the raw store key of an update."""
+    return f"{raw_day_prefix(day)}{update_id}{_RAW_SUFFIX}"
+
+
+def is_raw_update_key(key: str) -> bool:
+    """Whether `key` (from a listing of raw updates) names an update object."""
+    return key.endswith(_RAW_SUFFIX)
+
+
+def update_id_of(key: str) -> int | None:
+    """Return the update id a raw key was stored under, or None if its name is not one."""
+    name = key.rpartition("/")[2].removesuffix(_RAW_SUFFIX)
+    return int(name) if name.isascii() and name.isdigit() else None
+
+
+def quarantine_key(digest: str, day: date) -> str:
+    """Return the raw store key of a body that could not be used (`digest`: its sha256)."""
+    return f"{QUARANTINE_PREFIX}{partition_folder(day)}/{digest}{_RAW_SUFFIX}"
+
+
+def table_prefix(table: str) -> str:
+    """Return the prefix of every day of `table`."""
+    return f"{table}/"
+
+
+def table_day_prefix(table: str, day: date) -> str:
+    """Return the folder of one day of `table`."""
+    return f"{table_prefix(table)}{partition_folder(day)}/"
+
+
+def table_file_key(table: str, day: date) -> str:
+    """Return the key of the file of one day of `table`."""
+    return table_day_prefix(table, day) + TABLE_FILE
+
+
+def is_table_file(key: str) -> bool:
+    """Whether `key` (from a listing of a table's folder) is a Parquet file readers see."""
+    return key.endswith(".parquet")
+
+
+def table_and_day(key: str) -> tuple[str, date] | None:
+    """Return the table and day of a table file's key, or None if it is not one."""
+    table, _, rest = key.partition("/")
+    folder, _, name = rest.partition("/")
+    day = day_of_folder(folder)
+    if table not in TABLE_NAMES or day is None or not name:
+        return None
+    return table, day

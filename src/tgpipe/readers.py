@@ -1,0 +1,323 @@
+"""Reading an update's columns: what each column's reader sees, the casts, and the compiled row reader.
+
+`schema` declares the columns and says which reader each uses; this module holds the readers.
+Every reader's result is cast to its column's type, and a value of the wrong JSON type becomes
+NULL, so a column is always of its declared type whatever Telegram (or a forger) sends; the
+property tests in tests/unit/test_parser.py hold this for generated updates.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+
+from tgpipe import telegram
+
+if TYPE_CHECKING:
+    from tgpipe.schema import Column
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if type(value) is dict else {}
+
+
+#: Entity types collected into list columns; a `text_link`'s target URL joins the `url`s.
+ENTITY_KINDS = frozenset(("hashtag", "mention", "url", "bot_command"))
+
+
+class Update:
+    """What a column reader sees: one update as received and parsed, in the configured time zone.
+
+    The parts that several columns read (sender, chat, message type, media object, forward
+    origin, entities) are worked out once per update.
+    """
+
+    __slots__ = (
+        *("raw", "update", "type", "body", "tz", "time"),
+        *("sender", "chat", "message_type", "media", "forward", "entities"),
+    )
+
+    def __init__(self, raw: str, update: dict[str, Any], tz: tzinfo):
+        self.raw = raw
+        self.update = update
+        self.type = telegram.update_type(update)
+        self.body = body = _dict(update.get(self.type))
+        self.tz = tz
+        self.time = telegram.event_time(update)
+        """The update's own time, unix seconds (see `telegram.event_time`)."""
+        self.sender = _dict(body.get("from"))
+        self.chat = _dict(body.get("chat"))
+        kind = telegram.message_type(body) if self.type in telegram.MESSAGE_BODY_TYPES else None
+        self.message_type = kind
+        """What the body holds, for updates whose body is a message; else None."""
+        self.media = telegram.media(body, kind) if kind else {}
+        self.forward = telegram.forward_origin(body)
+        self.entities = _entities(body)
+
+
+def _entities(message: dict[str, Any]) -> dict[str, list[str]]:
+    """Return the text of the entities of each kind in ENTITY_KINDS, from the text and the caption."""
+    found: dict[str, list[str]] = {}
+    for text_key, entities_key in (("text", "entities"), ("caption", "caption_entities")):
+        entities = message.get(entities_key)
+        text = message.get(text_key)
+        if type(entities) is not list or type(text) is not str:
+            continue
+        utf16 = None
+        for entity in entities:
+            if type(entity) is not dict:
+                continue
+            kind = entity.get("type")
+            if kind == "text_link":
+                if type(entity.get("url")) is str:
+                    found.setdefault("url", []).append(entity["url"])
+                continue
+            if type(kind) is not str or kind not in ENTITY_KINDS:
+                continue
+            offset, length = as_int(entity.get("offset")), as_int(entity.get("length"))
+            if offset is None or length is None or offset < 0 or length <= 0:
+                continue
+            # Entity offsets count UTF-16 code units, not code points.
+            utf16 = utf16 if utf16 is not None else text.encode("utf-16-le", "surrogatepass")
+            piece = utf16[2 * offset : 2 * (offset + length)]
+            if piece:
+                found.setdefault(kind, []).append(piece.decode("utf-16-le", "replace"))
+    return found
+
+
+# ---- casts: a JSON value -> the column's type, or None ---------------------------------------
+
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+
+
+def as_int(value: Any) -> int | None:
+    return value if type(value) is int and _INT64_MIN <= value <= _INT64_MAX else None
+
+
+def as_str(value: Any) -> str | None:
+    return value if type(value) is str else None
+
+
+def as_bool(value: Any) -> bool | None:
+    return value if type(value) is bool else None
+
+
+def as_float(value: Any) -> float | None:
+    if type(value) is float or (type(value) is int and abs(value) < 2**53):
+        return float(value)
+    return None
+
+
+def as_millis(value: Any) -> int | None:
+    """Cast milliseconds since the epoch (how timestamp columns are built) within years 1-9999."""
+    if type(value) is int and 0 <= value <= (telegram.MAX_UNIX_SECONDS + 86_400) * 1000:
+        return value
+    return None
+
+
+TIMESTAMP = pa.timestamp("ms")
+
+_CASTS: dict[pa.DataType, Callable[[Any], Any]] = {
+    pa.int64(): as_int,
+    pa.string(): as_str,
+    pa.bool_(): as_bool,
+    pa.float64(): as_float,
+    TIMESTAMP: as_millis,
+}
+
+
+@functools.cache
+def cast_for(type_: pa.DataType) -> Callable[[Any], Any]:
+    """Return the function that casts a JSON value to `type_` (lists: item by item, [] -> None)."""
+    if pa.types.is_list(type_):
+        item = _CASTS[type_.value_type]
+
+        def cast_list(value: Any) -> list | None:
+            if type(value) is not list:
+                return None
+            items = [v for v in map(item, value) if v is not None]
+            return items or None
+
+        return cast_list
+    return _CASTS[type_]
+
+
+def row_reader(columns: Sequence[Column]) -> Callable[[Update], tuple[Any, ...]]:
+    """Return a function that reads every column of an update at once, each value cast to its
+    column's type (or None).
+
+    It is compiled from the columns, with `Get` readers inlined, because it runs for each of
+    100,000s of updates: a call per column and per cast costs more than the reading itself.
+    """
+    env: dict[str, Any] = {"_dig": _dig}
+    items = []
+    for n, column in enumerate(columns):
+        env[f"cast{n}"] = cast_for(column.type)
+        if isinstance(column.read, Get):
+            expression = column.read.expression()
+        else:
+            env[f"read{n}"] = column.read
+            expression = f"read{n}(u)"
+        items.append(f"cast{n}({expression})")
+    source = "def read_row(u):\n    return (\n" + "".join(f"        {item},\n" for item in items) + "    )\n"
+    exec(compile(source, f"<row reader of {columns[0].name}...>", "exec"), env)
+    return env["read_row"]
+
+
+# ---- readers ------------------------------------------------------------------------------
+
+
+class Get:
+    """Read `keys` under the attribute `root` of an Update (a dict, or with no keys any value)."""
+
+    __slots__ = ("root", "keys")
+
+    def __init__(self, root: str, *keys: str):
+        if root not in Update.__slots__ or not all(type(k) is str for k in keys):
+            raise ValueError(f"cannot read {root!r} {keys!r} of an Update")  # a column declared wrongly
+        self.root, self.keys = root, keys
+
+    def __call__(self, u: Update) -> Any:
+        value = getattr(u, self.root)
+        return _dig(value, self.keys) if self.keys else value
+
+    def expression(self) -> str:
+        """Return the Python expression of this read, on an Update named `u`."""
+        base = f"u.{self.root}"
+        if not self.keys:
+            return base
+        if len(self.keys) == 1:
+            return f"{base}.get({self.keys[0]!r})"
+        return f"_dig({base}, {self.keys!r})"
+
+
+def _dig(obj: Any, path: tuple[str, ...]) -> Any:
+    for key in path:
+        if type(obj) is not dict:
+            return None
+        obj = obj.get(key)
+    return obj
+
+
+def body(*path: str) -> Get:
+    """Read `path` inside the update's body (the message, for the messages table)."""
+    return Get("body", *path)
+
+
+def update_field(*path: str) -> Get:
+    """Read `path` from the top level of the update."""
+    return Get("update", *path)
+
+
+def sender(key: str) -> Get:
+    return Get("sender", key)
+
+
+def chat(key: str) -> Get:
+    return Get("chat", key)
+
+
+def media(key: str) -> Get:
+    return Get("media", key)
+
+
+def forward(key: str) -> Get:
+    return Get("forward", key)
+
+
+def entities(kind: str) -> Get:
+    return Get("entities", kind)
+
+
+def utc_millis(u: Update) -> int | None:
+    return u.time * 1000 if u.time is not None else None
+
+
+def local_millis(u: Update) -> int | None:
+    """Wall-clock time in the configured zone, as milliseconds of a timestamp without zone."""
+    seconds = u.time
+    if seconds is None:
+        return None
+    offset = _utc_offset(u.tz, seconds // 900)
+    if offset is None:  # the zone changes its offset within these 15 minutes
+        offset = int(datetime.fromtimestamp(seconds, u.tz).utcoffset().total_seconds())
+    return (seconds + offset) * 1000
+
+
+@functools.lru_cache(maxsize=8192)
+def _utc_offset(tz: tzinfo, quarter: int) -> int | None:
+    """Return `tz`'s UTC offset in seconds through the quarter hour `quarter`, or None if it changes."""
+    first = datetime.fromtimestamp(quarter * 900, tz).utcoffset()
+    last = datetime.fromtimestamp(quarter * 900 + 899, tz).utcoffset()
+    return int(first.total_seconds()) if first == last else None
+
+
+def location_or_venue(key: str) -> Callable[[Update], Any]:
+    """Read the location of a location message, or of a venue."""
+
+    def read(u: Update) -> Any:
+        where = u.body.get("location")
+        if type(where) is not dict:
+            where = _dig(u.body, ("venue", "location"))
+        return where.get(key) if type(where) is dict else None
+
+    return read
+
+
+def each_item(path: tuple[str, ...], item: str) -> Callable[[Update], Any]:
+    """Read `item` of every object in the list at `path` in the body."""
+
+    def read(u: Update) -> list | None:
+        values = _dig(u.body, path)
+        if type(values) is not list:
+            return None
+        return [v.get(item) for v in values if type(v) is dict]
+
+    return read
+
+
+def forum_topic_name(u: Update) -> Any:
+    for key in ("forum_topic_created", "forum_topic_edited"):
+        topic = u.body.get(key)
+        if type(topic) is dict and "name" in topic:
+            return topic["name"]
+    return None
+
+
+def message_body_field(key: str) -> Callable[[Update], Any]:
+    """Read `key` of the body of updates whose body is a message (first posted or edited)."""
+    return lambda u: u.body.get(key) if u.type in telegram.MESSAGE_BODY_TYPES else None
+
+
+def update_message_id(u: Update) -> Any:
+    value = u.body.get("message_id")
+    if value is None:  # a callback query names its message
+        value = _dig(u.body, ("message", "message_id"))
+    return value
+
+
+def reactions(key: str) -> Callable[[Update], list | None]:
+    """Read a reaction list as strings: the emoji, `custom_emoji:<id>`, or `paid`."""
+
+    def read(u: Update) -> list | None:
+        values = u.body.get(key)
+        if type(values) is not list:
+            return None
+        out = []
+        for reaction in values:
+            if type(reaction) is not dict:
+                continue
+            kind = reaction.get("type")
+            if kind == "emoji":
+                out.append(reaction.get("emoji"))
+            elif kind == "custom_emoji" and type(reaction.get("custom_emoji_id")) is str:
+                out.append("custom_emoji:" + reaction["custom_emoji_id"])
+            elif kind == "paid":
+                out.append("paid")
+        return out
+
+    return read

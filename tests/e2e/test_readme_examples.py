@@ -1,0 +1,62 @@
+"""The README's examples over `make demo` data answer with something: the commands as written there."""
+
+import re
+import shlex
+
+import pytest
+
+from helpers import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+def makefile_variable(name: str) -> str:
+    return re.search(rf"^{name} \?= (.+)$", (ROOT / "Makefile").read_text(), re.M).group(1).strip()
+
+
+def readme_commands(prefix: str) -> list[list[str]]:
+    """The README's commands that run `tgpipe` over the demo data, as argument lists."""
+    lines = (ROOT / "README.md").read_text(encoding="utf-8").splitlines()
+    return [shlex.split(line)[1:] for line in lines if line.startswith(prefix) and "--data-dir demo-data" in line]
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """The data `make demo` makes, made the way its recipe does (the same commands, in-process)."""
+    from tgpipe.cli import main
+
+    recipe = (ROOT / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    sample_args = shlex.split(re.search(r"\$\(TGPIPE\) (sample .+)", recipe).group(1))
+    data = tmp_path_factory.mktemp("demo-data")
+    end, zone = makefile_variable("DEMO_END"), makefile_variable("DEMO_TIMEZONE")
+    steps = [
+        [a.replace("$(DEMO_DIR)", str(data)).replace("$(DEMO_END)", end) for a in sample_args],
+        ["ingest", "--timezone", zone, "--data-dir", str(data), f"{data}/updates.jsonl"],
+        ["etl", "--timezone", zone, "--data-dir", str(data), "--all"],
+    ]
+    for step in steps:
+        assert main(step) == 0, step
+    return data
+
+
+def test_the_demo_recipe_is_the_one_this_test_follows():
+    recipe = (ROOT / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    assert "--end $(DEMO_END)" in recipe and "TIMEZONE=$(DEMO_TIMEZONE)" in recipe
+
+
+def test_the_readme_report_example_draws_a_report_with_messages(demo, tgpipe, tmp_path):
+    (example,) = [c for c in readme_commands("tgpipe report") if "--from" in c]
+    args = [str(demo) if a == "demo-data" else a for a in example]
+    args[args.index("--out") + 1] = str(tmp_path / "report.html")
+    run = tgpipe(*args)
+    assert run.code == 0, run.err
+    messages = int(run.out.split("report: ")[1].split(" messages")[0].replace(",", ""))
+    assert messages > 100
+    assert "<svg" in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_readme_query_example_answers_with_rows(demo, tgpipe):
+    (example,) = readme_commands(".venv/bin/tgpipe query")
+    run = tgpipe(*[str(demo) if a == "demo-data" else a for a in example], "--format", "json")
+    assert run.code == 0, run.err
+    assert '"message_type": "text"' in run.out
