@@ -220,7 +220,7 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
     "--format",
     "fmt",
     type=click.Choice(output.FORMATS),
-    default="table",
+    default=output.FORMATS[0],
     show_default=True,
     help="Output format: json is one array of row objects.",
 )

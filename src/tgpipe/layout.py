@@ -88,6 +88,11 @@ def table_file_key(table: str, day: date) -> str:
     return table_day_prefix(table, day) + TABLE_FILE
 
 
+def table_files_glob(table: str) -> str:
+    """Return the glob, relative to the store's root, of every file of `table` that readers see."""
+    return f"{table_prefix(table)}{PARTITION_KEY}=*/*.parquet"
+
+
 def is_table_file(key: str) -> bool:
     """Whether `key` (from a listing of a table's folder) is a Parquet file readers see."""
     return key.endswith(".parquet")

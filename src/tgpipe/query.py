@@ -115,11 +115,11 @@ def connect(enriched: Store, scope: Scope | None = None) -> duckdb.DuckDBPyConne
             schema.arrow_schema(columns).empty_table().append_column(layout.PARTITION_KEY, pa.array([], pa.date32()))
         )
         con.register(f"_{table}_empty", empty)
-        files = enriched.root / table
+        files = layout.table_files_glob(table)
         condition = scope.condition() if scope else None
         view = f"_{table}_all" if condition else table
-        if any(files.glob("*/*.parquet")):
-            glob = str(files / "*" / "*.parquet").replace("'", "''")
+        if any(enriched.root.glob(files)):
+            glob = str(enriched.root / files).replace("'", "''")
             by_name = "true" if _schemas_differ(con, glob) else "false"
             con.execute(
                 f"CREATE VIEW {view} AS "

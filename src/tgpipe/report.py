@@ -19,7 +19,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from tgpipe import __version__, charts, dates
+from tgpipe import __version__, charts, dates, layout
 from tgpipe.errors import NotFoundError
 from tgpipe.query import NamedQuery, QueryResult, Scope, connect, execute, named_query
 from tgpipe.stores import LocalStore, Store
@@ -171,7 +171,8 @@ def _chat_title(enriched: Store, chat_id: int) -> str | None:
 
 def _tables_built(enriched: Store) -> datetime | None:
     """Return when the ETL last wrote the messages table (the newest Parquet file's time)."""
-    newest = max((o.modified for o in enriched.list("telegram/") if o.key.endswith(".parquet")), default=None)
+    files = enriched.list(layout.table_prefix(layout.TABLE_NAMES[0]))
+    newest = max((o.modified for o in files if layout.is_table_file(o.key)), default=None)
     return datetime.fromtimestamp(newest, UTC).replace(microsecond=0) if newest else None
 
 
