@@ -17,12 +17,15 @@ if TYPE_CHECKING:  # requests is imported on first use: the CLI starts without i
     import requests
 
 from tgpipe.errors import ConfigError, Terminal, TgpipeError, Transient
+from tgpipe.logs import redact
 
 DEFAULT_API_URL = "https://api.telegram.org"
 TOKEN_PATTERN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
 #: Seconds to connect, and to read beyond the long-poll timeout Telegram was asked to hold.
 CONNECT_TIMEOUT = 10
 READ_MARGIN = 15
+#: Bounds of a 429's `retry_after`, in seconds, and the wait when it gives none.
+MIN_RETRY_AFTER, MAX_RETRY_AFTER, DEFAULT_RETRY_AFTER = 1.0, 600.0, 5.0
 
 
 class BotApiError(TgpipeError, abstract=True):
@@ -103,6 +106,11 @@ class BotApi:
     def __repr__(self) -> str:
         return f"BotApi({self.base_url})"
 
+    @property
+    def bot_id(self) -> int:
+        """The bot's id: the part of the token before the colon (public: the bot's user id)."""
+        return int(self._token.partition(":")[0])
+
     def close(self) -> None:
         self._session.close()
 
@@ -140,12 +148,15 @@ class BotApi:
             )
         if envelope["ok"] is True:
             return envelope.get("result")
-        code = envelope.get("error_code") or response.status_code
-        description = str(envelope.get("description") or f"HTTP {code}")
-        parameters = envelope.get("parameters") or {}
+        code = envelope.get("error_code")
+        code = code if type(code) is int else response.status_code
+        # The description is the server's text: it could quote anything, the token included.
+        description = redact(str(envelope.get("description") or f"HTTP {code}"))[:500]
+        parameters = envelope.get("parameters") if isinstance(envelope.get("parameters"), dict) else {}
         if code == 429:
             retry_after = parameters.get("retry_after")
-            retry_after = float(retry_after) if isinstance(retry_after, int | float) and retry_after >= 0 else 5.0
+            retry_after = float(retry_after) if type(retry_after) in (int, float) else DEFAULT_RETRY_AFTER
+            retry_after = min(max(retry_after, MIN_RETRY_AFTER), MAX_RETRY_AFTER)  # 0 would spin, 1e9 never end
             raise RateLimited(f"Telegram rate-limited {method}: retry after {retry_after:g} s", retry_after)
         if code == 401:
             raise BadToken(

@@ -51,7 +51,12 @@ class InvalidRequest(TgpipeError, Terminal):
 
 
 class StoreError(TgpipeError, Transient):
-    """Reading from or writing to a store failed."""
+    """Reading from or writing to a store failed (a disk, a permission, the network: retry later)."""
+
+
+class StoreRefused(TgpipeError, Terminal):
+    """The store cannot hold this object under this key (a name too long for it, a key taken by
+    something that is not a file): retrying the same write cannot succeed."""
 
 
 class NotFoundError(TgpipeError, Terminal):
@@ -59,7 +64,11 @@ class NotFoundError(TgpipeError, Terminal):
 
 
 class InvalidUpdate(TgpipeError, Terminal):
-    """A body is not a Telegram update (not JSON, not an object, or no integer update_id)."""
+    """A body is not a Telegram update (see `telegram.parse_update`); `reason` names why, in one word."""
+
+    def __init__(self, message: str, reason: str = "not_an_update"):
+        super().__init__(message)
+        self.reason = reason
 
 
 class SecretUnavailable(TgpipeError, Transient):

@@ -21,7 +21,6 @@ built make it build again, so every raw object older than a day's Parquet is in 
 from __future__ import annotations
 
 import logging
-import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
@@ -32,9 +31,9 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe import dates, layout, readers, schema, telegram
+from tgpipe import dates, layout, readers, schema, storeinfo, telegram
 from tgpipe.config import Settings
-from tgpipe.errors import InvalidRequest, InvalidUpdate
+from tgpipe.errors import InvalidRequest, InvalidUpdate, StoreError
 from tgpipe.ingest import quarantine
 from tgpipe.stores import ObjectInfo, Store
 
@@ -252,7 +251,12 @@ def run_etl(
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
+        ConfigError: a store was set up with another TIMEZONE (`storeinfo.require`).
     """
+    storeinfo.require(raw, settings, role="raw store")
+    storeinfo.require(enriched, settings, role="enriched store")
+    raw.clean_leftovers()
+    enriched.clean_leftovers([layout.table_prefix(table) for table in layout.TABLE_NAMES])
     plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
     if progress:
         progress.start(len(plan.days))
@@ -271,9 +275,16 @@ def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:
     return [o for o in raw.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
 
 
-def _in_update_id_order(key: str) -> tuple[int, str]:
-    update_id = layout.update_id_of(key)
-    return (-1 if update_id is None else update_id), key
+def _raw_keys(raw: Store, day: date) -> list[str]:
+    """Return the keys of the day's updates. A file whose name is not `<update_id>.json` was not
+    stored by tgpipe: it is skipped with a warning, never read."""
+    keys = []
+    for obj in _raw_objects(raw, day):
+        if layout.update_id_of(obj.key) is None:
+            log.warning("skipping a raw file whose name is not an update id", extra={"key": obj.key})
+        else:
+            keys.append(obj.key)
+    return keys
 
 
 def process_day(
@@ -281,20 +292,20 @@ def process_day(
 ) -> DayResult:
     """Rebuild one day; `seen` holds the update ids already written by this run (and gains this day's)."""
     started = time.perf_counter()
-    keys = sorted((o.key for o in _raw_objects(raw, day)), key=_in_update_id_order)
+    keys = sorted(_raw_keys(raw, day), key=layout.update_id_of)
     for attempt in range(1, BUILD_ATTEMPTS + 1):
         result = DayResult(day, late=late, raw_objects=len(keys))
         if not keys:
             break
         written = build_day(raw, enriched, day, keys, settings, seen, result)
-        arrived = {o.key for o in _raw_objects(raw, day)}.difference(keys)
+        arrived = set(_raw_keys(raw, day)).difference(keys)
         if not arrived or attempt == BUILD_ATTEMPTS:
             if arrived:  # still arriving: the next run's late-data check sees them as newer
                 log.warning("raw objects keep arriving for a day", extra={"day": day.isoformat()})
             break
         log.info("raw objects arrived while building; building again", extra={"day": day.isoformat()})
         seen.difference_update(written)
-        keys = sorted([*keys, *arrived], key=_in_update_id_order)
+        keys = sorted([*keys, *arrived], key=layout.update_id_of)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
 
@@ -308,45 +319,60 @@ def build_day(
     seen: set[int],
     result: DayResult,
 ) -> list[int]:
-    """Write the day's tables from the raw objects `keys`; fill `result`; return the update ids written."""
+    """Write the day's tables from the raw objects `keys`; fill `result`; return the update ids written.
+
+    The new files are built in the enriched store's scratch folder, then replace the day's files
+    together (`Store.put_files`): a reader sees the whole old day or the whole new one.
+
+    Raises:
+        StoreError: a store failed, or the files could not be built (a full disk).
+    """
     written: list[int] = []
-    with tempfile.TemporaryDirectory(prefix="tgpipe-etl-") as tmp:
-        messages = TableWriter(schema.MESSAGE_COLUMNS, Path(tmp) / "telegram.parquet")
-        updates = TableWriter(schema.UPDATE_COLUMNS, Path(tmp) / "telegram_updates.parquet")
-        for key, data in raw.get_many(keys):
-            result.bytes_read += len(data)
-            try:
-                text = data.decode("utf-8")
-                update = telegram.decode_update(text)
-                if update["update_id"] in seen:
-                    result.duplicates += 1
+    with enriched.scratch() as tmp:
+        writers = {
+            table: TableWriter(columns, Path(tmp) / f"{table}.parquet") for table, columns in schema.TABLES.items()
+        }
+        messages, updates = writers["telegram"], writers["telegram_updates"]
+        try:
+            for key, data in raw.get_many(keys):
+                result.bytes_read += len(data)
+                try:
+                    text, update = telegram.parse_update(data)
+                    if update["update_id"] in seen:
+                        result.duplicates += 1
+                        continue
+                    row = readers.Update(text, update, settings.timezone)
+                    update_values = updates.values(row)
+                    is_message = row.type in telegram.MESSAGE_UPDATE_TYPES and row.body
+                    message_values = messages.values(row) if is_message else None
+                except InvalidUpdate as e:
+                    quarantine(raw, data, day, e.reason, str(e), "etl", raw_key=key)
+                    result.quarantined += 1
                     continue
-                row = readers.Update(text, update, settings.timezone)
-                update_values = updates.values(row)
-                is_message = row.type in telegram.MESSAGE_UPDATE_TYPES and row.body
-                message_values = messages.values(row) if is_message else None
-            except (InvalidUpdate, UnicodeDecodeError) as e:
-                quarantine(raw, data, day, str(e), raw_key=key)
-                result.quarantined += 1
-                continue
-            except Exception as e:  # a reader failed on this update: keep it out, never fail the day
-                quarantine(raw, data, day, f"cannot read columns: {type(e).__name__}: {e}", raw_key=key)
-                result.quarantined += 1
-                continue
-            seen.add(update["update_id"])
-            written.append(update["update_id"])
-            updates.append(update_values)
-            if message_values is not None:
-                messages.append(message_values)
-        for table, writer in (("telegram", messages), ("telegram_updates", updates)):
-            writer.close()
-            key = layout.table_file_key(table, day)
-            if writer.rows:
-                enriched.put_file(key, writer.path)
-                result.files.append(key)
-                result.bytes_written += writer.path.stat().st_size
-            stale = [o.key for o in enriched.list(layout.table_day_prefix(table, day)) if layout.is_table_file(o.key)]
-            enriched.delete(k for k in stale if k not in result.files)
+                except Exception as e:  # a reader failed on this update: keep it out, never fail the day
+                    detail = f"cannot read columns: {type(e).__name__}: {e}"
+                    quarantine(raw, data, day, "unreadable_columns", detail, "etl", raw_key=key)
+                    result.quarantined += 1
+                    continue
+                seen.add(update["update_id"])
+                written.append(update["update_id"])
+                updates.append(update_values)
+                if message_values is not None:
+                    messages.append(message_values)
+            changes: dict[str, Path | None] = {}
+            for table, writer in writers.items():
+                writer.close()
+                key = layout.table_file_key(table, day)
+                if writer.rows:
+                    changes[key] = writer.path
+                    result.files.append(key)
+                    result.bytes_written += writer.path.stat().st_size
+                for old in enriched.list(layout.table_day_prefix(table, day)):
+                    if layout.is_table_file(old.key) and old.key not in changes:
+                        changes[old.key] = None
+        except OSError as e:  # pyarrow writing the new files: a full or read-only disk
+            raise StoreError(f"cannot build the tables of {day} in {tmp}: {e.strerror or e}") from e
+        enriched.put_files(changes)
         result.updates, result.messages = updates.rows, messages.rows
     return written
 

@@ -24,14 +24,13 @@ import ctypes.util
 import logging
 import os
 import queue
-import tempfile
 import threading
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tgpipe.errors import StoreError
-from tgpipe.stores import LocalStore, _fsync_dir
+from tgpipe.errors import StoreError, StoreRefused, TgpipeError
+from tgpipe.stores import LocalStore, _fsync_dir, _os_error
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +60,7 @@ class _Write:
     done: Future = field(default_factory=Future)
     temp: str | None = None
     linked: bool = False
-    error: StoreError | None = None  # set at the first failure; the caller gets it once the group is done
+    error: TgpipeError | None = None  # set at the first failure; the caller gets it once the group is done
 
 
 class GroupCommitStore(LocalStore):
@@ -156,7 +155,7 @@ class GroupCommitStore(LocalStore):
         fds = []
         for write in group:
             try:
-                fd = self._create_temp(write)
+                fd = self._create_group_temp(write)
             except OSError as e:
                 self._fail(write, e)
                 continue
@@ -169,19 +168,18 @@ class GroupCommitStore(LocalStore):
                 self._fail(write, e)
         return fds
 
-    def _create_temp(self, write: _Write) -> int:
+    def _create_group_temp(self, write: _Write) -> int:
         folder = write.path.parent
         if folder not in self._folders:
             folder.mkdir(parents=True, exist_ok=True)
             self._folders.add(folder)
         try:
-            fd, write.temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=write.path.suffix)
-        except FileNotFoundError:  # the folder was removed since: make it again
+            fd, write.temp = super()._create_temp(folder)
+        except FileNotFoundError:  # the folder (or _tgpipe/tmp) was removed since: make it again
             self._folders.discard(folder)
+            self._temp_device = None
             folder.mkdir(parents=True, exist_ok=True)
-            fd, write.temp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=write.path.suffix)
-        if self.file_mode != 0o600:  # mkstemp's mode
-            os.fchmod(fd, self.file_mode)
+            fd, write.temp = super()._create_temp(folder)
         return fd
 
     def _sync(self, fds: list[tuple[int, _Write]]) -> None:
@@ -212,14 +210,19 @@ class GroupCommitStore(LocalStore):
                     write.linked = True
                     folders.add(write.path.parent)
                 except FileExistsError:
+                    self.require_file(write.path)
                     write.linked = False
                 except OSError as e:
                     self._fail(write, e)
+        except StoreRefused as e:
+            write.error = e
+        except OSError as e:
+            self._fail(write, e)
         finally:
-            with contextlib.suppress(OSError):  # a leftover .tmp- file is ignored by every reader
+            with contextlib.suppress(OSError):  # a leftover temporary file is ignored by every reader
                 os.unlink(write.temp)
 
     @staticmethod
     def _fail(write: _Write, error: OSError) -> None:
         if write.error is None:
-            write.error = StoreError(f"cannot write {write.path}: {error.strerror or error}")
+            write.error = _os_error("write", write.path, error)

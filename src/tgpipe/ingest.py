@@ -20,9 +20,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import IO, Any
 
-from tgpipe import dates, layout, telegram
+from tgpipe import dates, layout, storeinfo, telegram
 from tgpipe.config import Settings
-from tgpipe.errors import ConfigError, InvalidUpdate, Terminal, TgpipeError, is_transient
+from tgpipe.errors import ConfigError, InvalidUpdate, StoreRefused, Terminal, TgpipeError, is_transient
 from tgpipe.stores import Store, chunked
 
 log = logging.getLogger(__name__)
@@ -46,39 +46,61 @@ class IngestResult:
     update_id: int | None = None
 
 
-def store_update(body: bytes, store: Store, settings: Settings, arrival: datetime | None = None) -> IngestResult:
+def store_update(
+    body: bytes, store: Store, settings: Settings, arrival: datetime | None = None, source: str = "webhook"
+) -> IngestResult:
     """Store one update body by the ingest rules, after the caller has authenticated it.
 
-    Over the size cap: refused. Not an update: quarantined. Chat not allowed: ignored.
-    Otherwise written once at its idempotent key; a repeat delivery is a duplicate.
+    Not an update (`telegram.parse_update`): quarantined. Chat not allowed: ignored. Otherwise
+    written once at its idempotent key; a repeat delivery is a duplicate. No body can stop
+    capture: one that cannot be stored under its key (the store refuses the key, or reading it
+    fails in a way the rules did not foresee) is quarantined with its reason, like a body that
+    is not an update, so the caller acknowledges it and moves on. `source` (webhook, poll, file)
+    goes with the quarantine's record.
 
     Raises:
-        StoreError: the store could not be written (the caller answers 5xx so Telegram retries).
+        TgpipeError: a transient store error (the caller answers 5xx or retries), or a terminal
+            one that no single body causes (a store that does not exist, or one set up with
+            another TIMEZONE: `storeinfo.require`): nothing was stored.
     """
+    storeinfo.require(store, settings, role="raw store")
     arrival = arrival or dates.utc_now()
-    if len(body) > settings.max_body_bytes:
-        return IngestResult(Outcome.TOO_LARGE)
+    arrival_day = arrival.astimezone(settings.timezone).date()
     try:
-        update = telegram.decode_update(body)
+        _, update = telegram.parse_update(body)
     except InvalidUpdate as e:
-        key = quarantine(store, body, arrival.astimezone(settings.timezone).date(), str(e))
-        return IngestResult(Outcome.QUARANTINED, key)
+        return IngestResult(Outcome.QUARANTINED, quarantine(store, body, arrival_day, e.reason, str(e), source))
     update_id = update["update_id"]
-    if not settings.allows_chat(telegram.chat_id(update)):
-        return IngestResult(Outcome.IGNORED, update_id=update_id)
-    key = layout.raw_key(update_id, telegram.context_date(update, settings.timezone, arrival))
-    outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
+    try:
+        if not settings.allows_chat(telegram.chat_id(update)):
+            return IngestResult(Outcome.IGNORED, update_id=update_id)
+        key = layout.raw_key(update_id, telegram.context_date(update, settings.timezone, arrival))
+        outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
+    except StoreRefused as e:
+        key = quarantine(store, body, arrival_day, "unstorable", str(e), source, update_id=update_id)
+        return IngestResult(Outcome.QUARANTINED, key, update_id)
+    except TgpipeError:
+        raise
+    except Exception as e:  # a rule that fails on this body: keep it aside, never block the ones after it
+        log.exception("cannot store an update; quarantined", extra={"update_id": update_id})
+        detail = f"{type(e).__name__}: {e}"
+        key = quarantine(store, body, arrival_day, "internal_error", detail, source, update_id=update_id)
+        return IngestResult(Outcome.QUARANTINED, key, update_id)
     return IngestResult(outcome, key, update_id)
 
 
-def quarantine(store: Store, body: bytes, day: date, reason: str, **fields: Any) -> str:
-    """Keep a body that cannot be used as an update in the quarantine area of `store`; return its key.
+def quarantine(store: Store, body: bytes, day: date, reason: str, detail: str, source: str, **fields: Any) -> str:
+    """Keep a body that cannot be used as an update in the quarantine area of `store`, with the
+    record of why (`reason`, one word; `detail`, one line; where it came from); return its key.
 
-    The key is the body's digest, so quarantining the same body twice keeps one copy.
+    The key is the body's digest, so quarantining the same body twice keeps one copy (and its
+    first reason).
     """
     key = layout.quarantine_key(hashlib.sha256(body).hexdigest(), day)
+    record = {"reason": reason, "detail": detail, "source": source, "at": dates.utc_now().isoformat(), **fields}
+    store.put_new(layout.quarantine_reason_key(key), json.dumps(record, ensure_ascii=False).encode())
     store.put_new(key, body)
-    log.warning("quarantined", extra={"key": key, "reason": reason, **fields})
+    log.warning("quarantined", extra={"key": key, "reason": reason, "detail": detail, **fields})
     return key
 
 
@@ -89,23 +111,34 @@ def secret_matches(given: str | None, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def receive_webhook(body: bytes, headers: Mapping[str, str], store: Store, settings: Settings) -> IngestResult:
-    """Apply every webhook rule to one request: secret, then `store_update`.
-
-    `headers` must have lower-case names (as API Gateway v2 and ASGI give them).
+def authorized(headers: Mapping[str, str], settings: Settings) -> bool:
+    """Whether a webhook request carries the configured secret (`headers` with lower-case names, as
+    API Gateway v2 and ASGI give them). `tgpipe serve` asks before it reads the body.
 
     Raises:
         ConfigError: no webhook secret is configured, or its SSM parameter is unusable.
         SecretUnavailable: the secret's SSM parameter could not be read right now.
-        StoreError: the store could not be written.
     """
     secret = settings.resolve_webhook_secret()
     if secret is None:
         raise ConfigError(
             "TELEGRAM_WEBHOOK_SECRET is not set (nor TELEGRAM_WEBHOOK_SECRET_PARAMETER): refusing webhook requests"
         )
-    if not secret_matches(headers.get(SECRET_HEADER), secret):
+    return secret_matches(headers.get(SECRET_HEADER), secret)
+
+
+def receive_webhook(body: bytes, headers: Mapping[str, str], store: Store, settings: Settings) -> IngestResult:
+    """Apply every webhook rule to one request: the secret, the size cap, then `store_update`.
+
+    Raises:
+        ConfigError: no webhook secret is configured, or its SSM parameter is unusable.
+        SecretUnavailable: the secret's SSM parameter could not be read right now.
+        StoreError: the store could not be written.
+    """
+    if not authorized(headers, settings):
         return IngestResult(Outcome.UNAUTHORIZED)
+    if len(body) > settings.max_body_bytes:
+        return IngestResult(Outcome.TOO_LARGE)
     result = store_update(body, store, settings)
     log.info(
         "webhook update",
@@ -233,26 +266,27 @@ class IngestSummary:
         return self.counts[outcome]
 
     def describe(self) -> str:
-        text = (
+        return (
             f"stored {self[Outcome.STORED]}, duplicates {self[Outcome.DUPLICATE]}, "
             f"ignored {self[Outcome.IGNORED]}, quarantined {self[Outcome.QUARANTINED]}"
         )
-        if self[Outcome.TOO_LARGE]:
-            text += f", too large (not stored) {self[Outcome.TOO_LARGE]}"
-        return text
 
 
-def store_updates(bodies: Iterable[bytes], store: Store, settings: Settings, workers: int = 16) -> IngestSummary:
+def store_updates(
+    bodies: Iterable[bytes], store: Store, settings: Settings, source: str = "file", workers: int = 16
+) -> IngestSummary:
     """Store many bodies by the ingest rules, several at a time (storing waits on fsync or S3).
 
+    No single body stops the batch (see `store_update`).
+
     Raises:
-        StoreError: the store failed; updates stored before the failure stay stored.
+        TgpipeError: the store failed; updates stored before the failure stay stored.
     """
     summary = IngestSummary()
     arrival = dates.utc_now()
     with ThreadPoolExecutor(workers) as pool:
         # Chunks keep memory bounded: Executor.map would read the whole input up front.
         for chunk in chunked(bodies, 1000):
-            for result in pool.map(lambda body: store_update(body, store, settings, arrival), chunk):
+            for result in pool.map(lambda body: store_update(body, store, settings, arrival, source), chunk):
                 summary.add(result)
     return summary

@@ -5,10 +5,19 @@ Raw store (bytes as received):
     telegram/context_date=YYYY-MM-DD/<update_id>.json     one update
     quarantine/context_date=YYYY-MM-DD/<sha256>.json      a body that could not be used as an update
 
+    quarantine/context_date=YYYY-MM-DD/<sha256>.reason    why it was quarantined (JSON)
+
 Enriched store (one file per table and day, replaced whole by each ETL run of the day):
 
     telegram/context_date=YYYY-MM-DD/part-00000.parquet
     telegram_updates/context_date=YYYY-MM-DD/part-00000.parquet
+
+Both kinds of store keep tgpipe's own files under `_tgpipe/`, which no listing of data shows:
+
+    _tgpipe/settings.json     the settings the store's keys depend on (TIMEZONE, the bot's id)
+    _tgpipe/tmp/              a local store's temporary files, renamed or linked into place
+    _tgpipe/journal.json      a local store's replacement of several files in progress
+    _tgpipe/lock              a local store's lock: readers share it, a replacement takes it alone
 
 No pyarrow and no boto3 here: the ingest Lambda and the repair Lambda use it.
 """
@@ -29,6 +38,14 @@ QUARANTINE_PREFIX = "quarantine/"
 TABLE_FILE = "part-00000.parquet"
 """The name of a table's file in each day's folder: deterministic, so a rebuild replaces it."""
 _RAW_SUFFIX = ".json"
+_REASON_SUFFIX = ".reason"
+
+INTERNAL_PREFIX = "_tgpipe/"
+"""tgpipe's own files in a store: never listed as data."""
+SETTINGS_KEY = f"{INTERNAL_PREFIX}settings.json"
+TEMP_PREFIX = f"{INTERNAL_PREFIX}tmp/"
+JOURNAL_KEY = f"{INTERNAL_PREFIX}journal.json"
+LOCK_KEY = f"{INTERNAL_PREFIX}lock"
 
 
 def partition_folder(day: date) -> str:
@@ -71,6 +88,16 @@ def update_id_of(key: str) -> int | None:
 def quarantine_key(digest: str, day: date) -> str:
     """Return the raw store key of a body that could not be used (`digest`: its sha256)."""
     return f"{QUARANTINE_PREFIX}{partition_folder(day)}/{digest}{_RAW_SUFFIX}"
+
+
+def quarantine_reason_key(body_key: str) -> str:
+    """Return the key of the record of why the body at `body_key` was quarantined."""
+    return body_key.removesuffix(_RAW_SUFFIX) + _REASON_SUFFIX
+
+
+def is_quarantined_body(key: str) -> bool:
+    """Whether `key` (from a listing of the quarantine) is a body, not the record of its reason."""
+    return key.endswith(_RAW_SUFFIX)
 
 
 def table_prefix(table: str) -> str:

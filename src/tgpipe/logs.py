@@ -12,6 +12,8 @@ import os
 import re
 import sys
 
+from tgpipe.errors import ConfigError
+
 #: uvicorn adds `color_message` (the message with ANSI colours) to its records: not for JSON.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "color_message"}
 #: A Bot API token (`<bot id>:<secret>`), as it appears in Bot API URLs that urllib3 logs at DEBUG.
@@ -44,6 +46,21 @@ class JsonFormatter(logging.Formatter):
         return redact(json.dumps(line, default=str, ensure_ascii=False))
 
 
+LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def parse_level(name: str) -> str:
+    """Return the log level `name` names, in any case (`debug`, `Info`).
+
+    Raises:
+        ConfigError: it is none of LEVELS.
+    """
+    level = name.strip().upper()
+    if level not in LEVELS:
+        raise ConfigError(f"LOG_LEVEL {name!r} is not a log level (one of {', '.join(LEVELS)})")
+    return level
+
+
 def configure(level: str | None = None) -> None:
     """Send logs to stderr as JSON lines, at `LOG_LEVEL` (default INFO). Safe to call twice."""
     root = logging.getLogger()
@@ -55,6 +72,6 @@ def configure(level: str | None = None) -> None:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(JsonFormatter())
         root.addHandler(handler)
-    root.setLevel(level or os.environ.get("LOG_LEVEL", "INFO"))
+    root.setLevel(parse_level(level or os.environ.get("LOG_LEVEL") or "INFO"))
     for name in _LIBRARIES:
         logging.getLogger(name).setLevel(max(root.level, logging.INFO))

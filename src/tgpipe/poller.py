@@ -24,11 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from tgpipe import ingest, signals, telegram
+from tgpipe import ingest, signals, storeinfo, telegram
 from tgpipe.botapi import ApiUnavailable, BotApi, BotApiError, RateLimited, WebhookActive
 from tgpipe.config import DEFAULT_POLL_TIMEOUT, Settings
-from tgpipe.errors import StoreError
-from tgpipe.ingest import IngestSummary, Outcome
+from tgpipe.errors import TgpipeError, is_transient
+from tgpipe.ingest import IngestSummary
 from tgpipe.stores import Store
 
 log = logging.getLogger(__name__)
@@ -117,22 +117,31 @@ class Poller:
 
     # ---- one step each ----------------------------------------------------------------------
 
-    def _fetch(self) -> list[dict]:
-        return self.api.get_updates(self.offset, self.poll_timeout, self.limit, list(telegram.UPDATE_TYPES))
+    def _fetch(self) -> list:
+        updates = self.api.get_updates(self.offset, self.poll_timeout, self.limit, list(telegram.UPDATE_TYPES))
+        if not isinstance(updates, list):
+            raise ApiUnavailable(f"the Bot API answered getUpdates with {type(updates).__name__}, not a list")
+        return updates
 
-    def _store(self, updates: list[dict]) -> None:
-        """Store a batch; only then move the offset past it. A storage error leaves the offset."""
+    def _store(self, updates: list) -> None:
+        """Store a batch (items that are not updates are quarantined); only then move the offset
+        past it. A storage error leaves the offset, so the batch is fetched again."""
         try:
-            summary = ingest.store_updates((telegram.encode_update(u) for u in updates), self.store, self.settings)
-        except StoreError as e:
+            bodies = (telegram.encode_update(u) for u in updates)
+            summary = ingest.store_updates(bodies, self.store, self.settings, source="poll")
+        except TgpipeError as e:
+            if not is_transient(e):
+                raise
             self._failed("store", "storing failed; the batch will be fetched again", e)
             return
         self._failures["store"] = 0
         self.result.batches += 1
         self.result.summary.counts.update(summary.counts)
-        if summary[Outcome.TOO_LARGE]:
-            log.error("updates over MAX_BODY_BYTES were not stored", extra={"count": summary[Outcome.TOO_LARGE]})
-        self.offset = max(u["update_id"] for u in updates) + 1
+        ids = [u["update_id"] for u in updates if isinstance(u, dict) and _is_update_id(u.get("update_id"))]
+        if not ids:  # nothing to confirm it by: it comes again, and lands on the same quarantine keys
+            self._failed("api", "a batch without a single update id; fetching it again", ValueError("no update_id"))
+            return
+        self.offset = max(ids) + 1
         log.info("stored batch", extra={"updates": len(updates), "next_offset": self.offset, **_counts(summary)})
 
     def _confirm_on_exit(self) -> None:
@@ -214,12 +223,19 @@ def poll(store: Store, settings: Settings, poll_timeout: int = DEFAULT_POLL_TIME
     """Poll the bot of TELEGRAM_BOT_TOKEN (at TELEGRAM_API_URL) into `store` until SIGINT or SIGTERM.
 
     Raises:
-        ConfigError: the token or the API URL is unusable.
+        ConfigError: the token or the API URL is unusable, or the store holds another bot's updates.
         BotApiError: a terminal refusal (bad token, a webhook set, another poller).
     """
-    poller = Poller(BotApi.from_env(), store, settings, poll_timeout=poll_timeout)
+    api = BotApi.from_env()
+    storeinfo.require(store, settings, bot_id=api.bot_id, role="raw store")
+    store.clean_leftovers()
+    poller = Poller(api, store, settings, poll_timeout=poll_timeout)
     with poller.stopping_on_signals():
         return poller.run()
+
+
+def _is_update_id(value) -> bool:
+    return telegram.is_int(value) and 0 <= value <= telegram.MAX_UPDATE_ID
 
 
 def _counts(summary: IngestSummary) -> dict[str, int]:

@@ -6,9 +6,15 @@ durably written; `GET /healthz` says whether the raw store is usable. Everything
 
 The store call blocks until the write is durable, so it runs in a thread pool while the event
 loop keeps accepting requests; with a local store `serve` uses `GroupCommitStore`, so the writes
-of concurrent requests are synced together. Bodies are read only up to `MAX_BODY_BYTES` + 1
-bytes: the ingest rules then answer 401 or 413 without the rest ever being buffered. Slow or
-abusive clients are the job of the HTTPS reverse proxy in front (docs/self-hosting.md).
+of concurrent requests are synced together.
+
+It can face the internet directly (Telegram calls it with TLS terminated in front, or through a
+self-hosted Bot API server): the secret header is checked before the body is read, at most
+`MAX_BODY_BYTES` + 1 bytes of a body are read and only `body_timeout` seconds are given for it,
+a connection must send each request head within `head_timeout` seconds (idle and slow clients are
+closed, and never counted against deliveries), requests in flight are bounded, and log lines are
+bounded. What a reverse proxy still adds (TLS, rate limits per address, an allow-list of
+Telegram's networks) is in docs/self-hosting.md.
 
 Access logs are JSON lines (method, path, status, ms, client, outcome, update_id, key); headers,
 hence the secret, are never logged. `client` honours X-Forwarded-For only from the addresses in
@@ -18,13 +24,14 @@ uvicorn's FORWARDED_ALLOW_IPS (default 127.0.0.1, a proxy on the same machine).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from tgpipe import ingest, signals
+from tgpipe import ingest, signals, storeinfo
 from tgpipe.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from tgpipe.errors import ConfigError, TgpipeError
 from tgpipe.groupcommit import GroupCommitStore
@@ -37,17 +44,28 @@ WEBHOOK_PATH = "/telegram/webhook"
 HEALTH_PATH = "/healthz"
 
 
+#: The longest path an access log line shows: a request's path is the client's to choose.
+LOGGED_PATH_CHARS = 200
+
+
 @dataclass(frozen=True)
 class ServeOptions:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     #: Threads running the ingest rules; bounds the writes in flight (Telegram: <= max_connections).
     write_threads: int = 64
-    #: Requests handled at once; more get 503 (Telegram uses at most `max_connections`, 100).
-    limit_concurrency: int = 1000
+    #: Authenticated webhook requests handled at once; more get 503 (Telegram makes at most
+    #: `max_connections`, 100). Connections without a request (idle, or slow to send one) are not
+    #: counted: `head_timeout` closes them.
+    max_in_flight: int = 256
     access_log: bool = True
     #: Seconds an idle keep-alive connection stays open.
-    keep_alive: int = 75
+    keep_alive: int = 20
+    #: Seconds a connection has to send a request's head (line and headers), from its opening or
+    #: from the previous response: idle and slow clients cannot hold connections open.
+    head_timeout: float = 10.0
+    #: Seconds an authenticated request has to send its body.
+    body_timeout: float = 10.0
     #: Make concurrent writes to a local store durable together (see tgpipe.groupcommit).
     group_commit: bool = True
 
@@ -66,19 +84,28 @@ def require_secret(settings: Settings) -> None:
 
 
 class WebhookApp:
-    """The ASGI application (routes above)."""
+    """The ASGI application (routes above).
 
-    def __init__(self, store: Store, settings: Settings, write_threads: int = 64, access_log: bool = True):
+    A webhook request is authenticated by its secret header before its body is read, so a client
+    without the secret never gets a byte buffered; an authenticated body has `body_timeout`
+    seconds to arrive and at most MAX_BODY_BYTES + 1 of it is read.
+    """
+
+    def __init__(self, store: Store, settings: Settings, options: ServeOptions | None = None):
+        options = options or ServeOptions()
         require_secret(settings)
         if isinstance(store, LocalStore):  # so /healthz is ok before the first update arrives
             try:
                 store.root.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise ConfigError(f"cannot create the raw store {store.root}: {e.strerror or e}") from None
+        storeinfo.require(store, settings, role="raw store")
+        store.clean_leftovers()
         self.store = store
         self.settings = settings
-        self.log_access = access_log
-        self.pool = ThreadPoolExecutor(write_threads, thread_name_prefix="tgpipe-write")
+        self.options = options
+        self.pool = ThreadPoolExecutor(options.write_threads, thread_name_prefix="tgpipe-write")
+        self._in_flight = 0
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] == "lifespan":
@@ -106,13 +133,13 @@ class WebhookApp:
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
-        if self.log_access:
+        if self.options.access_log:
             client = scope.get("client")
             access_log.info(
                 "request",
                 extra={
-                    "method": method,
-                    "path": path,
+                    "method": method[:16],
+                    "path": path[:LOGGED_PATH_CHARS],
                     "status": status,
                     "ms": round((time.perf_counter() - started) * 1000, 2),
                     "client": client[0] if client else None,
@@ -121,17 +148,35 @@ class WebhookApp:
             )
 
     async def _webhook(self, scope, receive) -> ingest.WebhookResponse:
-        body = await _read_body(receive, self.settings.max_body_bytes + 1)
         headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
-            self.pool, ingest.respond_to_webhook, body, headers, self.store, self.settings
-        )
+        try:
+            if not ingest.authorized(headers, self.settings):  # before a byte of the body is read
+                return ingest.WebhookResponse.of(ingest.IngestResult(ingest.Outcome.UNAUTHORIZED))
+        except TgpipeError as e:
+            return ingest.WebhookResponse.of(e)
+        if self._in_flight >= self.options.max_in_flight:
+            return ingest.WebhookResponse(503, "busy, retry later", "busy")
+        self._in_flight += 1
+        try:
+            cap = self.settings.max_body_bytes
+            if _content_length(headers) > cap:
+                return ingest.WebhookResponse.of(ingest.IngestResult(ingest.Outcome.TOO_LARGE))
+            try:
+                body = await asyncio.wait_for(_read_body(receive, cap + 1), self.options.body_timeout)
+            except TimeoutError:
+                return ingest.WebhookResponse(408, "the body did not arrive in time", "timeout")
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(
+                self.pool, ingest.respond_to_webhook, body, headers, self.store, self.settings
+            )
+        finally:
+            self._in_flight -= 1
 
     async def _health(self) -> tuple[int, bytes]:
+        """Healthy while the raw store can be written now: a full or read-only disk fails it."""
         loop = asyncio.get_running_loop()
         try:
-            await loop.run_in_executor(self.pool, self.store.check)
+            await loop.run_in_executor(self.pool, self.store.check_writable)
         except TgpipeError as e:
             log.warning("health check failed", extra={"error": str(e)})
             return 503, b'{"status":"unavailable"}'
@@ -149,6 +194,13 @@ class WebhookApp:
                     self.store.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+
+def _content_length(headers: dict[str, str]) -> int:
+    try:
+        return int(headers.get("content-length", "0"))
+    except ValueError:
+        return 0
 
 
 async def _read_body(receive, cap: int) -> bytes:
@@ -179,6 +231,62 @@ def bind(host: str, port: int) -> socket.socket:
         raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
 
 
+def guarded_protocol(head_timeout: float):
+    """Return uvicorn's HTTP protocol with a deadline for each request's head.
+
+    uvicorn closes a keep-alive connection that stays idle after a response, but not one that
+    never sends a request, nor one that sends its head a byte at a time: a thousand of those used
+    to hold the server. Here a connection has `head_timeout` seconds, from its opening and from
+    each response, to send a whole request head, or it is closed.
+    """
+    from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+    class GuardedHttpToolsProtocol(HttpToolsProtocol):
+        _head_deadline = None
+
+        def _arm(self) -> None:
+            self._disarm()
+            self._head_deadline = self.loop.call_later(head_timeout, self._head_too_slow)
+
+        def _disarm(self) -> None:
+            if self._head_deadline is not None:
+                self._head_deadline.cancel()
+                self._head_deadline = None
+
+        def _head_too_slow(self) -> None:
+            if not self.transport.is_closing():
+                self.transport.close()
+
+        def connection_made(self, transport) -> None:
+            super().connection_made(transport)
+            self._arm()
+
+        def on_headers_complete(self) -> None:
+            self._disarm()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            if not self.transport.is_closing():
+                self._arm()
+
+        def connection_lost(self, exc) -> None:
+            self._disarm()
+            super().connection_lost(exc)
+
+    return GuardedHttpToolsProtocol
+
+
+def raise_open_file_limit() -> None:
+    """Let the server hold as many connections as the system allows it (the soft limit up to the hard one)."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != hard:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
 def build_server(app, sock: socket.socket, options: ServeOptions):
     """Return a uvicorn server for `app` on `sock` (logging is left to `tgpipe.logs`)."""
     import uvicorn
@@ -188,11 +296,12 @@ def build_server(app, sock: socket.socket, options: ServeOptions):
         app,
         host=host,
         port=port,
+        http=guarded_protocol(options.head_timeout),
         log_config=None,
         access_log=False,  # WebhookApp writes its own, without headers
         server_header=False,
         proxy_headers=True,
-        limit_concurrency=options.limit_concurrency,
+        limit_concurrency=None,  # it counts idle connections too; WebhookApp bounds requests in flight
         timeout_keep_alive=options.keep_alive,
         lifespan="on",
     )
@@ -209,7 +318,8 @@ def serve(store: Store, settings: Settings, options: ServeOptions) -> None:
     if options.access_log:
         # The access log line carries the outcome, update_id and key: don't log each update twice.
         logging.getLogger("tgpipe.ingest").setLevel(logging.WARNING)
-    app = WebhookApp(store, settings, options.write_threads, options.access_log)
+    app = WebhookApp(store, settings, options)
+    raise_open_file_limit()
     sock = bind(options.host, options.port)
     host, port = sock.getsockname()[:2]
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"

@@ -14,22 +14,32 @@ not at import time: the ingest Lambda's cold start and the local CLI do not pay 
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import functools
+import json
+import logging
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from abc import ABC, abstractmethod
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
 
+from tgpipe import layout
 from tgpipe.aws import client, error_code, failure
-from tgpipe.errors import ConfigError, NotFoundError, StoreError, TgpipeError
+from tgpipe.errors import ConfigError, NotFoundError, StoreError, StoreRefused, TgpipeError
+
+log = logging.getLogger(__name__)
 
 #: GETs in flight while the ETL reads a day from S3; obstore's connection pool keeps as many.
 S3_READ_WORKERS = 128
@@ -95,6 +105,35 @@ class Store(ABC):
     @abstractmethod
     def check(self) -> None:
         """Raise `NotFoundError` or `StoreError` if the store cannot be read."""
+
+    def check_writable(self) -> None:
+        """Raise `NotFoundError` or `StoreError` if the store cannot be written now (`check` unless
+        the store can tell more)."""
+        self.check()
+
+    def put_files(self, changes: Mapping[str, Path | None]) -> None:
+        """Replace several keys, each with the file at its path, or delete it (None), in order.
+
+        A local store makes the changes visible together (see `LocalStore.put_files`); S3 makes
+        them one after another (each object is replaced whole).
+        """
+        for key, source in changes.items():
+            if source is None:
+                self.delete([key])
+            else:
+                self.put_file(key, Path(source))
+
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """Read inside this to see replacements of several keys (`put_files`) whole."""
+        return contextlib.nullcontext()
+
+    def scratch(self) -> contextlib.AbstractContextManager[str]:
+        """A temporary local folder for building files to store."""
+        return tempfile.TemporaryDirectory(prefix="tgpipe-")
+
+    def clean_leftovers(self, prefixes: Iterable[str] = ()) -> int:
+        """Remove what killed processes left behind (a local store's temporary files); return how many."""
+        return 0
 
     #: How many objects `get_many` fetches at once.
     read_workers = 8
@@ -166,27 +205,65 @@ def open_store(uri: str | os.PathLike, private: bool = False) -> Store:
     return LocalStore(Path(text), private=private)
 
 
+#: OS errors that concern one key, not the store: the name is too long or not a name, or something
+#: that is not a file holds the key. Retrying the same write fails the same way (`StoreRefused`).
+_KEY_ERRORS = {errno.ENAMETOOLONG, errno.EINVAL, errno.EISDIR, errno.ENOTDIR, errno.ELOOP, errno.EILSEQ}
+
+
+def _os_error(action: str, path: Path | str, error: OSError) -> TgpipeError:
+    """The error for a local store operation that failed with `error` (see `_KEY_ERRORS`)."""
+    message = f"cannot {action} {path}: {error.strerror or error}"
+    return StoreRefused(message) if error.errno in _KEY_ERRORS else StoreError(message)
+
+
 class LocalStore(Store):
+    """A folder. Objects are regular files; symlinks and special files are never followed or read.
+
+    Every write goes to a temporary file first, in `_tgpipe/tmp/` (on the store's own file system,
+    so it is renamed or linked into place) and named so that no reader's pattern matches it. Files
+    left there by a killed process are removed by `clean_leftovers`, which the commands that write
+    call when they start.
+    """
+
     #: Reading a file releases the GIL, so a thread overlaps the reads with parsing; more threads
     #: only fight over the GIL (measured with bench/etl.py).
     read_workers = 2
+    #: A temporary file older than this when a command starts was left by a killed process.
+    LEFTOVER_SECONDS = 600
 
     def __init__(self, root: Path, private: bool = False):
         self.root = Path(root)
         self.uri = str(self.root)
         self.file_mode = 0o600 if private else 0o666 & ~_UMASK
         """Mode of the files written: the owner's alone for a private store, else as the umask allows."""
+        self._temp_device: int | None = None
 
     def _path(self, key: str) -> Path:
         return self.root / key
 
+    # ---- writing --------------------------------------------------------------------------
+
+    def _temp_folder(self, folder: Path) -> Path:
+        """Return where a temporary file for a file in `folder` goes: `_tgpipe/tmp/`, or `folder`
+        itself when it is on another file system (a mount point inside the store)."""
+        temp = self.root / layout.TEMP_PREFIX
+        if self._temp_device is None:
+            temp.mkdir(parents=True, exist_ok=True)
+            self._temp_device = os.stat(temp).st_dev
+        return temp if os.stat(folder).st_dev == self._temp_device else folder
+
+    def _create_temp(self, folder: Path) -> tuple[int, str]:
+        """Create an empty temporary file for a file in `folder`; return its descriptor and name."""
+        fd, temp = tempfile.mkstemp(dir=self._temp_folder(folder), prefix=TEMP_NAME_PREFIX)
+        if self.file_mode != 0o600:  # mkstemp's mode
+            os.fchmod(fd, self.file_mode)
+        return fd, temp
+
     def _write_temp(self, path: Path, data: bytes | Path) -> str:
-        """Write `data` (bytes, or a file to copy) next to `path` and return the temp name."""
+        """Write `data` (bytes, or a file to copy) to a durable temporary file for `path`; return its name."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        fd, temp = self._create_temp(path.parent)
         try:
-            if self.file_mode != 0o600:  # mkstemp's mode
-                os.fchmod(fd, self.file_mode)
             with os.fdopen(fd, "wb") as f:
                 if isinstance(data, Path):
                     with open(data, "rb") as source:
@@ -207,7 +284,7 @@ class LocalStore(Store):
             os.replace(temp, path)
             _fsync_dir(path.parent)
         except OSError as e:
-            raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+            raise _os_error("write", path, e) from e
 
     def put_new(self, key: str, data: bytes) -> bool:
         path = self._path(key)
@@ -216,25 +293,204 @@ class LocalStore(Store):
             try:
                 os.link(temp, path)  # fails if path exists: create-if-absent in one step
             except FileExistsError:
+                self.require_file(path)
                 return False
             finally:
                 os.unlink(temp)
             _fsync_dir(path.parent)
             return True
         except OSError as e:
-            raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+            raise _os_error("write", path, e) from e
+
+    @staticmethod
+    def require_file(path: Path) -> None:
+        """Refuse a key held by something that is not a regular file (a symlink, a folder, a FIFO).
+
+        Raises:
+            StoreRefused: it is not a regular file.
+        """
+        if not stat.S_ISREG(os.lstat(path).st_mode):
+            raise StoreRefused(f"cannot write {path}: it is taken by something that is not a file")
 
     def put_file(self, key: str, path: Path) -> None:
         self.put(key, Path(path))
 
-    def get(self, key: str) -> bytes:
+    def put_files(self, changes: Mapping[str, Path | None]) -> None:
+        """Replace several keys together: a reader (under `reading`) sees all the changes or none.
+
+        Each new file is made durable under a temporary name first; then a journal naming every
+        change is made durable, and only then are the files renamed into place (and the keys to
+        delete removed), under the store's lock. A process killed after the journal was written
+        leaves it behind, and the next reader or writer completes the changes (`recover`) before
+        it goes on, so the keys are never seen half replaced.
+        """
+        temps: dict[str, str] = {}
         try:
-            with open(self._path(key), "rb", buffering=0) as f:
-                return f.read()
-        except FileNotFoundError:
-            raise NotFoundError(f"{self._path(key)} does not exist") from None
+            for key, source in changes.items():
+                if source is not None:
+                    temps[key] = self._stage(self._path(key), Path(source))
+            journal = {
+                "replace": [[os.path.relpath(temp, self.root), key] for key, temp in temps.items()],
+                "delete": [key for key, source in changes.items() if source is None],
+            }
+            with self._lock(exclusive=True):
+                self._recover_locked()
+                self._write_journal(journal)
+                self._apply(journal)
         except OSError as e:
-            raise StoreError(f"cannot read {self._path(key)}: {e.strerror or e}") from e
+            raise _os_error("replace files in", self.root, e) from e
+        finally:
+            for temp in temps.values():
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(temp)  # renamed already, unless something failed first
+
+    def _stage(self, path: Path, source: Path) -> str:
+        """Return a durable temporary file with `source`'s bytes for `path`: `source` itself when it
+        was built in this store's `scratch` (no copy), else a copy."""
+        scratch = self._path(layout.TEMP_PREFIX)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if source.parent.parent.resolve() == scratch.resolve() and self._temp_folder(path.parent) == scratch:
+            os.chmod(source, self.file_mode)
+            with open(source, "rb") as f:
+                os.fsync(f.fileno())
+            return str(source)
+        return self._write_temp(path, source)
+
+    def _write_journal(self, journal: dict) -> None:
+        path = self._path(layout.JOURNAL_KEY)
+        temp = self._write_temp(path, json.dumps(journal).encode())
+        os.replace(temp, path)
+        _fsync_dir(path.parent)
+
+    def _apply(self, journal: dict) -> None:
+        """Make the journal's changes (again: each step is idempotent), then drop the journal."""
+        folders = set()
+        for temp, key in journal["replace"]:
+            target = self._path(key)
+            with contextlib.suppress(FileNotFoundError):  # renamed before a crash
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(self.root / temp, target)
+                folders.add(target.parent)
+        for key in journal["delete"]:
+            with contextlib.suppress(FileNotFoundError):
+                self._path(key).unlink()
+                folders.add(self._path(key).parent)
+        for folder in folders:
+            _fsync_dir(folder)
+        self._path(layout.JOURNAL_KEY).unlink()
+        _fsync_dir(self._path(layout.JOURNAL_KEY).parent)
+
+    def _recover_locked(self) -> bool:
+        """Complete the changes of a journal a killed process left; return whether there was one."""
+        try:
+            journal = json.loads(self._path(layout.JOURNAL_KEY).read_bytes())
+        except FileNotFoundError:
+            return False
+        log.warning("completing a replacement a killed process left unfinished", extra={"store": self.uri})
+        self._apply(journal)
+        return True
+
+    def recover(self) -> None:
+        """Complete a replacement of files a killed process left unfinished, if there is one."""
+        if not self._path(layout.JOURNAL_KEY).exists():
+            return
+        try:
+            with self._lock(exclusive=True):
+                self._recover_locked()
+        except OSError as e:
+            raise _os_error("complete the unfinished replacement in", self.root, e) from e
+
+    @contextlib.contextmanager
+    def _lock(self, exclusive: bool) -> Iterator[None]:
+        """Hold the store's lock: shared by readers, alone by a replacement of files.
+
+        A store its user cannot write (no lock file, and none can be made) is read unlocked.
+        """
+        path = self._path(layout.LOCK_KEY)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666 & ~_UMASK)
+        except OSError:
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+            except OSError:
+                if exclusive:
+                    raise
+                yield
+                return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)
+
+    def reading(self) -> contextlib.AbstractContextManager[None]:
+        """Read inside this: a replacement of files (`put_files`) waits, so readers see it whole."""
+        self.recover()
+        return self._lock(exclusive=False)
+
+    def scratch(self) -> contextlib.AbstractContextManager[str]:
+        """A temporary folder for building files (on the store's file system, so `put_files` moves them)."""
+        folder = self.root / layout.TEMP_PREFIX
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise _os_error("write", folder, e) from e
+        return tempfile.TemporaryDirectory(dir=folder, prefix=TEMP_NAME_PREFIX)
+
+    def clean_leftovers(self, prefixes: Iterable[str] = ()) -> int:
+        """Remove the temporary files and folders a killed process left (in `_tgpipe/tmp/` and, from
+        older versions, beside the files under `prefixes`); complete an unfinished replacement.
+        Return how many were removed. Recent ones may belong to a process at work and are kept."""
+        self.recover()
+        cutoff = time.time() - self.LEFTOVER_SECONDS
+        removed = 0
+        folders = [self._path(layout.TEMP_PREFIX)]
+        for prefix in prefixes:
+            folders += [self._path(prefix + name) for name in self.list_folders(prefix)]
+        for folder in folders:
+            try:
+                entries = list(os.scandir(folder))
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for entry in entries:
+                if not entry.name.startswith(TEMP_NAME_PREFIX):
+                    continue
+                try:
+                    if entry.stat(follow_symlinks=False).st_mtime >= cutoff:
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        shutil.rmtree(entry.path)
+                    else:
+                        os.unlink(entry.path)
+                    removed += 1
+                except FileNotFoundError:
+                    continue
+                except OSError as e:
+                    raise _os_error("remove", entry.path, e) from e
+        if removed:
+            log.info("removed temporary files left by killed processes", extra={"store": self.uri, "count": removed})
+        return removed
+
+    # ---- reading --------------------------------------------------------------------------
+
+    def get(self, key: str) -> bytes:
+        path = self._path(key)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except FileNotFoundError:
+            raise NotFoundError(f"{path} does not exist") from None
+        except OSError as e:
+            raise _os_error("read", path, e) from e
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise StoreRefused(f"cannot read {path}: it is not a regular file")
+            with os.fdopen(fd, "rb", buffering=0, closefd=False) as f:
+                return f.read()
+        except OSError as e:
+            raise _os_error("read", path, e) from e
+        finally:
+            os.close(fd)
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         # Walk only the folder the prefix names, then filter on the rest of the prefix.
@@ -248,10 +504,11 @@ class LocalStore(Store):
         yield from found
 
     def list_folders(self, prefix: str) -> list[str]:
-        base = self._path(prefix)
-        if not base.is_dir():
+        try:
+            with os.scandir(self._path(prefix)) as entries:
+                return sorted(e.name for e in entries if _is_data(prefix + e.name) and e.is_dir(follow_symlinks=False))
+        except (FileNotFoundError, NotADirectoryError):
             return []
-        return sorted(p.name for p in base.iterdir() if p.is_dir())
 
     def delete(self, keys: Iterable[str]) -> None:
         for key in keys:
@@ -260,27 +517,58 @@ class LocalStore(Store):
             except FileNotFoundError:
                 pass
             except OSError as e:
-                raise StoreError(f"cannot delete {self._path(key)}: {e.strerror or e}") from e
+                raise _os_error("delete", self._path(key), e) from e
 
     def check(self) -> None:
         if not self.root.is_dir():
             raise NotFoundError(f"{self.root} does not exist or is not a folder")
 
+    def check_writable(self) -> None:
+        """Raise `StoreError` unless a file can be written and made durable in the store now."""
+        self.check()
+        probe = self._path(layout.TEMP_PREFIX + "health")
+        try:
+            temp = self._write_temp(probe, b"ok\n" * 1024)
+            os.unlink(temp)
+        except OSError as e:
+            raise StoreError(f"cannot write to {self.root}: {e.strerror or e}") from e
+
+
+#: How temporary files start: no reader's pattern (`*.json`, `*.parquet`) matches them.
+TEMP_NAME_PREFIX = ".tmp-"
+
+
+def _is_data(key: str) -> bool:
+    """Whether a listed name is data: not tgpipe's own folder, not a temporary file, and a name
+    that is valid UTF-8 (a folder can hold any bytes; keys are text)."""
+    if key.startswith(layout.INTERNAL_PREFIX) or key.rpartition("/")[2].startswith(TEMP_NAME_PREFIX):
+        return False
+    try:
+        key.encode("utf-8")
+    except UnicodeEncodeError:
+        log.warning("skipping a file whose name is not UTF-8", extra={"name": key.encode("utf-8", "replace")})
+        return False
+    return True
+
 
 def _scan(folder: Path | str, rel: str, prefix: str, found: list[ObjectInfo]) -> None:
-    """Add every file under `folder` (whose key prefix is `rel`) whose key starts with `prefix`."""
+    """Add every regular file under `folder` (whose key prefix is `rel`) whose key starts with
+    `prefix`. Symlinks, special files and the names `_is_data` rejects are skipped."""
     with os.scandir(folder) as entries:
         for entry in entries:
             key = rel + entry.name
+            if not _is_data(key):
+                continue
             if entry.is_dir(follow_symlinks=False):
                 if (key + "/").startswith(prefix) or prefix.startswith(key + "/"):
                     _scan(entry.path, key + "/", prefix, found)
-            elif key.startswith(prefix) and not entry.name.startswith(".tmp-"):
+            elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
                 try:
-                    stat = entry.stat()
+                    info = entry.stat(follow_symlinks=False)
                 except FileNotFoundError:  # deleted since the folder was read
                     continue
-                found.append(ObjectInfo(key, stat.st_size, stat.st_mtime))
+                # ctime too: a file hard-linked into place keeps its old mtime but not its ctime.
+                found.append(ObjectInfo(key, info.st_size, max(info.st_mtime, info.st_ctime)))
 
 
 def _fsync_dir(path: Path) -> None:
@@ -396,7 +684,7 @@ class S3Store(Store):
         try:
             for batch in obstore.list(_obstore(self.bucket), folder or None, chunk_size=1000):
                 for meta in batch:
-                    if meta["path"].startswith(full):
+                    if meta["path"].startswith(full) and not meta["path"][strip:].startswith(layout.INTERNAL_PREFIX):
                         yield ObjectInfo(meta["path"][strip:], meta["size"], meta["last_modified"].timestamp())
         except Exception as e:
             raise _s3_error("list", self._uri(prefix), e) from e

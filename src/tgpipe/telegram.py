@@ -7,6 +7,7 @@ later are still stored under the right day and chat.
 
 from __future__ import annotations
 
+import codecs
 import json
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -54,8 +55,9 @@ MESSAGE_BODY_TYPES = (
     "edited_business_message",
 )
 
-#: The last second of year 9999: a larger "date" is not a time (and no calendar can show it).
-MAX_UNIX_SECONDS = 253_402_300_799
+#: 9999-12-30 23:59:59 UTC: a later "date" is not a time. It is still a date of year 9999 in every
+#: time zone (UTC+14 included), so no calendar overflows showing it.
+MAX_UNIX_SECONDS = 253_402_214_399
 
 #: Where the time of an update lives, for the types that do not keep it in `date`.
 _TIME_FIELDS = {
@@ -64,24 +66,41 @@ _TIME_FIELDS = {
 }
 
 
-def decode_update(body: bytes | str) -> dict[str, Any]:
-    """Parse `body` as one update.
+#: The largest update id kept: ids are non-negative 64-bit integers (the tables' `bigint`).
+MAX_UPDATE_ID = 2**63 - 1
+
+
+def _no_constants(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def parse_update(body: bytes) -> tuple[str, dict[str, Any]]:
+    """Return the text and the object of an update body.
+
+    The one rule of what an update is, for ingest and the ETL alike: UTF-8 text (no byte order
+    mark) of one JSON object whose `update_id` is an integer from 0 to 2**63 - 1.
 
     Raises:
-        InvalidUpdate: not UTF-8 JSON, not an object, or no non-negative integer `update_id`.
+        InvalidUpdate: it is not (`reason`: not_utf8, not_json, not_an_object or no_update_id).
     """
+    if body.startswith(codecs.BOM_UTF8):
+        raise InvalidUpdate("not UTF-8 JSON: it starts with a byte order mark", "not_utf8")
     try:
-        update = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as e:
-        raise InvalidUpdate(f"not JSON: {e}") from None
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise InvalidUpdate(f"not UTF-8: {e.reason} at byte {e.start}", "not_utf8") from None
+    try:
+        update = json.loads(text, parse_constant=_no_constants)
+    except ValueError as e:
+        raise InvalidUpdate(f"not JSON: {e}", "not_json") from None
     except RecursionError:
-        raise InvalidUpdate("not JSON that can be read: nested too deeply") from None
+        raise InvalidUpdate("not JSON that can be read: nested too deeply", "not_json") from None
     if not isinstance(update, dict):
-        raise InvalidUpdate(f"expected a JSON object, got {type(update).__name__}")
+        raise InvalidUpdate(f"expected a JSON object, got {type(update).__name__}", "not_an_object")
     update_id = update.get("update_id")
-    if not is_int(update_id) or update_id < 0:
-        raise InvalidUpdate("no integer update_id")
-    return update
+    if not is_int(update_id) or not 0 <= update_id <= MAX_UPDATE_ID:
+        raise InvalidUpdate("no update_id that is an integer from 0 to 2**63 - 1", "no_update_id")
+    return text, update
 
 
 def encode_update(update: dict[str, Any]) -> bytes:

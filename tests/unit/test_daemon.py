@@ -12,6 +12,7 @@ from tgpipe.config import Settings
 from tgpipe.daemon import NightlyEtl, next_run
 from tgpipe.errors import StoreError
 from tgpipe.logs import redact
+from tgpipe.stores import S3Store
 
 SAO_PAULO = Settings(timezone=ZoneInfo("America/Sao_Paulo"))
 BERLIN = Settings(timezone=ZoneInfo("Europe/Berlin"))
@@ -49,13 +50,17 @@ def test_a_run_builds_yesterdays_tables(raw_store, enriched_store, settings):
     assert f"telegram/context_date={day}/part-00000.parquet" in written
 
 
-class BrokenStore:
-    uri = "broken"
+class BrokenStore(S3Store):
+    def __init__(self):
+        super().__init__("broken")
 
     def list_folders(self, prefix):
         raise StoreError("cannot list broken: AccessDenied")
 
     def list(self, prefix):
+        raise StoreError("cannot list broken: AccessDenied")
+
+    def get(self, key):
         raise StoreError("cannot list broken: AccessDenied")
 
 

@@ -92,8 +92,11 @@ def test_an_unreadable_raw_object_is_quarantined_and_the_day_still_runs(raw_stor
     raw_store.put(f"telegram/context_date={DAY}/2.json", b"{truncated")
     (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
     assert (day.updates, day.quarantined) == (1, 1)
-    (quarantined,) = raw_store.list("quarantine/")
+    quarantined, why = raw_store.list("quarantine/")
     assert raw_store.get(quarantined.key) == b"{truncated"
+    record = json.loads(raw_store.get(why.key))
+    assert (record["reason"], record["source"]) == ("not_json", "etl")
+    assert record["raw_key"] == f"telegram/context_date={DAY}/2.json"
     assert raw_store.get(f"telegram/context_date={DAY}/2.json") == b"{truncated"  # nothing lost
 
 
@@ -197,16 +200,9 @@ def test_raw_days_ignores_folders_that_are_not_days(tmp_path):
 NOW = datetime(2025, 11, 26, 3, 0, tzinfo=UTC)  # yesterday is the 25th; the late window is 23-25
 
 
-def age(store, prefix, seconds):
-    """Set the modification time of every object under `prefix` to `seconds` (unix)."""
-    for obj in store.list(prefix):
-        os.utime(store.root / obj.key, (seconds, seconds))
-
-
 def test_a_recent_day_with_newer_raw_objects_is_rebuilt(raw_store, enriched_store, settings):
     store_all(raw_store, [message(1), message(2, when=NOON + 86400)])  # the 23rd and the 24th
     etl.run_etl(raw_store, enriched_store, [DAY, DAY + timedelta(days=1)], settings)
-    age(raw_store, "telegram/", NOW.timestamp() - 7200)
     store_all(raw_store, [message(3)])  # arrives late, for the 23rd
     plan = etl.plan_etl(raw_store, enriched_store, [date(2025, 11, 25)], settings, now=NOW)
     assert (plan.days, plan.late) == ([DAY, date(2025, 11, 25)], {DAY})
@@ -218,9 +214,19 @@ def test_a_recent_day_with_newer_raw_objects_is_rebuilt(raw_store, enriched_stor
 
 def test_days_built_after_their_raw_objects_are_not_rebuilt(raw_store, enriched_store, settings):
     store_all(raw_store, [message(1)])
-    age(raw_store, "telegram/", NOW.timestamp() - 7200)
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
     assert etl.plan_etl(raw_store, enriched_store, [], settings, now=NOW).late == set()
+
+
+def test_a_raw_file_hard_linked_in_after_the_build_is_late_whatever_its_mtime(raw_store, enriched_store, settings):
+    """A hard link keeps its file's old modification time; its change time is when it was linked."""
+    store_all(raw_store, [message(1)])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    elsewhere = raw_store.root.parent / "elsewhere.json"
+    elsewhere.write_bytes(to_bytes(message(2)))
+    os.utime(elsewhere, (NOW.timestamp() - 86400, NOW.timestamp() - 86400))
+    os.link(elsewhere, raw_store.root / f"telegram/context_date={DAY}/2.json")
+    assert etl.plan_etl(raw_store, enriched_store, [], settings, now=NOW).late == {DAY}
 
 
 def test_a_recent_day_never_built_counts_as_late_and_the_window_is_configurable(raw_store, enriched_store):
@@ -266,8 +272,9 @@ def test_an_update_a_reader_fails_on_is_quarantined_not_fatal(raw_store, enriche
     store_all(raw_store, [message(1), message(2), message(3)])
     (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
     assert (day.updates, day.messages, day.quarantined) == (2, 2, 1)
-    (quarantined,) = raw_store.list("quarantine/")
+    quarantined, why = raw_store.list("quarantine/")
     assert raw_store.get(quarantined.key) == raw_store.get(f"telegram/context_date={DAY}/2.json")
+    assert json.loads(raw_store.get(why.key))["reason"] == "unreadable_columns"
 
 
 def test_a_table_left_without_rows_loses_its_old_file(raw_store, enriched_store, settings):

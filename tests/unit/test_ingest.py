@@ -81,9 +81,12 @@ def test_a_body_over_the_cap_is_413_and_stores_nothing(store):
 def test_a_body_that_is_not_an_update_is_quarantined_with_200(store, webhook_settings, body):
     result = answer(body, HEADERS, store, webhook_settings)
     assert (result.outcome, result.status) == (Outcome.QUARANTINED, 200)
-    (key,) = stored_keys(store)
+    key, why = sorted(stored_keys(store))
     assert key.startswith("quarantine/context_date=") and key == result.key
     assert store.get(key) == body
+    record = json.loads(store.get(why))
+    assert why == key.removesuffix(".json") + ".reason"
+    assert record["source"] == "webhook" and record["reason"] in ("not_json", "no_update_id", "not_an_object")
 
 
 class BrokenStore(LocalStore):
@@ -188,4 +191,4 @@ def test_a_batch_counts_every_outcome_and_a_bad_line_never_aborts_it(store):
     settings = Settings(allowed_chat_ids=frozenset({-100}))
     summary = ingest.store_updates(lines, store, settings)
     assert summary.describe() == "stored 2, duplicates 1, ignored 1, quarantined 1"
-    assert len(stored_keys(store)) == 3
+    assert len([k for k in stored_keys(store) if k.endswith(".json")]) == 3

@@ -27,7 +27,7 @@ def update(n, chat=-100):
 class Server:
     def __init__(self, store, settings):
         self.store = store
-        app = WebhookApp(store, settings, write_threads=8)
+        app = WebhookApp(store, settings, ServeOptions(write_threads=8))
         sock = bind("127.0.0.1", 0)
         self.port = sock.getsockname()[1]
         self.uvicorn = build_server(app, sock, ServeOptions())
@@ -130,9 +130,10 @@ def test_a_chunked_body_over_the_cap_is_413_without_reading_all_of_it(start_serv
 def test_a_body_that_is_not_an_update_is_quarantined_with_200(start_server):
     server = start_server()
     assert server.post(b"not json at all")[:2] == (200, b"")
-    [key] = keys(server.store)
-    assert key.startswith("quarantine/context_date=")
+    key, why = keys(server.store)
+    assert key.startswith("quarantine/context_date=") and why == key.removesuffix(".json") + ".reason"
     assert server.store.get(key) == b"not json at all"
+    assert json.loads(server.store.get(why))["reason"] == "not_json"
 
 
 def test_a_chat_not_allowed_gets_200_and_nothing_is_stored(start_server):
@@ -146,7 +147,7 @@ class FailingStore(LocalStore):
     failing = True
 
     def put_new(self, key, data):
-        if self.failing:
+        if self.failing and key.startswith("telegram/"):
             raise StoreError("cannot write: No space left on device")
         return super().put_new(key, data)
 

@@ -92,19 +92,41 @@ def test_message_type(message, kind):
 
 
 @pytest.mark.parametrize(
-    ("body", "reason"),
+    ("body", "reason", "message"),
     [
-        (b"not json", "not JSON"),
-        (b"[1, 2]", "expected a JSON object, got list"),
-        (b'{"message": {}}', "no integer update_id"),
-        (b'{"update_id": "12"}', "no integer update_id"),
-        (b'{"update_id": true}', "no integer update_id"),
-        (b'{"update_id": -1}', "no integer update_id"),
-        (b"\xff\xfe{", "not JSON"),
-        (b'{"update_id": 1, "message": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "not JSON that can be read"),
+        (b"not json", "not_json", "not JSON"),
+        (b"[1, 2]", "not_an_object", "expected a JSON object, got list"),
+        (b'{"message": {}}', "no_update_id", "no update_id that is an integer"),
+        (b'{"update_id": "12"}', "no_update_id", "no update_id that is an integer"),
+        (b'{"update_id": true}', "no_update_id", "no update_id that is an integer"),
+        (b'{"update_id": -1}', "no_update_id", "no update_id that is an integer"),
+        (b'{"update_id": 9223372036854775808}', "no_update_id", "no update_id that is an integer"),  # 2**63
+        (b'{"update_id": ' + b"9" * 300 + b"}", "no_update_id", "no update_id that is an integer"),
+        (b'{"update_id": 1, "x": NaN}', "not_json", "not JSON"),
+        (b"\xff\xfe{", "not_utf8", "not UTF-8"),
+        ('{"update_id": 1}'.encode("utf-16"), "not_utf8", "not UTF-8"),
+        (b'\xef\xbb\xbf{"update_id": 1}', "not_utf8", "not UTF-8 JSON: it starts with a byte order mark"),
+        (b'{"update_id": 1, "message": ' + b"[" * 200_000 + b"]" * 200_000 + b"}", "not_json", "not JSON that can"),
     ],
 )
-def test_decode_update_rejects_what_is_not_an_update(body, reason):
+def test_parse_update_rejects_what_is_not_an_update(body, reason, message):
     with pytest.raises(InvalidUpdate) as error:
-        telegram.decode_update(body)
-    assert str(error.value).startswith(reason)
+        telegram.parse_update(body)
+    assert str(error.value).startswith(message)
+    assert error.value.reason == reason
+
+
+def test_an_update_id_of_63_bits_is_an_update():
+    text, update = telegram.parse_update(b'{"update_id": 9223372036854775807, "message": {}}')
+    assert update["update_id"] == 2**63 - 1 and text.startswith("{")
+
+
+def test_a_date_in_year_9999_has_a_day_in_every_time_zone():
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    update = {"update_id": 1, "message": {"date": telegram.MAX_UNIX_SECONDS, "chat": {"id": 1}}}
+    for zone in ("Pacific/Kiritimati", "Etc/GMT+12", "UTC"):
+        assert telegram.context_date(update, ZoneInfo(zone), datetime.now(UTC)).year == 9999
+    late = {"update_id": 1, "message": {"date": telegram.MAX_UNIX_SECONDS + 1, "chat": {"id": 1}}}
+    assert telegram.event_time(late) is None  # not a time: the update is filed by its arrival
