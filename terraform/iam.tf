@@ -9,6 +9,9 @@ locals {
     [for table in keys(local.glue_tables) : "${local.glue_prefix}:table/${local.glue_database}/${table}"],
   )
   table_prefixes = [for table in keys(local.glue_tables) : "${table}/"]
+  # Where a store records the settings its keys depend on (tgpipe.layout.SETTINGS_KEY): written by
+  # the first function that writes the store, read by every one that writes it later.
+  settings_key = "_tgpipe/settings.json"
 }
 
 data "aws_iam_policy_document" "ingest" {
@@ -19,6 +22,25 @@ data "aws_iam_policy_document" "ingest" {
       "${module.raw.bucket_arn}/telegram/*",
       "${module.raw.bucket_arn}/quarantine/*",
     ]
+  }
+
+  statement {
+    sid       = "RecordStoreSettings"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${module.raw.bucket_arn}/${local.settings_key}"]
+  }
+
+  # Without ListBucket, S3 answers 403 instead of 404 for the settings record before it exists.
+  statement {
+    sid       = "FindStoreSettings"
+    actions   = ["s3:ListBucket"]
+    resources = [module.raw.bucket_arn]
+
+    condition {
+      test     = "StringEquals"
+      variable = "s3:prefix"
+      values   = [local.settings_key]
+    }
   }
 
   statement {
@@ -37,7 +59,7 @@ data "aws_iam_policy_document" "etl" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["telegram/*"]
+      values   = ["telegram/*", local.settings_key]
     }
   }
 
@@ -45,6 +67,12 @@ data "aws_iam_policy_document" "etl" {
     sid       = "ReadRawUpdates"
     actions   = ["s3:GetObject"]
     resources = ["${module.raw.bucket_arn}/telegram/*"]
+  }
+
+  statement {
+    sid       = "RecordStoreSettings"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${module.raw.bucket_arn}/${local.settings_key}", "${module.enriched.bucket_arn}/${local.settings_key}"]
   }
 
   statement {
@@ -61,7 +89,7 @@ data "aws_iam_policy_document" "etl" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = [for prefix in local.table_prefixes : "${prefix}*"]
+      values   = concat([for prefix in local.table_prefixes : "${prefix}*"], [local.settings_key])
     }
   }
 

@@ -61,7 +61,10 @@ def wait(query_id: str, timeout: float = TIMEOUT_SECONDS, first_delay: float = 0
     deadline = time.monotonic() + timeout
     delay = first_delay
     while True:
-        execution = client("athena").get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        try:
+            execution = client("athena").get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+        except Exception as e:
+            raise failure(f"cannot follow Athena query {query_id}", e, AthenaUnavailable) from e
         status = execution["Status"]
         state = status["State"]
         if state == "SUCCEEDED":
@@ -81,7 +84,10 @@ def results(query_id: str) -> QueryResult:
     columns: list[str] = []
     types: list[str] = []
     rows: list[tuple] = []
-    pages = client("athena").get_paginator("get_query_results").paginate(QueryExecutionId=query_id)
+    try:
+        pages = list(client("athena").get_paginator("get_query_results").paginate(QueryExecutionId=query_id))
+    except Exception as e:
+        raise failure(f"cannot read the results of Athena query {query_id}", e, AthenaUnavailable) from e
     for n, page in enumerate(pages):
         result_set = page["ResultSet"]
         if n == 0:

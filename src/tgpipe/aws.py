@@ -32,11 +32,19 @@ _DEFAULT_CONFIG = {"retries": {"mode": "standard", "max_attempts": 8}}
 
 @functools.cache
 def client(service: str):
-    """Return the process-wide boto3 client of `service`."""
+    """Return the process-wide boto3 client of `service`.
+
+    Raises:
+        ConfigError: boto3 cannot make one (no region configured).
+    """
     import boto3
     from botocore.config import Config
 
-    return boto3.session.Session().client(service, config=Config(**_CLIENT_CONFIG.get(service, _DEFAULT_CONFIG)))
+    config = Config(**_CLIENT_CONFIG.get(service, _DEFAULT_CONFIG))
+    try:
+        return boto3.session.Session().client(service, config=config)
+    except Exception as e:
+        raise failure(f"cannot use AWS {service}", e, ConfigError) from None
 
 
 def error_code(error: Exception) -> str:
@@ -73,6 +81,8 @@ def failure(what: str, error: Exception | str, transient: type[TgpipeError]) -> 
     `error` is the exception, or its code when the caller has worked it out; `transient` is the
     kind to raise when a retry may help.
     """
+    if isinstance(error, TgpipeError):  # said already (a client that could not be made)
+        return error
     code = error if isinstance(error, str) else error_code(error)
     if code in _MISSING:
         return NotFoundError(f"{what}: {code} ({_MISSING[code]})")

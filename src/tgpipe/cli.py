@@ -6,6 +6,7 @@ Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr 
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,7 @@ from tgpipe import __version__, config, dates, output, sample
 from tgpipe.config import Settings, parse_chat_ids, parse_timezone
 from tgpipe.errors import NotFoundError, TgpipeError
 from tgpipe.results import ENGINES
-from tgpipe.stores import Store, open_store
+from tgpipe.stores import LocalStore, Store, open_store
 
 DEFAULT_DATA_DIR = "./data"
 POSITIVE = click.IntRange(min=1)
@@ -26,21 +27,20 @@ POSITIVE = click.IntRange(min=1)
 
 
 class Stores:
-    """The raw and enriched stores a command was pointed at."""
+    """The raw and enriched stores a command was pointed at (a malformed URI is refused at once).
+
+    A local raw store keeps its files private to their owner: every update as received.
+    """
 
     def __init__(self, data_dir: str, raw: str | None, enriched: str | None):
-        self.data_dir = data_dir
-        self.raw_uri = raw or str(Path(data_dir) / "raw")
-        self.enriched_uri = enriched or str(Path(data_dir) / "enriched")
+        self.raw = open_store(raw or Path(data_dir) / "raw", private=True)
+        self.enriched = open_store(enriched or Path(data_dir) / "enriched")
 
-    @property
-    def raw(self) -> Store:
-        """The raw store: a local one keeps its files private to their owner (every update as received)."""
-        return open_store(self.raw_uri, private=True)
-
-    @property
-    def enriched(self) -> Store:
-        return open_store(self.enriched_uri)
+    def require(self, store: Store, what: str) -> Store:
+        """Return `store` if it exists: a missing folder is one error line (S3 is checked on use)."""
+        if isinstance(store, LocalStore) and not store.root.is_dir():
+            raise NotFoundError(f"{what} {store} does not exist (run `tgpipe ingest` first, or check --data-dir)")
+        return store
 
 
 def option_group(*options):
@@ -133,12 +133,6 @@ def parse_day(ctx, param, value: str | None) -> date | None:
         raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
-def require_folder(uri: str, what: str) -> None:
-    """Fail with one line if a local store folder does not exist (S3 stores are checked on use)."""
-    if not uri.startswith("s3://") and not Path(uri).is_dir():
-        raise NotFoundError(f"{what} {uri} does not exist (run `tgpipe ingest` first, or check --data-dir)")
-
-
 # ---- the command group ----------------------------------------------------------------------
 
 
@@ -205,11 +199,11 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
 
     settings = make_settings(timezone_name, allowed_chat_ids).with_overrides(etl_late_days=late_days)
     stores = Stores(data_dir, raw, enriched)
-    require_folder(stores.raw_uri, "raw store")
+    stores.require(stores.raw, "raw store")
     selection = etl_core.DaySelection(day, first, last, all_days)
     with ProgressBar("building") as progress:
         result = etl_core.run_etl(stores.raw, stores.enriched, selection, settings, progress)
-    click.echo("\n".join([*result.describe_days(), f"{result.describe()} -> {stores.enriched_uri}"]))
+    click.echo("\n".join([*result.describe_days(), f"{result.describe()} -> {stores.enriched}"]))
 
 
 @cli.command()
@@ -250,7 +244,7 @@ def query(data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries, engin
         raise click.UsageError("give a query NAME or --sql (not both)")
     stores = Stores(data_dir, raw, enriched)
     if engine == "duckdb":
-        require_folder(stores.enriched_uri, "enriched store")
+        stores.require(stores.enriched, "enriched store")
     text = sql if sql is not None else query_core.named_query(name).sql
     result = query_core.run(text, engine, stores.enriched if engine == "duckdb" else None, workgroup, database)
     click.echo(output.render(result, fmt, max_rows), nl=False)
@@ -410,7 +404,7 @@ def report(data_dir, raw, enriched, out, first, last, chat_id):
     from tgpipe import report as report_core
 
     stores = Stores(data_dir, raw, enriched)
-    require_folder(stores.enriched_uri, "enriched store")
+    stores.require(stores.enriched, "enriched store")
     scope = query_core.Scope(first, last, chat_id)
     click.echo(f"report: {report_core.write_report(stores.enriched, Path(out), scope).describe()}")
 
@@ -610,9 +604,29 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"Error: {e.format_message()}", err=True)
         return e.exit_code
     except TgpipeError as e:
-        click.echo(f"Error: {e}", err=True)
+        click.echo(f"Error: {one_line(str(e))}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         return 130
+    except OSError as e:  # a file the command was given or writes (the report's --out, stdin)
+        where = f": {e.filename}" if e.filename else ""
+        click.echo(f"Error: {one_line(e.strerror or str(e))}{where}", err=True)
+        return 1
+    except Exception as e:
+        if os.environ.get("TGPIPE_TRACEBACK"):
+            raise
+        click.echo(
+            f"Error: unexpected {type(e).__name__}: {one_line(str(e))} "
+            "(a bug in tgpipe: please report it; TGPIPE_TRACEBACK=1 shows where it happened)",
+            err=True,
+        )
+        return 1
     return code if isinstance(code, int) else 0
+
+
+def one_line(text: str) -> str:
+    """An error's text as one line, without anything shaped like a bot token."""
+    from tgpipe.logs import redact
+
+    return redact(" ".join(text.split()))[:2000]

@@ -101,13 +101,23 @@ def connect(enriched: Store, scope: Scope | None = None) -> duckdb.DuckDBPyConne
     """Open an in-memory DuckDB with the views `telegram` and `telegram_updates` over `enriched`,
     showing only the rows in `scope` when one is given.
 
+    Read inside `enriched.reading()`, so an ETL run's replacement of a day is seen whole.
+
     Raises:
         NotFoundError: the store does not exist.
         ConfigError: the store is not a local folder.
+        QueryError: DuckDB cannot read the store's files.
     """
     if not isinstance(enriched, LocalStore):
         raise ConfigError(f"the local engine reads a local folder, not {enriched.uri} (use --engine athena for S3)")
     enriched.check()
+    try:
+        return _connect(enriched, scope)
+    except duckdb.Error as e:
+        raise QueryError(f"cannot read the tables in {enriched}: {str(e).splitlines()[0]}") from None
+
+
+def _connect(enriched: LocalStore, scope: Scope | None) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     for table, columns in schema.TABLES.items():
@@ -195,8 +205,9 @@ def run_sql(enriched: Store, sql: str) -> QueryResult:
     Raises:
         QueryError: DuckDB rejected the query (the message is DuckDB's first line).
     """
-    con = connect(enriched)
-    try:
-        return execute(con, sql)
-    finally:
-        con.close()
+    with enriched.reading():  # an ETL replacing a day waits: the query sees it whole
+        con = connect(enriched)
+        try:
+            return execute(con, sql)
+        finally:
+            con.close()

@@ -22,7 +22,7 @@ from markupsafe import Markup
 from tgpipe import __version__, charts, dates, layout
 from tgpipe.errors import NotFoundError
 from tgpipe.query import NamedQuery, QueryResult, Scope, connect, execute, named_query
-from tgpipe.stores import LocalStore, Store
+from tgpipe.stores import Store, write_file
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TOP = 15
@@ -398,8 +398,8 @@ def write_report(enriched: Store, out: Path, scope: Scope | None = None, now: da
         InvalidRequest: the scope ends before it starts.
         StoreError: `out` cannot be written.
     """
-    report = build_report(enriched, scope, now)
-    out = Path(out)
-    LocalStore(out.parent).put(out.name, render_html(report).encode("utf-8"))
+    with enriched.reading():  # an ETL replacing a day waits: every chart sees the same data
+        report = build_report(enriched, scope, now)
+    write_file(Path(out), render_html(report).encode("utf-8"))
     drawn = sum(1 for s in report.sections if s.drawing is not None)
     return ReportResult(out, report.messages, report.first_day, report.last_day, drawn)

@@ -538,6 +538,32 @@ class LocalStore(Store):
 TEMP_NAME_PREFIX = ".tmp-"
 
 
+def write_file(path: Path, data: bytes) -> None:
+    """Write a file outside any store (a report) atomically, with the modes the umask allows.
+
+    Raises:
+        StoreError: it cannot be written.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_NAME_PREFIX)
+        try:
+            os.fchmod(fd, 0o666 & ~_UMASK)
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(temp, path)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temp)
+            raise
+        _fsync_dir(path.parent)
+    except OSError as e:
+        raise StoreError(f"cannot write {path}: {e.strerror or e}") from e
+
+
 def _is_data(key: str) -> bool:
     """Whether a listed name is data: not tgpipe's own folder, not a temporary file, and a name
     that is valid UTF-8 (a folder can hold any bytes; keys are text)."""

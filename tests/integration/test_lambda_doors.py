@@ -66,7 +66,7 @@ def test_the_webhook_rules_over_http(stores, monkeypatch):
     assert status(to_bytes({**message(5), "padding": "x" * 5000})) == 413
     keys = [o.key for o in raw.list("")]
     assert [k for k in keys if k.startswith("telegram/")] == ["telegram/context_date=2025-11-23/1.json"]
-    assert len([k for k in keys if k.startswith("quarantine/")]) == 1
+    assert len([k for k in keys if k.startswith("quarantine/") and k.endswith(".json")]) == 1
 
 
 def test_the_etl_handler_reads_a_day_of_more_than_1000_objects(stores):
@@ -157,6 +157,9 @@ def test_a_transient_failure_is_raised_so_lambda_retries(stores, dead_letter_que
     class Unreachable(S3Store):
         def list_folders(self, prefix):
             raise StoreError("cannot list s3://raw: SlowDown (retry later)")
+
+        def get(self, key):
+            raise StoreError(f"cannot read s3://raw/{key}: SlowDown (retry later)")
 
     handler = load_handler("etl")
     handler.RAW = Unreachable("raw")

@@ -223,12 +223,26 @@ def role_policy(function_name):
 def test_each_function_may_do_only_its_own_work(stack, aws):
     raw, enriched = (f"arn:aws:s3:::{BUCKETS[k]}" for k in ("raw", "enriched"))
     ingest = role_policy("ingest")
-    assert set(ingest) == {"s3:PutObject", "ssm:GetParameter", "logs:CreateLogStream", "logs:PutLogEvents"}
-    assert ingest["s3:PutObject"] == {f"{raw}/telegram/*", f"{raw}/quarantine/*"}
+    assert set(ingest) == {
+        "s3:PutObject",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "ssm:GetParameter",
+        "logs:CreateLogStream",
+        "logs:PutLogEvents",
+    }
+    assert ingest["s3:PutObject"] == {f"{raw}/telegram/*", f"{raw}/quarantine/*", f"{raw}/_tgpipe/settings.json"}
+    assert ingest["s3:GetObject"] == {f"{raw}/_tgpipe/settings.json"}  # it never reads an update
     assert ingest["ssm:GetParameter"] == {f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{NAME}/telegram/webhook-secret"}
     etl = role_policy("etl")
-    assert etl["s3:GetObject"] == {f"{raw}/telegram/*"}
-    assert etl["s3:PutObject"] == {f"{raw}/quarantine/*", f"{enriched}/telegram/*", f"{enriched}/telegram_updates/*"}
+    settings = {f"{raw}/_tgpipe/settings.json", f"{enriched}/_tgpipe/settings.json"}
+    assert etl["s3:GetObject"] == {f"{raw}/telegram/*", *settings}
+    assert etl["s3:PutObject"] == {
+        f"{raw}/quarantine/*",
+        f"{enriched}/telegram/*",
+        f"{enriched}/telegram_updates/*",
+        *settings,
+    }
     assert etl["s3:DeleteObject"] == {f"{enriched}/telegram/*", f"{enriched}/telegram_updates/*"}
     assert "ssm:GetParameter" not in etl and "glue:BatchCreatePartition" not in etl
     repair = role_policy("repair")
@@ -374,7 +388,8 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
         "telegram/context_date=2025-11-22/3.json",
         "telegram/context_date=2025-11-22/4.json",
     ]
-    assert len([k for k in raw_keys if k.startswith("quarantine/context_date=")]) == 1
+    assert len([k for k in raw_keys if k.startswith("quarantine/context_date=") and k.endswith(".json")]) == 1
+    assert "_tgpipe/settings.json" in raw_keys  # the settings its keys depend on, recorded by the first write
 
     use_function_env(monkeypatch, "etl")
     summary = load_handler("etl").handler({"from": "2025-11-21", "to": "2025-11-22"}, None)

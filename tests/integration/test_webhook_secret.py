@@ -82,7 +82,7 @@ def test_the_ingest_handler_checks_the_header_against_the_parameter(parameter, b
         assert handler(api_gateway_event(to_bytes(update), "wrong"), None)["statusCode"] == 401
         assert handler(api_gateway_event(to_bytes(update), SECRET), None)["statusCode"] == 200
     keys = [o["Key"] for o in client("s3").list_objects_v2(Bucket=bucket).get("Contents", [])]
-    assert keys == ["telegram/context_date=2025-11-23/5.json"]
+    assert keys == ["_tgpipe/settings.json", "telegram/context_date=2025-11-23/5.json"]
     lines = [JsonFormatter().format(r) for r in caplog.records]
     assert any('"outcome": "stored"' in line for line in lines)  # the webhook logged its outcome ...
     assert not [line for line in lines if SECRET in line]  # ... and never the secret
