@@ -4,9 +4,15 @@ A day is rebuilt whole: its raw objects are listed, fetched concurrently (one re
 parsed in `update_id` order, and the rows are streamed to one Parquet file per table in row
 groups of BATCH_ROWS, so memory does not grow with the size of the day. The file then replaces
 the day's previous output. Output names are deterministic, so re-running a day never duplicates
-rows, and an update already written by this run for an earlier day is skipped (dedupe by
-`update_id`). A day with no raw objects is left alone (its raw objects may have expired while its
-Parquet must stay).
+rows. A day with no raw objects is left alone (its raw objects may have expired while its Parquet
+must stay).
+
+Dedupe by `update_id`: an update is a row of the first day it is stored under. An update with no
+time of its own (a callback query, a poll answer, ...) is filed under the day it arrived, so a
+redelivery after midnight is stored again under the next day. Building a day therefore skips, as
+duplicates, the update ids stored under the day before (one listing of its raw folder's names;
+nothing is read) and those this run already wrote for an earlier day. So the rule holds for a run
+of one day as for a run of many, whichever day is built first.
 
 A raw object that is not an update, or that the column readers cannot handle, is copied to the
 quarantine area and counted; it never fails its day. A store error does fail it, so that the
@@ -24,7 +30,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -263,6 +269,9 @@ def run_etl(
     seen: set[int] = set()
     results = []
     for day in plan.days:
+        before = day - timedelta(days=1)
+        if not results or results[-1].day != before:  # else this run built it: its ids are in `seen`
+            seen.update(stored_update_ids(raw, before))
         result = process_day(raw, enriched, day, settings, seen, late=day in plan.late)
         log.info("etl day", extra=result.to_dict())
         results.append(result)
@@ -287,10 +296,16 @@ def _raw_keys(raw: Store, day: date) -> list[str]:
     return keys
 
 
+def stored_update_ids(raw: Store, day: date) -> set[int]:
+    """Return the ids of the updates stored under `day` (from the names of one listing)."""
+    return {i for o in _raw_objects(raw, day) if (i := layout.update_id_of(o.key)) is not None}
+
+
 def process_day(
     raw: Store, enriched: Store, day: date, settings: Settings, seen: set[int], late: bool = False
 ) -> DayResult:
-    """Rebuild one day; `seen` holds the update ids already written by this run (and gains this day's)."""
+    """Rebuild one day, skipping the updates in `seen`: the ids that belong to an earlier day (written
+    by this run, or stored under the day before). `seen` gains this day's."""
     started = time.perf_counter()
     keys = sorted(_raw_keys(raw, day), key=layout.update_id_of)
     for attempt in range(1, BUILD_ATTEMPTS + 1):

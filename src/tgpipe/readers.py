@@ -131,8 +131,13 @@ _CASTS: dict[pa.DataType, Callable[[Any], Any]] = {
 
 
 @functools.cache
-def cast_for(type_: pa.DataType) -> Callable[[Any], Any]:
-    """Return the function that casts a JSON value to `type_` (lists: item by item, [] -> None)."""
+def cast_for(type_: pa.DataType, keep_empty: bool = False) -> Callable[[Any], Any]:
+    """Return the function that casts a JSON value to `type_`.
+
+    Lists are cast item by item (items of another type are dropped), and an empty list becomes
+    None unless `keep_empty` (for the columns where an empty list says something: every reaction
+    removed, a vote retracted).
+    """
     if pa.types.is_list(type_):
         item = _CASTS[type_.value_type]
 
@@ -140,7 +145,7 @@ def cast_for(type_: pa.DataType) -> Callable[[Any], Any]:
             if type(value) is not list:
                 return None
             items = [v for v in map(item, value) if v is not None]
-            return items or None
+            return items if items or keep_empty else None
 
         return cast_list
     return _CASTS[type_]
@@ -156,7 +161,7 @@ def row_reader(columns: Sequence[Column]) -> Callable[[Update], tuple[Any, ...]]
     env: dict[str, Any] = {"_dig": _dig}
     items = []
     for n, column in enumerate(columns):
-        env[f"cast{n}"] = cast_for(column.type)
+        env[f"cast{n}"] = cast_for(column.type, column.keep_empty)
         if isinstance(column.read, Get):
             expression = column.read.expression()
         else:
@@ -300,24 +305,83 @@ def update_message_id(u: Update) -> Any:
     return value
 
 
+def by_type(paths: dict[str, tuple[str, ...]], default: tuple[str, ...]) -> Callable[[Update], Any]:
+    """Read the body's `paths[<update type>]`, or `default` for the other types: for a value that
+    one type keeps under another name (a poll's `id` is a poll answer's `poll_id`)."""
+
+    def read(u: Update) -> Any:
+        return _dig(u.body, paths.get(u.type, default))
+
+    return read
+
+
+def first_object(keys: tuple[str, ...], key: str) -> Callable[[Update], Any]:
+    """Read `key` of the first of the body's `keys` that holds an object (a payment's currency from
+    `successful_payment`, `refunded_payment` or `invoice`, whichever the message is)."""
+
+    def read(u: Update) -> Any:
+        for name in keys:
+            found = u.body.get(name)
+            if type(found) is dict:
+                return found.get(key)
+        return None
+
+    return read
+
+
+def reaction_name(reaction: Any) -> str | None:
+    """Return a ReactionType as a string: the emoji, `custom_emoji:<id>`, or the type's name for
+    the others (`paid`, and types added later), so that no reaction is dropped."""
+    if type(reaction) is not dict:
+        return None
+    kind = reaction.get("type")
+    if kind == "emoji":
+        return as_str(reaction.get("emoji"))
+    if kind == "custom_emoji":
+        emoji_id = reaction.get("custom_emoji_id")
+        return "custom_emoji:" + emoji_id if type(emoji_id) is str else None
+    return as_str(kind)
+
+
 def reactions(key: str) -> Callable[[Update], list | None]:
-    """Read a reaction list as strings: the emoji, `custom_emoji:<id>`, or `paid`."""
+    """Read a list of ReactionType as strings (see `reaction_name`); [] when it is empty."""
 
     def read(u: Update) -> list | None:
         values = u.body.get(key)
         if type(values) is not list:
             return None
-        out = []
-        for reaction in values:
-            if type(reaction) is not dict:
-                continue
-            kind = reaction.get("type")
-            if kind == "emoji":
-                out.append(reaction.get("emoji"))
-            elif kind == "custom_emoji" and type(reaction.get("custom_emoji_id")) is str:
-                out.append("custom_emoji:" + reaction["custom_emoji_id"])
-            elif kind == "paid":
-                out.append("paid")
-        return out
+        return [reaction_name(reaction) for reaction in values]
 
     return read
+
+
+def _counted_reactions(u: Update) -> list[tuple[str, int]] | None:
+    """Return a message_reaction_count's reactions as (name, total_count) pairs, or None."""
+    values = u.body.get("reactions")
+    if type(values) is not list:
+        return None
+    pairs = []
+    for item in values:
+        if type(item) is not dict:
+            continue
+        name, count = reaction_name(item.get("type")), as_int(item.get("total_count"))
+        if name is not None and count is not None:
+            pairs.append((name, count))
+    return pairs
+
+
+def counted_reactions(u: Update) -> list | None:
+    """The reactions a message with anonymous reactions has (in the order of `reaction_counts`)."""
+    pairs = _counted_reactions(u)
+    return None if pairs is None else [name for name, _ in pairs]
+
+
+def reaction_counts(u: Update) -> list | None:
+    """How many times each of `counted_reactions` was added."""
+    pairs = _counted_reactions(u)
+    return None if pairs is None else [count for _, count in pairs]
+
+
+def reaction_total_count(u: Update) -> int | None:
+    pairs = _counted_reactions(u)
+    return None if pairs is None else sum(count for _, count in pairs)

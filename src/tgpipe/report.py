@@ -313,8 +313,9 @@ def media_share(query: NamedQuery, result: QueryResult) -> Section:
         result,
         bars,
         lambda v: f"{v:.1f}%",
-        "Video includes animations and video notes, audio includes voice notes; "
-        "service messages are joins, leaves, pins and the like.",
+        "Video includes animations and video notes, audio voice notes, photo live photos, location venues, "
+        "game dice, payment invoices and paid media; service messages are joins, leaves, pins and the like; "
+        "other is a kind of message tgpipe does not know yet.",
     )
 
 

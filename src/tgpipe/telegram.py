@@ -14,8 +14,10 @@ from typing import Any
 
 from tgpipe.errors import InvalidUpdate
 
-#: Update types of Bot API 9.x. Used to ask Telegram for all of them (`allowed_updates`) and to
-#: document; parsing never depends on a type being listed here.
+#: Update types of Bot API 10.1, in the spec's order. Used to ask Telegram for all of them
+#: (`allowed_updates`: Telegram never sends a type that is not asked for) and to document; parsing
+#: never depends on a type being listed here. tests/unit/test_botapi_spec.py fails when the spec
+#: has a type this list lacks.
 UPDATE_TYPES = (
     "message",
     "edited_message",
@@ -25,6 +27,7 @@ UPDATE_TYPES = (
     "business_message",
     "edited_business_message",
     "deleted_business_messages",
+    "guest_message",
     "message_reaction",
     "message_reaction_count",
     "inline_query",
@@ -40,10 +43,13 @@ UPDATE_TYPES = (
     "chat_join_request",
     "chat_boost",
     "removed_chat_boost",
+    "managed_bot",
 )
 
 #: Update types whose body is a Message as first posted: these are rows of the `telegram` table.
-MESSAGE_UPDATE_TYPES = ("message", "channel_post", "business_message")
+#: A `guest_message` is one ("New guest message", a Message the bot answers with answerGuestQuery;
+#: there is no edited_guest_message): see docs/data-dictionary.md.
+MESSAGE_UPDATE_TYPES = ("message", "channel_post", "business_message", "guest_message")
 
 #: Update types whose body is a Message (first posted or edited): they carry text, media, ...
 MESSAGE_BODY_TYPES = (
@@ -53,6 +59,7 @@ MESSAGE_BODY_TYPES = (
     "edited_channel_post",
     "business_message",
     "edited_business_message",
+    "guest_message",
 )
 
 #: 9999-12-30 23:59:59 UTC: a later "date" is not a time. It is still a date of year 9999 in every
@@ -136,25 +143,33 @@ def _get(obj: Any, *path: str) -> Any:
     return obj
 
 
-def chat_id(update: dict[str, Any]) -> int | None:
-    """Return the id of the chat the update belongs to, or None for chat-less updates.
+#: Where the chat of an update is, in the order tried: `<body>.chat` for most types, the message's
+#: chat for callback queries, and `user_chat_id` (the private chat with the user) for a
+#: business_connection, which has no chat object.
+_CHAT_PATHS = (("chat", "id"), ("message", "chat", "id"), ("user_chat_id",))
+#: Where the user who caused an update is, in the order tried: `<body>.from` for most types,
+#: `<body>.user` (reactions, poll answers, business connections, managed bots), and the boost's
+#: source user for removed_chat_boost (`source.user`) and chat_boost (`boost.source.user`).
+_USER_PATHS = (("from", "id"), ("user", "id"), ("source", "user", "id"), ("boost", "source", "user", "id"))
 
-    The chat is `<body>.chat`, or `<body>.message.chat` for callback queries.
-    """
-    body = update_body(update)
-    value = _get(body, "chat", "id")
-    if value is None:
-        value = _get(body, "message", "chat", "id")
-    return value if is_int(value) else None
+
+def chat_id(update: dict[str, Any]) -> int | None:
+    """Return the id of the chat the update belongs to, or None for chat-less updates (see _CHAT_PATHS)."""
+    return _first_int(update_body(update), _CHAT_PATHS)
 
 
 def user_id(update: dict[str, Any]) -> int | None:
-    """Return the id of the user who caused the update (`from`, else `user`), if any."""
-    body = update_body(update)
-    value = _get(body, "from", "id")
-    if value is None:
-        value = _get(body, "user", "id")
-    return value if is_int(value) else None
+    """Return the id of the user who caused the update, if any (see _USER_PATHS)."""
+    return _first_int(update_body(update), _USER_PATHS)
+
+
+def _first_int(body: dict[str, Any], paths: tuple[tuple[str, ...], ...]) -> int | None:
+    """Return the value at the first of `paths` that holds one, if it is an integer."""
+    for path in paths:
+        value = _get(body, *path)
+        if value is not None:
+            return value if is_int(value) else None
+    return None
 
 
 def event_time(update: dict[str, Any]) -> int | None:
@@ -191,14 +206,25 @@ def context_date(update: dict[str, Any], tz: tzinfo, arrival: datetime) -> date:
     return local_date(when, tz)
 
 
-#: Message content fields in the order they decide `message_type`. Order matters where Telegram
-#: sends two: an animation also carries `document`, a venue also carries `location`.
+#: Every content and service field of Message in Bot API 10.1 (75), in the order that decides
+#: `message_type`: a message is of the first kind it carries. Order matters only where one message
+#: carries two kinds, and the spec names three such pairs, each "for backward compatibility":
+#: an animation also sets `document`, a live photo also sets `photo`, a venue also sets `location`;
+#: so `animation`, `live_photo` and `venue` come first. Where the spec is silent the more specific
+#: kind comes first, in case Telegram ever sends both: `rich_message` before `text` (rich content
+#: and text are alternatives in editMessageText), `paid_media` before the photos and videos it
+#: holds, the owner's events before member joins and leaves, `gift_upgrade_sent` before `gift`
+#: (both a GiftInfo). Content comes before service messages; the rest keeps the order kinds were
+#: added in. docs/data-dictionary.md lists this order; tests/unit/test_botapi_spec.py fails when the
+#: spec has a field that is neither here nor in MESSAGE_METADATA_FIELDS.
 MESSAGE_KINDS = (
+    "rich_message",
     "text",
     "animation",
     "audio",
     "document",
     "paid_media",
+    "live_photo",
     "photo",
     "sticker",
     "story",
@@ -216,6 +242,8 @@ MESSAGE_KINDS = (
     "giveaway",
     "giveaway_winners",
     # service messages
+    "chat_owner_left",
+    "chat_owner_changed",
     "new_chat_members",
     "left_chat_member",
     "new_chat_title",
@@ -232,6 +260,7 @@ MESSAGE_KINDS = (
     "refunded_payment",
     "users_shared",
     "chat_shared",
+    "gift_upgrade_sent",
     "gift",
     "unique_gift",
     "connected_website",
@@ -251,12 +280,36 @@ MESSAGE_KINDS = (
     "general_forum_topic_unhidden",
     "giveaway_created",
     "giveaway_completed",
+    "managed_bot_created",
     "paid_message_price_changed",
+    "poll_option_added",
+    "poll_option_deleted",
+    "suggested_post_approved",
+    "suggested_post_approval_failed",
+    "suggested_post_declined",
+    "suggested_post_paid",
+    "suggested_post_refunded",
     "video_chat_scheduled",
     "video_chat_started",
     "video_chat_ended",
     "video_chat_participants_invited",
     "web_app_data",
+)
+
+#: The fields of Message in Bot API 10.1 that say something about a message (ids, sender, chat,
+#: times, replies, forwards, entities, captions, flags, markup) rather than what it is: the other
+#: 40 of its 115 fields. Every other field is a kind (MESSAGE_KINDS).
+MESSAGE_METADATA_FIELDS = frozenset(
+    (
+        *("message_id", "message_thread_id", "direct_messages_topic", "from", "sender_chat", "sender_boost_count"),
+        *("sender_business_bot", "sender_tag", "date", "guest_query_id", "business_connection_id", "chat"),
+        *("forward_origin", "is_topic_message", "is_automatic_forward", "reply_to_message", "external_reply"),
+        *("quote", "reply_to_story", "reply_to_checklist_task_id", "reply_to_poll_option_id", "via_bot"),
+        *("guest_bot_caller_user", "guest_bot_caller_chat", "edit_date", "has_protected_content"),
+        *("is_from_offline", "is_paid_post", "media_group_id", "author_signature", "paid_star_count"),
+        *("entities", "link_preview_options", "suggested_post_info", "effect_id", "caption", "caption_entities"),
+        *("show_caption_above_media", "has_media_spoiler", "reply_markup"),
+    )
 )
 
 
@@ -269,9 +322,11 @@ def message_type(message: dict[str, Any]) -> str:
     return "other"
 
 
-#: Message kinds that carry a downloadable file, read into the `media_*` columns.
+#: Message kinds that carry a downloadable file, read into the `media_*` columns. A live photo's
+#: file is its video (its static photo is the message's `photo`). Paid media are not one file: the
+#: photos and videos sit inside `paid_media.paid_media[]`, behind a price.
 MEDIA_KINDS = frozenset(
-    ("animation", "audio", "document", "photo", "sticker", "video", "video_note", "voice"),
+    ("animation", "audio", "document", "live_photo", "photo", "sticker", "video", "video_note", "voice"),
 )
 
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tgpipe import readers, schema
+from tgpipe import readers, schema, telegram
 
 NOON = 1763899200  # 2025-11-23 12:00 UTC
 SENDER = {
@@ -27,12 +27,12 @@ def message(**content):
 def row(update, tz=UTC):
     """Read every column of `update`'s table both ways (column by column, and compiled) and check they agree."""
     parsed = readers.Update(json.dumps(update), update, tz)
-    columns = schema.MESSAGE_COLUMNS if parsed.type in ("message", "channel_post", "business_message") else ()
+    columns = schema.MESSAGE_COLUMNS if parsed.type in telegram.MESSAGE_UPDATE_TYPES else ()
     out = {}
     for table in (columns, schema.UPDATE_COLUMNS):
         if not table:
             continue
-        one_by_one = {c.name: readers.cast_for(c.type)(c.read(parsed)) for c in table}
+        one_by_one = {c.name: readers.cast_for(c.type, c.keep_empty)(c.read(parsed)) for c in table}
         compiled = dict(zip([c.name for c in table], readers.row_reader(table)(parsed), strict=True))
         assert compiled == one_by_one
         out[table is schema.UPDATE_COLUMNS] = one_by_one
@@ -315,3 +315,319 @@ def test_local_time_follows_every_offset_change(zone):
         wall = datetime.fromtimestamp(seconds, tz).replace(tzinfo=None)
         assert messages["date_local"] == int((wall - datetime(1970, 1, 1)).total_seconds()) * 1000
         assert updates["date_utc"] == seconds * 1000
+
+
+# ---- Bot API 10.1 (issue 12) ---------------------------------------------------------------
+
+
+def updates_of(update):
+    return row(update)[1]
+
+
+def test_a_guest_message_is_a_message_row_with_its_guest_query():
+    messages, updates = row({"update_id": 9, "guest_message": message(text="@bot oi", guest_query_id="gq1")})
+    assert (messages["update_type"], messages["message_type"], messages["text"]) == ("guest_message", "text", "@bot oi")
+    assert (messages["guest_query_id"], messages["chat_id"], messages["user_id"]) == ("gq1", -100, 7)
+    assert (updates["message_type"], updates["text"], updates["message_date"]) == ("text", "@bot oi", NOON)
+
+
+def test_a_live_photo_fills_the_media_columns_with_its_video():
+    live = {"file_id": "l", "file_unique_id": "L", "width": 1080, "height": 1920, "duration": 3}
+    live |= {"mime_type": "video/mp4", "file_size": 900_000, "photo": [{"file_id": "s", "file_unique_id": "S"}]}
+    static = [{"file_id": "p", "file_unique_id": "P", "width": 1080, "height": 1920, "file_size": 200_000}]
+    names = ("message_type", "media_file_unique_id", "media_width", "media_height", "media_duration")
+    names += ("media_mime_type", "media_file_size")
+    msg = message(live_photo=live, photo=static, has_media_spoiler=True)
+    assert columns_of(msg, *names) == ("live_photo", "L", 1080, 1920, 3, "video/mp4", 900_000)
+    assert columns_of(msg, "has_media_spoiler") == (True,)
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (
+            {
+                "successful_payment": {
+                    "currency": "BRL",
+                    "total_amount": 1990,
+                    "invoice_payload": "order-118",
+                    "telegram_payment_charge_id": "tg-charge-1",
+                    "provider_payment_charge_id": "prov-1",
+                }
+            },
+            ("successful_payment", "BRL", 1990, "order-118", "tg-charge-1", None),
+        ),
+        (
+            {
+                "refunded_payment": {
+                    "currency": "XTR",
+                    "total_amount": 50,
+                    "invoice_payload": "order-119",
+                    "telegram_payment_charge_id": "tg-charge-2",
+                }
+            },
+            ("refunded_payment", "XTR", 50, "order-119", "tg-charge-2", None),
+        ),
+        (
+            {
+                "invoice": {
+                    "title": "Caneca",
+                    "description": "Uma caneca",
+                    "start_parameter": "mug",
+                    "currency": "EUR",
+                    "total_amount": 1450,
+                }
+            },
+            ("invoice", "EUR", 1450, None, None, "Caneca"),
+        ),
+        ({"invoice": {"currency": 5, "total_amount": "1450"}}, ("invoice", None, None, None, None, None)),
+        ({"text": "no payment"}, ("text", None, None, None, None, None)),
+    ],
+)
+def test_payment_columns(content, expected):
+    names = ("message_type", "payment_currency", "payment_total_amount", "payment_invoice_payload")
+    names += ("telegram_payment_charge_id", "invoice_title")
+    assert columns_of(message(**content), *names) == expected
+
+
+def test_stars_paid_for_a_message_and_for_paid_media():
+    paid = {"star_count": 25, "paid_media": [{"type": "preview", "width": 640, "height": 480}]}
+    names = ("message_type", "paid_star_count", "paid_media_star_count", "media_file_id", "caption")
+    assert columns_of(message(paid_media=paid, caption="só assinantes"), *names) == (
+        "paid_media",
+        None,
+        25,
+        None,
+        "só assinantes",
+    )
+    assert columns_of(message(text="pago", paid_star_count=10), *names) == ("text", 10, None, None, None)
+
+
+def test_via_bot_replies_across_chats_quotes_and_stories():
+    msg = message(
+        text="veja",
+        via_bot={"id": 99, "is_bot": True, "first_name": "GIF", "username": "gif"},
+        external_reply={
+            "origin": {"type": "channel", "date": NOON - 600, "chat": {"id": -5, "type": "channel"}, "message_id": 3},
+            "chat": {"id": -5, "type": "channel", "title": "News"},
+            "message_id": 3,
+        },
+        quote={"text": "quarta às 19h", "position": 10, "is_manual": True},
+        reply_to_story={"chat": {"id": -6, "type": "channel"}, "id": 17},
+    )
+    names = ("via_bot_id", "via_bot_username", "external_reply_origin_type", "external_reply_chat_id")
+    names += ("external_reply_message_id", "quote_text", "reply_to_story_chat_id", "reply_to_story_id")
+    assert columns_of(msg, *names) == (99, "gif", "channel", -5, 3, "quarta às 19h", -6, 17)
+    hidden = message(
+        text="oi", external_reply={"origin": {"type": "hidden_user", "date": NOON, "sender_user_name": "M"}}
+    )
+    assert columns_of(hidden, *names) == (None, None, "hidden_user", None, None, None, None, None)
+
+
+def test_message_details_added_with_bot_api_10_1():
+    msg = message(
+        text="https://duckdb.org e mais",
+        sender_boost_count=2,
+        sender_tag="moderadora",
+        is_from_offline=True,
+        edit_date=NOON + 60,
+        effect_id="5104841245755180586",
+        link_preview_options={"url": "https://duckdb.org", "prefer_small_media": True},
+    )
+    names = ("sender_boost_count", "sender_tag", "is_from_offline", "edit_date", "effect_id", "link_preview_url")
+    assert columns_of(msg, *names) == (2, "moderadora", True, NOON + 60, "5104841245755180586", "https://duckdb.org")
+    assert columns_of(message(text="x", link_preview_options={"is_disabled": True}), "link_preview_url") == (None,)
+    assert columns_of(message(text="x", is_from_offline="yes"), "is_from_offline") == (None,)
+
+
+def test_a_migration_names_both_chats():
+    assert columns_of(message(migrate_from_chat_id=-4012345678), "message_type", "migrate_from_chat_id") == (
+        "migrate_from_chat_id",
+        -4012345678,
+    )
+    assert columns_of(message(migrate_to_chat_id=-1001), "migrate_from_chat_id", "migrate_to_chat_id") == (None, -1001)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "rich_message",
+        "chat_owner_left",
+        "chat_owner_changed",
+        "gift_upgrade_sent",
+        "managed_bot_created",
+        "poll_option_added",
+        "poll_option_deleted",
+        "suggested_post_approved",
+        "suggested_post_approval_failed",
+        "suggested_post_declined",
+        "suggested_post_paid",
+        "suggested_post_refunded",
+    ],
+)
+def test_the_kinds_of_bot_api_10_1_are_typed(kind):
+    assert columns_of(message(**{kind: {}}), "message_type") == (kind,)
+
+
+def test_callback_queries_and_inline_mode():
+    callback = {
+        "id": "q1",
+        "from": {"id": 7},
+        "chat_instance": "-8",
+        "data": "vote:yes",
+        "message": {"message_id": 42, "chat": GROUP, "date": NOON},
+    }
+    updates = updates_of({"update_id": 1, "callback_query": callback})
+    assert (updates["callback_data"], updates["chat_id"], updates["message_id"], updates["user_id"]) == (
+        "vote:yes",
+        -100,
+        42,
+        7,
+    )
+    assert updates["inline_query_text"] is None
+    where = {"latitude": -23.55, "longitude": -46.63}
+    inline = {"id": "i1", "from": {"id": 7}, "query": "gatos", "offset": "", "chat_type": "sender", "location": where}
+    updates = updates_of({"update_id": 2, "inline_query": inline})
+    assert (updates["inline_query_text"], updates["location_latitude"], updates["location_longitude"]) == (
+        "gatos",
+        -23.55,
+        -46.63,
+    )
+    chosen = {"result_id": "r3", "from": {"id": 7}, "query": "gatos"}
+    updates = updates_of({"update_id": 3, "chosen_inline_result": chosen})
+    assert (updates["inline_result_id"], updates["inline_query_text"], updates["callback_data"]) == (
+        "r3",
+        "gatos",
+        None,
+    )
+
+
+def test_polls_and_poll_answers():
+    poll = {
+        "id": "p1",
+        "question": "Quando?",
+        "options": [{"text": "Terça", "voter_count": 7}, {"text": "Quarta", "voter_count": 0}],
+        "total_voter_count": 7,
+        "is_closed": True,
+        "is_anonymous": False,
+        "type": "regular",
+        "allows_multiple_answers": False,
+    }
+    updates = updates_of({"update_id": 1, "poll": poll})
+    names = ("poll_id", "poll_question", "poll_total_voter_count", "poll_is_closed", "poll_options")
+    names += ("poll_option_voter_counts", "poll_option_ids")
+    assert tuple(updates[n] for n in names) == ("p1", "Quando?", 7, True, ["Terça", "Quarta"], [7, 0], None)
+    answer = {"poll_id": "p1", "user": {"id": 7}, "option_ids": [1], "option_persistent_ids": ["b"]}
+    updates = updates_of({"update_id": 2, "poll_answer": answer})
+    assert (updates["poll_id"], updates["user_id"], updates["poll_option_ids"], updates["poll_options"]) == (
+        "p1",
+        7,
+        [1],
+        None,
+    )
+    retracted = {"poll_id": "p1", "user": {"id": 7}, "option_ids": [], "option_persistent_ids": []}
+    assert updates_of({"update_id": 3, "poll_answer": retracted})["poll_option_ids"] == []
+
+
+def test_removed_reactions_are_empty_lists_and_counts_add_up():
+    removed = {"chat": GROUP, "message_id": 42, "user": {"id": 8}, "date": NOON}
+    removed |= {"old_reaction": [{"type": "emoji", "emoji": "👍"}], "new_reaction": []}
+    updates = updates_of({"update_id": 1, "message_reaction": removed})
+    assert (updates["old_reactions"], updates["new_reactions"]) == (["👍"], [])
+    first = {**removed, "old_reaction": [], "new_reaction": [{"type": "reaction_of_2031"}]}
+    updates = updates_of({"update_id": 2, "message_reaction": first})
+    assert (updates["old_reactions"], updates["new_reactions"]) == ([], ["reaction_of_2031"])
+    counts = {
+        "chat": GROUP,
+        "message_id": 42,
+        "date": NOON,
+        "reactions": [
+            {"type": {"type": "emoji", "emoji": "👍"}, "total_count": 5},
+            {"type": {"type": "custom_emoji", "custom_emoji_id": "555"}, "total_count": 2},
+            {"type": {"type": "paid"}, "total_count": 1},
+            {"type": {"type": "emoji", "emoji": "🔥"}, "total_count": "many"},  # not a count: left out
+        ],
+    }
+    updates = updates_of({"update_id": 3, "message_reaction_count": counts})
+    assert (updates["reactions"], updates["reaction_counts"], updates["reaction_total_count"]) == (
+        ["👍", "custom_emoji:555", "paid"],
+        [5, 2, 1],
+        8,
+    )
+    assert (updates["chat_id"], updates["message_id"], updates["user_id"]) == (-100, 42, None)
+    updates = updates_of({"update_id": 4, "message_reaction_count": {**counts, "reactions": []}})
+    assert (updates["reactions"], updates["reaction_counts"], updates["reaction_total_count"]) == ([], [], 0)
+    assert (updates["new_reactions"], updates["poll_option_ids"]) == (None, None)  # not that kind of update
+
+
+def test_business_connections_and_deleted_business_messages():
+    deleted = {"business_connection_id": "bc1", "chat": {"id": 555, "type": "private"}, "message_ids": [40, 41]}
+    updates = updates_of({"update_id": 1, "deleted_business_messages": deleted})
+    assert (updates["deleted_message_ids"], updates["business_connection_id"], updates["chat_id"]) == (
+        [40, 41],
+        "bc1",
+        555,
+    )
+    assert (updates["date"], updates["message_id"]) == (None, None)
+    connection = {"id": "bc1", "user": {"id": 7}, "user_chat_id": 7, "date": NOON, "is_enabled": True}
+    updates = updates_of({"update_id": 2, "business_connection": connection})
+    assert (updates["business_connection_id"], updates["chat_id"], updates["user_id"]) == ("bc1", 7, 7)
+    updates = updates_of({"update_id": 3, "edited_business_message": message(text="x", business_connection_id="bc1")})
+    assert updates["business_connection_id"] == "bc1"
+    updates = updates_of({"update_id": 4, "callback_query": {"id": "not a connection", "from": {"id": 7}}})
+    assert updates["business_connection_id"] is None
+
+
+def test_boosts_name_their_user_and_source():
+    boost = {
+        "boost_id": "b1",
+        "add_date": NOON,
+        "expiration_date": NOON + 86400,
+        "source": {"source": "premium", "user": {"id": 7}},
+    }
+    updates = updates_of({"update_id": 1, "chat_boost": {"chat": GROUP, "boost": boost}})
+    assert (updates["user_id"], updates["boost_id"], updates["boost_source"], updates["date"]) == (
+        7,
+        "b1",
+        "premium",
+        NOON,
+    )
+    removed = {
+        "chat": GROUP,
+        "boost_id": "b1",
+        "remove_date": NOON + 5,
+        "source": {"source": "gift_code", "user": {"id": 8}},
+    }
+    updates = updates_of({"update_id": 2, "removed_chat_boost": removed})
+    assert (updates["user_id"], updates["boost_id"], updates["boost_source"], updates["chat_id"]) == (
+        8,
+        "b1",
+        "gift_code",
+        -100,
+    )
+    unclaimed = {**boost, "source": {"source": "giveaway", "giveaway_message_id": 3, "is_unclaimed": True}}
+    updates = updates_of({"update_id": 3, "chat_boost": {"chat": GROUP, "boost": unclaimed}})
+    assert (updates["user_id"], updates["boost_source"]) == (None, "giveaway")
+
+
+def test_a_live_location_edit_carries_the_new_position():
+    where = {"latitude": -23.5505, "longitude": -46.6333, "live_period": 900, "heading": 90}
+    edited = message(location=where, edit_date=NOON + 120)
+    updates = updates_of({"update_id": 1, "edited_message": edited})
+    assert (updates["message_type"], updates["location_latitude"], updates["location_longitude"]) == (
+        "location",
+        -23.5505,
+        -46.6333,
+    )
+    assert updates["date"] == NOON + 120
+
+
+def test_a_managed_bot_update_names_the_user_who_created_the_bot():
+    managed = {"user": {"id": 7}, "bot": {"id": 8, "is_bot": True, "first_name": "Helper", "username": "help_bot"}}
+    updates = updates_of({"update_id": 1, "managed_bot": managed})
+    assert (updates["update_type"], updates["user_id"], updates["chat_id"], updates["date"]) == (
+        "managed_bot",
+        7,
+        None,
+        None,
+    )

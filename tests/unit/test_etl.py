@@ -113,6 +113,54 @@ def test_an_update_in_two_days_is_kept_once_per_run(raw_store, enriched_store, s
     ]
 
 
+def store_across_midnight(raw_store, settings, update_id=50):
+    """A chat-less update (no time of its own) delivered at 23:00 and redelivered at 01:00 UTC:
+    its key uses arrival time, so it is stored under two days."""
+    update = to_bytes({"update_id": update_id, "callback_query": {"id": "q", "from": {"id": 1}, "data": "x"}})
+    for arrival in (datetime(2025, 11, 22, 23, tzinfo=UTC), datetime(2025, 11, 23, 1, tzinfo=UTC)):
+        assert ingest.store_update(update, raw_store, settings, arrival).outcome == ingest.Outcome.STORED
+    assert [d.isoformat() for d in etl.raw_days(raw_store)] == ["2025-11-22", "2025-11-23"]
+
+
+def update_ids(enriched, day):
+    path = enriched.root / "telegram_updates" / f"context_date={day}" / layout.TABLE_FILE
+    return [r["update_id"] for r in pq.read_table(path).to_pylist()] if path.exists() else []
+
+
+@pytest.mark.parametrize("order", [("2025-11-22", "2025-11-23"), ("2025-11-23", "2025-11-22")])
+def test_an_update_redelivered_after_midnight_is_one_row_in_runs_of_one_day(raw_store, enriched_store, settings, order):
+    store_across_midnight(raw_store, settings)
+    store_all(raw_store, [message(60, when=NOON)])  # the second day has a message of its own
+    results = {}
+    for day in map(date.fromisoformat, order):  # the nightly job: one day per run, in either order
+        (results[day.isoformat()],) = etl.run_etl(raw_store, enriched_store, [day], settings).days
+    assert (results["2025-11-22"].updates, results["2025-11-22"].duplicates) == (1, 0)
+    assert (results["2025-11-23"].updates, results["2025-11-23"].duplicates) == (1, 1)
+    assert update_ids(enriched_store, "2025-11-22") == [50]
+    assert update_ids(enriched_store, "2025-11-23") == [60]
+
+
+def test_the_day_before_is_listed_only_when_the_run_did_not_build_it(raw_store, enriched_store, settings):
+    store_across_midnight(raw_store, settings)
+    listed = []
+    real_list = raw_store.list
+    raw_store.list = lambda prefix: listed.append(prefix) or real_list(prefix)
+    result = etl.run_etl(raw_store, enriched_store, [date(2025, 11, 22), date(2025, 11, 23)], settings)
+    assert [(d.updates, d.duplicates) for d in result.days] == [(1, 0), (0, 1)]
+    # 11-21 is listed (the run did not build it), 11-22 only to be built, not again for 11-23.
+    assert listed.count(layout.raw_day_prefix(date(2025, 11, 21))) == 1
+    assert listed.count(layout.raw_day_prefix(date(2025, 11, 22))) == 2  # built, then checked for arrivals
+
+
+def test_a_rebuilt_day_skips_what_the_day_before_holds(raw_store, enriched_store, settings):
+    store_across_midnight(raw_store, settings)
+    etl.run_etl(raw_store, enriched_store, [date(2025, 11, 23)], settings)
+    etl.run_etl(raw_store, enriched_store, [date(2025, 11, 23)], settings)
+    assert update_ids(enriched_store, "2025-11-23") == []  # no file: the day's only update is the 22nd's
+    (day,) = etl.run_etl(raw_store, enriched_store, [date(2025, 11, 22)], settings).days
+    assert (day.updates, update_ids(enriched_store, "2025-11-22")) == (1, [50])
+
+
 def test_values_of_the_wrong_type_become_null(raw_store, enriched_store, settings):
     odd = message(1)
     odd["message"].update({"from": {"id": "7", "is_bot": "no", "first_name": 5}, "text": ["x"]})

@@ -24,6 +24,9 @@ LATE_EVENING = 1763859600
         ({"update_id": 1, "chat_boost": {"boost": {"add_date": LATE_EVENING}}}, LATE_EVENING),
         ({"update_id": 1, "removed_chat_boost": {"remove_date": LATE_EVENING}}, LATE_EVENING),
         ({"update_id": 1, "callback_query": {"id": "x"}}, None),
+        ({"update_id": 1, "managed_bot": {"user": {"id": 7}, "bot": {"id": 8}}}, None),
+        ({"update_id": 1, "deleted_business_messages": {"chat": {"id": 7}, "message_ids": [1]}}, None),
+        ({"update_id": 1, "guest_message": {"date": LATE_EVENING}}, LATE_EVENING),
         ({"update_id": 1, "message": {"date": "yesterday"}}, None),
         ({"update_id": 1, "message": {"date": True}}, None),
         ({"update_id": 1, "brand_new_type": {"date": LATE_EVENING}}, LATE_EVENING),
@@ -57,6 +60,24 @@ def test_an_edit_belongs_to_the_day_of_the_edit():
         ({"update_id": 1, "message_reaction": {"chat": {"id": -5}, "user": {"id": 7}}}, -5, 7),
         ({"update_id": 1, "inline_query": {"from": {"id": 7}}}, None, 7),
         ({"update_id": 1, "poll": {"id": "p"}}, None, None),
+        ({"update_id": 1, "poll_answer": {"poll_id": "p", "user": {"id": 7}, "option_ids": []}}, None, 7),
+        # Bot API 10.1: a business connection names its private chat in user_chat_id; a boost's user
+        # is its source's.
+        ({"update_id": 1, "business_connection": {"id": "b", "user": {"id": 7}, "user_chat_id": 7}}, 7, 7),
+        (
+            {
+                "update_id": 1,
+                "chat_boost": {"chat": {"id": -5}, "boost": {"source": {"source": "premium", "user": {"id": 7}}}},
+            },
+            -5,
+            7,
+        ),
+        ({"update_id": 1, "removed_chat_boost": {"chat": {"id": -5}, "source": {"user": {"id": 7}}}}, -5, 7),
+        ({"update_id": 1, "chat_boost": {"chat": {"id": -5}, "boost": {"source": {"source": "giveaway"}}}}, -5, None),
+        ({"update_id": 1, "chat_join_request": {"chat": {"id": -5}, "from": {"id": 7}, "user_chat_id": 7}}, -5, 7),
+        ({"update_id": 1, "managed_bot": {"user": {"id": 7}, "bot": {"id": 8, "is_bot": True}}}, None, 7),
+        ({"update_id": 1, "guest_message": {"chat": {"id": 9}, "from": {"id": 7}, "guest_query_id": "g"}}, 9, 7),
+        ({"update_id": 1, "business_connection": {"user_chat_id": "7", "user": {"id": "x"}}}, None, None),
         ({"update_id": 1, "message": {"chat": {"id": "-5"}}}, None, None),
         ({"update_id": 1, "message": "not an object"}, None, None),
     ],
@@ -64,6 +85,13 @@ def test_an_edit_belongs_to_the_day_of_the_edit():
 def test_chat_and_user_of_any_update_type(update, chat, user):
     assert telegram.chat_id(update) == chat
     assert telegram.user_id(update) == user
+
+
+def test_media_of_a_live_photo_is_its_video():
+    live = {"file_id": "v", "file_unique_id": "V", "width": 1080, "height": 1920, "duration": 3}
+    message = {"live_photo": {**live, "photo": [{"file_id": "p", "width": 90, "height": 160}]}, "photo": [{}]}
+    assert telegram.media(message, telegram.message_type(message)) == message["live_photo"]
+    assert telegram.media({"paid_media": {"star_count": 5}}, "paid_media") == {}
 
 
 def test_update_type_is_the_key_besides_update_id():
@@ -84,6 +112,24 @@ def test_update_type_is_the_key_besides_update_id():
         ({"pinned_message": {}}, "pinned_message"),
         ({"forum_topic_created": {}}, "forum_topic_created"),
         ({"group_chat_created": True}, "group_chat_created"),
+        # Bot API 10.1: a live photo also carries `photo`; the new kinds are typed, not `other`.
+        ({"live_photo": {"file_id": "l"}, "photo": [{}]}, "live_photo"),
+        ({"rich_message": {"blocks": []}}, "rich_message"),
+        ({"rich_message": {"blocks": []}, "text": "fallback"}, "rich_message"),
+        ({"paid_media": {"star_count": 5, "paid_media": []}, "photo": [{}]}, "paid_media"),
+        ({"chat_owner_left": {}, "left_chat_member": {"id": 1}}, "chat_owner_left"),
+        ({"chat_owner_changed": {"new_owner": {"id": 2}}}, "chat_owner_changed"),
+        ({"gift_upgrade_sent": {"gift": {}}, "gift": {"gift": {}}}, "gift_upgrade_sent"),
+        ({"managed_bot_created": {"bot": {"id": 8}}}, "managed_bot_created"),
+        ({"poll_option_added": {"option_text": "x"}}, "poll_option_added"),
+        ({"poll_option_deleted": {"option_text": "x"}}, "poll_option_deleted"),
+        ({"suggested_post_approved": {"send_date": 1}}, "suggested_post_approved"),
+        ({"suggested_post_approval_failed": {}}, "suggested_post_approval_failed"),
+        ({"suggested_post_declined": {}}, "suggested_post_declined"),
+        ({"suggested_post_paid": {"currency": "XTR"}}, "suggested_post_paid"),
+        ({"suggested_post_refunded": {"reason": "post_deleted"}}, "suggested_post_refunded"),
+        ({"migrate_to_chat_id": 0, "migrate_from_chat_id": 0, "document": {}}, "document"),
+        ({"delete_chat_photo": False, "text": "x"}, "text"),
         ({"something_from_bot_api_12": {}}, "other"),
     ],
 )
