@@ -9,7 +9,8 @@ depends on it:
   `message_reaction` and `message_reaction_count` are not queued at all, as Telegram does);
 - `getUpdates` answers `409` while a webhook is set, and cuts an older long poll short with `409`
   when another getUpdates arrives;
-- tests can make the next calls answer `429` with `retry_after`, or drop connections.
+- tests can make the next calls answer `429` with `retry_after`, drop connections, or return any
+  result at all (`raw_results`: a getUpdates answer Telegram would never give).
 
 Parameters are read from a JSON body, a form body or the query string, as Telegram accepts.
 """
@@ -52,6 +53,7 @@ class FakeTelegram:
         self.confirmed_below = 0  # highest offset getUpdates was called with
         self.rate_limited: deque[int] = deque()  # retry_after of the next 429 answers to getUpdates
         self.dropped = 0  # next getUpdates requests whose connection is closed without an answer
+        self.raw_results: deque[Any] = deque()  # next getUpdates results, as they are (hostile ones)
         self._poll_generation = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -158,6 +160,8 @@ class FakeTelegram:
             generation = self._poll_generation
             self.cond.notify_all()  # an older long poll is cut short
             self._confirm(offset)
+            if self.raw_results:
+                return self.raw_results.popleft()
             deadline = time.monotonic() + timeout
             while not self.queue:
                 left = deadline - time.monotonic()

@@ -166,7 +166,7 @@ def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
         stream = sys.stdin.buffer if file == "-" else open(file, "rb")  # noqa: SIM115 (closed below)
     except OSError as e:
         raise NotFoundError(f"cannot read {file}: {e.strerror}") from None
-    with stream:
+    with stream, store.writing():
         summary = ingest_core.store_updates(ingest_core.iter_bodies(stream), store, settings)
     click.echo(f"{summary.describe()} -> {store}")
 
@@ -320,6 +320,13 @@ serve_options = option_group(
         is_flag=True,
         help="Fsync each update on its own instead of syncing concurrent ones together (slower).",
     ),
+    click.option(
+        "--tls-cert",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Serve HTTPS with this certificate chain (PEM), so Telegram can call the server with no proxy.",
+    ),
+    click.option("--tls-key", type=click.Path(dir_okay=False), metavar="FILE", help="The certificate's private key."),
 )
 
 poll_timeout_option = click.option(
@@ -340,11 +347,18 @@ def webhook_settings(timezone_name: str | None, allowed_chat_ids: str | None, se
     return settings.with_overrides(webhook_secret=botsetup.read_secret(secret_file) if secret_file else None)
 
 
-def serve_settings(host, port, no_access_log, no_group_commit):
+def serve_settings(host, port, no_access_log, no_group_commit, tls_cert, tls_key):
     """The server's options from the flags of `serve_options`."""
     from tgpipe import server
 
-    return server.ServeOptions(host, port, access_log=not no_access_log, group_commit=not no_group_commit)
+    return server.ServeOptions(
+        host,
+        port,
+        access_log=not no_access_log,
+        group_commit=not no_group_commit,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
 
 
 def bot_api():
@@ -436,14 +450,13 @@ def poll(data_dir, raw, enriched, timezone_name, allowed_chat_ids, poll_timeout)
 @settings_options
 @serve_options
 @secret_file_option
-def serve(
-    data_dir, raw, enriched, timezone_name, allowed_chat_ids, host, port, no_access_log, no_group_commit, secret_file
-):
+def serve(data_dir, raw, enriched, timezone_name, allowed_chat_ids, secret_file, **serve_flags):
     """Serve the Telegram webhook: POST /telegram/webhook, GET /healthz.
 
     Applies the webhook rules (secret, allow-list, size cap, quarantine) and answers 200 only
-    once the update is durably stored. Put it behind an HTTPS reverse proxy and point the bot
-    at it with `tgpipe webhook set`. Stops cleanly on Ctrl-C or SIGTERM.
+    once the update is durably stored. Put it behind an HTTPS reverse proxy, or give it a
+    certificate (--tls-cert, --tls-key), and point the bot at it with `tgpipe webhook set`.
+    Stops cleanly on Ctrl-C or SIGTERM.
 
     Example: TELEGRAM_WEBHOOK_SECRET=... tgpipe serve --data-dir ./data --port 8080
     """
@@ -452,7 +465,7 @@ def serve(
     settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file)
     raw_store = Stores(data_dir, raw, enriched).raw
     logs.configure()
-    server.serve(raw_store, settings, serve_settings(host, port, no_access_log, no_group_commit))
+    server.serve(raw_store, settings, serve_settings(**serve_flags))
 
 
 @cli.command()
@@ -477,19 +490,7 @@ def serve(
     help="Local time (TIMEZONE) of the nightly ETL of yesterday.",
 )
 def run(
-    data_dir,
-    raw,
-    enriched,
-    timezone_name,
-    allowed_chat_ids,
-    mode,
-    host,
-    port,
-    no_access_log,
-    no_group_commit,
-    secret_file,
-    poll_timeout,
-    etl_at,
+    data_dir, raw, enriched, timezone_name, allowed_chat_ids, mode, secret_file, poll_timeout, etl_at, **serve_flags
 ):
     """Poll (or serve the webhook) and run the nightly ETL, in one process.
 
@@ -501,7 +502,7 @@ def run(
     from tgpipe import daemon, logs, server
 
     stores = Stores(data_dir, raw, enriched)
-    serving = serve_settings(host, port, no_access_log, no_group_commit) if mode == "serve" else None
+    serving = serve_settings(**serve_flags) if mode == "serve" else None
     settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file if serving else None)
     if serving:
         server.require_secret(settings)

@@ -261,22 +261,22 @@ def run_etl(
     """
     storeinfo.require(raw, settings, role="raw store")
     storeinfo.require(enriched, settings, role="enriched store")
-    raw.clean_leftovers()
-    enriched.clean_leftovers([layout.table_prefix(table) for table in layout.TABLE_NAMES])
-    plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
-    if progress:
-        progress.start(len(plan.days))
-    seen: set[int] = set()
-    results = []
-    for day in plan.days:
-        before = day - timedelta(days=1)
-        if not results or results[-1].day != before:  # else this run built it: its ids are in `seen`
-            seen.update(stored_update_ids(raw, before))
-        result = process_day(raw, enriched, day, settings, seen, late=day in plan.late)
-        log.info("etl day", extra=result.to_dict())
-        results.append(result)
+    tables = [layout.table_prefix(table) for table in layout.TABLE_NAMES]
+    with raw.writing(), enriched.writing(alone=True, prefixes=tables):  # one run builds a store at a time
+        plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
         if progress:
-            progress.advance()
+            progress.start(len(plan.days))
+        seen: set[int] = set()
+        results = []
+        for day in plan.days:
+            before = day - timedelta(days=1)
+            if not results or results[-1].day != before:  # else this run built it: its ids are in `seen`
+                seen.update(stored_update_ids(raw, before))
+            result = process_day(raw, enriched, day, settings, seen, late=day in plan.late)
+            log.info("etl day", extra=result.to_dict())
+            results.append(result)
+            if progress:
+                progress.advance()
     return EtlResult(results)
 
 

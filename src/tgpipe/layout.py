@@ -18,6 +18,7 @@ Both kinds of store keep tgpipe's own files under `_tgpipe/`, which no listing o
     _tgpipe/tmp/              a local store's temporary files, renamed or linked into place
     _tgpipe/journal.json      a local store's replacement of several files in progress
     _tgpipe/lock              a local store's lock: readers share it, a replacement takes it alone
+    _tgpipe/writer.lock       held by the one process that builds a local store's tables (the ETL)
 
 No pyarrow and no boto3 here: the ingest Lambda and the repair Lambda use it.
 """
@@ -46,6 +47,7 @@ SETTINGS_KEY = f"{INTERNAL_PREFIX}settings.json"
 TEMP_PREFIX = f"{INTERNAL_PREFIX}tmp/"
 JOURNAL_KEY = f"{INTERNAL_PREFIX}journal.json"
 LOCK_KEY = f"{INTERNAL_PREFIX}lock"
+WRITER_LOCK_KEY = f"{INTERNAL_PREFIX}writer.lock"
 
 
 def partition_folder(day: date) -> str:

@@ -228,9 +228,8 @@ def poll(store: Store, settings: Settings, poll_timeout: int = DEFAULT_POLL_TIME
     """
     api = BotApi.from_env()
     storeinfo.require(store, settings, bot_id=api.bot_id, role="raw store")
-    store.clean_leftovers()
     poller = Poller(api, store, settings, poll_timeout=poll_timeout)
-    with poller.stopping_on_signals():
+    with poller.stopping_on_signals(), store.writing():
         return poller.run()
 
 

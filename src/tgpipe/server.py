@@ -68,6 +68,10 @@ class ServeOptions:
     body_timeout: float = 10.0
     #: Make concurrent writes to a local store durable together (see tgpipe.groupcommit).
     group_commit: bool = True
+    #: Serve HTTPS with this certificate (chain) and private key (PEM files), so Telegram can call
+    #: the server with no proxy in front; both or neither.
+    tls_cert: str | None = None
+    tls_key: str | None = None
 
 
 def require_secret(settings: Settings) -> None:
@@ -100,7 +104,6 @@ class WebhookApp:
             except OSError as e:
                 raise ConfigError(f"cannot create the raw store {store.root}: {e.strerror or e}") from None
         storeinfo.require(store, settings, role="raw store")
-        store.clean_leftovers()
         self.store = store
         self.settings = settings
         self.options = options
@@ -304,7 +307,15 @@ def build_server(app, sock: socket.socket, options: ServeOptions):
         limit_concurrency=None,  # it counts idle connections too; WebhookApp bounds requests in flight
         timeout_keep_alive=options.keep_alive,
         lifespan="on",
+        ssl_certfile=options.tls_cert,
+        ssl_keyfile=options.tls_key,
     )
+    if bool(options.tls_cert) != bool(options.tls_key):
+        raise ConfigError("HTTPS needs both the certificate (--tls-cert) and its private key (--tls-key)")
+    try:
+        config.load()  # reads the certificate now, so a bad one is one error line, not a traceback
+    except (OSError, ValueError) as e:
+        raise ConfigError(f"cannot use the TLS certificate and key: {getattr(e, 'strerror', None) or e}") from None
     return uvicorn.Server(config)
 
 
@@ -327,6 +338,6 @@ def serve(store: Store, settings: Settings, options: ServeOptions) -> None:
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the handler
     # that was there before it, which would kill the process (SIGTERM) or raise KeyboardInterrupt.
     # A no-op handler there lets `serve` return, so `tgpipe run` can stop its ETL thread and exit 0.
-    with signals.on_stop_signals(lambda signum, frame: None):
+    with signals.on_stop_signals(lambda signum, frame: None), store.writing():
         build_server(app, sock, options).run(sockets=[sock])
     log.info("stopped serving")

@@ -123,6 +123,17 @@ class Store(ABC):
             else:
                 self.put_file(key, Path(source))
 
+    def _open_lock(self, key: str) -> int:
+        """Open a lock file (made if missing) read-only: a lock needs no write access, and a file
+        system whose last writable descriptor is closed can be remounted read-only under us."""
+        path = self._path(key)
+        try:
+            return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o666 & ~_UMASK))
+            return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+
     def reading(self) -> contextlib.AbstractContextManager[None]:
         """Read inside this to see replacements of several keys (`put_files`) whole."""
         return contextlib.nullcontext()
@@ -131,9 +142,14 @@ class Store(ABC):
         """A temporary local folder for building files to store."""
         return tempfile.TemporaryDirectory(prefix="tgpipe-")
 
-    def clean_leftovers(self, prefixes: Iterable[str] = ()) -> int:
+    def clean_leftovers(self, prefixes: Iterable[str] = (), age: float | None = None) -> int:
         """Remove what killed processes left behind (a local store's temporary files); return how many."""
         return 0
+
+    def writing(self, alone: bool = False, prefixes: Iterable[str] = ()) -> contextlib.AbstractContextManager[None]:
+        """Write inside this (a local store cleans what killed writers left, see `LocalStore.writing`;
+        S3 has nothing to clean, and the ETL function runs one at a time by its reserved concurrency)."""
+        return contextlib.nullcontext()
 
     #: How many objects `get_many` fetches at once.
     read_workers = 8
@@ -401,33 +417,66 @@ class LocalStore(Store):
             raise _os_error("complete the unfinished replacement in", self.root, e) from e
 
     @contextlib.contextmanager
-    def _lock(self, exclusive: bool) -> Iterator[None]:
+    def _lock(self, exclusive: bool, key: str = layout.LOCK_KEY) -> Iterator[None]:
         """Hold the store's lock: shared by readers, alone by a replacement of files.
 
         A store its user cannot write (no lock file, and none can be made) is read unlocked.
         """
-        path = self._path(layout.LOCK_KEY)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666 & ~_UMASK)
+            fd = self._open_lock(key)
         except OSError:
-            try:
-                fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-            except OSError:
-                if exclusive:
-                    raise
-                yield
-                return
+            if exclusive:
+                raise
+            yield
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
             yield
         finally:
             os.close(fd)
 
+    def _open_lock(self, key: str) -> int:
+        """Open a lock file (made if missing) read-only: a lock needs no write access, and a file
+        system whose last writable descriptor is closed can be remounted read-only under us."""
+        path = self._path(key)
+        try:
+            return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+        except FileNotFoundError:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o666 & ~_UMASK))
+            return os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+
     def reading(self) -> contextlib.AbstractContextManager[None]:
         """Read inside this: a replacement of files (`put_files`) waits, so readers see it whole."""
         self.recover()
         return self._lock(exclusive=False)
+
+    @contextlib.contextmanager
+    def writing(self, alone: bool = False, prefixes: Iterable[str] = ()) -> Iterator[None]:
+        """Write inside this; it first removes what killed writers left (`clean_leftovers`).
+
+        Every process that writes holds the store's writer lock while it does: shared, or `alone`
+        (then another writer waits its turn). A process that finds no other writer at all knows
+        that every temporary file in the store was left by a killed one and removes them all;
+        otherwise it removes only those older than LEFTOVER_SECONDS.
+        """
+        try:
+            fd = self._open_lock(layout.WRITER_LOCK_KEY)
+        except OSError as e:
+            raise _os_error("write", self._path(layout.WRITER_LOCK_KEY), e) from e
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                only_writer = True
+            except BlockingIOError:
+                fcntl.flock(fd, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+                only_writer = alone
+            self.clean_leftovers(prefixes, age=0 if only_writer else None)
+            if not alone:
+                fcntl.flock(fd, fcntl.LOCK_SH)  # let other writers in
+            yield
+        finally:
+            os.close(fd)
 
     def scratch(self) -> contextlib.AbstractContextManager[str]:
         """A temporary folder for building files (on the store's file system, so `put_files` moves them)."""
@@ -438,12 +487,13 @@ class LocalStore(Store):
             raise _os_error("write", folder, e) from e
         return tempfile.TemporaryDirectory(dir=folder, prefix=TEMP_NAME_PREFIX)
 
-    def clean_leftovers(self, prefixes: Iterable[str] = ()) -> int:
+    def clean_leftovers(self, prefixes: Iterable[str] = (), age: float | None = None) -> int:
         """Remove the temporary files and folders a killed process left (in `_tgpipe/tmp/` and, from
         older versions, beside the files under `prefixes`); complete an unfinished replacement.
-        Return how many were removed. Recent ones may belong to a process at work and are kept."""
+        Return how many were removed. Those younger than `age` seconds (LEFTOVER_SECONDS unless
+        told) may belong to a process at work and are kept."""
         self.recover()
-        cutoff = time.time() - self.LEFTOVER_SECONDS
+        cutoff = time.time() - (self.LEFTOVER_SECONDS if age is None else age)
         removed = 0
         folders = [self._path(layout.TEMP_PREFIX)]
         for prefix in prefixes:
