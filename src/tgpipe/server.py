@@ -73,6 +73,10 @@ class ServeOptions:
     tls_cert: str | None = None
     tls_key: str | None = None
 
+    def __post_init__(self):
+        if bool(self.tls_cert) != bool(self.tls_key):
+            raise ConfigError("HTTPS needs both the certificate (--tls-cert) and its private key (--tls-key)")
+
 
 def require_secret(settings: Settings) -> None:
     """Refuse to serve without a webhook secret: every request would be refused.
@@ -310,8 +314,6 @@ def build_server(app, sock: socket.socket, options: ServeOptions):
         ssl_certfile=options.tls_cert,
         ssl_keyfile=options.tls_key,
     )
-    if bool(options.tls_cert) != bool(options.tls_key):
-        raise ConfigError("HTTPS needs both the certificate (--tls-cert) and its private key (--tls-key)")
     try:
         config.load()  # reads the certificate now, so a bad one is one error line, not a traceback
     except (OSError, ValueError) as e:
@@ -332,12 +334,14 @@ def serve(store: Store, settings: Settings, options: ServeOptions) -> None:
     app = WebhookApp(store, settings, options)
     raise_open_file_limit()
     sock = bind(options.host, options.port)
+    uvicorn_server = build_server(app, sock, options)
     host, port = sock.getsockname()[:2]
-    url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+    scheme = "https" if options.tls_cert else "http"
+    url = f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
     log.info("serving", extra={"url": url + WEBHOOK_PATH, "store": str(store)})
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the handler
     # that was there before it, which would kill the process (SIGTERM) or raise KeyboardInterrupt.
     # A no-op handler there lets `serve` return, so `tgpipe run` can stop its ETL thread and exit 0.
     with signals.on_stop_signals(lambda signum, frame: None), store.writing():
-        build_server(app, sock, options).run(sockets=[sock])
+        uvicorn_server.run(sockets=[sock])
     log.info("stopped serving")

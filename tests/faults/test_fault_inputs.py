@@ -166,6 +166,11 @@ def test_a_store_remembers_its_time_zone_and_refuses_another(tmp_path):
             {"AWS_DEFAULT_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:9"},
             "Error: cannot list s3://tgpipe-x/telegram/: ",
         ),
+        (
+            ("etl", "--raw", "s3://tgpipe-no-credentials", "--enriched", "{tmp}/enriched", "--all"),
+            {"AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"},
+            "Error: cannot read s3://tgpipe-no-credentials/_tgpipe/settings.json: NoCredentialsError",
+        ),
         (("query", "--data-dir", "{tmp}", "--sql", "SELECT * FROM telegram"), {}, "Error: cannot read the tables"),
         (("report", "--data-dir", "{tmp}", "--out", "{tmp}/a-file/report.html"), {}, "Error: "),
     ],

@@ -239,3 +239,63 @@ def test_health_fails_when_the_store_cannot_be_written(serve, tmp_path):
     assert served.get("/healthz")[0] == 503
     logged = [line for line in json_lines("".join(served.log)) if line.get("message") == "health check failed"]
     assert logged
+
+
+def self_signed(tmp_path):
+    """A certificate for 127.0.0.1 and its key, written as PEM files."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    return cert_path, key_path
+
+
+def test_serve_speaks_https_with_a_certificate(serve, tmp_path):
+    import ssl
+
+    cert, key = self_signed(tmp_path)
+    served = serve("--tls-cert", cert, "--tls-key", key)
+    context = ssl.create_default_context(cafile=str(cert))
+    conn = http.client.HTTPSConnection("127.0.0.1", served.port, context=context, timeout=10)
+    body = to_bytes(message(77))
+    conn.request("POST", "/telegram/webhook", body=body, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+    assert conn.getresponse().status == 200
+    assert raw_file(served.data, 77).read_bytes() == body
+
+
+def test_a_certificate_without_its_key_is_one_error_line(tmp_path):
+    cert, _ = self_signed(tmp_path)
+    run = subprocess.run(
+        [TGPIPE, "serve", "--data-dir", tmp_path / "d", "--port", "0", "--tls-cert", cert],
+        env={**os.environ, "TELEGRAM_WEBHOOK_SECRET": SECRET},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (run.returncode, run.stderr) == (
+        1,
+        "Error: HTTPS needs both the certificate (--tls-cert) and its private key (--tls-key)\n",
+    )

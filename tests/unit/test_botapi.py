@@ -1,3 +1,4 @@
+import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -145,3 +146,49 @@ def test_from_env_reads_the_token_and_the_api_url():
     assert BotApi.from_env({"TELEGRAM_BOT_TOKEN": TOKEN}).base_url == "https://api.telegram.org"
     with pytest.raises(ConfigError, match="TELEGRAM_API_URL must start with https:// or http://"):
         BotApi.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": "api.telegram.org"})
+
+
+def answering(envelope: dict, status: int):
+    """A Bot API server that answers every call with `envelope` and HTTP `status`."""
+
+    class Scripted(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = json.dumps(envelope).encode()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Scripted)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.mark.parametrize(("given", "waited"), [(0, 1.0), (-5, 1.0), (1e9, 600.0), ("soon", 5.0), (None, 5.0), (30, 30)])
+def test_retry_after_is_kept_within_bounds(given, waited):
+    parameters = {} if given is None else {"retry_after": given}
+    server = answering(
+        {"ok": False, "error_code": 429, "description": "Too Many Requests", "parameters": parameters}, 429
+    )
+    try:
+        with pytest.raises(RateLimited) as e:
+            BotApi(TOKEN, f"http://127.0.0.1:{server.server_address[1]}").get_me()
+        assert e.value.retry_after == waited  # 0 would spin; 1e9 would sleep for decades
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_telegram_s_description_never_carries_a_token_into_an_error():
+    description = f"Bad Request: the bot {TOKEN} cannot do that"
+    server = answering({"ok": False, "error_code": 400, "description": description}, 400)
+    try:
+        with pytest.raises(TelegramRefused) as e:
+            BotApi(TOKEN, f"http://127.0.0.1:{server.server_address[1]}").get_me()
+        assert TOKEN not in str(e.value) and "<bot-token>" in str(e.value)
+    finally:
+        server.shutdown()
+        server.server_close()
