@@ -40,7 +40,7 @@ demo: venv ## Generate a sample chat, ingest it, run the ETL, print the analyses
 	  $(TGPIPE) query --data-dir $(DEMO_DIR) --max-rows 12 $$q || exit 1; \
 	done
 	@echo
-	$(TGPIPE) report --data-dir $(DEMO_DIR) --out $(DEMO_DIR)/report.html
+	TIMEZONE=$(DEMO_TIMEZONE) $(TGPIPE) report --data-dir $(DEMO_DIR) --out $(DEMO_DIR)/report.html
 	@echo "Open $(abspath $(DEMO_DIR)/report.html) in a browser."
 
 lint: venv tf-lint ## Check style with ruff, and the Terraform with fmt and validate

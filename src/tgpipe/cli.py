@@ -420,7 +420,9 @@ class ProgressBar:
 def report(data_dir, raw, enriched, out, first, last, chat_id):
     """Write an analytics report as one self-contained HTML file (charts inline, works offline).
 
-    Each chart is drawn from a named query in queries/, run over the chosen days and chat.
+    Each chart is drawn from a named query in queries/, run over the chosen days and chat, and
+    each table can be downloaded as CSV. Times are shown in TIMEZONE when the tables were built in
+    it (otherwise in the offset the tables show, and the page says so).
 
     Example: tgpipe report --data-dir ./data --out report.html --from 2025-11-01 --to 2025-11-30
     """
@@ -429,7 +431,8 @@ def report(data_dir, raw, enriched, out, first, last, chat_id):
     stores = Stores(data_dir, raw, enriched)
     require_folder(stores.enriched_uri, "enriched store")
     scope = make_scope(first, last, chat_id)
-    click.echo(f"report: {report_core.write_report(stores.enriched, Path(out), scope).describe()}")
+    zone = Settings.from_env().timezone  # named on the page when the tables were built in it
+    click.echo(f"report: {report_core.write_report(stores.enriched, Path(out), scope, timezone_=zone).describe()}")
 
 
 @cli.command()
