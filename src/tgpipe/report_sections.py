@@ -641,11 +641,12 @@ def most_reacted(a: Answers) -> Section:
 def members(a: Answers) -> Section:
     name, key, title = "new_members_per_week", "members", "Members joined and left"
     rows = {r["week_start"]: r for r in a.records(name)}
-    if not rows or a.period is None:
+    (totals,) = a.records("period_totals")
+    if not rows or not totals["first_day"]:
         return a.section(name, key, title, "Nobody joined or left in this period.")
-    weeks = []
-    week = _monday(a.period[0])
-    while week <= a.period[1]:
+    weeks = []  # every week of the data's days, so a quiet week shows as one
+    week, last = _monday(date.fromisoformat(totals["first_day"])), date.fromisoformat(totals["last_day"])
+    while week <= last:
         weeks.append(week)
         week += timedelta(days=7)
     joined = [rows.get(w.isoformat(), {}).get("joined_amount", 0) for w in weeks]
@@ -721,7 +722,7 @@ SECTIONS: tuple[tuple[Callable[[Answers], Section], tuple[str, ...]], ...] = (
     (edits, ("edit_rate",)),
     (reactions, ("top_reactions",)),
     (most_reacted, ("most_reacted_messages",)),
-    (members, ("new_members_per_week",)),
+    (members, ("new_members_per_week", "period_totals")),
     (media_share, ("media_share",)),
     (media_volume, ("media_volume",)),
     (top_hashtags, ("top_hashtags",)),
