@@ -210,9 +210,9 @@ variable "athena_bytes_scanned_cutoff" {
 }
 
 variable "projection_start_date" {
-  description = "First day partition projection considers (YYYY-MM-DD)."
+  description = "First day partition projection considers (YYYY-MM-DD); the default covers all of Telegram's history, for imported days."
   type        = string
-  default     = "2015-01-01"
+  default     = "2013-08-01"
 }
 
 variable "force_destroy" {

@@ -1,15 +1,18 @@
 """Run SQL on Amazon Athena: start, poll with backoff, page through the results.
 
 The same named queries run here and on DuckDB; results come back as a `QueryResult`, typed from
-Athena's column metadata, so they print the same way as local ones.
+Athena's column metadata into the Python values DuckDB gives (int, float, bool, date, datetime), so
+they print the same way as local ones.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tgpipe.aws import client, failure
 from tgpipe.errors import TgpipeError, Transient
@@ -26,6 +29,13 @@ class AthenaUnavailable(TgpipeError, Transient):
 
 
 def _convert(value: str | None, athena_type: str) -> Any:
+    """Turn one `VarCharValue` of a column of `athena_type` (lower case, without parameters) into
+    the value DuckDB gives for it.
+
+    Arrays, maps and rows stay text: Athena writes them in Trino's display form (`[a, b]`), which
+    cannot be split safely when an element holds ", ". A query that needs one as a list selects
+    `CAST(x AS JSON)`, whose text is parsed here.
+    """
     if value is None:
         return None
     if athena_type in ("tinyint", "smallint", "integer", "bigint"):
@@ -38,7 +48,28 @@ def _convert(value: str | None, athena_type: str) -> Any:
         return value == "true"
     if athena_type == "date":
         return date.fromisoformat(value)
+    if athena_type == "timestamp":
+        return _timestamp(value)
+    if athena_type == "timestamp with time zone":
+        return _timestamp_with_zone(value)
+    if athena_type == "json":
+        return json.loads(value)
     return value
+
+
+def _timestamp(value: str) -> datetime:
+    """`2025-11-23 12:13:20.000` (milli-, micro- or nanoseconds) as a naive datetime, as DuckDB gives it."""
+    whole, _, fraction = value.partition(".")
+    moment = datetime.fromisoformat(whole)
+    return moment.replace(microsecond=int(fraction[:6].ljust(6, "0"))) if fraction else moment
+
+
+def _timestamp_with_zone(value: str) -> datetime:
+    """`2025-11-23 12:13:20.000 UTC`, `... Europe/Lisbon` or `... +05:30` as an aware datetime."""
+    moment, _, zone = value.rpartition(" ")
+    if zone[:1] in "+-":
+        return _timestamp(moment).replace(tzinfo=datetime.fromisoformat(f"2000-01-01T00:00{zone}").tzinfo)
+    return _timestamp(moment).replace(tzinfo=ZoneInfo(zone))
 
 
 def start(sql: str, workgroup: str, database: str | None = None) -> str:

@@ -22,6 +22,10 @@ PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F
 #: The colour of a remainder ("other kinds") and of single-series bars.
 REMAINDER = "#8C8C8C"
 BAR = PALETTE[0]
+#: A second series (an average, the period before, members who left): Okabe-Ito's vermillion.
+SECOND = PALETTE[3]
+#: Colours of the series of `columns`: blue and vermillion first, the pair most readers tell apart.
+SERIES = (BAR, SECOND, PALETTE[1], PALETTE[2], PALETTE[4], PALETTE[5])
 #: ColorBrewer YlGnBu, 6 classes: light is few, dark is many.
 SEQUENTIAL = ("#ffffcc", "#c7e9b4", "#7fcdbb", "#41b6c4", "#2c7fb8", "#253494")
 EMPTY = "#f0f0f0"
@@ -30,6 +34,8 @@ EMPTY = "#f0f0f0"
 #: text stays readable there; on a desktop the page caps their width (see the template's CSS).
 WIDTH = 360
 LABEL_CHARS = 14
+#: Longest name in a tooltip: the whole of an ordinary name, never all of a forged one.
+TIP_CHARS = 80
 _AXIS, _GRID, _INK = "#595959", "#e3e3e3", "#1a1a1a"
 
 
@@ -147,8 +153,17 @@ def _x_day_axis(svg: ET.Element, first: date, last: date, x: Callable[[date], fl
         _text(svg, x(day), baseline + 18, _day_label(day, with_year), **{"text-anchor": anchor, "class": "tick"})
 
 
-def line_chart(points: Sequence[tuple[date, float]], chart_id: str, title: str, desc: str, unit: str) -> Drawing:
-    """Draw `points` (one per day, in day order) as a line over a time axis."""
+def line_chart(
+    points: Sequence[tuple[date, float]],
+    chart_id: str,
+    title: str,
+    desc: str,
+    unit: str,
+    average: Sequence[tuple[date, float]] | None = None,
+    average_label: str = "",
+) -> Drawing:
+    """Draw `points` (one per day, in day order) as a line over a time axis, and `average` (a
+    smoothed series over the same days), if given, as a dashed line of another colour."""
     height, left, right, top, bottom = 220, 40, WIDTH - 16, 10, 188
     ticks = nice_ticks(max(v for _, v in points))
     first, last = points[0][0], points[-1][0]
@@ -169,7 +184,19 @@ def line_chart(points: Sequence[tuple[date, float]], chart_id: str, title: str, 
     for day, value in points:
         dot = ET.SubElement(svg, "circle", cx=_n(x(day)), cy=_n(y(value)), r=radius, fill=BAR)
         ET.SubElement(dot, "title").text = f"{day.isoformat()}: {amount(value)} {unit}"
-    return Drawing(_markup(svg))
+    if not average:
+        return Drawing(_markup(svg))
+    smooth = " ".join(f"{'M' if k == 0 else 'L'}{_n(x(d))},{_n(y(v))}" for k, (d, v) in enumerate(average))
+    line = ET.SubElement(
+        svg,
+        "path",
+        d=smooth,
+        fill="none",
+        stroke=SECOND,
+        **{"stroke-width": "2.5", "stroke-dasharray": "6 3", "stroke-linejoin": "round", "class": "average"},
+    )
+    ET.SubElement(line, "title").text = average_label
+    return Drawing(_markup(svg), (LegendItem(unit, BAR), LegendItem(f"{average_label} (dashed)", SECOND)))
 
 
 def bar_chart(
@@ -178,8 +205,14 @@ def bar_chart(
     title: str,
     desc: str,
     value_label: Callable[[float], str] = amount,
+    links: Sequence[str | None] | None = None,
+    label_chars: int = LABEL_CHARS,
 ) -> Drawing:
-    """Draw `bars` (label, value), in the given order, as horizontal bars with their values."""
+    """Draw `bars` (label, value), in the given order, as horizontal bars with their values.
+
+    `links` gives each bar's label a link (a `#fragment` of the page), or None for no link;
+    labels are cut to about `label_chars` characters (less for wide ones such as URLs).
+    """
     row, label_width, value_width = 24, 118, 58
     height = row * len(bars) + 6
     left, right = label_width, WIDTH - value_width
@@ -188,10 +221,124 @@ def bar_chart(
     for k, (label, value) in enumerate(bars):
         y = 3 + k * row
         length = (right - left) * value / top
-        _rect(svg, left, y + 3, length, row - 6, BAR, f"{isolate(label)}: {value_label(value)}")
-        _text(svg, left - 6, y + row / 2 + 5, short_label(label), **{"text-anchor": "end", "class": "label"})
+        _rect(svg, left, y + 3, length, row - 6, BAR, f"{isolate(short_label(label, TIP_CHARS))}: {value_label(value)}")
+        href = links[k] if links else None
+        parent = ET.SubElement(svg, "a", href=href) if href else svg
+        text = short_label(label, label_chars)
+        _text(parent, left - 6, y + row / 2 + 5, text, **{"text-anchor": "end", "class": "label"})
         _text(svg, left + length + 4, y + row / 2 + 4.5, value_label(value), **{"class": "value"})
     ET.SubElement(svg, "line", x1=_n(left), x2=_n(left), y1="0", y2=_n(height), stroke=_AXIS)
+    return Drawing(_markup(svg))
+
+
+def change_bars(items: Sequence[tuple[str, float | None]], chart_id: str, title: str, desc: str) -> Drawing:
+    """Draw changes in percent (label, change) as bars left (down) or right (up) of a zero line.
+
+    A None change (nothing before) is written, not drawn. Rises and falls differ in colour, side
+    and sign, so no reader needs the colour to tell them apart.
+    """
+    row, label_width, value_width = 24, 112, 46
+    height = row * len(items) + 6
+    # Labels, then room for a fall's value, the bars either side of zero, and room for a rise's value.
+    left, right = label_width + value_width, WIDTH - value_width
+    middle = (left + right) / 2
+    most = max((abs(v) for _, v in items if v is not None), default=0) or 1
+    svg = _svg(chart_id, title, desc, height)
+    for k, (label, change) in enumerate(items):
+        y = 3 + k * row
+        _text(svg, label_width - 6, y + row / 2 + 5, short_label(label), **{"text-anchor": "end", "class": "label"})
+        if change is None:
+            _text(svg, middle + 4, y + row / 2 + 4.5, "new (none before)", **{"class": "value"})
+            continue
+        length = (right - middle) * abs(change) / most
+        start = middle if change >= 0 else middle - length
+        colour = BAR if change >= 0 else SECOND
+        _rect(svg, start, y + 3, length, row - 6, colour, f"{short_label(label, TIP_CHARS)}: {percent_change(change)}")
+        end, anchor = (middle + length + 4, "start") if change >= 0 else (middle - length - 4, "end")
+        _text(svg, end, y + row / 2 + 4.5, percent_change(change), **{"text-anchor": anchor, "class": "value"})
+    ET.SubElement(svg, "line", x1=_n(middle), x2=_n(middle), y1="0", y2=_n(height), stroke=_AXIS)
+    return Drawing(_markup(svg), (LegendItem("more than before", BAR), LegendItem("fewer than before", SECOND)))
+
+
+def percent_change(change: float) -> str:
+    """+12%, −8% (a true minus sign), 0%."""
+    rounded = round(change)
+    return f"+{rounded:,}%" if rounded > 0 else f"−{-rounded:,}%" if rounded < 0 else "0%"
+
+
+def columns(
+    labels: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    chart_id: str,
+    title: str,
+    desc: str,
+    unit: str,
+    stacked: bool = True,
+) -> Drawing:
+    """Draw one group of columns per label (a week, say): `series` (name, one value per label)
+    stacked from the bottom, or side by side when not `stacked`."""
+    height, left, right, top, bottom = 220, 40, WIDTH - 16, 10, 188
+    heights = [
+        sum(values[k] for _, values in series) if stacked else max(values[k] for _, values in series)
+        for k in range(len(labels))
+    ]
+    ticks = nice_ticks(max(heights, default=0))
+    slot = (right - left) / max(1, len(labels))
+    colours = [SERIES[k % len(SERIES)] for k in range(len(series))]
+
+    def y(value: float) -> float:
+        return bottom - (bottom - top) * value / ticks[-1]
+
+    svg = _svg(chart_id, title, desc, height)
+    _y_axis(svg, ticks, left, right, y)
+    every = max(1, math.ceil(len(labels) / 6))
+    for k, label in enumerate(labels):
+        x = left + slot * k
+        if k % every == 0:
+            _text(svg, x + slot / 2, bottom + 18, label, **{"text-anchor": "middle", "class": "tick"})
+        base = 0.0
+        width = slot * 0.8 / (1 if stacked else len(series))
+        for n, ((name, values), colour) in enumerate(zip(series, colours, strict=True)):
+            value = values[k]
+            column_x = x + slot * 0.1 + (0 if stacked else n * width)
+            top_y = y(base + value) if stacked else y(value)
+            bottom_y = y(base) if stacked else y(0)
+            tip = f"{label} · {isolate(short_label(name, TIP_CHARS))}: {amount(value)} {unit}"
+            _rect(svg, column_x, top_y, width, bottom_y - top_y, colour, tip, **{"class": "seg"})
+            if stacked:
+                base += value
+    legend = tuple(LegendItem(name, colour) for (name, _), colour in zip(series, colours, strict=True))
+    return Drawing(_markup(svg), legend)
+
+
+def spans(
+    rows: Sequence[tuple[str, date, date, str]],
+    chart_id: str,
+    title: str,
+    desc: str,
+    links: Sequence[str | None] | None = None,
+) -> Drawing:
+    """Draw each row (label, first day, last day, tooltip) as a bar over a time axis, from the
+    start of its first day to the end of its last."""
+    row, label_width = 22, 110
+    first, last = min(r[1] for r in rows), max(r[2] for r in rows)
+    top, left, right = 4, label_width, WIDTH - 12
+    bottom = top + row * len(rows)
+    height = bottom + 26
+    days = (last - first).days + 1
+
+    def x(day: date) -> float:
+        return left + (right - left) * (day - first).days / days
+
+    svg = _svg(chart_id, title, desc, height)
+    _x_day_axis(svg, first, last, lambda d: x(d) + (right - left) / days / 2, bottom)
+    for k, (label, start, end, tip) in enumerate(rows):
+        y = top + k * row
+        _rect(svg, x(start), y + 4, x(end) - x(start) + (right - left) / days, row - 8, BAR, tip)
+        href = links[k] if links else None
+        parent = ET.SubElement(svg, "a", href=href) if href else svg
+        _text(parent, left - 6, y + row / 2 + 5, short_label(label), **{"text-anchor": "end", "class": "label"})
+    ET.SubElement(svg, "line", x1=_n(left), x2=_n(left), y1="0", y2=_n(bottom), stroke=_AXIS)
     return Drawing(_markup(svg))
 
 
@@ -267,7 +414,7 @@ def stacked_columns(
         for (name, values), colour in zip(series, colours, strict=True):
             if values[k] <= 0:
                 continue
-            tip = f"{day.isoformat()} · {isolate(name)}: {amount(values[k])}"
+            tip = f"{day.isoformat()} · {isolate(short_label(name, TIP_CHARS))}: {amount(values[k])}"
             top_y = y(base + values[k])
             _rect(svg, x, top_y, slot * 0.8, y(base) - top_y, colour, tip, **{"class": "seg"})
             base += values[k]

@@ -23,6 +23,15 @@ DEFAULT_DATA_DIR = "./data"
 POSITIVE = click.IntRange(min=1)
 
 
+def parse_day(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return dates.parse_day(value, param.opts[0])
+    except TgpipeError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
 # ---- shared options -------------------------------------------------------------------------
 
 
@@ -118,19 +127,24 @@ athena_options = option_group(
 )
 
 
+#: --from, --to and --chat: which days and chat a query or the report reads (a `query.Scope`).
+scope_options = option_group(
+    click.option("--from", "first", callback=parse_day, metavar="YYYY-MM-DD", help="First day (context_date)."),
+    click.option("--to", "last", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (context_date)."),
+    click.option("--chat", "chat_id", type=int, metavar="ID", help="Only this chat (e.g. --chat=-1001234567890)."),
+)
+
+
+def make_scope(first: date | None, last: date | None, chat_id: int | None):
+    from tgpipe.query import Scope
+
+    return Scope(first, last, chat_id)
+
+
 def require_option(value: str | None, flag: str) -> str:
     if not value:
         raise click.UsageError(f"{flag} is required here (or set its environment variable)")
     return value
-
-
-def parse_day(ctx, param, value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return dates.parse_day(value, param.opts[0])
-    except TgpipeError:
-        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
 
 
 # ---- the command group ----------------------------------------------------------------------
@@ -220,6 +234,7 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
 )
 @click.option("--max-rows", type=POSITIVE, metavar="N", help="Show at most N rows (table format only).")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
+@scope_options
 @click.option(
     "--engine",
     type=click.Choice(ENGINES),
@@ -228,12 +243,16 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
     help="duckdb reads the local enriched store; athena runs on the deployed stack.",
 )
 @athena_options
-def query(data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries, engine, workgroup, database):
+def query(
+    data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries, first, last, chat_id, engine, workgroup, database
+):
     """Run the named query NAME (see --list), or any SQL with --sql.
 
     The same named query runs locally (DuckDB) or on Athena (--engine athena --workgroup W).
+    --from, --to and --chat narrow the tables telegram and telegram_updates to those days and that
+    chat, as `tgpipe report` does, so a query gives the numbers of the report over the same scope.
 
-    Example: tgpipe query --data-dir ./data messages_per_day --format csv
+    Example: tgpipe query --data-dir ./data messages_per_day --from 2025-11-01 --to 2025-11-30
     """
     from tgpipe import query as query_core
 
@@ -246,7 +265,8 @@ def query(data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries, engin
     if engine == "duckdb":
         stores.require(stores.enriched, "enriched store")
     text = sql if sql is not None else query_core.named_query(name).sql
-    result = query_core.run(text, engine, stores.enriched if engine == "duckdb" else None, workgroup, database)
+    local = stores.enriched if engine == "duckdb" else None
+    result = query_core.run(text, engine, local, workgroup, database, make_scope(first, last, chat_id))
     click.echo(output.render(result, fmt, max_rows), nl=False)
 
 
@@ -404,22 +424,21 @@ class ProgressBar:
 @cli.command()
 @store_options
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
-@click.option("--from", "first", callback=parse_day, metavar="YYYY-MM-DD", help="First day (context_date).")
-@click.option("--to", "last", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (context_date).")
-@click.option("--chat", "chat_id", type=int, metavar="ID", help="Only this chat (e.g. --chat=-1001234567890).")
+@scope_options
 def report(data_dir, raw, enriched, out, first, last, chat_id):
     """Write an analytics report as one self-contained HTML file (charts inline, works offline).
 
-    Each chart is drawn from a named query in queries/, run over the chosen days and chat.
+    Each chart is drawn from a named query in queries/, run over the chosen days and chat, and
+    each table can be downloaded as CSV. Times are shown in TIMEZONE when the tables were built in
+    it (otherwise in the offset the tables show, and the page says so).
 
     Example: tgpipe report --data-dir ./data --out report.html --from 2025-11-01 --to 2025-11-30
     """
-    from tgpipe import query as query_core
     from tgpipe import report as report_core
 
     stores = Stores(data_dir, raw, enriched)
     stores.require(stores.enriched, "enriched store")
-    scope = query_core.Scope(first, last, chat_id)
+    scope = make_scope(first, last, chat_id)
     click.echo(f"report: {report_core.write_report(stores.enriched, Path(out), scope).describe()}")
 
 

@@ -4,7 +4,8 @@ The views `telegram` and `telegram_updates` read every day's Parquet with the pa
 date and columns unioned by name, then are unioned with an empty table of the current schema, so a
 column added after some days were written reads as NULL for them instead of failing. A `Scope`
 narrows both views to some days and one chat, so a named query's text runs unchanged over a part
-of the data (this is how `tgpipe report --from --to --chat` filters).
+of the data (this is how `tgpipe report --from --to --chat` filters). Athena has no such views:
+`scoped_sql` puts the same narrowing in front of the query's text instead.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from importlib import resources
 import duckdb
 import pyarrow as pa
 
-from tgpipe import layout, schema
-from tgpipe.errors import ConfigError, NotFoundError
+from tgpipe import dates, layout, schema
+from tgpipe.errors import ConfigError, InvalidRequest, NotFoundError
 from tgpipe.results import ENGINES, QueryError, QueryResult
 from tgpipe.stores import LocalStore, Store
 
@@ -31,7 +32,9 @@ __all__ = [
     "execute",
     "named_queries",
     "named_query",
+    "run",
     "run_sql",
+    "scoped_sql",
 ]
 
 #: The named queries ship inside the package (Terraform's saved queries read the same files).
@@ -71,6 +74,40 @@ class Scope:
         if self.chat_id is not None:
             parts.append(f"chat_id = {int(self.chat_id)}")
         return " AND ".join(parts) or None
+
+
+#: Whitespace and comments before a statement's first keyword.
+_LEADING = re.compile(r"(?:\s+|--[^\n]*(?:\n|$)|/\*.*?\*/)*", re.DOTALL)
+_WITH = re.compile(r"WITH(\s+RECURSIVE)?\s", re.IGNORECASE)
+_QUERY = re.compile(r"(SELECT|VALUES)\b|\(", re.IGNORECASE)
+_PLAIN_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+def scoped_sql(sql: str, scope: Scope, database: str) -> str:
+    """Return `sql` reading only the rows of `scope`, for an engine without tgpipe's views (Athena).
+
+    CTEs named `telegram` and `telegram_updates` go in front of the query (merged into its own
+    WITH, if it has one) and shadow the tables of the same name: they read the tables of
+    `database` by their qualified names, so the scope applies to every unqualified table name,
+    exactly as DuckDB's narrowed views do.
+
+    Raises:
+        InvalidRequest: `sql` is not a query (SELECT, VALUES or WITH), so it cannot be narrowed.
+    """
+    condition = scope.condition()
+    if condition is None:
+        return sql
+    start = _LEADING.match(sql).end()
+    head, body = sql[:start], sql[start:]
+    schema_name = database if _PLAIN_NAME.match(database) else '"' + database.replace('"', '""') + '"'
+    narrowed = ",\n".join(
+        f"{table} AS (SELECT * FROM {schema_name}.{table} WHERE {condition})" for table in layout.TABLE_NAMES
+    )
+    if match := _WITH.match(body):
+        return f"{head}WITH{match.group(1) or ''}\n{narrowed},\n{body[match.end() :]}"
+    if _QUERY.match(body):
+        return f"{head}WITH\n{narrowed}\n{body}"
+    raise InvalidRequest("--from, --to and --chat narrow a query (SELECT, VALUES or WITH); this SQL is not one")
 
 
 def named_queries() -> list[NamedQuery]:
@@ -179,13 +216,18 @@ def run(
     enriched: Store | None = None,
     workgroup: str | None = None,
     database: str | None = None,
+    scope: Scope | None = None,
 ) -> QueryResult:
-    """Run `sql` on `engine`: DuckDB over `enriched`, or Athena in `workgroup` and `database`.
+    """Run `sql` on `engine`: DuckDB over `enriched`, or Athena in `workgroup` and `database`,
+    reading only the rows in `scope` (the same rows on both).
 
     Raises:
         QueryError: the engine rejected or failed the query.
         ConfigError: what the engine needs is missing.
+        InvalidRequest: the scope ends before it starts, or `sql` cannot be narrowed (Athena).
     """
+    scope = scope or Scope()
+    dates.check_range(scope.first, scope.last)
     if engine == "athena":
         from tgpipe import athena
 
@@ -193,20 +235,20 @@ def run(
             raise ConfigError(
                 "Athena needs a workgroup and a database (--workgroup or ATHENA_WORKGROUP, --database or GLUE_DATABASE)"
             )
-        return athena.run(sql, workgroup, database)
+        return athena.run(scoped_sql(sql, scope, database), workgroup, database)
     if enriched is None:
         raise ConfigError("DuckDB needs the enriched store (--enriched or --data-dir)")
-    return run_sql(enriched, sql)
+    return run_sql(enriched, sql, scope)
 
 
-def run_sql(enriched: Store, sql: str) -> QueryResult:
-    """Run `sql` against the tables of `enriched`.
+def run_sql(enriched: Store, sql: str, scope: Scope | None = None) -> QueryResult:
+    """Run `sql` against the tables of `enriched`, narrowed to `scope` if given.
 
     Raises:
         QueryError: DuckDB rejected the query (the message is DuckDB's first line).
     """
     with enriched.reading():  # an ETL replacing a day waits: the query sees it whole
-        con = connect(enriched)
+        con = connect(enriched, scope)
         try:
             return execute(con, sql)
         finally:

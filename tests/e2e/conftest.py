@@ -24,13 +24,21 @@ def answers(sample_enriched):
 
 
 @pytest.fixture(scope="session")
-def messages(sample_updates):
-    """The messages as first posted, once each, with their local time and the whole message."""
+def updates(sample_updates):
+    """Each update once (the sample has duplicate deliveries), in delivery order."""
     seen, out = set(), []
     for update in sample_updates:
-        if update["update_id"] in seen:
-            continue
-        seen.add(update["update_id"])
+        if update["update_id"] not in seen:
+            seen.add(update["update_id"])
+            out.append(update)
+    return out
+
+
+@pytest.fixture(scope="session")
+def messages(updates):
+    """The messages as first posted, once each, with their local time, their sender and the whole message."""
+    out = []
+    for update in updates:
         for kind in ("message", "channel_post", "business_message"):
             if kind in update:
                 m = update[kind]
@@ -44,10 +52,28 @@ def messages(sample_updates):
                         "local": local,
                         "day": local.date().isoformat(),
                         "update_type": kind,
+                        "update_id": update["update_id"],
+                        "sender": sent_by(m),
                         "message": m,
                     }
                 )
     return out
+
+
+def sent_by(message: dict) -> tuple:
+    """(sender_chat_id, sender_kind, sender_name) of a message, as the Bot API describes its sender.
+
+    A message sent on behalf of a chat names it in `sender_chat` (a channel's posts, a group's
+    anonymous admins); a channel post without one was sent by its channel; otherwise `from` is a
+    person or a bot.
+    """
+    chat = message.get("sender_chat")
+    if chat is None and "from" not in message:
+        chat = message["chat"]
+    if chat is not None:
+        return chat["id"], "channel" if chat.get("type") == "channel" else "group", chat.get("title")
+    user = message["from"]
+    return None, "bot" if user.get("is_bot") else "person", user.get("first_name")
 
 
 @pytest.fixture(scope="session")

@@ -23,10 +23,25 @@ def test_messages_per_day(answers, messages):
     assert answers["messages_per_day"] == expected
 
 
+def sender_columns(sender: tuple) -> dict:
+    """The columns the queries add at the end of the original analyses: who sent it, a chat included."""
+    return dict(zip(("sender_chat_id", "sender_kind", "sender_name"), sender, strict=True))
+
+
+def sender_order(sender: tuple) -> tuple:
+    return nulls_last(sender[0]), sender[1], nulls_last(sender[2])
+
+
 def test_messages_per_user_per_day(answers, messages):
-    counts = Counter((m["user_id"], m["name"], m["day"]) for m in messages)
-    rows = sorted(counts.items(), key=lambda kv: (_desc(kv[0][2]), -kv[1], nulls_last(kv[0][0]), nulls_last(kv[0][1])))
-    expected = [{"user_id": u, "user_first_name": n, "context_date": d, "message_amount": c} for (u, n, d), c in rows]
+    counts = Counter((m["user_id"], m["name"], m["day"], m["sender"]) for m in messages)
+    rows = sorted(
+        counts.items(),
+        key=lambda kv: (_desc(kv[0][2]), -kv[1], nulls_last(kv[0][0]), nulls_last(kv[0][1]), sender_order(kv[0][3])),
+    )
+    expected = [
+        {"user_id": u, "user_first_name": n, "context_date": d, "message_amount": c, **sender_columns(s)}
+        for (u, n, d, s), c in rows
+    ]
     assert answers["messages_per_user_per_day"] == expected
 
 
@@ -37,14 +52,30 @@ def _desc(day: str) -> int:
 def test_average_message_length_per_user_per_day(answers, messages):
     lengths = defaultdict(list)
     for m in messages:
-        lengths[(m["user_id"], m["name"], m["day"])].append(len(m["text"]) if m["text"] is not None else None)
+        key = (m["user_id"], m["name"], m["day"], m["sender"])
+        lengths[key].append(len(m["text"]) if m["text"] is not None else None)
     rows = []
-    for (u, n, d), values in lengths.items():
+    for (u, n, d, s), values in lengths.items():
         texts = [v for v in values if v is not None]
         # Round half away from zero, as both engines' round() do.
         average = int(sum(texts) / len(texts) + 0.5) if texts else None
-        rows.append({"user_id": u, "user_first_name": n, "context_date": d, "average_message_length": average})
-    rows.sort(key=lambda r: (_desc(r["context_date"]), nulls_last(r["user_id"]), nulls_last(r["user_first_name"])))
+        rows.append(
+            {
+                "user_id": u,
+                "user_first_name": n,
+                "context_date": d,
+                "average_message_length": average,
+                **sender_columns(s),
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            _desc(r["context_date"]),
+            nulls_last(r["user_id"]),
+            nulls_last(r["user_first_name"]),
+            sender_order((r["sender_chat_id"], r["sender_kind"], r["sender_name"])),
+        )
+    )
     assert answers["average_message_length_per_user_per_day"] == rows
 
 
@@ -58,10 +89,15 @@ def test_messages_per_hour_weekday_week(answers, messages):
 
 
 def test_messages_per_user(answers, messages):
-    counts = Counter((m["user_id"], m["name"]) for m in messages)
-    rows = sorted(counts.items(), key=lambda kv: (-kv[1], nulls_last(kv[0][0]), nulls_last(kv[0][1])))
-    expected = [{"user_id": u, "user_first_name": n, "message_amount": c} for (u, n), c in rows]
+    counts = Counter((m["user_id"], m["name"], m["sender"]) for m in messages)
+    rows = sorted(
+        counts.items(), key=lambda kv: (-kv[1], nulls_last(kv[0][0]), nulls_last(kv[0][1]), sender_order(kv[0][2]))
+    )
+    expected = [{"user_id": u, "user_first_name": n, "message_amount": c, **sender_columns(s)} for (u, n, s), c in rows]
     assert answers["messages_per_user"] == expected
+    # A channel is shown as the channel, by its title: never as a user NULL NULL.
+    channel = next(r for r in answers["messages_per_user"] if r["user_id"] is None)
+    assert (channel["sender_kind"], channel["sender_name"]) == ("channel", "tgpipe news 📣")
 
 
 def test_messages_per_month(answers, messages):

@@ -4,22 +4,9 @@ from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import pytest
-
 from helpers import PARITY_ZONE, nulls_last
 
 ZONE = ZoneInfo(PARITY_ZONE)
-
-
-@pytest.fixture(scope="module")
-def updates(sample_updates):
-    """Each update once (the sample has duplicate deliveries)."""
-    seen, out = set(), []
-    for update in sample_updates:
-        if update["update_id"] not in seen:
-            seen.add(update["update_id"])
-            out.append(update)
-    return out
 
 
 def test_reply_and_thread_activity(answers, messages):
@@ -81,31 +68,34 @@ def test_edit_rate(answers, messages, updates):
     assert answers["edit_rate"] == expected
 
 
-def test_first_and_last_seen_per_user(answers, messages, updates):
-    by_user = defaultdict(list)
-    update_of = {}
-    for u in updates:
-        for kind in ("message", "channel_post", "business_message"):
-            if kind in u:
-                update_of[id(u[kind])] = u["update_id"]
-    for m in messages:
-        if m["user_id"] is not None:
-            by_user[m["user_id"]].append(m)
+def latest(msgs: list[dict], value) -> object:
+    """The value of the latest message (highest update_id) that has one, as max_by ... FILTER keeps it."""
+    found = [(m["update_id"], value(m)) for m in msgs if value(m) is not None]
+    return max(found, key=lambda pair: pair[0])[1] if found else None
+
+
+def test_first_and_last_seen_per_user(answers, messages):
+    by_sender = defaultdict(list)
+    for m in messages:  # a person or bot by user id; a chat posting as itself by that chat
+        by_sender[(m["user_id"], m["sender"][0])].append(m)
     expected = []
-    for user_id, msgs in by_user.items():
-        latest = max(msgs, key=lambda m: update_of[id(m["message"])])
+    for (user_id, sender_chat_id), msgs in by_sender.items():
         days = [m["day"] for m in msgs]
         expected.append(
             {
                 "user_id": user_id,
-                "user_first_name": latest["name"],
+                "user_first_name": latest(msgs, lambda m: m["name"]),
                 "first_seen_date": min(days),
                 "last_seen_date": max(days),
                 "active_days": len(set(days)),
                 "message_amount": len(msgs),
+                "sender_chat_id": sender_chat_id,
+                "sender_kind": latest(msgs, lambda m: m["sender"][1]),
+                "sender_name": latest(msgs, lambda m: m["sender"][2]),
             }
         )
-    expected.sort(key=lambda r: (r["first_seen_date"], r["user_id"]))
+    expected.sort(key=lambda r: (r["first_seen_date"], nulls_last(r["user_id"]), nulls_last(r["sender_chat_id"])))
+    assert {r["sender_kind"] for r in expected} == {"person", "bot", "channel"}
     assert answers["first_and_last_seen_per_user"] == expected
 
 

@@ -8,6 +8,7 @@ updates themselves, not with tgpipe's own functions.
 import math
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
+from fractions import Fraction
 
 import pytest
 
@@ -138,7 +139,7 @@ def test_top_users_by_average_length(answers, messages):
     lengths = defaultdict(list)
     for m in messages:
         if m["text"] is not None:
-            lengths[(m["user_id"], m["name"])].append(len(m["text"]))
+            lengths[(m["user_id"], m["name"], m["sender"])].append(len(m["text"]))
     rows = [
         {
             "user_id": u,
@@ -146,8 +147,11 @@ def test_top_users_by_average_length(answers, messages):
             "text_message_amount": len(values),
             # Round half away from zero, as both engines' round() do.
             "average_message_length": int(sum(values) / len(values) + 0.5),
+            "sender_chat_id": s[0],
+            "sender_kind": s[1],
+            "sender_name": s[2],
         }
-        for (u, n), values in lengths.items()
+        for (u, n, s), values in lengths.items()
         if len(values) >= 5
     ]
     rows.sort(
@@ -156,6 +160,9 @@ def test_top_users_by_average_length(answers, messages):
             -r["text_message_amount"],
             nulls_last(r["user_id"]),
             nulls_last(r["user_first_name"]),
+            nulls_last(r["sender_chat_id"]),
+            r["sender_kind"],
+            nulls_last(r["sender_name"]),
         )
     )
     assert len(rows) < len(lengths), "some sender should have fewer than 5 text messages"
@@ -168,6 +175,7 @@ def test_chat_summary(answers, messages):
         chats[m["message"]["chat"]["id"]].append(m)
     rows = []
     for chat_id, ms in chats.items():
+        last = max(ms, key=lambda m: m["message"]["date"])
         rows.append(
             {
                 "chat_id": chat_id,
@@ -181,6 +189,10 @@ def test_chat_summary(answers, messages):
                 "last_message_utc": max(
                     datetime.fromtimestamp(m["message"]["date"], UTC).replace(tzinfo=None) for m in ms
                 ).isoformat(),
+                # The wall-clock time of that message in the tables' zone (its date_local).
+                "last_message_local": last["local"].replace(tzinfo=None).isoformat(),
+                "person_amount": len({m["user_id"] for m in ms if m["sender"][1] == "person"}),
+                "chat_username": ms[-1]["message"]["chat"].get("username"),
             }
         )
     rows.sort(key=lambda r: (-r["message_amount"], r["chat_id"]))
@@ -194,7 +206,8 @@ def test_media_share(answers, messages):
         {
             "media_family": family,
             "message_amount": n,
-            "share_percent": math.floor(n * 100 / total * 10 + 0.5) / 10,
+            # The exact share rounded half up to 0.1: what Trino and every DuckDB version give for the query's form.
+            "share_percent": math.floor(Fraction(1000 * n, total) + Fraction(1, 2)) / 10,
         }
         for family, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
     ]

@@ -1,19 +1,23 @@
 """The report in a real browser: headless Chromium (Debian's `chromium`) opens the file offline and
 draws every chart, at a phone's width and a desktop's, with no console error and no request but the
-file itself. Screenshots go to test-artifacts/.
+file itself; every table downloads as CSV under the page's Content-Security-Policy, and a name in
+a chart leads to its row of the sender table. Screenshots go to test-artifacts/.
 
 Chromium is driven through the DevTools protocol by playwright's Python package, pointed at the
 system's browser: nothing is downloaded at run time. Without Chromium the test is skipped (CI
 installs it in .ci/run).
 """
 
+import base64
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from helpers import ROOT
-from tgpipe import report
+from helpers import PARITY_ZONE, ROOT
+from tgpipe import output, query, report
+from tgpipe.query import Scope
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -62,10 +66,39 @@ MEASURE_CHARTS = """
 """
 
 
+#: The report's two weeks: the sample's last, so the two before it are there to compare with.
+SCOPE = Scope(date(2025, 11, 7), date(2025, 11, 20))
+CHARTS = [
+    "chart-messages-per-day",
+    "chart-compared",
+    "chart-activity-heatmap",
+    "chart-message-types",
+    "chart-senders",
+    "chart-top-users-by-length",
+    "chart-new-and-returning",
+    "chart-first-and-last-seen",
+    "chart-replies",
+    "chart-edits",
+    "chart-reactions",
+    "chart-members",
+    "chart-media-share",
+    "chart-media-volume",
+    "chart-hashtags",
+    "chart-links",
+]
+#: Charts that draw few marks by nature (five reactions, three links, two weeks of columns).
+FEW_MARKS = {"chart-reactions": 5, "chart-links": 3, "chart-members": 3, "chart-new-and-returning": 4}
+
+
 @pytest.fixture(scope="module")
-def report_file(sample_enriched, tmp_path_factory):
+def built(sample_enriched):
+    return report.build_report(sample_enriched, SCOPE, datetime(2025, 11, 22, 12, 0, tzinfo=UTC), ZoneInfo(PARITY_ZONE))
+
+
+@pytest.fixture(scope="module")
+def report_file(built, tmp_path_factory):
     out = tmp_path_factory.mktemp("report") / "report.html"
-    report.write_report(sample_enriched, out, now=datetime(2025, 11, 22, 12, 0, tzinfo=UTC))
+    out.write_text(report.render_html(built), encoding="utf-8")
     return out
 
 
@@ -97,21 +130,57 @@ def test_the_report_draws_every_chart_in_chromium(chromium, report_file, width):
     finally:
         context.close()
 
-    assert [c["id"] for c in drawn] == [
-        "chart-messages-per-day",
-        "chart-activity-heatmap",
-        "chart-top-users",
-        "chart-top-users-by-length",
-        "chart-message-types",
-        "chart-media-share",
-        "chart-hashtags",
-    ]
+    assert [c["id"] for c in drawn] == CHARTS
     for chart in drawn:
-        assert chart["width"] > 250 and chart["height"] > 100, chart
-        assert chart["marks"] >= 7 and chart["painted"], chart
+        assert chart["width"] > 250 and chart["height"] > 60, chart
+        assert chart["marks"] >= FEW_MARKS.get(chart["id"], 7) and chart["painted"], chart
         assert chart["emptyTexts"] == 0, chart  # names in every script, emoji included, take up room
         assert chart["smallestText"] >= 10, chart  # readable at a phone's width too
     assert overflow <= width, "the page scrolls sideways"
-    assert visible_rows > 20, "the table view did not open"
+    assert visible_rows == 14, "the table view did not open"  # a row per day of the two weeks
     assert problems == []
     assert requests == [report_file.as_uri()], "the page asked for something besides itself"
+
+
+def test_every_table_downloads_as_csv_under_the_pages_policy(chromium, built, report_file, sample_enriched, tmp_path):
+    """A `data:` link with `download` saves its file although the policy forbids loading anything."""
+    context = chromium.new_context(accept_downloads=True)
+    page = context.new_page()
+    saved = {}
+    try:
+        page.goto(report_file.as_uri(), wait_until="load")
+        links = page.locator("a[download]")
+        assert links.count() == len(built.sections)
+        for k in range(links.count()):
+            with page.expect_download(timeout=10_000) as download:
+                links.nth(k).click()
+            target = tmp_path / download.value.suggested_filename
+            download.value.save_as(target)
+            assert download.value.failure() is None
+            saved[download.value.suggested_filename] = target.read_text(encoding="utf-8")
+    finally:
+        context.close()
+    assert set(saved) == {s.download.filename for s in built.sections}
+    for s in built.sections:
+        embedded = base64.b64decode(s.download.href.split(",", 1)[1]).decode("utf-8")
+        assert saved[s.download.filename] == embedded
+    # A query's file is what `tgpipe query NAME --from --to --format csv` prints.
+    senders = query.run_sql(sample_enriched, query.named_query("senders").sql, SCOPE)
+    assert saved["senders.csv"] == output.render(senders, "csv")
+    assert saved["period_comparison.csv"].startswith("measure,before,this_period,change_percent\nMessages,")
+
+
+def test_a_name_in_a_chart_leads_to_its_row(chromium, report_file):
+    context = chromium.new_context(viewport={"width": 360, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(report_file.as_uri(), wait_until="load")
+        first = page.locator("#chart-senders a").first
+        target = first.get_attribute("href")
+        first.click()
+        assert page.evaluate("location.hash") == target
+        row = page.locator(f"tr{target}")
+        assert row.is_visible() and row.evaluate("r => r.matches(':target')")
+        assert row.locator("td").nth(4).inner_text() == first.text_content()  # sender_name
+    finally:
+        context.close()

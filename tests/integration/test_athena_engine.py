@@ -6,6 +6,7 @@ is checked by the local parity tests.
 """
 
 import json
+from datetime import date
 
 import pytest
 import requests
@@ -119,3 +120,25 @@ def test_repair_backfills_from_a_laptop(tgpipe, bucket):
     assert tgpipe(*args).out.strip() == "registered 1 partition(s), 0 already registered"
     assert tgpipe(*args).out.strip() == "registered 0 partition(s), 1 already registered"
     glue.delete_database(Name="laptop_db")
+
+
+def test_a_scoped_query_narrows_the_tables_in_the_sql_athena_runs(tgpipe, aws, workgroup):
+    seed_results(
+        aws,
+        [("chat_id", "bigint"), ("last_message_utc", "timestamp"), ("last_message_local", "timestamp")],
+        [["-100", "2025-11-23 12:13:20.000", "2025-11-23 09:13:20.000"]],
+    )
+    args = ("--engine", "athena", "--workgroup", workgroup, "--database", "tgpipe", "--format", "json")
+    run = tgpipe("query", "chat_summary", "--from", "2025-11-01", "--to", "2025-11-30", "--chat=-100", *args)
+    assert run.code == 0, run.err
+    # Timestamps print as DuckDB's do, not as Athena's text.
+    assert json.loads(run.out) == [
+        {"chat_id": -100, "last_message_utc": "2025-11-23T12:13:20", "last_message_local": "2025-11-23T09:13:20"}
+    ]
+    athena = client("athena")
+    ids = athena.list_query_executions(WorkGroup=workgroup)["QueryExecutionIds"]
+    queries = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"]["Query"] for i in ids]
+    (sent,) = [q for q in queries if q.startswith("-- Per chat")]  # moto keeps the other tests' queries
+    scope = query.Scope(date(2025, 11, 1), date(2025, 11, 30), -100)
+    assert sent == query.scoped_sql(query.named_query("chat_summary").sql, scope, "tgpipe")
+    assert "telegram AS (SELECT * FROM tgpipe.telegram WHERE context_date >= DATE '2025-11-01'" in sent

@@ -1,6 +1,7 @@
 """Polling, failure and paging of the Athena runner, with a scripted stand-in for the client."""
 
-from datetime import date
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -92,3 +93,33 @@ def test_a_query_that_runs_too_long_is_stopped(fake):
     with pytest.raises(QueryError, match="still running after 1 s; stopped it"):
         athena.run("SELECT 1", "wg", timeout=1)
     assert holder["client"].stopped == ["q-1"]
+
+
+def test_timestamps_and_json_come_back_as_duckdb_gives_them(fake):
+    holder, _ = fake
+    columns = [("t", "timestamp"), ("z", "timestamp with time zone"), ("j", "json"), ("a", "array")]
+    holder["client"] = ScriptedAthena(
+        ["SUCCEEDED"],
+        [
+            page(
+                [
+                    ["t", "z", "j", "a"],
+                    ["2025-11-23 12:13:20.000", "2025-11-23 12:13:20.250 UTC", '["a, b", "c"]', "[a, b, c]"],
+                    ["2025-11-23 12:13:20.123456789", "2025-11-23 09:13:20.000 -03:00", None, None],
+                ],
+                columns,
+            )
+        ],
+    )
+    rows = athena.run("SELECT 1", "wg").rows
+    assert rows[0] == (
+        datetime(2025, 11, 23, 12, 13, 20),
+        datetime(2025, 11, 23, 12, 13, 20, 250000, tzinfo=ZoneInfo("UTC")),
+        ["a, b", "c"],
+        "[a, b, c]",  # Trino's display form of an array cannot be split safely: it stays text
+    )
+    assert rows[1][:2] == (
+        datetime(2025, 11, 23, 12, 13, 20, 123456),
+        datetime(2025, 11, 23, 12, 13, 20, tzinfo=UTC),
+    )
+    assert rows[1][2:] == (None, None)

@@ -128,3 +128,75 @@ def test_stacked_columns_stack_to_the_day_total_with_a_grey_remainder():
     # Stacked: each segment starts where the one below ends.
     for below, above in zip(first_day, first_day[1:], strict=False):
         assert float(above.get("y")) + float(above.get("height")) == pytest.approx(float(below.get("y")), abs=0.02)
+
+
+def test_a_line_chart_draws_its_average_dashed_with_a_legend():
+    first = date(2025, 11, 1)
+    points = [(first + timedelta(days=k), v) for k, v in enumerate([7, 0, 7, 0, 7, 0, 7, 14])]
+    average = [(points[k][0], v) for k, v in ((6, 4.0), (7, 5.0))]
+    drawing = charts.line_chart(points, "c", "t", "d", "messages", average, "7-day average")
+    paths = marks(parse(drawing), "path")
+    assert [p.get("stroke-dasharray") for p in paths] == [None, "6 3"]  # dashed, not only another colour
+    assert [(i.label, i.colour) for i in drawing.legend] == [
+        ("messages", charts.BAR),
+        ("7-day average (dashed)", charts.SECOND),
+    ]
+    assert charts.line_chart(points, "c", "t", "d", "messages").legend == ()
+
+
+def test_bar_labels_can_lead_to_a_place_in_the_page():
+    svg = parse(charts.bar_chart([("Ana", 3), ("Bot", 1)], "c", "t", "d", links=["#sender-u1", None]))
+    anchors = marks(svg, "a")
+    assert [(a.get("href"), [t.text for t in a]) for a in anchors] == [("#sender-u1", ["Ana"])]
+
+
+def test_change_bars_go_right_for_a_rise_left_for_a_fall_and_name_what_is_new():
+    drawing = charts.change_bars([("Messages", 50.0), ("People", -25.0), ("Edits", None)], "c", "t", "d")
+    svg = parse(drawing)
+    rects = marks(svg, "rect")
+    (zero,) = [float(line.get("x1")) for line in marks(svg, "line")]
+    assert float(rects[0].get("x")) == pytest.approx(zero)
+    assert float(rects[1].get("x")) + float(rects[1].get("width")) == pytest.approx(zero)
+    assert float(rects[0].get("width")) == pytest.approx(2 * float(rects[1].get("width")))
+    assert [r.get("fill") for r in rects] == [charts.BAR, charts.SECOND]
+    values = [t.text for t in marks(svg, "text") if t.get("class") == "value"]
+    assert values == ["+50%", "−25%", "new (none before)"]
+    assert charts.percent_change(0.4) == "0%" and charts.percent_change(-1234.5) == "−1,234%"
+
+
+@pytest.mark.parametrize("stacked", [True, False])
+def test_columns_stack_or_stand_side_by_side(stacked):
+    series = [("joined", [2, 0]), ("left", [1, 3])]
+    drawing = charts.columns(["Nov 3", "Nov 10"], series, "c", "t", "d", "members", stacked=stacked)
+    rects = [r for r in marks(parse(drawing), "rect") if r.get("class") == "seg"]
+    assert [tip(r) for r in rects] == [
+        "Nov 3 · \u2068joined\u2069: 2 members",
+        "Nov 3 · \u2068left\u2069: 1 members",
+        "Nov 10 · \u2068joined\u2069: 0 members",
+        "Nov 10 · \u2068left\u2069: 3 members",
+    ]
+    first_week = rects[:2]
+    heights = [float(r.get("height")) for r in first_week]
+    assert heights[0] == pytest.approx(2 * heights[1], abs=0.02)
+    xs = [float(r.get("x")) for r in first_week]
+    assert (xs[0] == xs[1]) is stacked
+    assert [i.colour for i in drawing.legend] == [charts.BAR, charts.SECOND]
+
+
+def test_spans_run_from_the_first_day_to_the_end_of_the_last():
+    rows = [
+        ("Ana", date(2025, 11, 1), date(2025, 11, 10), "Ana: 10 days"),
+        ("Kai", date(2025, 11, 6), date(2025, 11, 6), "Kai: 1 day"),
+    ]
+    svg = parse(charts.spans(rows, "c", "t", "d", ["#sender-u1", "#sender-u2"]))
+    bars = marks(svg, "rect")
+    widths = [float(b.get("width")) for b in bars]
+    assert widths[0] == pytest.approx(10 * widths[1], abs=0.05)
+    assert float(bars[1].get("x")) - float(bars[0].get("x")) == pytest.approx(5 * widths[1], abs=0.05)
+    assert [tip(b) for b in bars] == ["Ana: 10 days", "Kai: 1 day"]
+    assert [a.get("href") for a in marks(svg, "a")] == ["#sender-u1", "#sender-u2"]
+
+
+def test_a_forged_name_is_cut_in_tooltips():
+    svg = parse(charts.bar_chart([("x" * 10_000, 1)], "c", "t", "d"))
+    assert len(tip(marks(svg, "rect")[0])) < charts.TIP_CHARS + 10

@@ -4,6 +4,7 @@ import pytest
 
 from helpers import to_bytes
 from tgpipe import etl, ingest, query
+from tgpipe.errors import InvalidRequest
 from tgpipe.query import Scope
 
 NOON = 1763640000  # 2025-11-20 12:00 UTC
@@ -67,3 +68,37 @@ def test_named_queries_run_unchanged_over_a_scope(store):
         {"context_date": "2025-11-21", "message_amount": 2},
         {"context_date": "2025-11-20", "message_amount": 1},
     ]
+
+
+SCOPE = Scope(date(2025, 11, 21), None, -5)
+CONDITION = "context_date >= DATE '2025-11-21' AND chat_id = -5"
+NARROWED = (
+    f"telegram AS (SELECT * FROM tgpipe.telegram WHERE {CONDITION}),\n"
+    f"telegram_updates AS (SELECT * FROM tgpipe.telegram_updates WHERE {CONDITION})"
+)
+
+
+def test_a_scope_goes_in_front_of_a_query_for_athena():
+    sql = "-- Messages.\nSELECT count(1) FROM telegram"
+    assert query.scoped_sql(sql, SCOPE, "tgpipe") == f"-- Messages.\nWITH\n{NARROWED}\nSELECT count(1) FROM telegram"
+    assert query.scoped_sql(sql, Scope(), "tgpipe") == sql
+
+
+def test_a_scope_joins_the_querys_own_with():
+    sql = "/* a */ -- b\n  with x AS (SELECT 1)\nSELECT * FROM x"
+    assert (
+        query.scoped_sql(sql, SCOPE, "tgpipe") == f"/* a */ -- b\n  WITH\n{NARROWED},\nx AS (SELECT 1)\nSELECT * FROM x"
+    )
+    recursive = query.scoped_sql("WITH RECURSIVE r(n) AS (SELECT 1) SELECT * FROM r", SCOPE, "tgpipe")
+    assert recursive == f"WITH RECURSIVE\n{NARROWED},\nr(n) AS (SELECT 1) SELECT * FROM r"
+
+
+def test_a_database_name_that_needs_quotes_gets_them():
+    narrowed = query.scoped_sql("SELECT 1", Scope(chat_id=1), 'My "db"')
+    assert 'FROM "My ""db""".telegram WHERE chat_id = 1' in narrowed
+
+
+@pytest.mark.parametrize("sql", ["SHOW TABLES", "DESCRIBE telegram", "-- only a comment"])
+def test_what_is_not_a_query_cannot_be_narrowed(sql):
+    with pytest.raises(InvalidRequest, match=r"^--from, --to and --chat narrow a query"):
+        query.scoped_sql(sql, SCOPE, "tgpipe")

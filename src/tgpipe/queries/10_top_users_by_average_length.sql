@@ -1,17 +1,51 @@
--- Users with at least 5 text messages, by average text length in characters (rounded half away from zero).
+-- Senders with at least 5 text messages, by average text length in characters (rounded half away from zero).
+WITH
+sender_cte AS (
+  SELECT
+    user_id,
+    user_first_name,
+    text,
+    CASE
+      WHEN sender_chat_id IS NOT NULL THEN sender_chat_id
+      WHEN user_id IS NULL THEN chat_id
+    END AS sender_chat_id,
+    CASE
+      WHEN sender_chat_id IS NOT NULL AND sender_chat_type = 'channel' THEN 'channel'
+      WHEN sender_chat_id IS NOT NULL THEN 'group'
+      WHEN user_id IS NULL AND chat_type = 'channel' THEN 'channel'
+      WHEN user_id IS NULL THEN 'group'
+      WHEN user_is_bot THEN 'bot'
+      ELSE 'person'
+    END AS sender_kind,
+    CASE
+      WHEN sender_chat_id IS NOT NULL THEN sender_chat_title
+      WHEN user_id IS NULL THEN chat_title
+      ELSE user_first_name
+    END AS sender_name
+  FROM telegram
+  WHERE text IS NOT NULL
+)
 SELECT
   user_id,
   user_first_name,
   count(text) AS text_message_amount,
-  CAST(round(avg(length(text))) AS INTEGER) AS average_message_length
-FROM telegram
-WHERE text IS NOT NULL
+  CAST(round(avg(length(text))) AS INTEGER) AS average_message_length,
+  sender_chat_id,
+  sender_kind,
+  sender_name
+FROM sender_cte
 GROUP BY
   user_id,
-  user_first_name
+  user_first_name,
+  sender_chat_id,
+  sender_kind,
+  sender_name
 HAVING count(text) >= 5
 ORDER BY
   average_message_length DESC,
   text_message_amount DESC,
   user_id NULLS LAST,
-  user_first_name NULLS LAST
+  user_first_name NULLS LAST,
+  sender_chat_id NULLS LAST,
+  sender_kind,
+  sender_name NULLS LAST

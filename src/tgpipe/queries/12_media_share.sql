@@ -39,7 +39,7 @@ family_cte AS (
 SELECT
   media_family,
   count(1) AS message_amount,
-  round(CAST(count(1) AS DOUBLE) * 100 / CAST(sum(count(1)) OVER () AS DOUBLE), 1) AS share_percent
+  round(CAST(count(1) AS DOUBLE) * 1000 / CAST(sum(count(1)) OVER () AS DOUBLE)) / 10 AS share_percent
 FROM family_cte
 GROUP BY media_family
 ORDER BY

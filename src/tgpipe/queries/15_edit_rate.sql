@@ -1,22 +1,15 @@
 -- Messages edited at least once, and edits, per day the message was posted.
-WITH edits AS (
+WITH
+edit_cte AS (
   SELECT
     chat_id,
-    CAST(COALESCE(
-      json_extract(payload, '$.edited_message.message_id'),
-      json_extract(payload, '$.edited_channel_post.message_id'),
-      json_extract(payload, '$.edited_business_message.message_id')
-    ) AS BIGINT) AS message_id,
+    message_id,
     count(1) AS edit_amount
   FROM telegram_updates
   WHERE update_type IN ('edited_message', 'edited_channel_post', 'edited_business_message')
   GROUP BY
     chat_id,
-    CAST(COALESCE(
-      json_extract(payload, '$.edited_message.message_id'),
-      json_extract(payload, '$.edited_channel_post.message_id'),
-      json_extract(payload, '$.edited_business_message.message_id')
-    ) AS BIGINT)
+    message_id
 )
 SELECT
   t.context_date,
@@ -25,7 +18,7 @@ SELECT
   COALESCE(sum(e.edit_amount), 0) AS edit_amount,
   CAST(round(100 * CAST(count(e.message_id) AS DOUBLE) / count(1)) AS INTEGER) AS edit_percent
 FROM telegram AS t
-LEFT JOIN edits AS e
+LEFT JOIN edit_cte AS e
   ON e.chat_id = t.chat_id
   AND e.message_id = t.message_id
 GROUP BY t.context_date

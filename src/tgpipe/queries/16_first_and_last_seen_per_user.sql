@@ -1,14 +1,45 @@
--- When each user first and last posted, on how many days, and how much (latest first name shown).
+-- When each sender first and last posted, on how many days, and how much (latest names shown); chats posting as themselves included.
+WITH
+sender_cte AS (
+  SELECT
+    update_id,
+    context_date,
+    user_id,
+    user_first_name,
+    CASE
+      WHEN sender_chat_id IS NOT NULL THEN sender_chat_id
+      WHEN user_id IS NULL THEN chat_id
+    END AS sender_chat_id,
+    CASE
+      WHEN sender_chat_id IS NOT NULL AND sender_chat_type = 'channel' THEN 'channel'
+      WHEN sender_chat_id IS NOT NULL THEN 'group'
+      WHEN user_id IS NULL AND chat_type = 'channel' THEN 'channel'
+      WHEN user_id IS NULL THEN 'group'
+      WHEN user_is_bot THEN 'bot'
+      ELSE 'person'
+    END AS sender_kind,
+    CASE
+      WHEN sender_chat_id IS NOT NULL THEN sender_chat_title
+      WHEN user_id IS NULL THEN chat_title
+      ELSE user_first_name
+    END AS sender_name
+  FROM telegram
+)
 SELECT
   user_id,
-  max_by(user_first_name, update_id) AS user_first_name,
+  max_by(user_first_name, update_id) FILTER (WHERE user_first_name IS NOT NULL) AS user_first_name,
   min(context_date) AS first_seen_date,
   max(context_date) AS last_seen_date,
   count(DISTINCT context_date) AS active_days,
-  count(1) AS message_amount
-FROM telegram
-WHERE user_id IS NOT NULL
-GROUP BY user_id
+  count(1) AS message_amount,
+  sender_chat_id,
+  max_by(sender_kind, update_id) FILTER (WHERE sender_kind IS NOT NULL) AS sender_kind,
+  max_by(sender_name, update_id) FILTER (WHERE sender_name IS NOT NULL) AS sender_name
+FROM sender_cte
+GROUP BY
+  user_id,
+  sender_chat_id
 ORDER BY
   first_seen_date,
-  user_id
+  user_id NULLS LAST,
+  sender_chat_id NULLS LAST

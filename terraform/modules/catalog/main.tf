@@ -4,13 +4,15 @@
 
 locals {
   # The one partition key of each table, projected as a date: Athena computes the partitions from the
-  # range instead of listing them, so new days are readable the moment their Parquet lands.
+  # range instead of listing them, so new days are readable the moment their Parquet lands. Athena
+  # evaluates NOW in UTC while context_date is a day in TIMEZONE: east of UTC the local "today" is
+  # already tomorrow in UTC, so the range ends one day after NOW (one usually empty prefix more).
   projection = {
     for name, table in var.tables : name => {
       "projection.enabled"                                       = "true"
       "projection.${table.partition_keys[0].name}.type"          = "date"
       "projection.${table.partition_keys[0].name}.format"        = "yyyy-MM-dd"
-      "projection.${table.partition_keys[0].name}.range"         = "${var.projection_start_date},NOW"
+      "projection.${table.partition_keys[0].name}.range"         = "${var.projection_start_date},NOW+1DAYS"
       "projection.${table.partition_keys[0].name}.interval"      = "1"
       "projection.${table.partition_keys[0].name}.interval.unit" = "DAYS"
       "storage.location.template"                                = "s3://${var.data_bucket}/${name}/${table.partition_keys[0].name}=$${${table.partition_keys[0].name}}/"

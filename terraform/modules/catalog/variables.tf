@@ -17,9 +17,9 @@ variable "tables" {
 }
 
 variable "projection_start_date" {
-  description = "First day (YYYY-MM-DD) partition projection considers; the range ends today."
+  description = "First day (YYYY-MM-DD) partition projection considers (Telegram started in August 2013); the range ends tomorrow in UTC."
   type        = string
-  default     = "2015-01-01"
+  default     = "2013-08-01"
 }
 
 variable "workgroup_name" {

@@ -1,0 +1,84 @@
+-- Totals of the days read: messages, active days, people, bots and chats that posted, replies, edits, reactions, joins, leaves.
+WITH
+message_cte AS (
+  SELECT
+    count(1) AS message_amount,
+    count(DISTINCT context_date) AS active_days,
+    count(DISTINCT CASE WHEN sender_chat_id IS NULL AND user_id IS NOT NULL AND NOT COALESCE(user_is_bot, false) THEN user_id END) AS person_amount,
+    count(DISTINCT CASE WHEN sender_chat_id IS NULL AND user_is_bot THEN user_id END) AS bot_amount,
+    count(DISTINCT CASE
+      WHEN sender_chat_id IS NOT NULL THEN sender_chat_id
+      WHEN user_id IS NULL THEN chat_id
+    END) AS chat_sender_amount,
+    count(text) AS text_message_amount,
+    count(reply_to_message_id) AS reply_amount,
+    count(1) FILTER (WHERE update_type = 'message' AND message_type = 'left_chat_member') AS left_amount,
+    min(context_date) AS first_day,
+    max(context_date) AS last_day
+  FROM telegram
+),
+joined_cte AS (
+  SELECT count(1) AS joined_amount
+  FROM telegram
+  CROSS JOIN UNNEST(new_chat_member_ids) AS t (member_id)
+  WHERE update_type = 'message'
+),
+edit_cte AS (
+  SELECT count(1) AS edit_amount
+  FROM telegram_updates
+  WHERE update_type IN ('edited_message', 'edited_channel_post', 'edited_business_message')
+),
+new_reaction_cte AS (
+  SELECT
+    update_id,
+    chat_id,
+    message_id,
+    user_id,
+    reaction
+  FROM telegram_updates
+  CROSS JOIN UNNEST(new_reactions) AS t (reaction)
+  WHERE update_type = 'message_reaction'
+),
+old_reaction_cte AS (
+  SELECT
+    update_id,
+    reaction
+  FROM telegram_updates
+  CROSS JOIN UNNEST(old_reactions) AS t (reaction)
+  WHERE update_type = 'message_reaction'
+),
+added_reaction_cte AS (
+  SELECT
+    n.update_id,
+    n.chat_id,
+    n.message_id,
+    n.user_id,
+    n.reaction
+  FROM new_reaction_cte AS n
+  LEFT JOIN old_reaction_cte AS o
+    ON o.update_id = n.update_id
+    AND o.reaction = n.reaction
+  WHERE o.update_id IS NULL
+),
+reaction_cte AS (
+  SELECT count(1) AS reaction_amount
+  FROM added_reaction_cte
+)
+SELECT
+  m.message_amount,
+  m.active_days,
+  m.person_amount,
+  m.bot_amount,
+  m.chat_sender_amount,
+  m.text_message_amount,
+  m.reply_amount,
+  e.edit_amount,
+  r.reaction_amount,
+  j.joined_amount,
+  m.left_amount,
+  m.first_day,
+  m.last_day
+FROM message_cte AS m
+CROSS JOIN joined_cte AS j
+CROSS JOIN edit_cte AS e
+CROSS JOIN reaction_cte AS r

@@ -1,0 +1,108 @@
+"""Every named query answers over a store of hostile updates, and so does the report.
+
+Telegram's JSON can carry what no UTF-8 text can (a lone surrogate escape such as "\\ud83d" in a
+name cut in half), strings far larger than any chat message, update types and message kinds
+newer than tgpipe, senders without names and channel posts without a sender. Each reaches the
+tables (design.md §3: nothing received is missing), and no query may fail on any of them.
+"""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from tgpipe import etl, ingest, query, report
+from tgpipe.config import Settings
+from tgpipe.stores import LocalStore
+
+NOON = 1763640000  # 2025-11-20 12:00 UTC
+CHAT = {"id": -1001, "type": "supergroup", "title": "half an emoji \ud83d", "username": "hostile_group"}
+CHANNEL = {"id": -1002, "type": "channel", "title": "\udc00 news"}
+HUGE = "x" * 300_000
+
+
+def hostile_updates() -> list[dict]:
+    surrogate_user = {"id": 7, "is_bot": False, "first_name": "Zo\ud83d", "last_name": "\ude00"}
+    nameless = {"id": 8, "is_bot": False}
+    huge_user = {"id": 9, "is_bot": False, "first_name": HUGE}
+    text = "ol\ud83d #tag\ud83d https://example.org/\udfff"
+    return [
+        {"update_id": 1, "message": {"message_id": 1, "date": NOON, "chat": CHAT, "from": surrogate_user,
+                                     "text": text, "entities": [
+                                         {"type": "hashtag", "offset": 5, "length": 5},
+                                         {"type": "url", "offset": 11, "length": 22},
+                                         {"type": "mention", "offset": 900, "length": 4},  # beyond the text
+                                     ]}},
+        {"update_id": 2, "message": {"message_id": 2, "date": NOON + 1, "chat": CHAT, "from": nameless, "text": HUGE,
+                                     "reply_to_message": {"message_id": 1, "chat": CHAT, "date": NOON}}},
+        {"update_id": 3, "message": {"message_id": 3, "date": NOON + 2, "chat": CHAT, "from": huge_user,
+                                     "new_chat_members": [surrogate_user, nameless, {"is_bot": False}]}},
+        {"update_id": 4, "message": {"message_id": 4, "date": NOON + 3, "chat": CHAT, "from": nameless,
+                                     "left_chat_member": {"first_name": "\ud83d"}}},
+        {"update_id": 5, "message": {"message_id": 5, "date": NOON + 4, "chat": CHAT,
+                                     "from": {"id": 10, "is_bot": True, "first_name": None},
+                                     "holographic_note": {"id": "\ud83d"}}},
+        {"update_id": 6, "channel_post": {"message_id": 6, "date": NOON + 5, "chat": CHANNEL, "text": "\ud83d" * 3}},
+        {"update_id": 7, "channel_post": {"message_id": 7, "date": NOON + 6, "chat": {"id": -1003, "type": "channel"},
+                                          "caption": HUGE, "photo": [{"file_id": "f", "file_unique_id": "u"}]}},
+        {"update_id": 8, "edited_message": {"message_id": 1, "date": NOON, "edit_date": NOON + 60, "chat": CHAT,
+                                            "from": surrogate_user, "text": "\ud83d edited"}},
+        {"update_id": 9, "message_reaction": {"chat": CHAT, "message_id": 1, "date": NOON + 70,
+                                              "actor_chat": CHANNEL, "old_reaction": [],
+                                              "new_reaction": [{"type": "emoji", "emoji": "\ud83d"},
+                                                               {"type": "custom_emoji", "custom_emoji_id": "42"},
+                                                               {"type": "paid"}, {"type": "from the future"}]}},
+        {"update_id": 10, "message_reaction": {"chat": CHAT, "message_id": 404, "date": NOON + 80, "user": nameless,
+                                               "old_reaction": [{"type": "emoji", "emoji": "👍"}],
+                                               "new_reaction": [{"type": "emoji", "emoji": "👍"}]}},
+        {"update_id": 11, "brand_new_update_type": {"chat": CHAT, "date": NOON + 90, "blob": HUGE + "\ud83d"}},
+        {"update_id": 12, "chat_member": {"chat": CHAT, "from": nameless, "date": NOON + 100,
+                                          "old_chat_member": {"status": "left", "user": surrogate_user},
+                                          "new_chat_member": {"status": "\ud83d", "user": surrogate_user}}},
+        {"update_id": 13, "message": {"message_id": 13, "date": NOON + 110, "chat": {"id": -1004, "type": "group"},
+                                      "text": None, "from": {"id": 11, "first_name": "", "is_bot": False}}},
+    ]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def hostile_store(tmp_path_factory):
+    root = tmp_path_factory.mktemp("hostile")
+    raw, enriched = LocalStore(root / "raw"), LocalStore(root / "enriched")
+    # json.dumps escapes lone surrogates as \ud83d, as a Telegram body can carry them.
+    bodies = [json.dumps(u).encode() for u in hostile_updates()]
+    settings = Settings()
+    stored = ingest.store_updates(bodies, raw, settings)
+    assert (stored[ingest.Outcome.STORED], stored[ingest.Outcome.QUARANTINED]) == (len(bodies), 0)
+    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
+    return enriched
+
+
+def test_the_hostile_updates_reach_the_tables(hostile_store):
+    counts = query.run_sql(
+        hostile_store, "SELECT (SELECT count(1) FROM telegram), (SELECT count(1) FROM telegram_updates)"
+    )
+    assert counts.rows == [(8, 13)]
+
+
+@pytest.mark.parametrize("q", query.named_queries(), ids=lambda q: q.name)
+def test_every_named_query_answers(hostile_store, q):
+    result = query.run_sql(hostile_store, q.sql)
+    assert result.columns
+    if q.name != "top_users_by_average_length":  # no sender has 5 text messages here
+        assert result.rows, f"{q.name} found nothing in the hostile store"
+
+
+def test_the_members_query_counts_the_surrogate_names(hostile_store):
+    # The query that failed on DuckDB ("no low surrogate in string") while parsing the payload. A
+    # member without an id is no user, and new_chat_member_ids leaves it out.
+    (week,) = query.run_sql(hostile_store, query.named_query("new_members_per_week").sql).records()
+    assert (week["joined_amount"], week["left_amount"]) == (2, 1)
+
+
+def test_the_report_draws_the_hostile_store(hostile_store, tmp_path):
+    out = tmp_path / "report.html"
+    result = report.write_report(hostile_store, out, now=datetime(2025, 11, 21, tzinfo=UTC))
+    page = out.read_text(encoding="utf-8")
+    assert result.messages == 8
+    assert "\ufffd" in page  # a lone surrogate shows as a replacement character, never breaks the page
+    assert HUGE not in page  # a huge name is shortened in charts and tables
