@@ -83,6 +83,11 @@ class EtlResult:
         return sum(d.messages for d in self.days)
 
     @property
+    def rows(self) -> int:
+        """Rows written: one per update (telegram_updates) plus one per message (telegram)."""
+        return self.updates + self.messages
+
+    @property
     def files(self) -> list[str]:
         return [f for d in self.days for f in d.files]
 
@@ -118,7 +123,7 @@ class EtlResult:
             "days_written": sum(1 for d in self.days if d.files),
             "updates": self.updates,
             "messages": self.messages,
-            "rows": self.updates + self.messages,
+            "rows": self.rows,
             "duplicates": sum(d.duplicates for d in self.days),
             "quarantined": sum(d.quarantined for d in self.days),
             "files": len(self.files),

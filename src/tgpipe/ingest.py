@@ -124,6 +124,9 @@ _STATUS = {
     Outcome.TOO_LARGE: 413,
     Outcome.UNAUTHORIZED: 401,
 }
+#: The answer's outcome when an error stopped the update, and whether that error was transient.
+UNAVAILABLE, MISCONFIGURED = "unavailable", "misconfigured"
+FAILED_OUTCOMES = {UNAVAILABLE: True, MISCONFIGURED: False}
 
 
 @dataclass(frozen=True)
@@ -150,8 +153,8 @@ class WebhookResponse:
             body = "" if status == 200 else result.outcome.value
             return cls(status, body, result.outcome.value, result.update_id, result.key)
         if is_transient(result):
-            return cls(503, "unavailable, retry later", "unavailable")
-        return cls(400, "misconfigured", "misconfigured")
+            return cls(503, "unavailable, retry later", UNAVAILABLE)
+        return cls(400, MISCONFIGURED, MISCONFIGURED)
 
 
 def respond_to_webhook(body: bytes, headers: Mapping[str, str], store: Store, settings: Settings) -> WebhookResponse:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from tgpipe import ingest, signals, telegram
@@ -30,6 +31,9 @@ from tgpipe.config import DEFAULT_POLL_TIMEOUT, Settings
 from tgpipe.errors import StoreError
 from tgpipe.ingest import IngestSummary, Outcome
 from tgpipe.stores import Store
+
+if TYPE_CHECKING:
+    from tgpipe.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,7 @@ class Poller:
         poll_timeout: int = DEFAULT_POLL_TIMEOUT,
         limit: int = 100,
         sleep: Callable[[float], None] = time.sleep,
+        metrics: Metrics | None = None,
     ):
         self.api = api
         self.store = store
@@ -76,6 +81,7 @@ class Poller:
         self.poll_timeout = poll_timeout
         self.limit = limit
         self.sleep = sleep
+        self.metrics = metrics
         self.offset: int | None = None
         self.result = PollResult()
         self._stopping = False
@@ -125,8 +131,12 @@ class Poller:
         try:
             summary = ingest.store_updates((telegram.encode_update(u) for u in updates), self.store, self.settings)
         except StoreError as e:
+            if self.metrics:
+                self.metrics.store_failed(e)
             self._failed("store", "storing failed; the batch will be fetched again", e)
             return
+        if self.metrics:
+            self.metrics.stored_batch(summary)
         self._failures["store"] = 0
         self.result.batches += 1
         self.result.summary.counts.update(summary.counts)
@@ -210,14 +220,17 @@ class Poller:
         return signals.on_stop_signals(self._on_signal)
 
 
-def poll(store: Store, settings: Settings, poll_timeout: int = DEFAULT_POLL_TIMEOUT) -> PollResult:
-    """Poll the bot of TELEGRAM_BOT_TOKEN (at TELEGRAM_API_URL) into `store` until SIGINT or SIGTERM.
+def poll(
+    store: Store, settings: Settings, poll_timeout: int = DEFAULT_POLL_TIMEOUT, metrics: Metrics | None = None
+) -> PollResult:
+    """Poll the bot of TELEGRAM_BOT_TOKEN (at TELEGRAM_API_URL) into `store` until SIGINT or SIGTERM,
+    counting what it stores into `metrics` if given.
 
     Raises:
         ConfigError: the token or the API URL is unusable.
         BotApiError: a terminal refusal (bad token, a webhook set, another poller).
     """
-    poller = Poller(BotApi.from_env(), store, settings, poll_timeout=poll_timeout)
+    poller = Poller(BotApi.from_env(), store, settings, poll_timeout=poll_timeout, metrics=metrics)
     with poller.stopping_on_signals():
         return poller.run()
 
