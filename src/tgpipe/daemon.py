@@ -99,9 +99,8 @@ class NightlyEtl:
             self._failed()
             log.exception("etl run failed unexpectedly; rerun it with `tgpipe etl --date`")
             return
-        if self.metrics:
+        if self.metrics:  # run_etl has logged the run ("etl run done")
             self.metrics.etl_succeeded(result.rows, clock.monotonic() - started)
-        log.info("etl run done", extra=result.to_dict())
 
     def _failed(self) -> None:
         self.failures += 1

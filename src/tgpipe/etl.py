@@ -32,7 +32,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe import dates, layout, readers, schema, telegram
+from tgpipe import dates, layout, logs, readers, schema, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, InvalidUpdate
 from tgpipe.ingest import quarantine
@@ -253,7 +253,8 @@ def run_etl(
     progress: Progress | None = None,
 ) -> EtlResult:
     """Build the Parquet tables of the days asked for (and of recent days with late data),
-    deduplicating updates across them; log one line per day.
+    deduplicating updates across them; log one line per day, and one for the run once it
+    succeeded (carrying the metrics EtlRunsSucceeded and EtlRows, CloudWatch metrics in Lambda).
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
@@ -269,7 +270,9 @@ def run_etl(
         results.append(result)
         if progress:
             progress.advance()
-    return EtlResult(results)
+    run = EtlResult(results)
+    log.info("etl run done", extra={**run.to_dict(), **logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows)})
+    return run
 
 
 def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:

@@ -20,7 +20,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import IO, Any
 
-from tgpipe import dates, layout, telegram
+from tgpipe import dates, layout, logs, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, InvalidUpdate, Terminal, TgpipeError, is_transient
 from tgpipe.stores import Store, chunked
@@ -109,7 +109,13 @@ def receive_webhook(body: bytes, headers: Mapping[str, str], store: Store, setti
     result = store_update(body, store, settings)
     log.info(
         "webhook update",
-        extra={"outcome": result.outcome.value, "update_id": result.update_id, "key": result.key},
+        extra={
+            "outcome": result.outcome.value,
+            "update_id": result.update_id,
+            "key": result.key,
+            # A CloudWatch metric in Lambda (EMF): the stack's alarm on silence sums it.
+            **logs.metric_values(UpdatesStored=int(result.outcome is Outcome.STORED)),
+        },
     )
     return result
 

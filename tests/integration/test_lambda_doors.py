@@ -195,3 +195,65 @@ def test_handlers_import_only_what_their_zip_has(function, forbidden, stores, mo
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# A handler run as Lambda runs it: a fresh interpreter whose environment names the function.
+LAMBDA_RUN = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import handler
+print(json.dumps(handler.handler(json.loads(sys.argv[2]), None), default=str))
+"""
+
+
+def run_as_lambda(function, event, env, check=True):
+    import os
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "RAW_", "ENRICHED_"))}
+    base.update(env, AWS_LAMBDA_FUNCTION_NAME=f"tgpipe-{function}")
+    out = subprocess.run(
+        [sys.executable, "-c", LAMBDA_RUN, str(ROOT / "src" / function), json.dumps(event)],
+        env=base,
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+    lines = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("{")]
+    return (json.loads(out.stdout) if out.returncode == 0 else None), lines
+
+
+def test_in_lambda_the_ingest_and_etl_lines_carry_their_cloudwatch_metrics(tmp_path):
+    from helpers import assert_emf
+
+    env = {
+        "RAW_STORE": str(tmp_path / "raw"),
+        "ENRICHED_STORE": str(tmp_path / "enriched"),
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TIMEZONE": "UTC",
+    }
+    answer, lines = run_as_lambda("ingest", api_gateway_event(to_bytes(message(1)), SECRET), env)
+    assert answer["statusCode"] == 200
+    (line,) = [line for line in lines if line["message"] == "webhook update"]
+    assert assert_emf(line) == {"UpdatesStored": 1}
+    assert line["FunctionName"] == "tgpipe-ingest"
+    assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "tgpipe"
+
+    summary, lines = run_as_lambda("etl", {"date": DAY.isoformat()}, env)
+    (line,) = [line for line in lines if line["message"] == "etl run done"]
+    assert (
+        assert_emf(line)
+        == {"EtlRunsSucceeded": 1, "EtlRows": summary["rows"]}
+        == {
+            "EtlRunsSucceeded": 1,
+            "EtlRows": 2,
+        }
+    )
+    assert line["FunctionName"] == "tgpipe-etl"
+
+    failed, lines = run_as_lambda("etl", {"date": "yesterday"}, env, check=False)  # raised: no dead-letter queue
+    assert failed is None
+    assert not [line for line in lines if "_aws" in line]  # a failed run publishes no success
