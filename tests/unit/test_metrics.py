@@ -172,3 +172,24 @@ def test_a_port_in_use_is_one_clear_error():
             serving(Metrics("poll"), "127.0.0.1", port),
         ):
             pass
+
+
+def test_the_operations_page_lists_every_metric_and_its_rules_use_only_those(tmp_path):
+    import re
+
+    import yaml
+
+    from helpers import ROOT
+
+    page = (ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
+    metrics = Metrics("serve")
+    metrics.watch_group_commit(GroupCommitStore(tmp_path / "raw"))
+    exposed = {s.name for f in text_string_to_metric_families(metrics.render()[0].decode()) for s in f.samples}
+    table = page.split("| metric | type | meaning |", 1)[1].split("\n\n", 1)[0]
+    listed = set(re.findall(r"`(tgpipe_\w+)", table))
+    assert {name for name in exposed if name.startswith("tgpipe_")} == listed
+    blocks = re.findall(r"```yaml\n(.*?)```", page, re.S)
+    (rules,) = [yaml.safe_load(b) for b in blocks if "groups:" in b]
+    expressions = [rule["expr"] for group in rules["groups"] for rule in group["rules"]]
+    used = {name for expr in expressions for name in re.findall(r"\b((?:tgpipe|process)_\w+)", expr)}
+    assert used and used <= exposed, used - exposed
