@@ -175,6 +175,7 @@ def test_metrics_count_each_answer_of_the_webhook(start_server, tmp_path, caplog
     ]
     assert statuses == [200, 200, 200, 200, 401, 413]
     with caplog.at_level(logging.INFO, logger="tgpipe.access"):
+        server.request("GET", "/healthz")  # logged: the capture works
         status, body, headers = server.request("GET", "/metrics")
     assert status == 200
     assert headers["content-type"].startswith("text/plain; version=")
@@ -195,7 +196,8 @@ def test_metrics_count_each_answer_of_the_webhook(start_server, tmp_path, caplog
     }
     assert abs(samples[("tgpipe_last_update_stored_timestamp_seconds", ())] - time.time()) < 60
     assert samples[("process_start_time_seconds", ())] > 0
-    assert not [r for r in caplog.records if r.name == "tgpipe.access"]  # scrapes are not logged
+    assert not [r for r in caplog.records if r.name == "tgpipe.access" and r.path == "/metrics"]  # not logged
+    assert [r.path for r in caplog.records if r.name == "tgpipe.access"][-1] == "/healthz"
     assert server.request("HEAD", "/metrics")[:2] == (200, b"")
 
 
