@@ -2,9 +2,10 @@
 
     python scripts/build_lambda.py --out dist --arch x86_64
 
-- `dist/{ingest,etl,repair}.zip`: `handler.py` at the root, the `tgpipe` package, and the
-  pure-Python `tzdata` package (zoneinfo needs a tz database; the Lambda image may have none).
-  boto3 comes from the runtime.
+- `dist/{ingest,etl,repair,webhookcheck}.zip`: `handler.py` at the root, the `tgpipe` package,
+  and the pure-Python `tzdata` package (zoneinfo needs a tz database; the Lambda image may have
+  none). boto3 comes from the runtime. The webhook check also calls the Bot API, so its zip has
+  requests and what requests needs (HANDLER_REQUIREMENTS); the other functions never import it.
 - `dist/pyarrow-layer-<arch>.zip`: the ETL's compiled dependencies under `python/`, from PyPI's
   manylinux wheels for CPython 3.12 on the Lambda architecture: pyarrow (without what the ETL
   never loads: Arrow Flight, C++ headers, Cython sources, tests, so the layer stays under Lambda's
@@ -24,11 +25,21 @@ import os
 import subprocess
 import sys
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLERS = ("ingest", "etl", "repair")
+HANDLERS = ("ingest", "etl", "repair", "webhookcheck")
+#: Wheels a handler's zip has besides tzdata, pinned (keep in step with pyproject.toml).
+HANDLER_REQUIREMENTS = {
+    "webhookcheck": [
+        "requests==2.34.2",
+        "urllib3==2.8.0",
+        "certifi==2026.10.19.post1",
+        "idna==3.20",
+        "charset-normalizer==3.5.3",
+    ],
+}
 PYTHON_VERSION = "3.12"
 #: PyPI platform tags per Lambda architecture: the newest manylinux that Amazon Linux 2023
 #: (glibc 2.34) runs, then the older one that wheels of earlier releases use.
@@ -132,7 +143,12 @@ def download(requirement: str, arch: str, cache: Path) -> Path:
 
 
 def build(
-    out: Path, arch: str, layer_requirements: Iterable[str], tzdata: str, only: str | None = None
+    out: Path,
+    arch: str,
+    layer_requirements: Iterable[str],
+    tzdata: str,
+    only: str | None = None,
+    handler_requirements: Mapping[str, Iterable[str]] = HANDLER_REQUIREMENTS,
 ) -> dict[str, str]:
     """Build the zips into `out`; return {zip name: sha256}."""
     out.mkdir(parents=True, exist_ok=True)
@@ -142,7 +158,13 @@ def build(
         tz = list(wheel_files(download(tzdata, arch, cache)))
         shared = list(package_files(ROOT / "src" / "tgpipe", "tgpipe"))
         for handler in HANDLERS:
-            files = [("handler.py", (ROOT / "src" / handler / "handler.py").read_bytes()), *shared, *tz]
+            extra = [
+                (name, data)
+                for requirement in handler_requirements.get(handler, ())
+                for name, data in wheel_files(download(requirement, arch, cache))
+                if not excluded(name, ("*/__pycache__/*",))
+            ]
+            files = [("handler.py", (ROOT / "src" / handler / "handler.py").read_bytes()), *shared, *tz, *extra]
             built[f"{handler}.zip"] = write_zip(out / f"{handler}.zip", files)
     if only in (None, "layer"):
         files = [

@@ -164,3 +164,12 @@ data "aws_iam_policy_document" "repair" {
     resources = [aws_sqs_queue.dlq.arn]
   }
 }
+
+data "aws_iam_policy_document" "webhook_check" {
+  # Its metrics go out in its log lines (Embedded Metric Format), so no cloudwatch:PutMetricData.
+  statement {
+    sid       = "ReadBotToken"
+    actions   = ["ssm:GetParameter"]
+    resources = [aws_ssm_parameter.bot_token.arn]
+  }
+}

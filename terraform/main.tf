@@ -1,6 +1,7 @@
 # tgpipe on AWS: Telegram -> HTTP API -> ingest Lambda -> raw bucket; a daily schedule -> ETL
 # Lambda -> Parquet in the enriched bucket -> (on success) repair Lambda -> Glue partitions; Athena
-# over the Glue tables. See README.md next to this file.
+# over the Glue tables; a webhook check every few minutes. Alarms on silence, stale tables and
+# delivery errors, and the dashboard, are in monitoring.tf. See README.md next to this file.
 
 data "aws_caller_identity" "current" {}
 
@@ -28,6 +29,8 @@ locals {
 
   raw_store      = "s3://${module.raw.bucket_name}"
   enriched_store = "s3://${module.enriched.bucket_name}"
+
+  webhook_check = var.webhook_check_minutes > 0
 }
 
 # ---- storage
@@ -207,6 +210,33 @@ module "repair" {
   on_failure_arn               = aws_sqs_queue.dlq.arn
 }
 
+module "webhook_check" {
+  source = "./modules/function"
+  count  = local.webhook_check ? 1 : 0
+
+  function_name      = "${var.name}-webhook-check"
+  description        = "Every ${var.webhook_check_minutes} min: getWebhookInfo -> pending updates and delivery errors as metrics"
+  filename           = "${local.dist_dir}/webhookcheck.zip"
+  architecture       = var.architecture
+  memory_size        = 128
+  timeout            = 60 # three tries of getWebhookInfo at most
+  log_retention_days = var.log_retention_days
+  policy_json        = data.aws_iam_policy_document.webhook_check.json
+  alarm_actions      = [aws_sns_topic.alarms.arn]
+
+  environment = {
+    TELEGRAM_BOT_TOKEN_PARAMETER = aws_ssm_parameter.bot_token.name
+    WEBHOOK_URL                  = module.webhook_api.webhook_url
+    # An error newer than the interval happened since the previous check.
+    WEBHOOK_CHECK_WINDOW_SECONDS = tostring(var.webhook_check_minutes * 60)
+  }
+
+  # A failed check is not retried: the next one comes at the next interval (its error alarm fires).
+  create_async_config             = true
+  async_maximum_retry_attempts    = 0
+  async_maximum_event_age_seconds = var.webhook_check_minutes * 60
+}
+
 # ---- webhook
 
 module "webhook_api" {
@@ -244,6 +274,18 @@ module "repair_schedule" {
   timezone            = var.timezone
   function_arn        = module.repair.function_arn
   input               = jsonencode({ recent_days = var.repair_recent_days })
+  dead_letter_arn     = aws_sqs_queue.dlq.arn
+}
+
+module "webhook_check_schedule" {
+  source = "./modules/schedule"
+  count  = local.webhook_check ? 1 : 0
+
+  name                = "${var.name}-webhook-check-schedule" # the function's role is <name>-webhook-check
+  description         = "Checks the webhook with getWebhookInfo every ${var.webhook_check_minutes} min"
+  schedule_expression = var.webhook_check_minutes == 1 ? "rate(1 minute)" : "rate(${var.webhook_check_minutes} minutes)"
+  function_arn        = module.webhook_check[0].function_arn
+  input               = jsonencode({})
   dead_letter_arn     = aws_sqs_queue.dlq.arn
 }
 

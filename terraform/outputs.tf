@@ -39,6 +39,8 @@ output "function_names" {
     ingest = module.ingest.function_name
     etl    = module.etl.function_name
     repair = module.repair.function_name
+    # null when webhook_check_minutes = 0
+    webhook_check = local.webhook_check_fn
   }
 }
 
@@ -55,6 +57,16 @@ output "webhook_secret_parameter" {
 output "dead_letter_queue_url" {
   description = "Queue of scheduled runs that failed after their retries."
   value       = aws_sqs_queue.dlq.url
+}
+
+output "alarm_names" {
+  description = "Names of the CloudWatch alarms (docs/operations.md says what each means)."
+  value       = [for arn in local.alarm_arns : element(split(":alarm:", arn), 1)]
+}
+
+output "dashboard_url" {
+  description = "The CloudWatch dashboard in the console (null when create_dashboard = false)."
+  value       = var.create_dashboard ? "https://${var.region}.console.aws.amazon.com/cloudwatch/home?region=${var.region}#dashboards/dashboard/${var.name}" : null
 }
 
 output "alarm_topic_arn" {

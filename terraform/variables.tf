@@ -228,3 +228,42 @@ variable "alarm_email" {
   type        = string
   default     = ""
 }
+
+variable "silence_alarm_hours" {
+  description = "Alarm when no update was stored in the raw bucket for this many hours (whole hours, at most 168); 0 turns the alarm off. A quiet group looks the same as a broken webhook: choose it above the longest silence your chats have."
+  type        = number
+  default     = 24
+
+  validation {
+    condition     = var.silence_alarm_hours >= 0 && var.silence_alarm_hours <= 168 && floor(var.silence_alarm_hours) == var.silence_alarm_hours
+    error_message = "silence_alarm_hours must be a whole number of hours from 0 (off) to 168 (CloudWatch evaluates at most 7 days)."
+  }
+}
+
+variable "etl_alarm_hours" {
+  description = "Alarm when no ETL run succeeded for this many hours (whole hours, at most 168); 0 turns the alarm off. Above a day, so one late run does not page."
+  type        = number
+  default     = 26
+
+  validation {
+    condition     = var.etl_alarm_hours >= 0 && var.etl_alarm_hours <= 168 && floor(var.etl_alarm_hours) == var.etl_alarm_hours
+    error_message = "etl_alarm_hours must be a whole number of hours from 0 (off) to 168 (CloudWatch evaluates at most 7 days)."
+  }
+}
+
+variable "webhook_check_minutes" {
+  description = "Minutes between two checks of the webhook with getWebhookInfo (pending updates, Telegram's last delivery error); 0 removes the check, its schedule and its alarm."
+  type        = number
+  default     = 15
+
+  validation {
+    condition     = var.webhook_check_minutes >= 0 && var.webhook_check_minutes <= 60 && floor(var.webhook_check_minutes) == var.webhook_check_minutes
+    error_message = "webhook_check_minutes must be a whole number of minutes from 0 (off) to 60."
+  }
+}
+
+variable "create_dashboard" {
+  description = "Create the CloudWatch dashboard (deliveries, errors, ETL, Athena bytes scanned). Free for an account's first 3 dashboards, then $3 a month."
+  type        = bool
+  default     = true
+}

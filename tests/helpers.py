@@ -80,3 +80,29 @@ def create_glue_tables(glue, database: str, location: str) -> None:
                 },
             },
         )
+
+
+def assert_emf(line: dict) -> dict[str, float]:
+    """Check `line` against the CloudWatch Embedded Metric Format specification; return its metrics.
+
+    The rules checked: `_aws` holds an integer millisecond `Timestamp` and `CloudWatchMetrics`,
+    a list of directives, each with a `Namespace`, `Dimensions` (a list of lists of at most 9
+    names, each a string member of the line) and `Metrics` (at most 100 definitions whose `Name`
+    is a numeric member of the line, with a CloudWatch `Unit`).
+    """
+    units = {"Seconds", "Milliseconds", "Bytes", "Count", "Percent", "None"}
+    meta = line["_aws"]
+    assert isinstance(meta["Timestamp"], int) and meta["Timestamp"] > 1_500_000_000_000
+    found = {}
+    for directive in meta["CloudWatchMetrics"]:
+        assert isinstance(directive["Namespace"], str) and 1 <= len(directive["Namespace"]) <= 255
+        assert directive["Dimensions"] and all(len(names) <= 9 for names in directive["Dimensions"])
+        for name in (n for names in directive["Dimensions"] for n in names):
+            assert isinstance(line[name], str), f"dimension {name} must be a string member of the line"
+        assert 1 <= len(directive["Metrics"]) <= 100
+        for metric in directive["Metrics"]:
+            assert metric.get("Unit", "None") in units
+            value = line[metric["Name"]]
+            assert isinstance(value, int | float) and not isinstance(value, bool), metric["Name"]
+            found[metric["Name"]] = value
+    return found

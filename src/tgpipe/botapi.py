@@ -95,13 +95,21 @@ class BotApi:
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> BotApi:
-        """Build the client from `TELEGRAM_BOT_TOKEN` and `TELEGRAM_API_URL`.
+        """Build the client from `TELEGRAM_BOT_TOKEN` (or, when it is unset, the SSM SecureString
+        named by `TELEGRAM_BOT_TOKEN_PARAMETER`, as the stack's webhook check has it) and
+        `TELEGRAM_API_URL`.
 
         Raises:
             ConfigError: the token is missing or malformed, or the URL is not http(s).
+            NotFoundError, SecretUnavailable: the token's parameter is missing or unreadable now.
         """
         env = os.environ if env is None else env
-        return cls(env.get("TELEGRAM_BOT_TOKEN", ""), env.get("TELEGRAM_API_URL") or DEFAULT_API_URL)
+        token = env.get("TELEGRAM_BOT_TOKEN", "")
+        if not token and env.get("TELEGRAM_BOT_TOKEN_PARAMETER"):
+            from tgpipe.config import bot_token_from_parameter
+
+            token = bot_token_from_parameter(env["TELEGRAM_BOT_TOKEN_PARAMETER"].strip())
+        return cls(token, env.get("TELEGRAM_API_URL") or DEFAULT_API_URL)
 
     def __repr__(self) -> str:
         return f"BotApi({self.base_url})"

@@ -1,5 +1,6 @@
-"""Setting a bot up for tgpipe: the webhook secret, setWebhook / getWebhookInfo / deleteWebhook, and
-a check of what the bot can see (privacy mode).
+"""Setting a bot up for tgpipe: the webhook secret, setWebhook / getWebhookInfo / deleteWebhook, a
+check of what the bot can see (privacy mode), and the scheduled check of the webhook's delivery
+(`check_webhook`, which the stack's webhook-check function runs every few minutes).
 
 Nothing here prints or logs the secret or the token: a generated secret goes to a file only
 readable by its owner, from which `tgpipe serve --secret-file` reads it.
@@ -7,17 +8,22 @@ readable by its owner, from which `tgpipe serve --secret-file` reads it.
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tgpipe import telegram
-from tgpipe.botapi import BotApi
+from tgpipe import logs, telegram
+from tgpipe.botapi import ApiUnavailable, BotApi, RateLimited
 from tgpipe.config import DEFAULT_MAX_CONNECTIONS, MAX_CONNECTIONS, check_secret
 from tgpipe.errors import ConfigError, NotFoundError
+
+log = logging.getLogger(__name__)
 
 # ---- the secret ---------------------------------------------------------------------------
 
@@ -189,3 +195,114 @@ def check_bot(api: BotApi) -> BotCheck:
         webhook_url=info.get("url") or "",
         pending_updates=info.get("pending_update_count", 0),
     )
+
+
+# ---- the scheduled check of the webhook --------------------------------------------------------
+
+#: Tries of getWebhookInfo before a check fails (Telegram's 5xx, the network, 429), and the pause
+#: before the second and third (or Telegram's retry_after, up to the last figure).
+CHECK_ATTEMPTS = 3
+CHECK_PAUSES = (2.0, 5.0)
+MAX_CHECK_PAUSE = 30.0
+
+
+@dataclass(frozen=True)
+class WebhookCheck:
+    """What getWebhookInfo said at `checked_at`, judged: does Telegram deliver to the webhook it should?
+
+    A delivery error is recent when Telegram reports one in the last `window_seconds` (the
+    schedule's interval, so each error is seen by one check).
+    """
+
+    url: str
+    pending_updates: int
+    last_error_date: int | None
+    last_error_message: str
+    checked_at: int
+    window_seconds: int
+    expected_url: str | None = None
+
+    @classmethod
+    def of(cls, info: dict[str, Any], checked_at: int, window_seconds: int, expected_url: str | None = None):
+        return cls(
+            url=info.get("url") or "",
+            pending_updates=int(info.get("pending_update_count") or 0),
+            last_error_date=info.get("last_error_date") or None,
+            last_error_message=info.get("last_error_message") or "",
+            checked_at=checked_at,
+            window_seconds=window_seconds,
+            expected_url=expected_url,
+        )
+
+    @property
+    def recent_error(self) -> bool:
+        return self.last_error_date is not None and self.checked_at - self.last_error_date <= self.window_seconds
+
+    @property
+    def wrong_url(self) -> bool:
+        """The bot's webhook is not `expected_url`: updates go elsewhere, or wait for getUpdates."""
+        return self.expected_url is not None and self.url != self.expected_url
+
+    @property
+    def failing(self) -> bool:
+        return self.recent_error or self.wrong_url
+
+    def problems(self) -> list[str]:
+        found = []
+        if self.wrong_url:
+            where = f"to {self.url}" if self.url else "nowhere (no webhook: updates wait for getUpdates)"
+            found.append(f"the bot's webhook points {where}, not to {self.expected_url}")
+        if self.recent_error:
+            said = f": {self.last_error_message}" if self.last_error_message else ""
+            found.append(f"Telegram could not deliver an update at {_when(self.last_error_date)}{said}")
+        return found
+
+    def metrics(self) -> dict[str, int]:
+        """The check's CloudWatch metrics (EMF, namespace tgpipe)."""
+        return {"WebhookPendingUpdates": self.pending_updates, "WebhookDeliveryFailing": int(self.failing)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "pending_updates": self.pending_updates,
+            "last_error_date": self.last_error_date,
+            "last_error_message": self.last_error_message,
+            "last_error_age_seconds": None if self.last_error_date is None else self.checked_at - self.last_error_date,
+            "failing": self.failing,
+            "problems": self.problems(),
+        }
+
+    def describe(self) -> str:
+        state = "; ".join(self.problems()) if self.failing else "delivering"
+        return f"webhook {state}; {self.pending_updates} update(s) pending"
+
+
+def check_webhook(
+    api: BotApi,
+    expected_url: str | None = None,
+    window_seconds: int = 900,
+    now: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> WebhookCheck:
+    """Ask Telegram how the webhook fares and log one line with the result and its metrics
+    (`WebhookPendingUpdates`, `WebhookDeliveryFailing`: CloudWatch metrics in Lambda).
+
+    Telegram's 5xx, 429 and network errors are tried again (CHECK_ATTEMPTS in all).
+
+    Raises:
+        BotApiError: Telegram refused the token, or stayed unreachable.
+    """
+    for attempt in range(1, CHECK_ATTEMPTS + 1):
+        try:
+            info = api.get_webhook_info()
+            break
+        except (ApiUnavailable, RateLimited) as e:
+            if attempt == CHECK_ATTEMPTS:
+                raise
+            pause = min(MAX_CHECK_PAUSE, e.retry_after) if isinstance(e, RateLimited) else CHECK_PAUSES[attempt - 1]
+            log.warning("getWebhookInfo failed; trying again", extra={"error": str(e), "retry_in_s": pause})
+            sleep(pause)
+    check = WebhookCheck.of(info, int(now()), window_seconds, expected_url)
+    level = logging.WARNING if check.failing else logging.INFO
+    log.log(level, "webhook check", extra={**check.to_dict(), **logs.metric_values(**check.metrics())})
+    return check

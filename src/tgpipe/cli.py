@@ -349,6 +349,21 @@ serve_options = option_group(
     click.option("--tls-key", type=click.Path(dir_okay=False), metavar="FILE", help="The certificate's private key."),
 )
 
+#: --metrics-host and --metrics-port: poll, and run in poll mode (serve has /metrics on its own port).
+metrics_options = option_group(
+    click.option(
+        "--metrics-host",
+        metavar="HOST",
+        help=f"Address of the /metrics listener of --metrics-port [default: {config.DEFAULT_HOST}].",
+    ),
+    click.option(
+        "--metrics-port",
+        type=click.IntRange(0, 65535),
+        metavar="PORT",
+        help="Serve Prometheus metrics on GET /metrics at this port while polling (default: no listener).",
+    ),
+)
+
 poll_timeout_option = click.option(
     "--poll-timeout",
     default=config.DEFAULT_POLL_TIMEOUT,
@@ -379,6 +394,15 @@ def serve_settings(host, port, no_access_log, no_group_commit, tls_cert, tls_key
         tls_cert=tls_cert,
         tls_key=tls_key,
     )
+
+
+def metrics_address(host: str | None, port: int | None) -> tuple[str, int] | None:
+    """Where --metrics-host and --metrics-port put the /metrics listener; None without a port."""
+    if port is None:
+        if host is not None:
+            raise click.UsageError("--metrics-host needs --metrics-port")
+        return None
+    return host or config.DEFAULT_HOST, port
 
 
 def bot_api():
@@ -446,22 +470,30 @@ def report(data_dir, raw, enriched, out, first, last, chat_id):
 @store_options
 @settings_options
 @poll_timeout_option
-def poll(data_dir, raw, enriched, timezone_name, allowed_chat_ids, poll_timeout):
+@metrics_options
+def poll(data_dir, raw, enriched, timezone_name, allowed_chat_ids, poll_timeout, metrics_host, metrics_port):
     """Fetch updates from Telegram by long polling and store them, until stopped.
 
     Needs TELEGRAM_BOT_TOKEN and no webhook set (`tgpipe webhook delete`). Each batch is stored
     durably before Telegram is told it arrived, so a crash loses nothing and a restart resumes.
-    Stops cleanly on Ctrl-C or SIGTERM. Logs are JSON lines on stderr.
+    Stops cleanly on Ctrl-C or SIGTERM. Logs are JSON lines on stderr. With --metrics-port,
+    Prometheus metrics are served on GET /metrics (see docs/operations.md).
 
-    Example: TELEGRAM_BOT_TOKEN=123:abc tgpipe poll --data-dir ./data
+    Example: TELEGRAM_BOT_TOKEN=123:abc tgpipe poll --data-dir ./data --metrics-port 9464
     """
+    import contextlib
+
     from tgpipe import logs, poller
+    from tgpipe import metrics as metrics_core
 
     settings = make_settings(timezone_name, allowed_chat_ids)
     raw_store = Stores(data_dir, raw, enriched).raw
     bot_api()  # a missing or malformed token is one Error: line, before logging starts
     logs.configure()
-    click.echo(poller.poll(raw_store, settings, poll_timeout).describe())
+    address = metrics_address(metrics_host, metrics_port)
+    metrics = metrics_core.Metrics("poll") if address else None
+    with metrics_core.serving(metrics, *address) if address else contextlib.nullcontext():
+        click.echo(poller.poll(raw_store, settings, poll_timeout, metrics).describe())
 
 
 @cli.command()
@@ -470,11 +502,12 @@ def poll(data_dir, raw, enriched, timezone_name, allowed_chat_ids, poll_timeout)
 @serve_options
 @secret_file_option
 def serve(data_dir, raw, enriched, timezone_name, allowed_chat_ids, secret_file, **serve_flags):
-    """Serve the Telegram webhook: POST /telegram/webhook, GET /healthz.
+    """Serve the Telegram webhook: POST /telegram/webhook, GET /healthz, GET /metrics.
 
     Applies the webhook rules (secret, allow-list, size cap, quarantine) and answers 200 only
     once the update is durably stored. Put it behind an HTTPS reverse proxy, or give it a
     certificate (--tls-cert, --tls-key), and point the bot at it with `tgpipe webhook set`.
+    GET /metrics gives Prometheus metrics (docs/operations.md).
     Stops cleanly on Ctrl-C or SIGTERM.
 
     Example: TELEGRAM_WEBHOOK_SECRET=... tgpipe serve --data-dir ./data --port 8080
@@ -500,6 +533,7 @@ def serve(data_dir, raw, enriched, timezone_name, allowed_chat_ids, secret_file,
 @serve_options
 @secret_file_option
 @poll_timeout_option
+@metrics_options
 @click.option(
     "--etl-at",
     default=config.DEFAULT_ETL_AT.strftime("%H:%M"),
@@ -509,18 +543,33 @@ def serve(data_dir, raw, enriched, timezone_name, allowed_chat_ids, secret_file,
     help="Local time (TIMEZONE) of the nightly ETL of yesterday.",
 )
 def run(
-    data_dir, raw, enriched, timezone_name, allowed_chat_ids, mode, secret_file, poll_timeout, etl_at, **serve_flags
+    data_dir,
+    raw,
+    enriched,
+    timezone_name,
+    allowed_chat_ids,
+    mode,
+    secret_file,
+    poll_timeout,
+    metrics_host,
+    metrics_port,
+    etl_at,
+    **serve_flags,
 ):
     """Poll (or serve the webhook) and run the nightly ETL, in one process.
 
     For a small server: one systemd unit keeps the raw store filling and the Parquet tables
-    built every night (see docs/self-hosting.md).
+    built every night (see docs/self-hosting.md). Prometheus metrics of both are on GET /metrics:
+    at --host/--port with --mode serve, at --metrics-port when polling (docs/operations.md).
 
-    Example: tgpipe run --data-dir /var/lib/tgpipe --etl-at 00:30
+    Example: tgpipe run --data-dir /var/lib/tgpipe --etl-at 00:30 --metrics-port 9464
     """
     from tgpipe import daemon, logs, server
 
     stores = Stores(data_dir, raw, enriched)
+    address = metrics_address(metrics_host, metrics_port)
+    if address and mode == "serve":
+        raise click.UsageError("--metrics-port is for polling: with --mode serve, GET /metrics is at --host and --port")
     serving = serve_settings(**serve_flags) if mode == "serve" else None
     settings = webhook_settings(timezone_name, allowed_chat_ids, secret_file if serving else None)
     if serving:
@@ -528,7 +577,7 @@ def run(
     else:
         bot_api()  # a missing or malformed token is one Error: line, before logging starts
     logs.configure()
-    result = daemon.run(stores.raw, stores.enriched, settings, etl_at, serving, poll_timeout)
+    result = daemon.run(stores.raw, stores.enriched, settings, etl_at, serving, poll_timeout, address)
     if result is not None:
         click.echo(result.describe())
 

@@ -10,6 +10,7 @@
 | `RAW_STORE`                 | where raw updates go (folder or `s3://bucket/prefix`)     | none    |
 | `ENRICHED_STORE`            | where Parquet tables go                                   | none    |
 | `ETL_LATE_DAYS`             | recent days the ETL rebuilds when late raw updates arrive | 3       |
+| `TELEGRAM_BOT_TOKEN_PARAMETER` | SSM SecureString with the bot token if `TELEGRAM_BOT_TOKEN` is unset | none |
 """
 
 from __future__ import annotations
@@ -90,25 +91,44 @@ def check_secret(secret: str | None) -> str | None:
     return secret
 
 
+def parameter_value(name: str, variable: str) -> str:
+    """Return the SSM SecureString `name` (`name[:version]`) decrypted; `variable` names the setting
+    that gave it, for errors. The value is never logged nor put in an error message.
+
+    Raises:
+        ConfigError, NotFoundError: the parameter does not exist or cannot be read.
+        SecretUnavailable: SSM could not be reached or throttled (retrying may help).
+    """
+    try:
+        return client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
+    except Exception as e:
+        raise failure(f"cannot read SSM parameter {name} ({variable})", e, SecretUnavailable) from None
+
+
 @functools.cache
 def secret_from_parameter(name: str) -> str:
     """Return the webhook secret held in the SSM SecureString `name` (`name[:version]`), decrypted.
 
-    Fetched once per process (a Lambda container) and cached; failures are not cached. The value
-    is never logged nor put in an error message.
+    Fetched once per process (a Lambda container) and cached; failures are not cached.
 
     Raises:
         ConfigError, NotFoundError: the parameter does not exist, cannot be read, or holds no valid secret.
         SecretUnavailable: SSM could not be reached or throttled (retrying may help).
     """
-    try:
-        value = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    except Exception as e:
-        what = f"cannot read SSM parameter {name} (TELEGRAM_WEBHOOK_SECRET_PARAMETER)"
-        raise failure(what, e, SecretUnavailable) from None
+    value = parameter_value(name, "TELEGRAM_WEBHOOK_SECRET_PARAMETER")
     if not SECRET_PATTERN.fullmatch(value):
         raise ConfigError(f"SSM parameter {name} must hold 1-256 characters of A-Z, a-z, 0-9, _ and -")
     return value
+
+
+@functools.cache
+def bot_token_from_parameter(name: str) -> str:
+    """Return the bot token held in the SSM SecureString `name`, read once per process (cached).
+
+    Raises:
+        ConfigError, NotFoundError, SecretUnavailable: as `parameter_value`.
+    """
+    return parameter_value(name, "TELEGRAM_BOT_TOKEN_PARAMETER")
 
 
 def parse_positive_int(name: str, text: str) -> int:

@@ -5,12 +5,17 @@ the public `etl.run_etl` with the default `DaySelection` (the same as `tgpipe et
 the scheduled Lambda). A failed run is logged and the next day's run goes ahead; rerun a missed
 day with `tgpipe etl --date D`. On SIGINT or SIGTERM ingestion stops first, then an ETL run in
 progress is allowed to finish, so its output is complete.
+
+Both halves count into one `tgpipe.metrics.Metrics`: `GET /metrics` shows them on the webhook's
+address in serve mode, and on `--metrics-host`/`--metrics-port` in poll mode when given.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time as clock
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
@@ -21,6 +26,7 @@ from tgpipe.errors import TgpipeError
 from tgpipe.stores import Store
 
 if TYPE_CHECKING:
+    from tgpipe.metrics import Metrics
     from tgpipe.server import ServeOptions
 
 log = logging.getLogger(__name__)
@@ -45,12 +51,14 @@ class NightlyEtl:
         settings: Settings,
         at: time,
         now: Callable[[], datetime] = dates.utc_now,
+        metrics: Metrics | None = None,
     ):
         self.raw = raw
         self.enriched = enriched
         self.settings = settings
         self.at = at
         self.now = now
+        self.metrics = metrics
         self.runs = 0
         self.failures = 0
         self._stop = threading.Event()
@@ -78,17 +86,26 @@ class NightlyEtl:
         from tgpipe import etl  # pyarrow: loaded by this thread, never by the ingest path
 
         self.runs += 1
+        if self.metrics:
+            self.metrics.etl_started()
+        started = clock.monotonic()
         try:
             result = etl.run_etl(self.raw, self.enriched, etl.DaySelection(), self.settings)
         except TgpipeError as e:
-            self.failures += 1
+            self._failed()
             log.error("etl run failed; rerun it with `tgpipe etl --date`", extra={"error": str(e)})
             return
         except Exception:
-            self.failures += 1
+            self._failed()
             log.exception("etl run failed unexpectedly; rerun it with `tgpipe etl --date`")
             return
-        log.info("etl run done", extra=result.to_dict())
+        if self.metrics:  # run_etl has logged the run ("etl run done")
+            self.metrics.etl_succeeded(result.rows, clock.monotonic() - started)
+
+    def _failed(self) -> None:
+        self.failures += 1
+        if self.metrics:
+            self.metrics.etl_failed()
 
 
 def run(
@@ -98,30 +115,40 @@ def run(
     etl_at: time = DEFAULT_ETL_AT,
     serve: ServeOptions | None = None,
     poll_timeout: int | None = None,
+    metrics_address: tuple[str, int] | None = None,
 ):
     """Ingest until SIGINT or SIGTERM, serving the webhook with `serve` options or else polling,
     with the nightly ETL beside it; return the poller's result (None when serving).
 
+    `GET /metrics` is on the webhook's address when serving; when polling, on `metrics_address`
+    (host, port) if given.
+
     Raises:
-        ConfigError: a setting the chosen way of ingesting needs is missing (before anything starts).
+        ConfigError: a setting the chosen way of ingesting needs is missing, or an address cannot
+            be bound (before anything starts).
     """
+    from tgpipe import metrics as metrics_core
     from tgpipe import poller, server
 
+    metrics = metrics_core.Metrics("serve" if serve is not None else "poll")
     if serve is not None:
         server.require_secret(settings)
 
         def ingest():
-            server.serve(raw, settings, serve)
+            server.serve(raw, settings, serve, metrics)
 
     else:
 
         def ingest():
-            return poller.poll(raw, settings, poll_timeout or DEFAULT_POLL_TIMEOUT)
+            return poller.poll(raw, settings, poll_timeout or DEFAULT_POLL_TIMEOUT, metrics)
 
-    nightly = NightlyEtl(raw, enriched, settings, etl_at)
-    nightly.start()
-    try:
-        return ingest()
-    finally:
-        log.info("stopping the etl schedule (a run in progress finishes first)")
-        nightly.stop()
+    with contextlib.ExitStack() as stack:
+        if serve is None and metrics_address is not None:
+            stack.enter_context(metrics_core.serving(metrics, *metrics_address))
+        nightly = NightlyEtl(raw, enriched, settings, etl_at, metrics=metrics)
+        nightly.start()
+        try:
+            return ingest()
+        finally:
+            log.info("stopping the etl schedule (a run in progress finishes first)")
+            nightly.stop()

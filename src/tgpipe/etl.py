@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe import dates, layout, readers, schema, storeinfo, telegram
+from tgpipe import dates, layout, logs, readers, schema, storeinfo, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, InvalidUpdate, StoreError
 from tgpipe.ingest import quarantine
@@ -88,6 +88,11 @@ class EtlResult:
         return sum(d.messages for d in self.days)
 
     @property
+    def rows(self) -> int:
+        """Rows written: one per update (telegram_updates) plus one per message (telegram)."""
+        return self.updates + self.messages
+
+    @property
     def files(self) -> list[str]:
         return [f for d in self.days for f in d.files]
 
@@ -123,7 +128,7 @@ class EtlResult:
             "days_written": sum(1 for d in self.days if d.files),
             "updates": self.updates,
             "messages": self.messages,
-            "rows": self.updates + self.messages,
+            "rows": self.rows,
             "duplicates": sum(d.duplicates for d in self.days),
             "quarantined": sum(d.quarantined for d in self.days),
             "files": len(self.files),
@@ -253,7 +258,8 @@ def run_etl(
     progress: Progress | None = None,
 ) -> EtlResult:
     """Build the Parquet tables of the days asked for (and of recent days with late data),
-    deduplicating updates across them; log one line per day.
+    deduplicating updates across them; log one line per day, and one for the run once it
+    succeeded (carrying the metrics EtlRunsSucceeded and EtlRows, CloudWatch metrics in Lambda).
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
@@ -277,7 +283,9 @@ def run_etl(
             results.append(result)
             if progress:
                 progress.advance()
-    return EtlResult(results)
+    run = EtlResult(results)
+    log.info("etl run done", extra={**run.to_dict(), **logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows)})
+    return run
 
 
 def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:

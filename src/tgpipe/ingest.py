@@ -20,7 +20,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import IO, Any
 
-from tgpipe import dates, layout, storeinfo, telegram
+from tgpipe import dates, layout, logs, storeinfo, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, InvalidUpdate, StoreRefused, Terminal, TgpipeError, is_transient
 from tgpipe.stores import Store, chunked
@@ -142,7 +142,13 @@ def receive_webhook(body: bytes, headers: Mapping[str, str], store: Store, setti
     result = store_update(body, store, settings)
     log.info(
         "webhook update",
-        extra={"outcome": result.outcome.value, "update_id": result.update_id, "key": result.key},
+        extra={
+            "outcome": result.outcome.value,
+            "update_id": result.update_id,
+            "key": result.key,
+            # A CloudWatch metric in Lambda (EMF): the stack's alarm on silence sums it.
+            **logs.metric_values(UpdatesStored=int(result.outcome is Outcome.STORED)),
+        },
     )
     return result
 
@@ -157,6 +163,9 @@ _STATUS = {
     Outcome.TOO_LARGE: 413,
     Outcome.UNAUTHORIZED: 401,
 }
+#: The answer's outcome when an error stopped the update, and whether that error was transient.
+UNAVAILABLE, MISCONFIGURED = "unavailable", "misconfigured"
+FAILED_OUTCOMES = {UNAVAILABLE: True, MISCONFIGURED: False}
 
 
 @dataclass(frozen=True)
@@ -183,8 +192,8 @@ class WebhookResponse:
             body = "" if status == 200 else result.outcome.value
             return cls(status, body, result.outcome.value, result.update_id, result.key)
         if is_transient(result):
-            return cls(503, "unavailable, retry later", "unavailable")
-        return cls(400, "misconfigured", "misconfigured")
+            return cls(503, "unavailable, retry later", UNAVAILABLE)
+        return cls(400, MISCONFIGURED, MISCONFIGURED)
 
 
 def respond_to_webhook(body: bytes, headers: Mapping[str, str], store: Store, settings: Settings) -> WebhookResponse:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from tgpipe import ingest, signals, storeinfo, telegram
@@ -30,6 +31,9 @@ from tgpipe.config import DEFAULT_POLL_TIMEOUT, Settings
 from tgpipe.errors import TgpipeError, is_transient
 from tgpipe.ingest import IngestSummary
 from tgpipe.stores import Store
+
+if TYPE_CHECKING:
+    from tgpipe.metrics import Metrics
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +73,7 @@ class Poller:
         poll_timeout: int = DEFAULT_POLL_TIMEOUT,
         limit: int = 100,
         sleep: Callable[[float], None] = time.sleep,
+        metrics: Metrics | None = None,
     ):
         self.api = api
         self.store = store
@@ -76,6 +81,7 @@ class Poller:
         self.poll_timeout = poll_timeout
         self.limit = limit
         self.sleep = sleep
+        self.metrics = metrics
         self.offset: int | None = None
         self.result = PollResult()
         self._stopping = False
@@ -130,10 +136,14 @@ class Poller:
             bodies = (telegram.encode_update(u) for u in updates)
             summary = ingest.store_updates(bodies, self.store, self.settings, source="poll")
         except TgpipeError as e:
+            if self.metrics:
+                self.metrics.store_failed(e)
             if not is_transient(e):
                 raise
             self._failed("store", "storing failed; the batch will be fetched again", e)
             return
+        if self.metrics:
+            self.metrics.stored_batch(summary)
         self._failures["store"] = 0
         self.result.batches += 1
         self.result.summary.counts.update(summary.counts)
@@ -219,8 +229,11 @@ class Poller:
         return signals.on_stop_signals(self._on_signal)
 
 
-def poll(store: Store, settings: Settings, poll_timeout: int = DEFAULT_POLL_TIMEOUT) -> PollResult:
-    """Poll the bot of TELEGRAM_BOT_TOKEN (at TELEGRAM_API_URL) into `store` until SIGINT or SIGTERM.
+def poll(
+    store: Store, settings: Settings, poll_timeout: int = DEFAULT_POLL_TIMEOUT, metrics: Metrics | None = None
+) -> PollResult:
+    """Poll the bot of TELEGRAM_BOT_TOKEN (at TELEGRAM_API_URL) into `store` until SIGINT or SIGTERM,
+    counting what it stores into `metrics` if given.
 
     Raises:
         ConfigError: the token or the API URL is unusable, or the store holds another bot's updates.
@@ -228,7 +241,7 @@ def poll(store: Store, settings: Settings, poll_timeout: int = DEFAULT_POLL_TIME
     """
     api = BotApi.from_env()
     storeinfo.require(store, settings, bot_id=api.bot_id, role="raw store")
-    poller = Poller(api, store, settings, poll_timeout=poll_timeout)
+    poller = Poller(api, store, settings, poll_timeout=poll_timeout, metrics=metrics)
     with poller.stopping_on_signals(), store.writing():
         return poller.run()
 

@@ -2,7 +2,8 @@
 
 Routes: `POST /telegram/webhook` applies the Lambda's rules (`ingest.respond_to_webhook`,
 docs/design.md §5) and answers only after the store call returned, that is after the update is
-durably written; `GET /healthz` says whether the raw store is usable. Everything else is 404 or 405.
+durably written; `GET /healthz` says whether the raw store is usable; `GET /metrics` gives the
+Prometheus metrics (`tgpipe.metrics`). Everything else is 404 or 405.
 
 The store call blocks until the write is durable, so it runs in a thread pool while the event
 loop keeps accepting requests; with a local store `serve` uses `GroupCommitStore`, so the writes
@@ -17,8 +18,9 @@ bounded. What a reverse proxy still adds (TLS, rate limits per address, an allow
 Telegram's networks) is in docs/self-hosting.md.
 
 Access logs are JSON lines (method, path, status, ms, client, outcome, update_id, key); headers,
-hence the secret, are never logged. `client` honours X-Forwarded-For only from the addresses in
-uvicorn's FORWARDED_ALLOW_IPS (default 127.0.0.1, a proxy on the same machine).
+hence the secret, are never logged, nor are scrapes of /metrics. `client` honours X-Forwarded-For
+only from the addresses in uvicorn's FORWARDED_ALLOW_IPS (default 127.0.0.1, a proxy on the same
+machine).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from tgpipe import ingest, signals, storeinfo
 from tgpipe.config import DEFAULT_HOST, DEFAULT_PORT, Settings
 from tgpipe.errors import ConfigError, TgpipeError
 from tgpipe.groupcommit import GroupCommitStore
+from tgpipe.metrics import Metrics
 from tgpipe.stores import LocalStore, Store
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,9 @@ access_log = logging.getLogger("tgpipe.access")
 
 WEBHOOK_PATH = "/telegram/webhook"
 HEALTH_PATH = "/healthz"
+METRICS_PATH = "/metrics"
+TEXT = "text/plain; charset=utf-8"
+JSON = "application/json"
 
 
 #: The longest path an access log line shows: a request's path is the client's to choose.
@@ -99,7 +105,9 @@ class WebhookApp:
     seconds to arrive and at most MAX_BODY_BYTES + 1 of it is read.
     """
 
-    def __init__(self, store: Store, settings: Settings, options: ServeOptions | None = None):
+    def __init__(
+        self, store: Store, settings: Settings, options: ServeOptions | None = None, metrics: Metrics | None = None
+    ):
         options = options or ServeOptions()
         require_secret(settings)
         if isinstance(store, LocalStore):  # so /healthz is ok before the first update arrives
@@ -111,6 +119,7 @@ class WebhookApp:
         self.store = store
         self.settings = settings
         self.options = options
+        self.metrics = metrics or Metrics("serve")
         self.pool = ThreadPoolExecutor(options.write_threads, thread_name_prefix="tgpipe-write")
         self._in_flight = 0
 
@@ -123,24 +132,30 @@ class WebhookApp:
         started = time.perf_counter()
         path, method = scope["path"], scope["method"]
         fields: dict = {}
+        content_type = TEXT
         if path == WEBHOOK_PATH:
             if method == "POST":
                 response = await self._webhook(scope, receive)
+                self.metrics.answered(response)
                 status, body = response.status, response.body.encode()
                 fields = {"outcome": response.outcome, "update_id": response.update_id, "key": response.key}
             else:
                 status, body = 405, b"method not allowed"
         elif path == HEALTH_PATH and method in ("GET", "HEAD"):
             status, body = await self._health()
+            content_type = JSON
+        elif path == METRICS_PATH and method in ("GET", "HEAD"):
+            status = 200
+            body, content_type = await self._metrics(scope)
         else:
             status, body = 404, b"not found"
-        headers = [(b"content-type", b"application/json" if path == HEALTH_PATH else b"text/plain; charset=utf-8")]
+        headers = [(b"content-type", content_type.encode())]
         if status == 405:
             headers.append((b"allow", b"POST"))
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
-        if self.options.access_log:
+        if self.options.access_log and path != METRICS_PATH:  # a scraper calls every few seconds
             client = scope.get("client")
             access_log.info(
                 "request",
@@ -188,6 +203,11 @@ class WebhookApp:
             log.warning("health check failed", extra={"error": str(e)})
             return 503, b'{"status":"unavailable"}'
         return 200, b'{"status":"ok"}'
+
+    async def _metrics(self, scope) -> tuple[bytes, str]:
+        headers = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]}
+        loop = asyncio.get_running_loop()  # collecting reads /proc: off the event loop
+        return await loop.run_in_executor(self.pool, self.metrics.render, headers)
 
     async def _lifespan(self, receive, send) -> None:
         while True:
@@ -321,17 +341,20 @@ def build_server(app, sock: socket.socket, options: ServeOptions):
     return uvicorn.Server(config)
 
 
-def serve(store: Store, settings: Settings, options: ServeOptions) -> None:
+def serve(store: Store, settings: Settings, options: ServeOptions, metrics: Metrics | None = None) -> None:
     """Serve the webhook until SIGINT or SIGTERM, then finish the requests in flight and return.
 
-    A local store is written with group commit (see `tgpipe.groupcommit`); S3 as it is.
+    A local store is written with group commit (see `tgpipe.groupcommit`); S3 as it is. `GET
+    /metrics` shows `metrics` (new ones if None; `tgpipe run` passes those its ETL counts into).
     """
+    metrics = metrics or Metrics("serve")
     if isinstance(store, LocalStore) and options.group_commit:
         store = GroupCommitStore(store.root)
+        metrics.watch_group_commit(store)
     if options.access_log:
         # The access log line carries the outcome, update_id and key: don't log each update twice.
         logging.getLogger("tgpipe.ingest").setLevel(logging.WARNING)
-    app = WebhookApp(store, settings, options)
+    app = WebhookApp(store, settings, options, metrics)
     raise_open_file_limit()
     sock = bind(options.host, options.port)
     uvicorn_server = build_server(app, sock, options)

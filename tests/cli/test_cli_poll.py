@@ -1,10 +1,12 @@
 """`tgpipe poll` as a process: killed mid-batch and restarted, stopped by signals."""
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -156,3 +158,29 @@ def test_the_token_never_reaches_the_logs_even_at_debug(fake, tmp_path):
     assert '"logger": "urllib3' not in err  # libraries that quote URLs stay at INFO
     assert TOKEN.split(":")[1] not in err  # (and a URL a library did log would have it redacted)
     assert '"message": "polling"' in err
+
+
+def test_poll_serves_its_metrics_on_the_metrics_port(fake, tmp_path):
+    sent = queue_messages(fake, 3)
+    process = start_poll(fake, tmp_path / "data", False, "--metrics-host", "127.0.0.1", "--metrics-port", "0")
+    url = None
+    while url is None:
+        line = process.stderr.readline()
+        assert line, "exited before serving metrics"
+        if '"serving metrics"' in line:
+            url = json.loads(line)["url"]
+    fake.wait_until_confirmed(sent[-1] + 1)
+    with urllib.request.urlopen(url, timeout=10) as response:
+        text = response.read().decode()
+    process.send_signal(signal.SIGTERM)
+    code, _, err = finish(process)
+    assert code == 0, err
+    assert url.startswith("http://127.0.0.1:") and url.endswith("/metrics")
+    assert 'tgpipe_updates_total{outcome="stored"} 3.0' in text.splitlines()
+    assert 'tgpipe_info{mode="poll",version="0.1.0"} 1.0' in text.splitlines()
+
+
+def test_a_metrics_host_without_a_port_is_a_usage_error(fake, tmp_path):
+    code, _, err = finish(start_poll(fake, tmp_path / "data", False, "--metrics-host", "0.0.0.0"))
+    assert code == 2
+    assert "--metrics-host needs --metrics-port" in err

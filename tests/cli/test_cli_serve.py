@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from fake_telegram import TOKEN, FakeTelegram
 from helpers import to_bytes
@@ -109,27 +110,78 @@ def test_the_ingest_path_does_not_import_pyarrow():
     assert out.strip() == "False"
 
 
+def metrics_of(port):
+    """GET /metrics, parsed: {(sample name, label values): value}."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.request("GET", "/metrics")
+    response = conn.getresponse()
+    assert response.status == 200
+    text = response.read().decode()
+    conn.close()
+    return {
+        (s.name, tuple(s.labels.values())): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_serve_counts_what_it_stored_on_get_metrics(tmp_path):
+    server = Process(["serve", "--data-dir", tmp_path, "--port", 0], clean_env(TELEGRAM_WEBHOOK_SECRET=SECRET))
+    port = port_of(server.wait_for_log("serving"))
+    update = {"update_id": 43, "message": {"message_id": 1, "date": 1763899200, "chat": {"id": -1}}}
+    assert [post(port, to_bytes(update)) for _ in range(2)] == [200, 200]
+    assert post(port, to_bytes(update), secret="nope") == 401
+    metrics = metrics_of(port)
+    assert server.stop()[0] == 0
+    assert metrics[("tgpipe_updates_total", ("stored",))] == 1
+    assert metrics[("tgpipe_updates_total", ("duplicate",))] == 1
+    assert metrics[("tgpipe_updates_refused_total", ("unauthorized",))] == 1
+    assert metrics[("tgpipe_info", ("serve", "0.1.0"))] == 1
+    # group commit: the store's settings record (its first write), the stored update and the
+    # duplicate's attempt were each written in a group
+    assert metrics[("tgpipe_group_commit_writes_total", ())] == 3
+    assert 1 <= metrics[("tgpipe_group_commit_groups_total", ())] <= 3
+
+
 def test_run_polls_and_runs_the_nightly_etl_then_stops_cleanly(tmp_path):
     now = datetime.now(UTC)
     yesterday = now - timedelta(days=1)
     etl_at = (now + timedelta(seconds=4)).strftime("%H:%M:%S")
     with FakeTelegram() as fake:
         process = Process(
-            ["run", "--data-dir", tmp_path, "--poll-timeout", 1, "--etl-at", etl_at],
+            ["run", "--data-dir", tmp_path, "--poll-timeout", 1, "--etl-at", etl_at, "--metrics-port", 0],
             clean_env(TELEGRAM_BOT_TOKEN=TOKEN, TELEGRAM_API_URL=fake.url, TIMEZONE="UTC"),
         )
+        metrics_port = port_of(process.wait_for_log("serving metrics"))
         assert process.wait_for_log("next etl run")["at"].startswith(f"{now.date().isoformat()}T{etl_at}")
         fake.wait_for_call("getUpdates")
         message = {"message_id": 1, "date": int(yesterday.timestamp()), "chat": {"id": -5}, "text": "oi"}
         sent = fake.add_update("message", message)
         done = process.wait_for_log("etl run done")
+        metrics = metrics_of(metrics_port)
         code, out, log = process.stop()
     assert code == 0, log
+    assert metrics[("tgpipe_info", ("poll", "0.1.0"))] == 1
+    assert metrics[("tgpipe_updates_total", ("stored",))] == 1
+    assert (metrics[("tgpipe_etl_runs_total", ())], metrics[("tgpipe_etl_failures_total", ())]) == (1, 0)
+    assert metrics[("tgpipe_etl_last_rows", ())] == done["rows"] == 2
+    assert metrics[("tgpipe_etl_last_success_timestamp_seconds", ())] > now.timestamp()
     assert (done["days"], done["updates"], done["messages"]) == (1, 1, 1)
     day = yesterday.date().isoformat()
     assert (tmp_path / f"raw/telegram/context_date={day}/{sent['update_id']}.json").is_file()
     assert list((tmp_path / f"enriched/telegram/context_date={day}").glob("*.parquet"))
     assert out.startswith("stored 1, duplicates 0")
+
+
+def test_run_refuses_a_metrics_port_when_serving(tmp_path):
+    run = subprocess.run(
+        [TGPIPE, "run", "--mode", "serve", "--data-dir", tmp_path, "--metrics-port", "9464"],
+        env=clean_env(TELEGRAM_WEBHOOK_SECRET=SECRET),
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 2
+    assert "--metrics-port is for polling: with --mode serve, GET /metrics is at --host and --port" in run.stderr
 
 
 def test_run_can_serve_the_webhook_instead(tmp_path):

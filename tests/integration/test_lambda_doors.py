@@ -179,9 +179,11 @@ def test_without_a_dead_letter_queue_a_terminal_failure_is_raised(stores, monkey
 @pytest.mark.parametrize(
     ("function", "forbidden"),
     [
-        ("ingest", ("pyarrow", "boto3", "duckdb", "click")),  # cold start: boto3 comes on first write
-        ("etl", ("duckdb", "click")),  # pyarrow comes from the layer
-        ("repair", ("pyarrow", "duckdb", "click")),  # no layer at all
+        # prometheus_client is in no zip: only the local servers count with it (tgpipe.metrics)
+        ("ingest", ("pyarrow", "boto3", "duckdb", "click", "prometheus_client")),  # boto3 comes on first write
+        ("etl", ("duckdb", "click", "prometheus_client")),  # pyarrow comes from the layer
+        ("repair", ("pyarrow", "duckdb", "click", "prometheus_client")),  # no layer at all
+        ("webhookcheck", ("pyarrow", "boto3", "duckdb", "click", "prometheus_client")),  # its zip adds requests
     ],
 )
 def test_handlers_import_only_what_their_zip_has(function, forbidden, stores, monkeypatch):
@@ -197,3 +199,133 @@ def test_handlers_import_only_what_their_zip_has(function, forbidden, stores, mo
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# A handler run as Lambda runs it: a fresh interpreter whose environment names the function.
+LAMBDA_RUN = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import handler
+print(json.dumps(handler.handler(json.loads(sys.argv[2]), None), default=str))
+"""
+
+
+def run_as_lambda(function, event, env, check=True):
+    import os
+    import subprocess
+    import sys
+
+    from helpers import ROOT
+
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "RAW_", "ENRICHED_"))}
+    base.update(env, AWS_LAMBDA_FUNCTION_NAME=f"tgpipe-{function}")
+    out = subprocess.run(
+        [sys.executable, "-c", LAMBDA_RUN, str(ROOT / "src" / function), json.dumps(event)],
+        env=base,
+        capture_output=True,
+        text=True,
+        check=check,
+    )
+    lines = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("{")]
+    return (json.loads(out.stdout) if out.returncode == 0 else None), lines
+
+
+def test_in_lambda_the_ingest_and_etl_lines_carry_their_cloudwatch_metrics(tmp_path):
+    from helpers import assert_emf
+
+    env = {
+        "RAW_STORE": str(tmp_path / "raw"),
+        "ENRICHED_STORE": str(tmp_path / "enriched"),
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+        "TIMEZONE": "UTC",
+    }
+    answer, lines = run_as_lambda("ingest", api_gateway_event(to_bytes(message(1)), SECRET), env)
+    assert answer["statusCode"] == 200
+    (line,) = [line for line in lines if line["message"] == "webhook update"]
+    assert assert_emf(line) == {"UpdatesStored": 1}
+    assert line["FunctionName"] == "tgpipe-ingest"
+    assert line["_aws"]["CloudWatchMetrics"][0]["Namespace"] == "tgpipe"
+
+    summary, lines = run_as_lambda("etl", {"date": DAY.isoformat()}, env)
+    (line,) = [line for line in lines if line["message"] == "etl run done"]
+    assert (
+        assert_emf(line)
+        == {"EtlRunsSucceeded": 1, "EtlRows": summary["rows"]}
+        == {
+            "EtlRunsSucceeded": 1,
+            "EtlRows": 2,
+        }
+    )
+    assert line["FunctionName"] == "tgpipe-etl"
+
+    failed, lines = run_as_lambda("etl", {"date": "yesterday"}, env, check=False)  # raised: no dead-letter queue
+    assert failed is None
+    assert not [line for line in lines if "_aws" in line]  # a failed run publishes no success
+
+
+WEBHOOK_URL = "https://abc.execute-api.us-east-1.amazonaws.com/telegram/webhook"
+
+
+@pytest.fixture
+def check_env(aws, fake, monkeypatch):
+    """The webhook check's environment as Terraform gives it: the token in an SSM SecureString."""
+    from fake_telegram import TOKEN
+    from tgpipe.config import bot_token_from_parameter
+
+    name = f"/check-{id(monkeypatch)}/telegram/bot-token"
+    aws_client("ssm").put_parameter(Name=name, Value=TOKEN, Type="SecureString")
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN_PARAMETER", name)
+    monkeypatch.setenv("TELEGRAM_API_URL", fake.url)
+    monkeypatch.setenv("WEBHOOK_URL", WEBHOOK_URL)
+    monkeypatch.setenv("WEBHOOK_CHECK_WINDOW_SECONDS", "900")
+    bot_token_from_parameter.cache_clear()
+    yield name
+    bot_token_from_parameter.cache_clear()
+
+
+def test_the_webhook_check_publishes_pending_updates_and_a_recent_error(check_env, fake, caplog):
+    import logging
+    import time
+
+    from helpers import assert_emf
+    from tgpipe.logs import JsonFormatter
+
+    fake.webhook = {"url": WEBHOOK_URL, "max_connections": 40, "secret_token": "s"}
+    check = load_handler("webhookcheck")
+    with caplog.at_level(logging.INFO, logger="tgpipe.botsetup"):
+        healthy = check.handler({}, None)
+        fake.webhook_last_error = (int(time.time()) - 30, "Wrong response from the webhook: 400 Bad Request")
+        fake.add_update("message", {"message_id": 1, "date": int(time.time()), "chat": {"id": -1}})
+        failing = check.handler({}, None)
+    assert (healthy["failing"], failing["failing"]) == (False, True)
+    assert failing["problems"][0].endswith("Wrong response from the webhook: 400 Bad Request")
+    formatter = JsonFormatter({"FunctionName": "tgpipe-webhook-check"})
+    lines = [json.loads(formatter.format(r)) for r in caplog.records if r.getMessage() == "webhook check"]
+    assert [assert_emf(line) for line in lines] == [
+        {"WebhookPendingUpdates": 0, "WebhookDeliveryFailing": 0},
+        {"WebhookPendingUpdates": 1, "WebhookDeliveryFailing": 1},
+    ]
+    assert len(fake.calls_of("getWebhookInfo")) == 2
+
+
+def test_the_webhook_check_reads_the_token_once_and_never_logs_it(check_env, fake, caplog):
+    import logging
+
+    from fake_telegram import TOKEN
+
+    check = load_handler("webhookcheck")
+    with caplog.at_level(logging.DEBUG):
+        check.handler({}, None)
+        aws_client("ssm").delete_parameter(Name=check_env)  # read once per container: still works
+        result = check.handler({}, None)
+    assert result["problems"][0].startswith("the bot's webhook points nowhere")
+    assert not [r for r in caplog.records if TOKEN in r.getMessage() or TOKEN.split(":")[1] in str(vars(r))]
+
+
+def test_a_webhook_check_whose_token_parameter_is_missing_fails_with_its_name(check_env, monkeypatch):
+    from tgpipe.errors import NotFoundError
+
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN_PARAMETER", "/nope/telegram/bot-token")
+    with pytest.raises(NotFoundError, match="cannot read SSM parameter /nope/telegram/bot-token"):
+        load_handler("webhookcheck").handler({}, None)

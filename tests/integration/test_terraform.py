@@ -10,6 +10,7 @@ import base64
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import subprocess
@@ -19,10 +20,11 @@ import boto3
 import pyarrow.parquet as pq
 import pytest
 
-from helpers import ROOT, api_gateway_event, load_handler, load_script, to_bytes
+from helpers import ROOT, api_gateway_event, assert_emf, load_handler, load_script, to_bytes
 from terraform_local import FAKE_BOT_TOKEN, TERRAFORM, LocalStack, build_zips, terraform_installed
 from tgpipe.aws import client
 from tgpipe.config import secret_from_parameter
+from tgpipe.logs import JsonFormatter
 
 pytestmark = pytest.mark.slow
 
@@ -58,6 +60,11 @@ FUNCTION_ENV_NAMES = (
     "GLUE_DATABASE",
     "ATHENA_WORKGROUP",
     "DEAD_LETTER_QUEUE_URL",
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_BOT_TOKEN_PARAMETER",
+    "TELEGRAM_API_URL",
+    "WEBHOOK_URL",
+    "WEBHOOK_CHECK_WINDOW_SECONDS",
 )
 
 
@@ -159,7 +166,7 @@ def function(name):
 
 def test_the_functions_run_the_built_zips_with_their_settings(stack, aws):
     lam = client("lambda")
-    expected = {"ingest": (256, 10), "etl": (2048, 900), "repair": (256, 300)}
+    expected = {"ingest": (256, 10), "etl": (2048, 900), "repair": (256, 300), "webhook-check": (128, 60)}
     for name, (memory, timeout) in expected.items():
         config = function(name)
         assert (config["Runtime"], config["Handler"], config["Architectures"]) == (
@@ -168,7 +175,8 @@ def test_the_functions_run_the_built_zips_with_their_settings(stack, aws):
             ["x86_64"],
         )
         assert (config["MemorySize"], config["Timeout"]) == (memory, timeout)
-        built = base64.b64encode(hashlib.sha256((ROOT / "dist" / f"{name}.zip").read_bytes()).digest()).decode()
+        zip_name = name.replace("-", "")  # webhook-check runs dist/webhookcheck.zip
+        built = base64.b64encode(hashlib.sha256((ROOT / "dist" / f"{zip_name}.zip").read_bytes()).digest()).decode()
         assert config["CodeSha256"] == built
         layers = [layer["Arn"] for layer in config.get("Layers", [])]
         assert (len(layers), all(f":layer:{NAME}-pyarrow-x86_64:" in arn for arn in layers)) == (
@@ -198,8 +206,14 @@ def test_the_functions_run_the_built_zips_with_their_settings(stack, aws):
         f"{NAME}-ingest-errors": "Errors",
         f"{NAME}-etl-errors": "Errors",
         f"{NAME}-repair-errors": "Errors",
+        f"{NAME}-webhook-check-errors": "Errors",
         f"{NAME}-failed-runs": "ApproximateNumberOfMessagesVisible",
+        f"{NAME}-no-updates": "UpdatesStored",
+        f"{NAME}-no-etl-success": "EtlRunsSucceeded",
+        f"{NAME}-webhook-failing": "WebhookDeliveryFailing",
     }
+    check_async = lam.get_function_event_invoke_config(FunctionName=f"{NAME}-webhook-check")
+    assert (check_async["MaximumRetryAttempts"], check_async["MaximumEventAgeInSeconds"]) == (0, 900)
 
 
 def role_policy(function_name):
@@ -248,6 +262,12 @@ def test_each_function_may_do_only_its_own_work(stack, aws):
     repair = role_policy("repair")
     assert "s3:PutObject" not in {a for a, r in repair.items() if r & {f"{raw}/telegram/*", f"{enriched}/telegram/*"}}
     assert f"arn:aws:glue:us-east-1:{ACCOUNT}:table/{NAME}/telegram" in repair["glue:BatchCreatePartition"]
+    check = role_policy("webhook-check")  # reads the token, writes its logs (its metrics are log lines)
+    assert check == {
+        "ssm:GetParameter": {f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{NAME}/telegram/bot-token"},
+        "logs:CreateLogStream": {f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/{NAME}-webhook-check:*"},
+        "logs:PutLogEvents": {f"arn:aws:logs:us-east-1:{ACCOUNT}:log-group:/aws/lambda/{NAME}-webhook-check:*"},
+    }
 
 
 def test_the_schedules_run_in_the_configured_time_zone(stack, aws):
@@ -260,6 +280,84 @@ def test_the_schedules_run_in_the_configured_time_zone(stack, aws):
     assert repair["ScheduleExpressionTimezone"] == TIMEZONE
     assert repair["Target"]["Arn"] == function("repair")["FunctionArn"]
     assert json.loads(repair["Target"]["Input"]) == {"recent_days": 3}
+    check = scheduler.get_schedule(Name=f"{NAME}-webhook-check-schedule")
+    assert (check["ScheduleExpression"], check["State"]) == ("rate(15 minutes)", "ENABLED")
+    assert check["Target"]["Arn"] == function("webhook-check")["FunctionArn"]
+    assert check["Target"]["DeadLetterConfig"]["Arn"].endswith(f":{NAME}-failed")
+
+
+def alarm(name):
+    (found,) = client("cloudwatch").describe_alarms(AlarmNames=[f"{NAME}-{name}"])["MetricAlarms"]
+    return found
+
+
+def test_the_alarms_watch_the_metrics_the_functions_publish(stack, outputs):
+    from tgpipe.logs import METRICS_NAMESPACE
+
+    topic = outputs["alarm_topic_arn"]
+    watched = {
+        # name: (metric, function, statistic, period, periods, comparison, threshold, missing data)
+        "no-updates": ("UpdatesStored", "ingest", "Sum", 3600, 24, "LessThanThreshold", 1, "breaching"),
+        "no-etl-success": ("EtlRunsSucceeded", "etl", "Sum", 3600, 26, "LessThanThreshold", 1, "breaching"),
+        "webhook-failing": (
+            "WebhookDeliveryFailing", "webhook-check", "Maximum", 900, 2, "GreaterThanOrEqualToThreshold", 1,
+            "notBreaching",
+        ),
+    }  # fmt: skip
+    for name, (metric, fn, stat, period, periods, comparison, threshold, missing) in watched.items():
+        found = alarm(name)
+        assert (found["Namespace"], found["MetricName"]) == (METRICS_NAMESPACE, metric), name
+        assert found["Dimensions"] == [{"Name": "FunctionName", "Value": f"{NAME}-{fn}"}], name
+        assert (found["Statistic"], found["Period"]) == (stat, period), name
+        assert (found["EvaluationPeriods"], found["DatapointsToAlarm"]) == (periods, periods), name
+        assert (found["ComparisonOperator"], found["Threshold"]) == (comparison, threshold), name
+        assert found["TreatMissingData"] == missing, name
+        assert found["AlarmActions"] == found["OKActions"] == [topic], name
+        assert "docs/operations.md" in found["AlarmDescription"], name
+    assert sorted(outputs["alarm_names"]) == sorted(
+        f"{NAME}-{n}"
+        for n in (*watched, "failed-runs", "ingest-errors", "etl-errors", "repair-errors", "webhook-check-errors")
+    )
+
+
+def test_the_dashboard_shows_deliveries_errors_etl_athena_and_the_alarms(stack, outputs):
+    body = json.loads(client("cloudwatch").get_dashboard(DashboardName=NAME)["DashboardBody"])
+    assert outputs["dashboard_url"].endswith(f"#dashboards/dashboard/{NAME}")
+    widgets = {w["properties"].get("title", w["type"]): w for w in body["widgets"]}
+    metrics = {
+        title: [tuple(m[:4]) if isinstance(m[0], str) else m[0]["expression"] for m in w["properties"]["metrics"]]
+        for title, w in widgets.items()
+        if w["type"] == "metric"
+    }
+    api_id = next(a["ApiId"] for a in client("apigatewayv2").get_apis()["Items"] if a["Name"] == f"{NAME}-webhook")
+    assert metrics["Deliveries: webhook requests and updates stored (per hour)"] == [
+        ("AWS/ApiGateway", "Count", "ApiId", api_id),
+        ("tgpipe", "UpdatesStored", "FunctionName", f"{NAME}-ingest"),
+    ]
+    errors = metrics["Errors (per hour)"]
+    assert ("AWS/ApiGateway", "5xx", "ApiId", api_id) in errors
+    assert {m[3] for m in errors if m[1] == "Errors"} == {
+        f"{NAME}-{f}" for f in ("ingest", "etl", "repair", "webhook-check")
+    }
+    assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", f"{NAME}-failed") in errors
+    assert metrics["Nightly ETL: duration and rows written (per day)"] == [
+        ("AWS/Lambda", "Duration", "FunctionName", f"{NAME}-etl"),
+        ("tgpipe", "EtlRows", "FunctionName", f"{NAME}-etl"),
+        ("tgpipe", "EtlRunsSucceeded", "FunctionName", f"{NAME}-etl"),
+    ]
+    (scanned,) = metrics[f"Athena: bytes scanned in workgroup {NAME} (per day)"]
+    assert scanned == (
+        f'SUM(SEARCH(\'Namespace="AWS/Athena" MetricName="ProcessedBytes" WorkGroup="{NAME}"\', \'Sum\', 86400))'
+    )
+    assert metrics["Telegram's side: pending updates and delivery failing (each check)"] == [
+        ("tgpipe", "WebhookPendingUpdates", "FunctionName", f"{NAME}-webhook-check"),
+        ("tgpipe", "WebhookDeliveryFailing", "FunctionName", f"{NAME}-webhook-check"),
+    ]
+    every_alarm = {
+        a["AlarmArn"] for a in client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{NAME}-")["MetricAlarms"]
+    }
+    assert set(widgets["Alarms"]["properties"]["alarms"]) == every_alarm
+    assert {w["properties"]["region"] for w in body["widgets"] if w["type"] == "metric"} == {"us-east-1"}
 
 
 def test_the_webhook_route_goes_to_the_ingest_function(stack, outputs):
@@ -359,7 +457,14 @@ def message(update_id, when, chat_id=ALLOWED_CHAT, text="oi"):
 EARLY, LATE = 1763776800, 1763823600
 
 
-def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws, monkeypatch):
+def published(caplog, message, function_name) -> list[dict[str, float]]:
+    """The CloudWatch metrics the lines `message` would publish in the function (EMF)."""
+    formatter = JsonFormatter({"FunctionName": function_name})
+    return [assert_emf(json.loads(formatter.format(r))) for r in caplog.records if r.getMessage() == message]
+
+
+def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws, monkeypatch, caplog):
+    caplog.set_level(logging.INFO, logger="tgpipe")
     s3 = client("s3")
     # Moto gap: moto applies a bucket policy's Deny to object requests but never supplies
     # aws:SecureTransport, so the TLS-only statement (checked above) denies every object request,
@@ -391,10 +496,16 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
     ]
     assert len([k for k in raw_keys if k.startswith("quarantine/context_date=") and k.endswith(".json")]) == 1
     assert "_tgpipe/settings.json" in raw_keys  # the settings its keys depend on, recorded by the first write
+    # What the silence alarm sums: one per update stored (the other chat's and the quarantined: 0).
+    stored = published(caplog, "webhook update", f"{NAME}-ingest")
+    assert [m["UpdatesStored"] for m in stored] == [1, 1, 1, 1, 0, 0]
+    assert alarm("no-updates")["MetricName"] in stored[0]
 
     use_function_env(monkeypatch, "etl")
     summary = load_handler("etl").handler({"from": "2025-11-21", "to": "2025-11-22"}, None)
     assert (summary["updates"], summary["messages"]) == (4, 3)
+    assert published(caplog, "etl run done", f"{NAME}-etl") == [{"EtlRunsSucceeded": 1, "EtlRows": 7}]
+    assert alarm("no-etl-success")["MetricName"] == "EtlRunsSucceeded"
     assert summary["partitions"] == {
         "telegram": ["2025-11-21", "2025-11-22"],
         "telegram_updates": ["2025-11-21", "2025-11-22"],
@@ -431,6 +542,33 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
     assert load_handler("etl").handler({"date": "yesterday"}, None)["error_type"] == "InvalidRequest"
     (dead,) = client("sqs").receive_message(QueueUrl=queue, MaxNumberOfMessages=10)["Messages"]
     assert json.loads(dead["Body"])["requestPayload"] == {"date": "yesterday"}
+
+
+def test_the_webhook_check_runs_with_its_environment_against_telegram(stack, aws, monkeypatch, caplog, outputs):
+    from fake_telegram import FakeTelegram
+    from tgpipe.config import bot_token_from_parameter
+
+    env = use_function_env(monkeypatch, "webhook-check")
+    assert env == {
+        "TELEGRAM_BOT_TOKEN_PARAMETER": outputs["bot_token_parameter"],
+        "WEBHOOK_URL": outputs["webhook_url"],
+        "WEBHOOK_CHECK_WINDOW_SECONDS": "900",
+    }
+    bot_token_from_parameter.cache_clear()
+    caplog.set_level(logging.INFO, logger="tgpipe")
+    with FakeTelegram(token=FAKE_BOT_TOKEN) as fake:  # the token Terraform put in SSM
+        monkeypatch.setenv("TELEGRAM_API_URL", fake.url)
+        check = load_handler("webhookcheck")
+        fake.webhook = {"url": outputs["webhook_url"], "max_connections": 40, "secret_token": SECRET}
+        assert check.handler({}, None)["failing"] is False
+        fake.webhook_last_error = (int(time.time()) - 60, "Wrong response from the webhook: 502 Bad Gateway")
+        assert check.handler({}, None)["failing"] is True
+    bot_token_from_parameter.cache_clear()
+    assert published(caplog, "webhook check", f"{NAME}-webhook-check") == [
+        {"WebhookPendingUpdates": 0, "WebhookDeliveryFailing": 0},
+        {"WebhookPendingUpdates": 0, "WebhookDeliveryFailing": 1},
+    ]
+    assert alarm("webhook-failing")["Dimensions"] == [{"Name": "FunctionName", "Value": f"{NAME}-webhook-check"}]
 
 
 def test_the_ci_plan_summary_lists_every_resource():

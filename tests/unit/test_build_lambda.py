@@ -13,28 +13,41 @@ from helpers import ROOT, load_script
 
 build_lambda = load_script("build_lambda")
 TZDATA = "tzdata==2099.1"
+#: The webhook check's zip has requests: here a small stand-in wheel, cached by the fixture.
+CHECK_REQUIREMENTS = {"webhookcheck": ["requests==9.9.9"]}
 
 
 @pytest.fixture
 def out(tmp_path):
-    """An output folder whose wheel cache already holds a small tzdata wheel (no download)."""
+    """An output folder whose wheel cache already holds small tzdata and requests wheels (no download)."""
     cache = tmp_path / "dist" / "wheels" / "x86_64"
     cache.mkdir(parents=True)
     with zipfile.ZipFile(cache / "tzdata-2099.1-py2.py3-none-any.whl", "w") as wheel:
         wheel.writestr("tzdata/__init__.py", "IANA_VERSION = '2099a'\n")
         wheel.writestr("tzdata/zoneinfo/America/Sao_Paulo", b"TZif2...")
         wheel.writestr("tzdata-2099.1.dist-info/METADATA", "Name: tzdata\n")
+    with zipfile.ZipFile(cache / "requests-9.9.9-py3-none-any.whl", "w") as wheel:
+        wheel.writestr("requests/__init__.py", "__version__ = '9.9.9'\n")
+        wheel.writestr("requests/__pycache__/__init__.cpython-312.pyc", b"\0")
+        wheel.writestr("requests-9.9.9.dist-info/METADATA", "Name: requests\n")
     return tmp_path / "dist"
 
 
+def build_functions(out):
+    return build_lambda.build(
+        out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions", handler_requirements=CHECK_REQUIREMENTS
+    )
+
+
 def test_each_zip_has_its_handler_the_package_and_tzdata(out):
-    build_lambda.build(out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions")
+    build_functions(out)
     package = sorted(
         f"tgpipe/{p.relative_to(ROOT / 'src' / 'tgpipe').as_posix()}"
         for p in (ROOT / "src" / "tgpipe").rglob("*.py")
         if "__pycache__" not in p.parts
     )
-    for handler in ("ingest", "etl", "repair"):
+    assert build_lambda.HANDLERS == ("ingest", "etl", "repair", "webhookcheck")
+    for handler in build_lambda.HANDLERS:
         with zipfile.ZipFile(out / f"{handler}.zip") as z:
             names = z.namelist()
             assert names == sorted(names)
@@ -44,15 +57,31 @@ def test_each_zip_has_its_handler_the_package_and_tzdata(out):
             assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
             assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
             assert {i.external_attr >> 16 for i in z.infolist()} == {0o100644}
+            # only the webhook check calls the Bot API: only its zip has requests
+            assert ("requests/__init__.py" in names) == (handler == "webhookcheck")
+
+
+def test_the_webhook_check_pins_requests_with_what_it_needs():
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    (pins,) = build_lambda.HANDLER_REQUIREMENTS.values()
+    pinned = {canonicalize_name(pin.split("==")[0]): pin.split("==")[1] for pin in pins}
+    needed = [Requirement(r) for r in importlib.metadata.requires("requests")]
+    needed = {canonicalize_name(r.name) for r in needed if not r.marker}  # no extras
+    assert set(pinned) == needed | {"requests"}
+    assert pinned["requests"] == importlib.metadata.version("requests")  # the version the tests run
 
 
 def test_an_unchanged_build_gives_the_same_bytes_and_leaves_the_file_alone(out):
-    first = build_lambda.build(out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions")
+    first = build_functions(out)
     modified = (out / "etl.zip").stat().st_mtime_ns
-    again = build_lambda.build(out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions")
+    again = build_functions(out)
     assert first == again
     assert (out / "etl.zip").stat().st_mtime_ns == modified
-    assert len(set(first.values())) == 3  # the handlers differ, so the zips do
+    assert len(set(first.values())) == 4  # the handlers differ, so the zips do
 
 
 def test_an_unpinned_requirement_is_refused(out):

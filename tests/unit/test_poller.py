@@ -7,6 +7,7 @@ from fake_telegram import OTHER_TOKEN
 from tgpipe.botapi import BadToken, BotApi, WebhookActive
 from tgpipe.config import Settings
 from tgpipe.errors import StoreError
+from tgpipe.metrics import Metrics
 from tgpipe.poller import Poller
 from tgpipe.stores import LocalStore
 
@@ -125,7 +126,8 @@ def test_a_storage_error_keeps_the_batch_at_telegram_and_retries_it_with_backoff
         if len(sleeps) == 3:
             store.fail_after = None  # the disk has room again
 
-    poller = Poller(api, store, Settings(), poll_timeout=1, sleep=sleep)
+    metrics = Metrics("poll")
+    poller = Poller(api, store, Settings(), poll_timeout=1, sleep=sleep, metrics=metrics)
     thread, errors = start(poller)
     fake.wait_until_confirmed(sent[-1] + 1)
     stop(poller, thread)
@@ -137,6 +139,15 @@ def test_a_storage_error_keeps_the_batch_at_telegram_and_retries_it_with_backoff
     assert poller.result.errors == 3
     # the 4 written before the failure are found again as duplicates (the batch counts only once done)
     assert poller.result.summary.describe() == "stored 6, duplicates 4, ignored 0, quarantined 0"
+    counted = {
+        (name, label): metrics.registry.get_sample_value(name, {key: label})
+        for name, key, label in [
+            ("tgpipe_updates_total", "outcome", "stored"),
+            ("tgpipe_updates_total", "outcome", "duplicate"),
+            ("tgpipe_store_errors_total", "kind", "transient"),
+        ]
+    }
+    assert list(counted.values()) == [6, 4, 3]  # what the poller said, and each failed try of the batch
 
 
 def test_429_is_honoured_with_retry_after(fake, api, tmp_path):

@@ -7,6 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from helpers import to_bytes
 from tgpipe.config import Settings
@@ -159,6 +160,51 @@ def test_a_storage_failure_is_503_so_telegram_retries_and_the_retry_is_stored(st
     server.store.failing = False
     assert server.post(body)[0] == 200
     assert keys(server.store) == ["telegram/context_date=2025-11-23/900007.json"]
+
+
+def test_metrics_count_each_answer_of_the_webhook(start_server, tmp_path, caplog):
+    server = start_server(FailingStore(tmp_path / "raw"), max_body_bytes=1000, allowed_chat_ids=frozenset({-100}))
+    assert server.post(to_bytes(update(11)))[0] == 503
+    server.store.failing = False
+    statuses = [
+        server.post(to_bytes(update(11)))[0],  # the retry: stored
+        server.post(to_bytes(update(11)))[0],  # delivered again: duplicate
+        server.post(to_bytes(update(12, chat=-999)))[0],  # ignored
+        server.post(b"not json")[0],  # quarantined
+        server.post(to_bytes(update(13)), {"X-Telegram-Bot-Api-Secret-Token": "a-guess"})[0],
+        server.post(to_bytes({**update(14), "pad": "x" * 2000}))[0],
+    ]
+    assert statuses == [200, 200, 200, 200, 401, 413]
+    with caplog.at_level(logging.INFO, logger="tgpipe.access"):
+        server.request("GET", "/healthz")  # logged: the capture works
+        status, body, headers = server.request("GET", "/metrics")
+    assert status == 200
+    assert headers["content-type"].startswith("text/plain; version=")
+    samples = {
+        (s.name, tuple(s.labels.values())): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+    assert {k: v for k, v in samples.items() if k[0] in COUNTED} == {
+        ("tgpipe_updates_total", ("stored",)): 1,
+        ("tgpipe_updates_total", ("duplicate",)): 1,
+        ("tgpipe_updates_total", ("ignored",)): 1,
+        ("tgpipe_updates_total", ("quarantined",)): 1,
+        ("tgpipe_updates_refused_total", ("unauthorized",)): 1,
+        ("tgpipe_updates_refused_total", ("too_large",)): 1,
+        ("tgpipe_updates_refused_total", ("timeout",)): 0,
+        ("tgpipe_updates_refused_total", ("busy",)): 0,
+        ("tgpipe_store_errors_total", ("transient",)): 1,
+        ("tgpipe_store_errors_total", ("terminal",)): 0,
+    }
+    assert abs(samples[("tgpipe_last_update_stored_timestamp_seconds", ())] - time.time()) < 60
+    assert samples[("process_start_time_seconds", ())] > 0
+    assert not [r for r in caplog.records if r.name == "tgpipe.access" and r.path == "/metrics"]  # not logged
+    assert [r.path for r in caplog.records if r.name == "tgpipe.access"][-1] == "/healthz"
+    assert server.request("HEAD", "/metrics")[:2] == (200, b"")
+
+
+COUNTED = {"tgpipe_updates_total", "tgpipe_updates_refused_total", "tgpipe_store_errors_total"}
 
 
 def test_concurrent_deliveries_are_each_stored_once(start_server):

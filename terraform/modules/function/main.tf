@@ -75,20 +75,25 @@ resource "aws_lambda_function_event_invoke_config" "this" {
   maximum_retry_attempts       = var.async_maximum_retry_attempts
   maximum_event_age_in_seconds = var.async_maximum_event_age_seconds
 
-  destination_config {
-    dynamic "on_success" {
-      for_each = var.on_success_arn == "" ? [] : [var.on_success_arn]
+  # No block without a destination: an empty one reads back as absent, a change on every plan.
+  dynamic "destination_config" {
+    for_each = var.on_success_arn == "" && var.on_failure_arn == "" ? [] : [1]
 
-      content {
-        destination = on_success.value
+    content {
+      dynamic "on_success" {
+        for_each = var.on_success_arn == "" ? [] : [var.on_success_arn]
+
+        content {
+          destination = on_success.value
+        }
       }
-    }
 
-    dynamic "on_failure" {
-      for_each = var.on_failure_arn == "" ? [] : [var.on_failure_arn]
+      dynamic "on_failure" {
+        for_each = var.on_failure_arn == "" ? [] : [var.on_failure_arn]
 
-      content {
-        destination = on_failure.value
+        content {
+          destination = on_failure.value
+        }
       }
     }
   }

@@ -32,3 +32,8 @@ output "error_alarm_name" {
   description = "Name of the alarm on the function's errors."
   value       = aws_cloudwatch_metric_alarm.errors.alarm_name
 }
+
+output "error_alarm_arn" {
+  description = "ARN of the alarm on the function's errors."
+  value       = aws_cloudwatch_metric_alarm.errors.arn
+}
