@@ -392,14 +392,16 @@ class ExportReader(Iterator[ExportedMessage]):
 
     def _read(self) -> Iterator[ExportedMessage]:
         recording = _Recording(self._source)
-        self._probe(_IJSON.parse(recording, use_float=True), recording)
+        self._probe(_IJSON.parse(recording), recording)
         # The file is an export: parse it again from its first byte (the bytes read so far are
         # replayed) with ijson's fused C reader, which builds the whole document into `root`
         # while it reads. It stops at each read, and there the messages finished so far are
         # taken out of it (`_walk`): only the messages of the last read are ever held.
         root: dict[str, Any] = {}
         maps = chain((root,), iter(dict, None)).__next__  # the first map built is the root; then new dicts
-        document = _IJSON.items_async(_Suspending(recording.replay()), "", map_type=maps, use_float=True)
+        # Numbers are read exactly (yajl's own integers overflow above 2**63, and Desktop writes
+        # uint64 ids); the few decimals (coordinates) come as Decimal and are mapped to floats.
+        document = _IJSON.items_async(_Suspending(recording.replay()), "", map_type=maps)
         step = document.__anext__().__await__()
         while True:
             try:
@@ -519,7 +521,11 @@ class ExportReader(Iterator[ExportedMessage]):
     def _open_chat(self, header: dict, left: bool) -> _ChatReader | None:
         """Check a chat's header; return its reader, or None if the filter leaves it out."""
         export_id, export_type = header.get("id"), header.get("type")
-        if type(export_id) is not int or "type" not in header or type(export_type) not in (str, type(None)):
+        keys = list(header)
+        late = "messages" in header and any(
+            k not in header or keys.index(k) > keys.index("messages") for k in ("type", "id")
+        )
+        if late or type(export_id) is not int or type(export_type) not in (str, type(None)):
             raise self._not_an_export(
                 "a chat's `messages` come without its `type` and integer `id` before them (Telegram Desktop writes "
                 "name, type, id, then messages; a file re-written with sorted keys cannot be read as a stream)"

@@ -19,6 +19,7 @@ import json
 from array import array
 from collections.abc import Callable
 from datetime import datetime, tzinfo
+from decimal import Decimal
 from typing import Any
 
 #: The export's chat `type` -> the Bot API chat type.
@@ -352,11 +353,15 @@ def _document(msg: dict[str, Any], raw: dict[str, Any]) -> None:
         msg["has_media_spoiler"] = True
 
 
+#: How the parser gives a JSON number with decimals (Decimal, so that integers stay exact) or without.
+_NUMBERS = (int, float, Decimal)
+
+
 def _location(value: Any, live_period: Any = None) -> dict[str, Any] | None:
     if type(value) is not dict:
         return None
     latitude, longitude = value.get("latitude"), value.get("longitude")
-    if type(latitude) not in (int, float) or type(longitude) not in (int, float):
+    if type(latitude) not in _NUMBERS or type(longitude) not in _NUMBERS:
         return None
     location = {"latitude": float(latitude), "longitude": float(longitude)}
     _put(location, "live_period", _int(live_period))
