@@ -245,6 +245,11 @@ class ExportedMessage(NamedTuple):
         return {self.update_type: self.message}
 
 
+def _item(fields: tuple, _new=tuple.__new__) -> ExportedMessage:
+    """An ExportedMessage from its five fields, without the Python-level __new__ of a NamedTuple."""
+    return _new(ExportedMessage, fields)
+
+
 @dataclass
 class ChatTally:
     """How many messages of a chat were mapped and skipped, by reason."""
@@ -656,15 +661,15 @@ class _ChatReader:
         reader._messages_read += 1
         tally = self.tally
         if type(raw) is not dict:
-            item = ExportedMessage(self.chat, None, None, "not a message object")
+            item = _item((self.chat, None, None, "not a message object", None))
         elif self.skip_all is not None:
-            item = ExportedMessage(self.chat, raw.get("id"), None, self.skip_all)
+            item = _item((self.chat, raw.get("id"), None, self.skip_all, None))
         else:
             try:
                 message, skipped, action = mapping.map_message(raw, self.ctx)
             except mapping.MissingTimezone:
                 raise reader._map_error() from None
-            item = ExportedMessage(self.chat, raw.get("id"), message, skipped, action)
+            item = _item((self.chat, raw.get("id"), message, skipped, action))
             if skipped is None:
                 tally.mapped += 1
                 return item

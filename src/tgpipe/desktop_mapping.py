@@ -15,6 +15,7 @@ a supergroup or channel `-(10**12 + id)`.
 
 from __future__ import annotations
 
+import functools
 import json
 from array import array
 from collections.abc import Callable
@@ -72,6 +73,13 @@ def parse_peer(value: Any) -> tuple[str, int] | None:
     sends a message, so a sender of that kind is a channel (or a supergroup posting as itself).
     A number below 2**32 is a bare user id (exports before Desktop 2.4 wrote senders so).
     """
+    if type(value) is str or type(value) is int:
+        return _parse_peer(value)  # the same few senders come back message after message
+    return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_peer(value: str | int) -> tuple[str, int] | None:
     if type(value) is str:
         if value.startswith("user"):
             digits, kind = value[4:], USER
@@ -251,7 +259,7 @@ def text_and_entities(value: Any) -> tuple[str, list[dict[str, Any]] | None]:
     for part in value:
         if type(part) is str:
             pieces.append(part)
-            offset += _utf16_len(part)
+            offset += len(part) if part.isascii() else len(part.encode("utf-16-le", "surrogatepass")) >> 1
             continue
         if type(part) is not dict:
             continue
@@ -999,6 +1007,8 @@ def map_message(raw: dict[str, Any], ctx: ChatContext) -> tuple[dict[str, Any] |
         return None, "unsupported message (Telegram Desktop could not export it)", None
     if kind == "service":
         action = raw.get("action")
+        if action is not None and type(action) is not str:
+            return None, "service message whose action is not a name", None
         if action is None:
             reason = (
                 "custom service text (information_text) has no Bot API equivalent"
@@ -1006,15 +1016,16 @@ def map_message(raw: dict[str, Any], ctx: ChatContext) -> tuple[dict[str, Any] |
                 else "service message without an action"
             )
             return None, reason, None
-        if action in NO_BOT_API_EQUIVALENT or (type(action) is str and action.startswith("joined_")):
+        if action in NO_BOT_API_EQUIVALENT or action.startswith("joined_"):
             return None, NO_EQUIVALENT_REASON.format(action), action
         if action not in ACTIONS:
-            return None, f"service action {action} is not known", action if type(action) is str else None
+            return None, f"service action {action} is not known", action
     elif kind != "message":
         return None, f"message type {kind} is not known", None
     else:
         action = None
-    date = unix_time(raw, "date_unixtime", "date", ctx.tz)
+    date = raw.get("date_unixtime")  # digits since Desktop 3.7.6, the fast and common case
+    date = int(date) if type(date) is str and date.isdigit() else unix_time(raw, "date_unixtime", "date", ctx.tz)
     if date is None:
         return None, "message without a date", action
 
