@@ -354,6 +354,18 @@ class ExportReader(Iterator[ExportedMessage]):
     def __next__(self) -> ExportedMessage:
         return next(self._items)
 
+    def close(self) -> None:
+        """Stop reading (and close the file, if it was given as a path)."""
+        self._items.close()
+        if self._owned is not None:
+            self._owned.close()
+
+    def __enter__(self) -> ExportReader:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def unmatched_chats(self) -> frozenset[int]:
         """The chats asked for that the export does not have (meaningful once read to the end)."""
         return frozenset(self._wanted - self._matched) if self._wanted is not None else frozenset()

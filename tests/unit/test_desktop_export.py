@@ -914,3 +914,16 @@ def test_a_truncated_export_yields_what_came_before_then_raises(cut):
 def test_garbage_after_the_export_is_an_error():
     with pytest.raises(InvalidExport, match="not valid JSON"):
         items(dump(chat([message(1)])) + b"\n{}")
+
+
+def test_a_reader_given_a_path_closes_its_file_when_read_or_closed(tmp_path):
+    path = tmp_path / "result.json"
+    path.write_bytes(dump(chat([message(1), message(2)])))
+    reader = read_export(path)
+    list(reader)
+    assert reader._owned.closed
+    with read_export(path) as reader:
+        next(reader)
+    assert reader._owned.closed
+    with pytest.raises(StopIteration):
+        next(reader)
