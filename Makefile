@@ -62,7 +62,10 @@ bench-ingest: venv ## Measure the ingest handler's import time and CPU per updat
 bench-query: venv ## Time the six original queries over 10 million generated messages
 	$(BIN)/python bench/query.py
 
-bench: bench-ingest bench-etl bench-serve bench-query ## Run every benchmark (several minutes; figures in docs/benchmarks.md)
+bench-import: venv ## Measure reading a generated 1,000,000-message Telegram Desktop export next to json.load (speed, memory)
+	$(BIN)/python bench/import.py
+
+bench: bench-ingest bench-etl bench-serve bench-query bench-import ## Run every benchmark (several minutes; figures in docs/benchmarks.md)
 
 bench-serve: venv ## Benchmark `tgpipe serve` next to a bare uvicorn app (figures for docs/benchmarks.md)
 	$(BIN)/python bench/serve.py

@@ -73,3 +73,7 @@ class InvalidUpdate(TgpipeError, Terminal):
 
 class SecretUnavailable(TgpipeError, Transient):
     """A secret could not be fetched from its store (SSM) right now."""
+
+
+class InvalidExport(TgpipeError, Terminal):
+    """A file given as a Telegram Desktop export is not one, or is broken (not JSON, truncated)."""
