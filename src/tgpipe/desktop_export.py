@@ -290,6 +290,18 @@ _KEPT_KEYS = frozenset(("name", "type", "id", "messages", "personal_information"
 _MESSAGE_TYPES = frozenset(("message", "service", "unsupported"))
 
 
+def looks_like_export(head: bytes) -> bool:
+    """Whether the start of a file looks like a Telegram Desktop export rather than updates: a JSON
+    object whose first key is an export's (`about`, `personal_information`, or a chat's `name`,
+    `type`, `id`) with `messages` or `chats` soon after, and no `update_id` near the start."""
+    text = head[:65536].decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if not text.startswith("{") or '"update_id"' in text[:4096]:
+        return False
+    first = text[1:].lstrip()
+    keys = ('"about"', '"personal_information"', '"name"', '"type"', '"id"')
+    return first.startswith(keys) and ('"messages"' in text or '"chats"' in text)
+
+
 def read_export(
     stream: BinaryIO | str | os.PathLike,
     export_timezone: str | tzinfo | None = None,

@@ -37,9 +37,10 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe import dates, layout, logs, readers, schema, storeinfo, telegram
+from tgpipe import dates, imported, layout, logs, readers, schema, storeinfo, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, InvalidUpdate, StoreError
+from tgpipe.imported import ImportTally
 from tgpipe.ingest import quarantine
 from tgpipe.stores import ObjectInfo, Store
 
@@ -70,6 +71,10 @@ class DayResult:
     bytes_written: int = 0
     seconds: float = 0.0
     files: list[str] = field(default_factory=list)
+    imported: int = 0
+    """Messages of the day's rows that came from Telegram Desktop exports (counted in `messages`)."""
+    imports: dict[int, ImportTally] = field(default_factory=dict)
+    """Per chat, what became of the day's imported copies (`imported.kept_messages`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "day": self.day.isoformat()}
@@ -131,6 +136,7 @@ class EtlResult:
             "rows": self.rows,
             "duplicates": sum(d.duplicates for d in self.days),
             "quarantined": sum(d.quarantined for d in self.days),
+            "imported": sum(d.imported for d in self.days),
             "files": len(self.files),
             "partitions": self.partitions(),
             "late_days": [d.day.isoformat() for d in self.days if d.late],
@@ -144,14 +150,14 @@ class EtlResult:
 
 
 def raw_days(raw: Store) -> list[date]:
-    """Return every day that has a raw partition, in order."""
-    found = []
-    for name in raw.list_folders(layout.RAW_PREFIX):
+    """Return every day that has raw updates or imported messages, in order."""
+    found = set()
+    for name in {*raw.list_folders(layout.RAW_PREFIX), *raw.list_folders(layout.IMPORTED_PREFIX)}:
         day = layout.day_of_folder(name)
         if day is None:
             log.warning("skipping a raw folder that is not a day", extra={"folder": name})
         else:
-            found.append(day)
+            found.add(day)
     return sorted(found)
 
 
@@ -209,11 +215,16 @@ def is_late(raw: Store, enriched: Store, day: date) -> bool:
     "At least as new": S3 keeps modification times to the second, so an object stored in the
     same second as the Parquet counts as late. The cost is, rarely, one needless rebuild.
     """
-    newest = max((o.modified for o in _raw_objects(raw, day)), default=None)
+    sources = [*_raw_objects(raw, day), *raw.list(layout.imported_day_prefix(day))]
+    newest = max((o.modified for o in sources), default=None)
     if newest is None:
         return False
-    table = layout.TABLE_NAMES[-1]  # every day with raw objects has an all-updates file
-    built = [o.modified for o in enriched.list(layout.table_day_prefix(table, day)) if layout.is_table_file(o.key)]
+    built = [
+        o.modified
+        for table in layout.TABLE_NAMES
+        for o in enriched.list(layout.table_day_prefix(table, day))
+        if layout.is_table_file(o.key)
+    ]
     return not built or newest >= max(built)
 
 
@@ -316,11 +327,12 @@ def process_day(
     by this run, or stored under the day before). `seen` gains this day's."""
     started = time.perf_counter()
     keys = sorted(_raw_keys(raw, day), key=layout.update_id_of)
+    imports = imported.day_files(raw, day)
     for attempt in range(1, BUILD_ATTEMPTS + 1):
         result = DayResult(day, late=late, raw_objects=len(keys))
-        if not keys:
+        if not keys and not imports:
             break
-        written = build_day(raw, enriched, day, keys, settings, seen, result)
+        written = build_day(raw, enriched, day, keys, settings, seen, result, imports)
         arrived = set(_raw_keys(raw, day)).difference(keys)
         if not arrived or attempt == BUILD_ATTEMPTS:
             if arrived:  # still arriving: the next run's late-data check sees them as newer
@@ -341,8 +353,10 @@ def build_day(
     settings: Settings,
     seen: set[int],
     result: DayResult,
+    imports: list[str] = (),
 ) -> list[int]:
-    """Write the day's tables from the raw objects `keys`; fill `result`; return the update ids written.
+    """Write the day's tables from the raw objects `keys` and the imported messages `imports`
+    (`tgpipe.imported`: the bot's rows win); fill `result`; return the update ids written.
 
     The new files are built in the enriched store's scratch folder, then replace the day's files
     together (`Store.put_files`): a reader sees the whole old day or the whole new one.
@@ -356,6 +370,7 @@ def build_day(
             table: TableWriter(columns, Path(tmp) / f"{table}.parquet") for table, columns in schema.TABLES.items()
         }
         messages, updates = writers["telegram"], writers["telegram_updates"]
+        captured = imported.Captured()
         try:
             for key, data in raw.get_many(keys):
                 result.bytes_read += len(data)
@@ -382,6 +397,20 @@ def build_day(
                 updates.append(update_values)
                 if message_values is not None:
                     messages.append(message_values)
+                    captured.add(row)
+            if imports:
+                files = dict(raw.get_many(imports))
+                result.bytes_read += sum(map(len, files.values()))
+                for text, update in imported.kept_messages(files, captured, result.imports):
+                    try:
+                        row = readers.Update(text, update, settings.timezone, imported.SOURCE)
+                        messages.append(messages.values(row))
+                    except Exception as e:  # as for raw updates: keep it out, never fail the day
+                        detail = f"cannot read columns: {type(e).__name__}: {e}"
+                        quarantine(raw, text.encode(), day, "unreadable_columns", detail, "import")
+                        result.quarantined += 1
+                        continue
+                    result.imported += 1
             changes: dict[str, Path | None] = {}
             for table, writer in writers.items():
                 writer.close()

@@ -230,8 +230,16 @@ def iter_bodies(stream: IO[bytes]) -> Iterator[bytes]:
     re-encoded compactly. A line that is not JSON is still yielded, so it gets quarantined.
 
     Raises:
-        InvalidInputFile: a `getUpdates` response that says `"ok": false`.
+        InvalidInputFile: a `getUpdates` response that says `"ok": false`, or a Telegram Desktop
+            export (that is `tgpipe import`'s).
     """
+    if hasattr(stream, "peek"):
+        from tgpipe.desktop_export import looks_like_export  # the CLI's path only, never the Lambda's
+
+        if looks_like_export(stream.peek(65536)):
+            raise InvalidInputFile(
+                "this is a Telegram Desktop export, not updates: import it with `tgpipe import FILE`"
+            )
     first = stream.readline()
     while first and not first.strip():
         first = stream.readline()

@@ -6,6 +6,10 @@ Raw store (bytes as received):
     quarantine/context_date=YYYY-MM-DD/<sha256>.json      a body that could not be used as an update
 
     quarantine/context_date=YYYY-MM-DD/<sha256>.reason    why it was quarantined (JSON)
+    exports/<sha256>.json                                  a Telegram Desktop export, as received
+    imported/context_date=YYYY-MM-DD/<sha256>_<chat>.jsonl its messages of one chat on one day,
+                                                           as Bot API updates (derived: `tgpipe.history`)
+    import/...                                             (S3) an inbox: an export put here is imported
 
 Enriched store (one file per table and day, replaced whole by each ETL run of the day):
 
@@ -40,6 +44,14 @@ TABLE_FILE = "part-00000.parquet"
 """The name of a table's file in each day's folder: deterministic, so a rebuild replaces it."""
 _RAW_SUFFIX = ".json"
 _REASON_SUFFIX = ".reason"
+
+EXPORTS_PREFIX = "exports/"
+"""Telegram Desktop exports, each under the sha256 of its bytes."""
+IMPORTED_PREFIX = "imported/"
+"""The messages of the imported exports, per day and chat: what the ETL reads besides raw updates."""
+IMPORT_INBOX_PREFIX = "import/"
+"""Where a user puts an export to be imported (an S3 event starts the import function)."""
+_IMPORTED_SUFFIX = ".jsonl"
 
 INTERNAL_PREFIX = "_tgpipe/"
 """tgpipe's own files in a store: never listed as data."""
@@ -100,6 +112,26 @@ def quarantine_reason_key(body_key: str) -> str:
 def is_quarantined_body(key: str) -> bool:
     """Whether `key` (from a listing of the quarantine) is a body, not the record of its reason."""
     return key.endswith(_RAW_SUFFIX)
+
+
+def export_key(digest: str) -> str:
+    """Return the raw store key of an imported export (`digest`: the sha256 of its bytes)."""
+    return f"{EXPORTS_PREFIX}{digest}.json"
+
+
+def imported_day_prefix(day: date) -> str:
+    """Return the prefix of the imported messages of a day."""
+    return f"{IMPORTED_PREFIX}{partition_folder(day)}/"
+
+
+def imported_key(digest: str, chat_id: int, day: date) -> str:
+    """Return the key of one chat's messages on one day, from the export `digest`."""
+    return f"{imported_day_prefix(day)}{digest}_{chat_id}{_IMPORTED_SUFFIX}"
+
+
+def is_imported_key(key: str) -> bool:
+    """Whether `key` (from a listing of imported messages) names a file of them."""
+    return key.endswith(_IMPORTED_SUFFIX)
 
 
 def table_prefix(table: str) -> str:

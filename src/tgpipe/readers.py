@@ -37,13 +37,15 @@ class Update:
     """
 
     __slots__ = (
-        *("raw", "update", "type", "body", "tz", "time"),
+        *("raw", "update", "type", "body", "tz", "time", "source"),
         *("sender", "chat", "message_type", "media", "forward", "entities"),
     )
 
-    def __init__(self, raw: str, update: dict[str, Any], tz: tzinfo):
+    def __init__(self, raw: str, update: dict[str, Any], tz: tzinfo, source: str = "bot"):
         self.raw = raw
         self.update = update
+        self.source = source
+        """bot, or desktop_export for a message imported from a Telegram Desktop export."""
         self.type = telegram.update_type(update)
         self.body = body = _dict(update.get(self.type))
         self.tz = tz

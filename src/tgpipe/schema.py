@@ -677,6 +677,17 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         body("link_preview_options", "url"),
         "https://duckdb.org",
     ),
+    # Added with history imports (issue 13).
+    Column(
+        "source",
+        STR,
+        "where the row came from",
+        "bot: a Bot API update the bot received (update_id set); desktop_export: history imported "
+        "from a Telegram Desktop export (`tgpipe import`), update_id NULL. A message the bot "
+        "captured keeps the bot's row.",
+        Get("source"),
+        "bot",
+    ),
 )
 
 UPDATE_COLUMNS: tuple[Column, ...] = (

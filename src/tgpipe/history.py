@@ -1,0 +1,210 @@
+"""A chat's history from before the bot joined: import a Telegram Desktop export into the tables.
+
+`tgpipe import FILE` (and, on AWS, the import function that an export put under the raw bucket's
+`import/` prefix starts) does this:
+
+1. **Read** the export as a stream (`tgpipe.desktop_export`): every message becomes the Bot API
+   update a bot would have received, or is skipped with a reason. The messages are written, per
+   day (their date in the store's TIMEZONE) and chat, to local temporary files; memory stays
+   bounded whatever the size of the file. A file that is not an export, or breaks off, stops the
+   import here, before anything is stored.
+2. **Store** those files in the raw store (`imported/context_date=D/<export>_<chat>.jsonl`), then
+   the export itself, its bytes as received, under the sha256 of its bytes
+   (`exports/<sha256>.json`): importing the same file again writes the same keys. Every table row
+   can be rebuilt from the raw store.
+3. **Build** the days the export has messages on (`tgpipe.etl`), which merges imported messages
+   with the bot's own, one row per message (`tgpipe.imported`), with `source = desktop_export`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from collections import Counter, OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, tzinfo
+from pathlib import Path
+from typing import IO, Any
+
+from tgpipe import layout, storeinfo, telegram
+from tgpipe.config import Settings
+from tgpipe.desktop_export import ChatTally, read_export
+from tgpipe.errors import InvalidRequest
+from tgpipe.stores import Store
+
+log = logging.getLogger(__name__)
+
+#: Day files kept open at once while an export is read (its chats come one after another, and
+#: each chat's days in order, so few are ever reopened).
+OPEN_FILES = 64
+
+
+@dataclass
+class StagedExport:
+    """An export read and stored in the raw store: which days it has messages on, and its tallies."""
+
+    key: str
+    """`exports/<sha256>.json`."""
+    stored_before: bool
+    """The same file was imported before (its keys were written again)."""
+    days: set[date] = field(default_factory=set)
+    tallies: list[ChatTally] = field(default_factory=list)
+    kind: str = "chat"
+    """chat (one chat's export) or account (a whole account's)."""
+
+
+class _DayFiles:
+    """Lines of JSON per (chat, day), in local files, with a bounded number open at once."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.paths: dict[tuple[int, date], Path] = {}
+        self._open: OrderedDict[tuple[int, date], IO[bytes]] = OrderedDict()
+
+    def write(self, chat_id: int, day: date, line: bytes) -> None:
+        where = (chat_id, day)
+        handle = self._open.get(where)
+        if handle is None:
+            if len(self._open) >= OPEN_FILES:
+                self._open.popitem(last=False)[1].close()
+            path = self.paths.setdefault(where, self.folder / f"{chat_id}_{day.isoformat()}.jsonl")
+            handle = self._open[where] = open(path, "ab")  # noqa: SIM115 (closed by close())
+        else:
+            self._open.move_to_end(where)
+        handle.write(line)
+
+    def close(self) -> None:
+        for handle in self._open.values():
+            handle.close()
+        self._open.clear()
+
+
+def file_digest(path: Path) -> str:
+    """Return the sha256 of a file's bytes, in hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def stage_export(
+    path: Path,
+    raw: Store,
+    settings: Settings,
+    export_timezone: str | tzinfo | None = None,
+    chats: Iterable[int] | None = None,
+) -> StagedExport:
+    """Read the export at `path` and store it, with its messages per day and chat, in `raw`.
+
+    Raises:
+        InvalidExport: the file is not a Telegram Desktop export, or is broken (nothing is stored).
+        InvalidRequest: `chats` names a chat the export does not have, or the export has only local
+            times and `export_timezone` is None.
+        NotFoundError: the file cannot be read.
+        StoreError: the raw store cannot be written.
+    """
+    path = Path(path)
+    storeinfo.require(raw, settings, role="raw store")
+    with raw.writing():
+        return _stage(path, raw, settings, export_timezone, chats)
+
+
+def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
+    digest = file_digest(path)
+    export_key = layout.export_key(digest)
+    staged = StagedExport(export_key, stored_before=_exists(raw, export_key))
+    with tempfile.TemporaryDirectory(prefix="tgpipe-import-") as tmp:
+        files = _DayFiles(Path(tmp))
+        try:
+            with read_export(path, export_timezone, chats) as reader:
+                for item in reader:
+                    if item.message is None or item.chat.chat_id is None:
+                        continue
+                    day = telegram.local_date(item.message["date"], settings.timezone)
+                    files.write(item.chat.chat_id, day, _line(item.update()))
+                if missing := reader.unmatched_chats():
+                    known = ", ".join(f"{t.chat.chat_id} ({t.chat.title})" for t in reader.tallies) or "none"
+                    raise InvalidRequest(
+                        f"the export has no chat {', '.join(map(str, sorted(missing)))} (chats: {known})"
+                    )
+                staged.tallies, staged.kind = list(reader.tallies), reader.kind
+        finally:
+            files.close()
+        for (chat_id, day), local in sorted(files.paths.items(), key=lambda item: (item[0][1], item[0][0])):
+            raw.put_file(layout.imported_key(digest, chat_id, day), local)
+            staged.days.add(day)
+    raw.put_file(export_key, path)  # last: its presence says every part of the import is stored
+    log.info("export stored", extra={"key": export_key, "days": len(staged.days), "before": staged.stored_before})
+    return staged
+
+
+def _line(update: dict[str, Any]) -> bytes:
+    return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def _exists(store: Store, key: str) -> bool:
+    return any(o.key == key for o in store.list(key))
+
+
+@dataclass
+class ImportResult:
+    """What `import_export` did: the export stored, and per chat what became of its messages."""
+
+    staged: StagedExport
+    etl: Any
+    """The EtlResult of the days built."""
+
+    def chat_lines(self) -> list[str]:
+        """One line per chat: messages imported, already captured by the bot, skipped and why."""
+        lines = []
+        for tally in self.staged.tallies:
+            chat = tally.chat
+            totals = Counter()
+            for day in self.etl.days:
+                found = day.imports.get(chat.chat_id)
+                if found:
+                    totals.update(rows=found.rows, captured=found.captured, overlap=found.overlap)
+            name = f"{chat.chat_id} ({chat.title or chat.export_type}, {chat.type or 'unknown type'})"
+            parts = [
+                f"{tally.mapped:,} message(s) read",
+                f"{totals['rows']:,} now in the tables",
+                f"{totals['captured']:,} already captured by the bot",
+            ]
+            if totals["overlap"]:
+                parts.append(f"{totals['overlap']:,} copies from another import left out")
+            skipped = sum(tally.skipped.values())
+            if skipped:
+                reasons = "; ".join(f"{reason}: {n:,}" for reason, n in tally.skipped.most_common())
+                parts.append(f"{skipped:,} skipped ({reasons})")
+            lines.append(f"chat {name}: " + ", ".join(parts))
+        return lines
+
+    def describe(self) -> str:
+        again = " (imported before: its keys were written again)" if self.staged.stored_before else ""
+        head = f"export {self.staged.key}{again}: {len(self.staged.tallies)} chat(s), {len(self.staged.days)} day(s)"
+        return "\n".join([head, *self.chat_lines(), self.etl.describe()])
+
+
+def import_export(
+    path: Path,
+    raw: Store,
+    enriched: Store,
+    settings: Settings,
+    export_timezone: str | tzinfo | None = None,
+    chats: Iterable[int] | None = None,
+    progress=None,
+) -> ImportResult:
+    """Import the Telegram Desktop export at `path`: store it in `raw`, then build its days.
+
+    Raises:
+        as `stage_export`, and as `etl.run_etl` for the days it builds.
+    """
+    from tgpipe import etl  # pyarrow: only once the export has been read and stored
+
+    staged = stage_export(path, raw, settings, export_timezone, chats)
+    result = etl.run_etl(raw, enriched, sorted(staged.days), settings.with_overrides(etl_late_days=0), progress)
+    return ImportResult(staged, result)

@@ -1,0 +1,201 @@
+"""`tgpipe import`: Telegram Desktop exports (written by these tests) join the bot's own rows in the
+same tables, once each, and survive every rebuild."""
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from exportkit import GROUP, GROUP_ID, T0, account, chat, dump, message, service
+from helpers import to_bytes
+from tgpipe import etl, history, ingest, query
+from tgpipe.config import Settings
+from tgpipe.errors import InvalidExport, InvalidRequest
+from tgpipe.stores import LocalStore
+
+BASIC_ID = 4242  # a basic group: Bot API id -4242
+DAY = datetime.fromtimestamp(T0 + 60, UTC).date()  # 2024-09-29: message(n) is n minutes after T0
+
+
+@pytest.fixture
+def stores(tmp_path):
+    return LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
+
+
+def write(tmp_path, obj, name="result.json"):
+    path = tmp_path / name
+    path.write_bytes(dump(obj))
+    return path
+
+
+def bot_update(update_id, message_id, chat_id, chat_type, when, text="oi", sender=7, **extra):
+    body = {
+        "message_id": message_id,
+        "date": when,
+        "chat": {"id": chat_id, "type": chat_type, "title": "Dados ☕"},
+        "from": {"id": sender, "is_bot": False, "first_name": "Zoë"},
+        "text": text,
+        **extra,
+    }
+    return {"update_id": update_id, "message": body}
+
+
+def rows(enriched, sql="SELECT chat_id, message_id, source, update_id, text FROM telegram ORDER BY 1, 2, 3"):
+    return [tuple(r) for r in query.run_sql(enriched, sql).rows]
+
+
+def test_history_joins_the_bot_s_rows_and_a_captured_message_keeps_the_bot_s_row(stores, tmp_path):
+    raw, enriched = stores
+    when = T0 + 2 * 60  # message 2's time
+    ingest.store_updates([to_bytes(bot_update(900, 2, GROUP, "supergroup", when, "oi (bot)"))], raw, Settings())
+    first = message(1, ["antes ", {"type": "hashtag", "text": "#historia"}])
+    export = write(tmp_path, chat([first, message(2, "oi"), message(3, "depois")]))
+    result = history.import_export(export, raw, enriched, Settings())
+    assert rows(enriched) == [
+        (GROUP, 1, "desktop_export", None, "antes #historia"),  # text parts joined
+        (GROUP, 2, "bot", 900, "oi (bot)"),  # the bot's row: its fields are richer
+        (GROUP, 3, "desktop_export", None, "depois"),
+    ]
+    (line,) = result.chat_lines()
+    assert line.startswith(f"chat {GROUP} (Dados ☕, supergroup): 3 message(s) read, 2 now in the tables, ")
+    assert "1 already captured by the bot" in line
+    (tags,) = query.run_sql(enriched, "SELECT hashtags FROM telegram WHERE message_id = 1").rows[0]
+    assert tags == ["#historia"]
+    assert list(raw.list("exports/"))[0].key == f"exports/{history.file_digest(export)}.json"
+    assert raw.get(f"exports/{history.file_digest(export)}.json") == export.read_bytes()  # as received
+
+
+def test_importing_again_or_an_overlapping_newer_export_adds_nothing_twice(stores, tmp_path):
+    raw, enriched = stores
+    older = write(tmp_path, chat([message(1, "um"), message(2, "dois")]), "old.json")
+    assert not history.import_export(older, raw, enriched, Settings()).staged.stored_before
+    again = history.import_export(older, raw, enriched, Settings())
+    assert again.staged.stored_before and "imported before" in again.describe()
+    assert rows(enriched) == [
+        (GROUP, 1, "desktop_export", None, "um"),
+        (GROUP, 2, "desktop_export", None, "dois"),
+    ]
+    edited = message(2, "dois (editado)", edited=datetime.fromtimestamp(T0 + 999, UTC).isoformat())
+    edited["edited_unixtime"] = str(T0 + 999)
+    newer = write(tmp_path, chat([message(1, "um"), edited, message(3, "três")]), "new.json")
+    result = history.import_export(newer, raw, enriched, Settings())
+    assert rows(enriched) == [
+        (GROUP, 1, "desktop_export", None, "um"),
+        (GROUP, 2, "desktop_export", None, "dois (editado)"),  # the copy edited last
+        (GROUP, 3, "desktop_export", None, "três"),
+    ]
+    assert "2 copies from another import left out" in result.chat_lines()[0]
+
+
+def test_in_a_basic_group_a_message_the_bot_captured_is_matched_by_time_sender_and_kind(stores, tmp_path):
+    raw, enriched = stores
+    when = T0 + 5 * 60
+    bot = [  # the bot's own numbering: ids cannot match the exporter's
+        bot_update(
+            901, 77, -BASIC_ID, "group", when, None, caption="foto", photo=[{"file_id": "a", "file_unique_id": "a"}]
+        ),
+        bot_update(902, 78, -BASIC_ID, "group", T0 + 9 * 60, "oi"),
+    ]
+    ingest.store_updates([to_bytes(u) for u in bot], raw, Settings())
+    photo = {"photo": "(File not included. Change data exporting settings to download.)", "width": 1, "height": 1}
+    album = [message(5, "", when=when, **photo), message(6, "", when=when, **photo)]  # two photos, one second
+    export = write(tmp_path, chat([message(4, "antes"), *album, message(9, "oi (editado)")], "private_group", BASIC_ID))
+    history.import_export(export, raw, enriched, Settings())
+    found = rows(enriched, "SELECT source, message_type, coalesce(text, caption) FROM telegram ORDER BY date, source")
+    assert found == [
+        ("desktop_export", "text", "antes"),
+        ("bot", "photo", "foto"),  # one photo of the album is the bot's ...
+        ("desktop_export", "photo", None),  # ... the other one is not
+        ("bot", "text", "oi"),  # edited since: matched by time, sender and kind, not by text
+    ]
+
+
+def test_migrated_history_keeps_its_negative_ids_under_the_supergroup(stores, tmp_path):
+    raw, enriched = stores
+    msgs = [message(-999999939, "no grupo antigo"), service(1, "migrate_from_group", title="Dados"), message(2, "oi")]
+    history.import_export(write(tmp_path, chat(msgs)), raw, enriched, Settings())
+    assert [r[:2] for r in rows(enriched)] == [(GROUP, -999999939), (GROUP, 1), (GROUP, 2)]
+
+
+def test_rebuilding_days_keeps_imported_rows(stores, tmp_path):
+    raw, enriched = stores
+    history.import_export(write(tmp_path, chat([message(1, "antes")])), raw, enriched, Settings())
+    ingest.store_updates([to_bytes(bot_update(903, 50, GROUP, "supergroup", T0 + 3600, "novo"))], raw, Settings())
+    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), Settings())
+    etl.run_etl(raw, enriched, [DAY], Settings())
+    assert [r[2] for r in rows(enriched)] == ["desktop_export", "bot"]
+
+
+def test_a_full_export_picks_chats_and_refuses_one_it_does_not_have(stores, tmp_path):
+    raw, enriched = stores
+    other = chat([message(1, "canal")], "public_channel", 777, "Canal")
+    export = write(tmp_path, account([chat([message(1, "grupo")]), other]))
+    result = history.import_export(export, raw, enriched, Settings(), chats=[-(10**12 + 777)])
+    assert rows(enriched) == [(-(10**12 + 777), 1, "desktop_export", None, "canal")]
+    assert [t.chat.chat_id for t in result.staged.tallies] == [-(10**12 + 777)]
+    with pytest.raises(InvalidRequest, match="the export has no chat 12345"):
+        history.import_export(export, raw, enriched, Settings(), chats=[12345])
+
+
+def test_old_exports_need_the_export_time_zone(stores, tmp_path):
+    raw, enriched = stores
+    msgs = [{"id": 1, "type": "message", "date": "2020-11-12T12:54:07", "from": "A", "from_id": 2**32 + 5, "text": "x"}]
+    export = write(tmp_path, chat(msgs, "personal_chat", 2**32 + 5, "A"))
+    with pytest.raises(InvalidRequest, match="--export-timezone"):
+        history.import_export(export, raw, enriched, Settings())
+    assert list(raw.list("imported/")) == [] and list(raw.list("exports/")) == []
+    history.import_export(export, raw, enriched, Settings(), export_timezone="Europe/Berlin")
+    (when,) = query.run_sql(enriched, "SELECT date FROM telegram").rows[0]
+    assert when == int(datetime(2020, 11, 12, 11, 54, 7, tzinfo=UTC).timestamp())
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b'{"update_id": 1, "message": {}}\n', b'{"ok": true, "result": []}', b"[]", b'{"name": "x", "type": "pers'],
+)
+def test_a_file_that_is_not_an_export_imports_nothing(stores, tmp_path, content):
+    raw, enriched = stores
+    path = tmp_path / "result.json"
+    path.write_bytes(content)
+    with pytest.raises(InvalidExport):
+        history.import_export(path, raw, enriched, Settings())
+    assert [o.key for o in raw.list("")] == []
+
+
+def test_the_cli_imports_and_ingest_points_an_export_to_import(tgpipe, tmp_path):
+    export = write(tmp_path, chat([message(1, "oi"), service(2, "pin_message", message_id=1)]))
+    run = tgpipe("ingest", "--data-dir", tmp_path / "data", export)
+    assert (run.code, run.err) == (
+        1,
+        "Error: this is a Telegram Desktop export, not updates: import it with `tgpipe import FILE`\n",
+    )
+    run = tgpipe("import", "--data-dir", tmp_path / "data", export)
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[1].startswith(f"chat {GROUP} (Dados ☕, supergroup): 2 message(s) read, 2 now in")
+    run = tgpipe(
+        "query", "--data-dir", tmp_path / "data", "--format", "json", "--sql", "SELECT count(*) n FROM telegram"
+    )
+    assert json.loads(run.out) == [{"n": 2}]
+    missing = tgpipe("import", "--data-dir", tmp_path / "data", tmp_path / "nope.json")
+    assert missing.code == 1 and missing.err.startswith("Error: No such file or directory")
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    run = tgpipe("import", "--data-dir", tmp_path / "data", bad)
+    assert run.code == 1 and len(run.err.splitlines()) == 1 and run.err.startswith("Error: ")
+
+
+def test_imports_go_to_s3_stores_too(bucket, tmp_path):
+    from tgpipe.stores import S3Store
+
+    raw, enriched = S3Store(bucket, "raw"), S3Store(bucket, "enriched")
+    history.import_export(write(tmp_path, chat([message(1, "oi"), message(2, "s3")])), raw, enriched, Settings())
+    keys = [o.key for o in raw.list("")]
+    assert any(k.startswith("exports/") for k in keys) and any(k.startswith("imported/") for k in keys)
+    import io
+
+    import pyarrow.parquet as pq
+
+    data = enriched.get(f"telegram/context_date={DAY}/part-00000.parquet")
+    table = pq.read_table(io.BytesIO(data))
+    assert table.column("source").to_pylist() == ["desktop_export", "desktop_export"]
+    assert table.column("chat_id").to_pylist() == [GROUP, GROUP] and GROUP_ID
