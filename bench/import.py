@@ -1,4 +1,4 @@
-"""Measure reading a Telegram Desktop export (tgpipe.desktop_export), against the parse limit.
+"""Measure importing a Telegram Desktop export (`tgpipe import`), against the parse limit.
 
 In one run, on an export of N messages this bench generates (a forum supergroup's history as
 Telegram Desktop writes it: indented JSON, text as strings and as parts with entities and emoji,
@@ -11,6 +11,10 @@ replies into topics, forwards, edits, reactions, joins, pins, new topics):
 2. Memory: peak RSS (VmHWM) of read_export in a fresh process, for the N-message single-chat
    file and for a full-account export twice as big (two chats of N messages): streamed, it should
    not grow with the file. Target: under 400 MB whatever the file's size.
+3. The whole import (`history.import_export`, what `tgpipe import` does: read, store the export
+   and its messages per day in a raw folder, build the days' Parquet tables), in a fresh process,
+   for both files: messages/s against json.load's, and peak RSS. Targets: within 3x of json.load,
+   under 400 MB.
 
 Run: .venv/bin/python bench/import.py [--messages 1000000] [--repeat 2] [--workdir DIR]
 The figures end in a Markdown table to paste into docs/benchmarks.md.
@@ -228,11 +232,27 @@ def time_read_export(path: Path) -> tuple[int, float, float]:
     return count, time.perf_counter() - started, time.process_time() - cpu
 
 
-def peak_memory(path: Path) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--memory-child", str(path)], capture_output=True, text=True, check=True
-    )
-    return json.loads(out.stdout)
+def peak_memory(path: Path, child: str = "--memory-child") -> dict:
+    out = subprocess.run([sys.executable, __file__, child, str(path)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.splitlines()[-1])
+
+
+def import_child(path: Path) -> None:
+    """Import `path` into new folders next to it; print the messages, seconds and peak RSS."""
+    from tgpipe import history
+    from tgpipe.config import Settings
+    from tgpipe.stores import LocalStore
+
+    before = _high_water_mb()
+    with tempfile.TemporaryDirectory(dir=path.parent) as data:
+        raw, enriched = LocalStore(Path(data) / "raw", private=True), LocalStore(Path(data) / "enriched")
+        started, cpu = time.perf_counter(), time.process_time()
+        result = history.import_export(path, raw, enriched, Settings())
+        elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+        days = len(result.etl.days)
+        rows = result.etl.messages
+    result = {"messages": rows, "days": days, "seconds": elapsed, "cpu": cpu, "after_imports_mb": round(before)}
+    print(json.dumps(result | {"peak_mb": round(_high_water_mb())}))
 
 
 def memory_child(path: Path) -> None:
@@ -260,9 +280,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=2)
     parser.add_argument("--workdir", type=Path, default=None, help="where the generated files go (default: a temp dir)")
     parser.add_argument("--memory-child", type=Path, default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--import-child", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
+        return
+    if args.import_child:
+        import_child(args.import_child)
         return
     with tempfile.TemporaryDirectory(dir=args.workdir) as work:
         run(args, Path(work))
@@ -296,6 +320,9 @@ def run(args, work: Path) -> None:
     memory = peak_memory(single)
     memory_double = peak_memory(double)
     assert memory["messages"] == n and memory_double["messages"] == 2 * n
+    imported = peak_memory(single, "--import-child")
+    imported_double = peak_memory(double, "--import-child")
+    print(f"import: {imported['seconds']:.1f} s, {imported_double['seconds']:.1f} s (full export)", flush=True)
 
     load1, load5, load15 = os.getloadavg()
     print()
@@ -330,6 +357,18 @@ def run(args, work: Path) -> None:
     print(
         f"| read_export of the full export, in that process | "
         f"{2 * n / memory_double['seconds']:,.0f} messages/s ({memory_double['seconds']:.1f} s) |"
+    )
+    seconds = imported["seconds"]
+    print(
+        f"| whole import (read, store, build {imported['days']} days), single chat | "
+        f"{imported['messages'] / seconds:,.0f} messages/s ({seconds:.1f} s; {imported['cpu']:.1f} s CPU) |"
+    )
+    print(f"| whole import / json.load, wall time (target: at most 3) | {seconds / load:.2f} |")
+    print(f"| whole import / json.load, CPU time | {imported['cpu'] / load_cpu:.2f} |")
+    print(f"| whole import peak RSS, {n:,} messages (target: under 400 MB) | {imported['peak_mb']} MB |")
+    print(
+        f"| whole import peak RSS, {2 * n:,} messages, full export of 2 chats | {imported_double['peak_mb']} MB "
+        f"({imported_double['messages'] / imported_double['seconds']:,.0f} messages/s) |"
     )
 
 

@@ -37,13 +37,18 @@ def _body(update: dict[str, Any]) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _key(value: Any) -> Any:
+    """`value` as part of a dict key: a malformed update may hold a list where an id belongs."""
+    return value if value is None or isinstance(value, (int, float, str)) else repr(value)
+
+
 def _identity(body: dict[str, Any], kind: str | None) -> tuple:
     """How a message is told apart from the others of its day (see the module's rules)."""
     chat = body.get("chat") if isinstance(body.get("chat"), dict) else {}
     sender = body.get("from") if isinstance(body.get("from"), dict) else {}
     if chat.get("type") in _IDS_MATCH:
-        return ("id", chat.get("id"), body.get("message_id"))
-    return ("moment", chat.get("id"), body.get("date"), sender.get("id"), kind)
+        return ("id", _key(chat.get("id")), _key(body.get("message_id")))
+    return ("moment", _key(chat.get("id")), _key(body.get("date")), _key(sender.get("id")), kind)
 
 
 @dataclass
@@ -90,9 +95,11 @@ def kept_messages(
     chosen: dict[tuple, tuple] = {}  # supergroups and channels: identity -> (edit time, file, line)
     moments: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # elsewhere
     copies: Counter = Counter()
+    updates: list[list[dict[str, Any]]] = []  # parsed once: the day's messages are held anyway
     for n, key in enumerate(keys):
-        for m, line in enumerate(files[key].splitlines()):
-            body = _body(json.loads(line))
+        updates.append([json.loads(line) for line in files[key].splitlines()])
+        for m, update in enumerate(updates[n]):
+            body = _body(update)
             identity = _identity(body, telegram.message_type(body))
             copies[identity] += 1
             if identity[0] == "id":
@@ -124,5 +131,5 @@ def kept_messages(
     for n, key in enumerate(keys):
         for m, line in enumerate(files[key].splitlines()):
             if (n, m) in keep:
-                text = line.decode("utf-8")
-                yield text, json.loads(text)
+                yield line.decode("utf-8"), updates[n][m]
+        updates[n] = []

@@ -153,23 +153,36 @@ def cast_for(type_: pa.DataType, keep_empty: bool = False) -> Callable[[Any], An
     return _CASTS[type_]
 
 
+#: The casts `row_reader` writes out in its code, each the expression of an `as_*` function.
+_INLINE_CASTS = {
+    pa.int64(): f"(_v if type(_v := {{}}) is int and {_INT64_MIN} <= _v <= {_INT64_MAX} else None)",
+    pa.string(): "(_v if type(_v := {}) is str else None)",
+    pa.bool_(): "(_v if type(_v := {}) is bool else None)",
+}
+
+
+@functools.cache
 def row_reader(columns: Sequence[Column]) -> Callable[[Update], tuple[Any, ...]]:
     """Return a function that reads every column of an update at once, each value cast to its
     column's type (or None).
 
-    It is compiled from the columns, with `Get` readers inlined, because it runs for each of
-    100,000s of updates: a call per column and per cast costs more than the reading itself.
+    It is compiled from the columns, with `Get` readers and the scalar casts inlined, because it
+    runs for each of 100,000s of updates: a call per column and per cast costs more than the
+    reading itself (the compiled function is about three times as fast as calling them).
     """
-    env: dict[str, Any] = {"_dig": _dig}
+    env: dict[str, Any] = {}
     items = []
     for n, column in enumerate(columns):
-        env[f"cast{n}"] = cast_for(column.type, column.keep_empty)
         if isinstance(column.read, Get):
             expression = column.read.expression()
         else:
             env[f"read{n}"] = column.read
             expression = f"read{n}(u)"
-        items.append(f"cast{n}({expression})")
+        if column.type in _INLINE_CASTS:
+            items.append(_INLINE_CASTS[column.type].format(expression))
+        else:
+            env[f"cast{n}"] = cast_for(column.type, column.keep_empty)
+            items.append(f"cast{n}({expression})")
     source = "def read_row(u):\n    return (\n" + "".join(f"        {item},\n" for item in items) + "    )\n"
     exec(compile(source, f"<row reader of {columns[0].name}...>", "exec"), env)
     return env["read_row"]
@@ -193,13 +206,15 @@ class Get:
         return _dig(value, self.keys) if self.keys else value
 
     def expression(self) -> str:
-        """Return the Python expression of this read, on an Update named `u`."""
+        """Return the Python expression of this read, on an Update named `u` (its roots with keys
+        are always dicts; deeper values are checked at each step, as `_dig` does)."""
         base = f"u.{self.root}"
         if not self.keys:
             return base
-        if len(self.keys) == 1:
-            return f"{base}.get({self.keys[0]!r})"
-        return f"_dig({base}, {self.keys!r})"
+        expression = f"{base}.get({self.keys[0]!r})"
+        for key in self.keys[1:]:
+            expression = f"(_t.get({key!r}) if type(_t := {expression}) is dict else None)"
+        return expression
 
 
 def _dig(obj: Any, path: tuple[str, ...]) -> Any:

@@ -340,6 +340,15 @@ class LocalStore(Store):
         leaves it behind, and the next reader or writer completes the changes (`recover`) before
         it goes on, so the keys are never seen half replaced.
         """
+        if len(changes) == 1 and None not in changes.values():  # one rename is atomic by itself
+            ((key, source),) = changes.items()
+            path = self._path(key)
+            try:
+                os.replace(self._stage(path, Path(source)), path)
+                _fsync_dir(path.parent)
+            except OSError as e:
+                raise _os_error("write", path, e) from e
+            return
         temps: dict[str, str] = {}
         try:
             for key, source in changes.items():

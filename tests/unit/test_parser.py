@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tgpipe import etl, layout, readers, schema, telegram
@@ -151,6 +151,7 @@ def test_the_update_type_and_the_whole_update_reach_telegram_updates(update):
 @given(
     st.lists(st.one_of(updates, message_updates), min_size=1, max_size=25, unique_by=lambda u: u["update_id"]), zones
 )
+@example([{"update_id": 1, "message": {}}, {"update_id": 0, "message": {"date": []}}], ZoneInfo("UTC"))
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_a_day_of_any_updates_is_written_whole(batch, tz):
     day = date(2025, 11, 23)
