@@ -82,7 +82,7 @@ TF_VARS   := $(TF_DIR)/terraform.tfvars
 TF_SECRET := $(TF_DIR)/webhook-secret.auto.tfvars
 # The layer is built for the architecture the stack uses (terraform.tfvars), x86_64 by default.
 ARCH ?= $(or $(shell sed -n 's/^[[:space:]]*architecture[[:space:]]*=[[:space:]]*"\([a-z0-9_]*\)".*/\1/p' $(TF_VARS) 2>/dev/null),x86_64)
-FUNCTION_ZIPS := dist/ingest.zip dist/etl.zip dist/repair.zip dist/webhookcheck.zip
+FUNCTION_ZIPS := dist/ingest.zip dist/etl.zip dist/import.zip dist/repair.zip dist/webhookcheck.zip
 LAYER_ZIP     := dist/pyarrow-layer-$(ARCH).zip
 LAMBDA_SOURCES := $(shell find src -name '*.py' -not -path '*/__pycache__/*' 2>/dev/null)
 LOCALSTACK_ENDPOINT ?= http://127.0.0.1:4566

@@ -2,10 +2,12 @@
 
     python scripts/build_lambda.py --out dist --arch x86_64
 
-- `dist/{ingest,etl,repair,webhookcheck}.zip`: `handler.py` at the root, the `tgpipe` package,
-  and the pure-Python `tzdata` package (zoneinfo needs a tz database; the Lambda image may have
-  none). boto3 comes from the runtime. The webhook check also calls the Bot API, so its zip has
-  requests and what requests needs (HANDLER_REQUIREMENTS); the other functions never import it.
+- `dist/{ingest,etl,import,repair,webhookcheck}.zip`: `handler.py` at the root, the `tgpipe`
+  package, and the pure-Python `tzdata` package (zoneinfo needs a tz database; the Lambda image
+  may have none). boto3 comes from the runtime. Some functions need more (HANDLER_REQUIREMENTS):
+  the webhook check calls the Bot API, so its zip has requests and what requests needs; the
+  import function streams exports with ijson (its manylinux wheel, with the C parser). The other
+  functions never import them.
 - `dist/pyarrow-layer-<arch>.zip`: the ETL's compiled dependencies under `python/`, from PyPI's
   manylinux wheels for CPython 3.12 on the Lambda architecture: pyarrow (without what the ETL
   never loads: Arrow Flight, C++ headers, Cython sources, tests, so the layer stays under Lambda's
@@ -29,9 +31,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HANDLERS = ("ingest", "etl", "repair", "webhookcheck")
+HANDLERS = ("ingest", "etl", "import", "repair", "webhookcheck")
 #: Wheels a handler's zip has besides tzdata, pinned (keep in step with pyproject.toml).
 HANDLER_REQUIREMENTS = {
+    "import": ["ijson==3.6.0"],
     "webhookcheck": [
         "requests==2.34.2",
         "urllib3==2.8.0",

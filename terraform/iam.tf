@@ -59,14 +59,14 @@ data "aws_iam_policy_document" "etl" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["telegram/*", local.settings_key]
+      values   = ["telegram/*", "imported/*", local.settings_key]
     }
   }
 
   statement {
     sid       = "ReadRawUpdates"
     actions   = ["s3:GetObject"]
-    resources = ["${module.raw.bucket_arn}/telegram/*"]
+    resources = ["${module.raw.bucket_arn}/telegram/*", "${module.raw.bucket_arn}/imported/*"]
   }
 
   statement {
@@ -103,6 +103,51 @@ data "aws_iam_policy_document" "etl" {
     sid       = "SendResultToRepair"
     actions   = ["lambda:InvokeFunction"]
     resources = [module.repair.function_arn, "${module.repair.function_arn}:*"]
+  }
+
+  statement {
+    sid       = "SendFailureToDeadLetterQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [aws_sqs_queue.dlq.arn]
+  }
+}
+
+data "aws_iam_policy_document" "import" {
+  statement {
+    sid       = "TakeExportsFromInbox"
+    actions   = ["s3:GetObject", "s3:DeleteObject"]
+    resources = ["${module.raw.bucket_arn}/import/*"]
+  }
+
+  statement {
+    sid       = "StoreExportsAndTheirMessages"
+    actions   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+    resources = ["${module.raw.bucket_arn}/exports/*", "${module.raw.bucket_arn}/imported/*"]
+  }
+
+  statement {
+    sid       = "RecordStoreSettings"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${module.raw.bucket_arn}/${local.settings_key}"]
+  }
+
+  # Whether an export was imported before (exports/), and the settings record (403 without it).
+  statement {
+    sid       = "FindExportsAndSettings"
+    actions   = ["s3:ListBucket"]
+    resources = [module.raw.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["exports/*", "import/*", local.settings_key]
+    }
+  }
+
+  statement {
+    sid       = "BuildImportedDays"
+    actions   = ["lambda:InvokeFunction"]
+    resources = [module.etl.function_arn, "${module.etl.function_arn}:*"]
   }
 
   statement {

@@ -184,6 +184,57 @@ module "etl" {
   on_failure_arn               = aws_sqs_queue.dlq.arn
 }
 
+module "import" {
+  source = "./modules/function"
+
+  function_name        = "${var.name}-import"
+  description          = "Telegram Desktop exports put under import/ in the raw bucket -> stored, then built by the ETL"
+  filename             = "${local.dist_dir}/import.zip"
+  architecture         = var.architecture
+  memory_size          = var.import_memory_mb
+  timeout              = var.import_timeout_seconds
+  ephemeral_storage_mb = var.import_storage_mb
+  log_retention_days   = var.log_retention_days
+  policy_json          = data.aws_iam_policy_document.import.json
+  alarm_actions        = [aws_sns_topic.alarms.arn]
+
+  environment = {
+    RAW_STORE    = local.raw_store
+    TIMEZONE     = var.timezone
+    ETL_FUNCTION = module.etl.function_name
+    # A file that is not an export is put here once instead of being retried.
+    DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dlq.url
+  }
+
+  # S3 invokes asynchronously: an import that failed twice more goes to the dead-letter queue
+  # (the file stays in the inbox, to be put there again).
+  create_async_config          = true
+  async_maximum_retry_attempts = 2
+  on_failure_arn               = aws_sqs_queue.dlq.arn
+}
+
+resource "aws_lambda_permission" "import_from_raw_bucket" {
+  statement_id   = "ImportFromRawBucket"
+  action         = "lambda:InvokeFunction"
+  function_name  = module.import.function_name
+  principal      = "s3.amazonaws.com"
+  source_arn     = module.raw.bucket_arn
+  source_account = local.account_id
+}
+
+resource "aws_s3_bucket_notification" "raw_import_inbox" {
+  bucket = module.raw.bucket_name
+
+  lambda_function {
+    id                  = "import-telegram-desktop-exports"
+    lambda_function_arn = module.import.function_arn
+    events              = ["s3:ObjectCreated:*"]
+    filter_prefix       = "import/" # tgpipe.layout.IMPORT_INBOX_PREFIX
+  }
+
+  depends_on = [aws_lambda_permission.import_from_raw_bucket]
+}
+
 module "repair" {
   source = "./modules/function"
 

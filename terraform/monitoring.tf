@@ -15,7 +15,7 @@ locals {
   alarm_topic       = [aws_sns_topic.alarms.arn]
   webhook_check_fn  = one(module.webhook_check[*].function_name)
   functions = concat(
-    [module.ingest.function_name, module.etl.function_name, module.repair.function_name],
+    [module.ingest.function_name, module.etl.function_name, module.import.function_name, module.repair.function_name],
     module.webhook_check[*].function_name,
   )
 }
@@ -169,7 +169,7 @@ locals {
     aws_cloudwatch_metric_alarm.etl_stale[*].arn,
     aws_cloudwatch_metric_alarm.webhook_failing[*].arn,
     [aws_cloudwatch_metric_alarm.dlq.arn],
-    [module.ingest.error_alarm_arn, module.etl.error_alarm_arn, module.repair.error_alarm_arn],
+    [module.ingest.error_alarm_arn, module.etl.error_alarm_arn, module.import.error_alarm_arn, module.repair.error_alarm_arn],
     module.webhook_check[*].error_alarm_arn,
   )
   webhook_check_widget = local.webhook_check ? [{

@@ -38,10 +38,16 @@ output "function_names" {
   value = {
     ingest = module.ingest.function_name
     etl    = module.etl.function_name
+    import = module.import.function_name
     repair = module.repair.function_name
     # null when webhook_check_minutes = 0
     webhook_check = local.webhook_check_fn
   }
+}
+
+output "import_inbox" {
+  description = "Put a Telegram Desktop export here to import it (aws s3 cp result.json <this>)."
+  value       = "s3://${module.raw.bucket_name}/import/"
 }
 
 output "bot_token_parameter" {

@@ -145,6 +145,29 @@ variable "etl_timeout_seconds" {
   default     = 900
 }
 
+variable "import_memory_mb" {
+  description = "Memory of the import function, MB (CPU grows with it; it reads an export as a stream)."
+  type        = number
+  default     = 1024
+}
+
+variable "import_timeout_seconds" {
+  description = "Timeout of the import function (at most 900): reading and storing an export, about 10,000 messages/s."
+  type        = number
+  default     = 900
+}
+
+variable "import_storage_mb" {
+  description = "The import function's /tmp, MB (512 to 10240): holds the export and its messages per day, about twice the export's size."
+  type        = number
+  default     = 4096
+
+  validation {
+    condition     = var.import_storage_mb >= 512 && var.import_storage_mb <= 10240
+    error_message = "import_storage_mb must be between 512 and 10240."
+  }
+}
+
 variable "etl_reserved_concurrency" {
   description = "Concurrent ETL runs; 1 keeps two runs from rebuilding the same day at once. -1 leaves it unreserved (accounts with a concurrency quota of 10 cannot reserve any)."
   type        = number

@@ -58,6 +58,22 @@ def api_gateway_event(body: bytes | str | None, secret: str | None = None, **ove
     return event
 
 
+def s3_event(bucket: str, *keys: str) -> dict:
+    """An S3 ObjectCreated notification (tests/events, in the shape AWS documents) of `keys` in
+    `bucket`, each URL-encoded as S3 writes keys in events."""
+    from urllib.parse import quote_plus
+
+    event = json.loads((EVENTS / "s3_object_created.json").read_text())
+    (template,) = event["Records"]
+    event["Records"] = []
+    for key in keys:
+        record = json.loads(json.dumps(template))
+        record["s3"]["bucket"].update(name=bucket, arn=f"arn:aws:s3:::{bucket}")
+        record["s3"]["object"]["key"] = quote_plus(key, safe="/")
+        event["Records"].append(record)
+    return event
+
+
 def create_glue_tables(glue, database: str, location: str) -> None:
     """Create the database and both tables as Terraform does: Parquet SerDe, columns from the schema."""
     glue.create_database(DatabaseInput={"Name": database})

@@ -290,6 +290,10 @@ _KEPT_KEYS = frozenset(("name", "type", "id", "messages", "personal_information"
 _MESSAGE_TYPES = frozenset(("message", "service", "unsupported"))
 
 
+class ExportTimezoneMissing(InvalidRequest):
+    """The export has local times only, and the zone of the computer that made it was not given."""
+
+
 def looks_like_export(head: bytes) -> bool:
     """Whether the start of a file looks like a Telegram Desktop export rather than updates: a JSON
     object whose first key is an export's (`about`, `personal_information`, or a chat's `name`,
@@ -574,7 +578,7 @@ class ExportReader(Iterator[ExportedMessage]):
         return bool(found)
 
     def _map_error(self) -> InvalidRequest:
-        return InvalidRequest(
+        return ExportTimezoneMissing(
             "this export has no date_unixtime (Telegram Desktop before 3.7.6 wrote local times only): pass "
             "--export-timezone, the time zone of the computer that made the export (e.g. Europe/Berlin)"
         )

@@ -5,7 +5,8 @@
 the bot's own updates and keeps one row per message:
 
 - **A message the bot captured keeps the bot's row** (its fields are richer). In supergroups and
-  channels a message is known by `(chat_id, message_id)`, as the bot sees it. In basic groups and
+  channels a message is known by `(chat_id, message_id)`, as the bot sees it, checked by `date`
+  (the time it was sent, which edits keep). In basic groups and
   private chats every account numbers messages itself, so ids cannot match: there an imported
   message is the bot's when the bot has a message in the same chat at the same second, from the
   same sender, of the same kind. (Not by text: an export holds the text after the last edit, the
@@ -47,7 +48,7 @@ def _identity(body: dict[str, Any], kind: str | None) -> tuple:
     chat = body.get("chat") if isinstance(body.get("chat"), dict) else {}
     sender = body.get("from") if isinstance(body.get("from"), dict) else {}
     if chat.get("type") in _IDS_MATCH:
-        return ("id", _key(chat.get("id")), _key(body.get("message_id")))
+        return ("id", _key(chat.get("id")), _key(body.get("message_id")), _key(body.get("date")))
     return ("moment", _key(chat.get("id")), _key(body.get("date")), _key(sender.get("id")), kind)
 
 

@@ -134,6 +134,11 @@ def is_imported_key(key: str) -> bool:
     return key.endswith(_IMPORTED_SUFFIX)
 
 
+def is_inbox_key(key: str) -> bool:
+    """Whether `key` names a file in the import inbox (not the inbox itself, nor a folder in it)."""
+    return key.startswith(IMPORT_INBOX_PREFIX) and not key.endswith("/") and key != IMPORT_INBOX_PREFIX
+
+
 def table_prefix(table: str) -> str:
     """Return the prefix of every day of `table`."""
     return f"{table}/"

@@ -79,6 +79,8 @@ class Report:
     first_day: date | None
     last_day: date | None
     messages: int
+    imported: int
+    """Messages imported from Telegram Desktop exports (source desktop_export)."""
     chats: int
     people: int
     bots: int
@@ -155,6 +157,7 @@ def build_report(
         first_day=first_day,
         last_day=last_day,
         messages=totals["message_amount"],
+        imported=totals["imported_amount"] or 0,
         chats=len(chats),
         people=kinds.count("person"),
         bots=kinds.count("bot"),
@@ -197,13 +200,18 @@ def _tables_built(enriched: Store) -> datetime | None:
 
 
 def senders_line(report: Report) -> str:
-    """`2,600 from 12 people, 1 bot and 1 channel`: the header's count of who sent the messages."""
+    """`2,600 from 12 people, 1 bot and 1 channel`: the header's count of who sent the messages, and
+    how many came from Telegram Desktop exports rather than the bot."""
     parts = [plural(report.people, "person", "people")]
     for n, word in ((report.bots, "bot"), (report.channels, "channel"), (report.groups, "group posting as itself")):
         if n:
             parts.append(plural(n, word, "groups posting as themselves" if word.startswith("group") else None))
     listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
-    return f"{report.messages:,} from {listed}"
+    line = f"{report.messages:,} from {listed}"
+    if report.imported:
+        share = "all" if report.imported == report.messages else f"{report.imported * 100 / report.messages:.1f}%"
+        line += f"; {report.imported:,} of them ({share}) imported from Telegram Desktop exports"
+    return line
 
 
 def freshness(report: Report) -> list[str]:

@@ -90,6 +90,24 @@ class Store(ABC):
             NotFoundError: nothing is stored at `key`.
         """
 
+    def get_file(self, key: str, path: Path) -> None:
+        """Copy the object at `key` to the local file `path` (S3 streams it: an export may be GBs).
+
+        Raises:
+            NotFoundError: nothing is stored at `key`.
+        """
+        Path(path).write_bytes(self.get(key))
+
+    def metadata(self, key: str) -> dict[str, str]:
+        """Return the user metadata stored with the object at `key` (S3's `x-amz-meta-*`); a local
+        store keeps none.
+
+        Raises:
+            NotFoundError: nothing is stored at `key`.
+        """
+        self.get(key)
+        return {}
+
     @abstractmethod
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         """Yield every object whose key starts with `prefix`, in key order."""
@@ -750,16 +768,29 @@ class S3Store(Store):
             raise _s3_error("write", self._uri(key), e) from e
 
     def get(self, key: str) -> bytes:
-        from botocore.exceptions import ClientError
-
         try:
             return client("s3").get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
-        except ClientError as e:
-            if e.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                raise NotFoundError(f"{self._uri(key)} does not exist") from None
-            raise _s3_error("read", self._uri(key), e) from e
         except Exception as e:
-            raise _s3_error("read", self._uri(key), e) from e
+            raise self._read_error(key, e) from e
+
+    def get_file(self, key: str, path: Path) -> None:
+        try:
+            client("s3").download_file(self.bucket, self._key(key), str(path))
+        except Exception as e:
+            raise self._read_error(key, e) from e
+
+    def metadata(self, key: str) -> dict[str, str]:
+        try:
+            return client("s3").head_object(Bucket=self.bucket, Key=self._key(key)).get("Metadata", {})
+        except Exception as e:
+            raise self._read_error(key, e) from e
+
+    def _read_error(self, key: str, error: Exception) -> TgpipeError:
+        if isinstance(error, TgpipeError):
+            return error
+        if error_code(error) in ("NoSuchKey", "404", "NotFound"):
+            return NotFoundError(f"{self._uri(key)} does not exist")
+        return _s3_error("read", self._uri(key), error)
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         import obstore

@@ -126,6 +126,29 @@ def test_rebuilding_days_keeps_imported_rows(stores, tmp_path):
     assert [r[2] for r in rows(enriched)] == ["desktop_export", "bot"]
 
 
+def test_the_report_says_how_much_came_from_an_export(stores, tmp_path):
+    from tgpipe import report
+
+    raw, enriched = stores
+    ingest.store_updates([to_bytes(bot_update(904, 60, GROUP, "supergroup", T0 + 3600, "novo"))], raw, Settings())
+    history.import_export(write(tmp_path, chat([message(1), message(2), message(3)])), raw, enriched, Settings())
+    built = report.build_report(enriched)
+    assert (built.messages, built.imported) == (4, 3)
+    assert report.senders_line(built).endswith("; 3 of them (75.0%) imported from Telegram Desktop exports")
+    (totals,) = query.run_sql(enriched, query.named_query("period_totals").sql).records()
+    assert totals["imported_amount"] == 3
+
+
+def test_a_message_id_the_bot_has_with_another_date_is_another_message(stores, tmp_path):
+    """In a supergroup (chat, message_id) names a message, checked by its date: a copy whose date
+    differs (ids reused after a chat was recreated under the same id) is not taken for the bot's."""
+    raw, enriched = stores
+    when = T0 + 2 * 60
+    ingest.store_updates([to_bytes(bot_update(905, 2, GROUP, "supergroup", when, "oi (bot)"))], raw, Settings())
+    history.import_export(write(tmp_path, chat([message(2, "outra", when=when + 30)])), raw, enriched, Settings())
+    assert rows(enriched) == [(GROUP, 2, "bot", 905, "oi (bot)"), (GROUP, 2, "desktop_export", None, "outra")]
+
+
 def test_a_full_export_picks_chats_and_refuses_one_it_does_not_have(stores, tmp_path):
     raw, enriched = stores
     other = chat([message(1, "canal")], "public_channel", 777, "Canal")

@@ -1,13 +1,15 @@
 """The Lambda handlers, in-process, against S3 served by moto over real HTTP on 127.0.0.1."""
 
+import hashlib
 import io
 import json
+import zipfile
 from datetime import date
 
 import pyarrow.parquet as pq
 import pytest
 
-from helpers import api_gateway_event, load_handler, to_bytes
+from helpers import api_gateway_event, load_handler, s3_event, to_bytes
 from tgpipe.aws import client as aws_client
 from tgpipe.stores import S3Store
 
@@ -83,6 +85,7 @@ def test_the_etl_handler_reads_a_day_of_more_than_1000_objects(stores):
         "rows": 2200,
         "duplicates": 0,
         "quarantined": 0,
+        "imported": 0,
         "files": 2,
         "partitions": {"telegram": ["2025-11-23"], "telegram_updates": ["2025-11-23"]},
         "late_days": [],
@@ -183,6 +186,7 @@ def test_without_a_dead_letter_queue_a_terminal_failure_is_raised(stores, monkey
         ("ingest", ("pyarrow", "boto3", "duckdb", "click", "prometheus_client")),  # boto3 comes on first write
         ("etl", ("duckdb", "click", "prometheus_client")),  # pyarrow comes from the layer
         ("repair", ("pyarrow", "duckdb", "click", "prometheus_client")),  # no layer at all
+        ("import", ("pyarrow", "duckdb", "click", "prometheus_client")),  # its zip adds ijson; the ETL builds
         ("webhookcheck", ("pyarrow", "boto3", "duckdb", "click", "prometheus_client")),  # its zip adds requests
     ],
 )
@@ -193,6 +197,7 @@ def test_handlers_import_only_what_their_zip_has(function, forbidden, stores, mo
     from helpers import ROOT
 
     monkeypatch.setenv("GLUE_DATABASE", "db")
+    monkeypatch.setenv("ETL_FUNCTION", "tgpipe-etl")
     code = (
         f"import sys; sys.path.insert(0, {str(ROOT / 'src' / function)!r}); import handler; "
         f"print(sorted(m for m in {forbidden!r} if m in sys.modules))"
@@ -329,3 +334,148 @@ def test_a_webhook_check_whose_token_parameter_is_missing_fails_with_its_name(ch
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN_PARAMETER", "/nope/telegram/bot-token")
     with pytest.raises(NotFoundError, match="cannot read SSM parameter /nope/telegram/bot-token"):
         load_handler("webhookcheck").handler({}, None)
+
+
+# ---- the import function: exports put in the raw bucket's import/ inbox ---------------------
+
+
+@pytest.fixture
+def etl_function(aws, monkeypatch):
+    """An ETL function on moto (its Lambda without Docker: invocations are accepted, not run), and
+    the {"from", "to"} events the import function invokes it with, as sent over HTTP."""
+    import requests
+
+    requests.post(f"{aws}/moto-api/config", json={"lambda": {"use_docker": False}}, timeout=10)
+    role = aws_client("iam").create_role(RoleName=f"etl-{id(monkeypatch)}", AssumeRolePolicyDocument="{}")
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as z:
+        z.writestr("handler.py", "def handler(event, context):\n    return event\n")
+    name = f"tgpipe-etl-{id(monkeypatch)}"
+    lam = aws_client("lambda")
+    lam.create_function(
+        FunctionName=name,
+        Runtime="python3.12",
+        Role=role["Role"]["Arn"],
+        Handler="handler.handler",
+        Code={"ZipFile": code.getvalue()},
+    )
+    monkeypatch.setenv("ETL_FUNCTION", name)
+    sent = []
+
+    def record(request, **_):
+        assert request.headers["X-Amz-Invocation-Type"] == b"Event"  # asynchronous: the import does not wait
+        sent.append(json.loads(request.body))
+
+    lam.meta.events.register("before-send.lambda.Invoke", record)
+    return sent
+
+
+def put_export(raw, key, body, **metadata):
+    aws_client("s3").put_object(Bucket=raw.bucket, Key=f"{raw.prefix}{key}", Body=body, Metadata=metadata)
+
+
+def test_an_export_put_in_the_inbox_is_imported_and_its_days_built(stores, etl_function, dead_letter_queue):
+    import exportkit
+
+    raw, enriched = stores
+    day = 86_400
+    export = exportkit.dump(
+        exportkit.chat(
+            [
+                exportkit.message(1, "antes do bot", when=exportkit.T0),
+                exportkit.message(2, "no dia seguinte", when=exportkit.T0 + day),
+                exportkit.message(3, "meses depois", when=exportkit.T0 + 60 * day),
+            ]
+        )
+    )
+    key = "import/ChatExport 2026-11-30/result.json"
+    put_export(raw, key, export)
+    handler = load_handler("import")
+    result = handler.handler(s3_event(raw.bucket, f"raw/{key}"), None)
+
+    # Two ETL runs: the first two days together, the day two months later on its own.
+    assert etl_function == [{"from": "2024-09-28", "to": "2024-09-29"}, {"from": "2024-11-27", "to": "2024-11-27"}]
+    (imported,) = result["imports"]
+    export_key = f"exports/{hashlib.sha256(export).hexdigest()}.json"
+    assert imported == {
+        "key": key,
+        "imported": True,
+        "export": export_key,
+        "imported_before": False,
+        "days": 3,
+        "chats": [{"chat_id": exportkit.GROUP, "messages": 3, "skipped": 0}],
+        "etl_runs": etl_function,
+    }
+    assert raw.get(export_key) == export  # the file's bytes, stored once
+    assert [o.key for o in raw.list("import/")] == []  # taken out of the inbox
+    assert len([o.key for o in raw.list("imported/")]) == 3
+
+    # The ETL function, run as Lambda would with those events, brings them into the table.
+    etl = load_handler("etl")
+    for event in etl_function:
+        etl.handler(event, None)
+    rows = []
+    for obj in enriched.list("telegram/"):
+        table = pq.read_table(io.BytesIO(enriched.get(obj.key)))
+        rows += zip(table.column("message_id").to_pylist(), table.column("source").to_pylist(), strict=True)
+    assert sorted(rows) == [(1, "desktop_export"), (2, "desktop_export"), (3, "desktop_export")]
+
+    # S3 delivers an event more than once: the second finds the inbox empty and does nothing.
+    again = handler.handler(s3_event(raw.bucket, f"raw/{key}"), None)
+    assert again["imports"] == [{"key": key, "imported": False, "reason": "not in the inbox (imported already)"}]
+    assert len(etl_function) == 2 and dead_letters(dead_letter_queue) == []
+
+
+def test_the_inbox_object_metadata_gives_the_zone_and_chats(stores, etl_function):
+    import exportkit
+
+    raw, _ = stores
+    old = exportkit.message(1, when=exportkit.T0)
+    del old["date_unixtime"]  # Desktop before 3.7.6: local times only
+    other = exportkit.chat([exportkit.message(5)], id_=exportkit.GROUP_ID + 1, name="Outro")
+    export = exportkit.dump(exportkit.account([exportkit.chat([old]), other]))
+    put_export(raw, "import/full.json", export, **{"export-timezone": "Africa/Algiers", "chats": str(exportkit.GROUP)})
+    (imported,) = load_handler("import").handler(s3_event(raw.bucket, "raw/import/full.json"), None)["imports"]
+    assert imported["chats"] == [{"chat_id": exportkit.GROUP, "messages": 1, "skipped": 0}]
+    assert etl_function == [{"from": "2024-09-28", "to": "2024-09-28"}]
+
+
+@pytest.mark.parametrize(
+    ("body", "metadata", "error_type", "reason"),
+    [
+        (b'{"update_id": 1, "message": {}}', {}, "InvalidExport", "not a Telegram Desktop export"),
+        (b"\x00\x01 not json", {}, "InvalidExport", ""),
+        (None, {}, "InvalidRequest", "as the object's export-timezone metadata"),  # an old export, no zone
+        (None, {"chats": "-100,5"}, "InvalidRequest", "chat ids separated by '+'"),
+    ],
+)
+def test_a_bad_inbox_file_stays_there_and_fails_once_with_its_reason(
+    body, metadata, error_type, reason, stores, etl_function, dead_letter_queue
+):
+    import exportkit
+
+    raw, _ = stores
+    if body is None:
+        old = exportkit.message(1)
+        del old["date_unixtime"]
+        body = exportkit.dump(exportkit.chat([old]))
+    put_export(raw, "import/bad.json", body, **metadata)
+    event = s3_event(raw.bucket, "raw/import/bad.json")
+    result = load_handler("import").handler(event, None)
+    assert result["error_type"] == error_type and reason in result["error"]
+    (record,) = dead_letters(dead_letter_queue)
+    assert record["requestPayload"] == event and record["responsePayload"]["errorType"] == error_type
+    assert [o.key for o in raw.list("")] == ["import/bad.json"]  # kept as it came; nothing else stored
+    assert etl_function == []
+
+
+def test_an_event_of_another_bucket_or_not_from_s3_is_refused(stores, etl_function, dead_letter_queue):
+    raw, _ = stores
+    handler = load_handler("import").handler
+    assert handler(s3_event("someone-elses-bucket", "raw/import/x.json"), None)["error_type"] == "InvalidRequest"
+    assert handler({"date": "2025-01-01"}, None)["error"].startswith("the import event is not an S3 event")
+    assert handler(s3_event(raw.bucket, "raw/telegram/x.json"), None)["error"].endswith(
+        "not under the import inbox 'import/'"
+    )
+    assert handler({"Service": "Amazon S3", "Event": "s3:TestEvent"}, None) == {"imports": []}
+    assert len(dead_letters(dead_letter_queue)) == 3 and etl_function == []

@@ -13,13 +13,13 @@ from helpers import ROOT, load_script
 
 build_lambda = load_script("build_lambda")
 TZDATA = "tzdata==2099.1"
-#: The webhook check's zip has requests: here a small stand-in wheel, cached by the fixture.
-CHECK_REQUIREMENTS = {"webhookcheck": ["requests==9.9.9"]}
+#: The webhook check's zip has requests, the import's ijson: here small stand-in wheels, cached by the fixture.
+EXTRA_REQUIREMENTS = {"webhookcheck": ["requests==9.9.9"], "import": ["ijson==9.9.9"]}
 
 
 @pytest.fixture
 def out(tmp_path):
-    """An output folder whose wheel cache already holds small tzdata and requests wheels (no download)."""
+    """An output folder whose wheel cache already holds small tzdata, requests and ijson wheels (no download)."""
     cache = tmp_path / "dist" / "wheels" / "x86_64"
     cache.mkdir(parents=True)
     with zipfile.ZipFile(cache / "tzdata-2099.1-py2.py3-none-any.whl", "w") as wheel:
@@ -30,12 +30,16 @@ def out(tmp_path):
         wheel.writestr("requests/__init__.py", "__version__ = '9.9.9'\n")
         wheel.writestr("requests/__pycache__/__init__.cpython-312.pyc", b"\0")
         wheel.writestr("requests-9.9.9.dist-info/METADATA", "Name: requests\n")
+    with zipfile.ZipFile(cache / "ijson-9.9.9-cp312-cp312-manylinux_2_28_x86_64.whl", "w") as wheel:
+        wheel.writestr("ijson/__init__.py", "")
+        wheel.writestr("ijson/backends/_yajl2.cpython-312-x86_64-linux-gnu.so", b"\x7fELF")
+        wheel.writestr("ijson-9.9.9.dist-info/METADATA", "Name: ijson\n")
     return tmp_path / "dist"
 
 
 def build_functions(out):
     return build_lambda.build(
-        out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions", handler_requirements=CHECK_REQUIREMENTS
+        out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions", handler_requirements=EXTRA_REQUIREMENTS
     )
 
 
@@ -46,7 +50,7 @@ def test_each_zip_has_its_handler_the_package_and_tzdata(out):
         for p in (ROOT / "src" / "tgpipe").rglob("*.py")
         if "__pycache__" not in p.parts
     )
-    assert build_lambda.HANDLERS == ("ingest", "etl", "repair", "webhookcheck")
+    assert build_lambda.HANDLERS == ("ingest", "etl", "import", "repair", "webhookcheck")
     for handler in build_lambda.HANDLERS:
         with zipfile.ZipFile(out / f"{handler}.zip") as z:
             names = z.namelist()
@@ -59,6 +63,9 @@ def test_each_zip_has_its_handler_the_package_and_tzdata(out):
             assert {i.external_attr >> 16 for i in z.infolist()} == {0o100644}
             # only the webhook check calls the Bot API: only its zip has requests
             assert ("requests/__init__.py" in names) == (handler == "webhookcheck")
+            # only the import function reads exports: only its zip has ijson, with its C parser
+            has_ijson = {"ijson/__init__.py", "ijson/backends/_yajl2.cpython-312-x86_64-linux-gnu.so"} <= set(names)
+            assert has_ijson == (handler == "import")
 
 
 def test_the_webhook_check_pins_requests_with_what_it_needs():
@@ -67,12 +74,18 @@ def test_the_webhook_check_pins_requests_with_what_it_needs():
     from packaging.requirements import Requirement
     from packaging.utils import canonicalize_name
 
-    (pins,) = build_lambda.HANDLER_REQUIREMENTS.values()
+    pins = build_lambda.HANDLER_REQUIREMENTS["webhookcheck"]
     pinned = {canonicalize_name(pin.split("==")[0]): pin.split("==")[1] for pin in pins}
     needed = [Requirement(r) for r in importlib.metadata.requires("requests")]
     needed = {canonicalize_name(r.name) for r in needed if not r.marker}  # no extras
     assert set(pinned) == needed | {"requests"}
     assert pinned["requests"] == importlib.metadata.version("requests")  # the version the tests run
+
+
+def test_the_import_function_pins_the_ijson_the_tests_run():
+    import importlib.metadata
+
+    assert build_lambda.HANDLER_REQUIREMENTS["import"] == [f"ijson=={importlib.metadata.version('ijson')}"]
 
 
 def test_an_unchanged_build_gives_the_same_bytes_and_leaves_the_file_alone(out):
@@ -81,7 +94,7 @@ def test_an_unchanged_build_gives_the_same_bytes_and_leaves_the_file_alone(out):
     again = build_functions(out)
     assert first == again
     assert (out / "etl.zip").stat().st_mtime_ns == modified
-    assert len(set(first.values())) == 4  # the handlers differ, so the zips do
+    assert len(set(first.values())) == 5  # the handlers differ, so the zips do
 
 
 def test_an_unpinned_requirement_is_refused(out):

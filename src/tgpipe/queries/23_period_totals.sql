@@ -1,4 +1,4 @@
--- Totals of the days read: messages, active days, people, bots and chats that posted, replies, edits, reactions, joins, leaves.
+-- Totals of the days read: messages, active days, people, bots and chats that posted, replies, edits, reactions, joins, leaves, messages imported from exports.
 WITH
 message_cte AS (
   SELECT
@@ -14,7 +14,8 @@ message_cte AS (
     count(reply_to_message_id) AS reply_amount,
     count(1) FILTER (WHERE update_type = 'message' AND message_type = 'left_chat_member') AS left_amount,
     min(context_date) AS first_day,
-    max(context_date) AS last_day
+    max(context_date) AS last_day,
+    count(1) FILTER (WHERE source = 'desktop_export') AS imported_amount
   FROM telegram
 ),
 joined_cte AS (
@@ -77,7 +78,8 @@ SELECT
   j.joined_amount,
   m.left_amount,
   m.first_day,
-  m.last_day
+  m.last_day,
+  m.imported_amount
 FROM message_cte AS m
 CROSS JOIN joined_cte AS j
 CROSS JOIN edit_cte AS e

@@ -61,6 +61,10 @@ resource "aws_lambda_function" "this" {
   layers                         = var.layers
   reserved_concurrent_executions = var.reserved_concurrent_executions
 
+  ephemeral_storage {
+    size = var.ephemeral_storage_mb
+  }
+
   environment {
     variables = var.environment
   }

@@ -46,6 +46,12 @@ variable "timeout" {
   default     = 30
 }
 
+variable "ephemeral_storage_mb" {
+  description = "Size of the function's /tmp in MB (512 to 10240)."
+  type        = number
+  default     = 512
+}
+
 variable "layers" {
   description = "ARNs of layer versions to add."
   type        = list(string)
