@@ -228,8 +228,8 @@ class TelegramSide:
         check = self.check
         where = f"webhook {check.url}" if check.url else "polling (no webhook: updates wait for getUpdates)"
         if check.last_error_date:
-            said = f" {check.last_error_message}" if check.last_error_message else ""
-            error = f"last delivery error {_utc(check.last_error_date)}{said}"
+            said = f": {check.last_error_message}" if check.last_error_message else ""
+            error = f"last delivery error at {_utc(check.last_error_date)}{said}"
         else:
             error = "no delivery error"
         return f"{where}, {check.pending_updates} update(s) pending, {error}"

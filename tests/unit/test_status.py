@@ -250,6 +250,9 @@ def test_telegram_side_from_the_webhook_info(pipeline, fake, api):
     [problem] = found.problems()
     assert "Telegram could not deliver an update" in problem and "503 Service Unavailable" in problem
     assert found.to_dict()["telegram"]["last_error_message"].endswith("503 Service Unavailable")
+    said = found.telegram.describe()
+    assert "0 update(s) pending, last delivery error at " in said
+    assert said.endswith(" UTC: Wrong response from the webhook: 503 Service Unavailable")
     fake.webhook_last_error = (int(pipeline.now.timestamp()) - 7200, "Connection timed out")
     assert pipeline.check(api=api).problems() == []  # an error of two hours ago: delivery goes on
 
