@@ -33,7 +33,6 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
-import logging
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -47,8 +46,6 @@ from tgpipe.botsetup import WebhookCheck
 from tgpipe.config import DEFAULT_ETL_GRACE_HOURS, DEFAULT_SILENCE_HOURS, Settings
 from tgpipe.errors import InvalidUpdate
 from tgpipe.stores import ObjectInfo, Store
-
-log = logging.getLogger(__name__)
 
 #: Days a check looks at, ending today in the store's TIMEZONE.
 WINDOW_DAYS = 7
