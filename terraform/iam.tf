@@ -12,6 +12,9 @@ locals {
   # Where a store records the settings its keys depend on (tgpipe.layout.SETTINGS_KEY): written by
   # the first function that writes the store, read by every one that writes it later.
   settings_key = "_tgpipe/settings.json"
+  # The ETL's record of its newest run in the enriched bucket (tgpipe.layout.LAST_ETL_RUN_KEY), which
+  # `tgpipe status` reads.
+  etl_run_key = "_tgpipe/last_etl_run.json"
 }
 
 data "aws_iam_policy_document" "ingest" {
@@ -73,6 +76,12 @@ data "aws_iam_policy_document" "etl" {
     sid       = "RecordStoreSettings"
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${module.raw.bucket_arn}/${local.settings_key}", "${module.enriched.bucket_arn}/${local.settings_key}"]
+  }
+
+  statement {
+    sid       = "RecordEtlRun"
+    actions   = ["s3:PutObject"]
+    resources = ["${module.enriched.bucket_arn}/${local.etl_run_key}"]
   }
 
   statement {

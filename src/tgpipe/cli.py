@@ -1,7 +1,7 @@
 """The `tgpipe` command: each command parses its options, calls one core function and prints.
 
 Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
-(2 for usage errors), never a traceback.
+(2 for usage errors), never a traceback. `tgpipe status` exits 3 when what it found needs attention.
 """
 
 from __future__ import annotations
@@ -308,6 +308,57 @@ def query(
     local = stores.enriched if engine == "duckdb" else None
     result = query_core.run(text, engine, local, workgroup, database, make_scope(first, last, chat_id))
     click.echo(output.render(result, fmt, max_rows), nl=False)
+
+
+@cli.command()
+@store_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format: json is one object (docs/operations.md describes it).",
+)
+@click.option(
+    "--silence-hours",
+    type=click.IntRange(0, 168),
+    default=config.DEFAULT_SILENCE_HOURS,
+    show_default=True,
+    metavar="N",
+    help="Needs attention when no update was stored for N hours (0: never), as the AWS silence alarm.",
+)
+@click.option(
+    "--etl-grace-hours",
+    type=click.IntRange(0, 48),
+    default=config.DEFAULT_ETL_GRACE_HOURS,
+    show_default=True,
+    metavar="N",
+    help="Hours after a day ends (in TIMEZONE) by which the nightly ETL has built it.",
+)
+def status(data_dir, raw, enriched, fmt, silence_hours, etl_grace_hours):
+    """Say whether the pipeline is working, and exit 3 when something needs attention.
+
+    Reads the last 7 days of the stores (folders or s3://): the settings they recorded, per chat
+    the last update and messages per day, days not built or built before their newest update,
+    the quarantine by reason, the newest ETL run and gaps in update ids. With TELEGRAM_BOT_TOKEN,
+    also Telegram's side (getWebhookInfo: webhook or polling, pending updates, last error).
+    Exit codes: 0 all well, 3 needs attention (the lines under "needs attention" say why),
+    1 the check itself failed (one Error: line), 2 a usage error. Made to run from cron.
+
+    Example: tgpipe status --data-dir ./data --silence-hours 48
+    """
+    from tgpipe import status as status_core
+
+    stores = Stores(data_dir, raw, enriched)
+    stores.require(stores.raw, "raw store")
+    token = os.environ.get("TELEGRAM_BOT_TOKEN") or os.environ.get("TELEGRAM_BOT_TOKEN_PARAMETER")
+    api = bot_api() if token else None
+    result = status_core.check_status(
+        stores.raw, stores.enriched, Settings.from_env(), api, silence_hours, etl_grace_hours
+    )
+    click.echo(result.to_json() if fmt == "json" else result.describe())
+    return status_core.EXIT_NEEDS_ATTENTION if result.needs_attention else 0
 
 
 @cli.command("sample")

@@ -41,6 +41,11 @@ DEFAULT_ETL_AT = time(0, 30)
 #: setWebhook's max_connections: Telegram's default, and the most it allows.
 DEFAULT_MAX_CONNECTIONS = 40
 MAX_CONNECTIONS = 100
+#: `tgpipe status`: hours without a stored update before it needs attention (as Terraform's
+#: silence_alarm_hours), and hours after a day ends (in TIMEZONE) by which the nightly ETL has built
+#: it (`tgpipe run` builds yesterday at 00:30, the AWS schedule at 03:30).
+DEFAULT_SILENCE_HOURS = 24
+DEFAULT_ETL_GRACE_HOURS = 6
 
 
 def parse_timezone(name: str) -> ZoneInfo:

@@ -37,7 +37,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe import dates, imported, layout, logs, readers, schema, storeinfo, telegram
+from tgpipe import dates, etlrecord, imported, layout, logs, readers, schema, storeinfo, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, InvalidUpdate, StoreError
 from tgpipe.imported import ImportTally
@@ -294,7 +294,8 @@ def run_etl(
             results.append(result)
             if progress:
                 progress.advance()
-    run = EtlResult(results)
+        run = EtlResult(results)
+        etlrecord.record(enriched, run)  # what `tgpipe status` says of the newest run
     log.info("etl run done", extra={**run.to_dict(), **logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows)})
     return run
 

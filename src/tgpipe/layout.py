@@ -19,6 +19,7 @@ Enriched store (one file per table and day, replaced whole by each ETL run of th
 Both kinds of store keep tgpipe's own files under `_tgpipe/`, which no listing of data shows:
 
     _tgpipe/settings.json     the settings the store's keys depend on (TIMEZONE, the bot's id)
+    _tgpipe/last_etl_run.json an enriched store's record of the newest ETL run (`tgpipe status` reads it)
     _tgpipe/tmp/              a local store's temporary files, renamed or linked into place
     _tgpipe/journal.json      a local store's replacement of several files in progress
     _tgpipe/lock              a local store's lock: readers share it, a replacement takes it alone
@@ -56,6 +57,7 @@ _IMPORTED_SUFFIX = ".jsonl"
 INTERNAL_PREFIX = "_tgpipe/"
 """tgpipe's own files in a store: never listed as data."""
 SETTINGS_KEY = f"{INTERNAL_PREFIX}settings.json"
+LAST_ETL_RUN_KEY = f"{INTERNAL_PREFIX}last_etl_run.json"
 TEMP_PREFIX = f"{INTERNAL_PREFIX}tmp/"
 JOURNAL_KEY = f"{INTERNAL_PREFIX}journal.json"
 LOCK_KEY = f"{INTERNAL_PREFIX}lock"
@@ -99,9 +101,14 @@ def update_id_of(key: str) -> int | None:
     return int(name) if name.isascii() and name.isdigit() else None
 
 
+def quarantine_day_prefix(day: date) -> str:
+    """Return the prefix of the bodies quarantined under `day` (and the records of why)."""
+    return f"{QUARANTINE_PREFIX}{partition_folder(day)}/"
+
+
 def quarantine_key(digest: str, day: date) -> str:
     """Return the raw store key of a body that could not be used (`digest`: its sha256)."""
-    return f"{QUARANTINE_PREFIX}{partition_folder(day)}/{digest}{_RAW_SUFFIX}"
+    return f"{quarantine_day_prefix(day)}{digest}{_RAW_SUFFIX}"
 
 
 def quarantine_reason_key(body_key: str) -> str:

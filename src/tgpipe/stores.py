@@ -18,6 +18,7 @@ import contextlib
 import errno
 import fcntl
 import functools
+import io
 import json
 import logging
 import os
@@ -34,6 +35,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from itertools import islice
 from pathlib import Path
+from typing import BinaryIO
 
 from tgpipe import layout
 from tgpipe.aws import client, error_code, failure
@@ -107,6 +109,16 @@ class Store(ABC):
         """
         self.get(key)
         return {}
+
+    def open(self, key: str) -> BinaryIO:
+        """Return a seekable file of the object at `key` (close it after use), to read parts of it,
+        such as a Parquet file's footer and a few columns, without fetching it whole.
+
+        Raises:
+            NotFoundError: nothing is stored at `key`.
+            StoreError: it cannot be read.
+        """
+        return io.BytesIO(self.get(key))
 
     @abstractmethod
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
@@ -551,7 +563,8 @@ class LocalStore(Store):
 
     # ---- reading --------------------------------------------------------------------------
 
-    def get(self, key: str) -> bytes:
+    def _open_file(self, key: str) -> int:
+        """Open the regular file at `key` for reading (never through a symlink, never a FIFO)."""
         path = self._path(key)
         try:
             fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
@@ -560,14 +573,27 @@ class LocalStore(Store):
         except OSError as e:
             raise _os_error("read", path, e) from e
         try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise StoreRefused(f"cannot read {path}: it is not a regular file")
+            regular = stat.S_ISREG(os.fstat(fd).st_mode)
+        except OSError as e:
+            os.close(fd)
+            raise _os_error("read", path, e) from e
+        if not regular:
+            os.close(fd)
+            raise StoreRefused(f"cannot read {path}: it is not a regular file")
+        return fd
+
+    def get(self, key: str) -> bytes:
+        fd = self._open_file(key)
+        try:
             with os.fdopen(fd, "rb", buffering=0, closefd=False) as f:
                 return f.read()
         except OSError as e:
-            raise _os_error("read", path, e) from e
+            raise _os_error("read", self._path(key), e) from e
         finally:
             os.close(fd)
+
+    def open(self, key: str) -> BinaryIO:
+        return os.fdopen(self._open_file(key), "rb")
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         # Walk only the folder the prefix names, then filter on the rest of the prefix.
@@ -726,6 +752,39 @@ def _s3_error(action: str, uri: str, error: Exception) -> TgpipeError:
     return failure(f"cannot {action} {uri}", _OBSTORE_CODES.get(code, code), StoreError)
 
 
+class _ObjectReader(io.RawIOBase):
+    """An S3 object as a seekable file: obstore's reader fetches the ranges read (with a buffer),
+    behind the file interface pyarrow expects (it needs `closed`, which obstore's lacks)."""
+
+    def __init__(self, reader, uri: str):
+        self._reader, self._uri = reader, uri
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._reader.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._reader.tell()
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self._reader.read(len(buffer))
+        except Exception as e:
+            raise _s3_error("read", self._uri, e) from e
+        buffer[: len(data)] = data
+        return len(data)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._reader.close()
+        super().close()
+
+
 class S3Store(Store):
     read_workers = S3_READ_WORKERS
 
@@ -791,6 +850,16 @@ class S3Store(Store):
         if error_code(error) in ("NoSuchKey", "404", "NotFound"):
             return NotFoundError(f"{self._uri(key)} does not exist")
         return _s3_error("read", self._uri(key), error)
+
+    def open(self, key: str) -> BinaryIO:
+        import obstore
+
+        try:
+            return _ObjectReader(obstore.open_reader(_obstore(self.bucket), self._key(key)), self._uri(key))
+        except FileNotFoundError:
+            raise NotFoundError(f"{self._uri(key)} does not exist") from None
+        except Exception as e:
+            raise _s3_error("read", self._uri(key), e) from e
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         import obstore

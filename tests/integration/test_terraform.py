@@ -271,6 +271,7 @@ def test_each_function_may_do_only_its_own_work(stack, aws):
         f"{raw}/quarantine/*",
         f"{enriched}/telegram/*",
         f"{enriched}/telegram_updates/*",
+        f"{enriched}/_tgpipe/last_etl_run.json",
         *settings,
     }
     assert etl["s3:DeleteObject"] == {f"{enriched}/telegram/*", f"{enriched}/telegram_updates/*"}

@@ -368,3 +368,40 @@ def test_a_raw_object_nested_too_deeply_is_quarantined(raw_store, enriched_store
     raw_store.put(f"telegram/context_date={DAY}/2.json", b'{"update_id":2,"message":' + b"[" * 100_000 + b"]}")
     (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
     assert (day.updates, day.quarantined) == (1, 1)
+
+
+def test_a_run_records_itself_in_the_enriched_store(raw_store, enriched_store, settings):
+    from tgpipe import etlrecord
+
+    store_all(
+        raw_store, [message(1), message(2), {"update_id": 3, "message_reaction": {"date": NOON, "chat": {"id": 1}}}]
+    )
+    before = dates.utc_now()
+    result = etl.run_etl(raw_store, enriched_store, [DAY, DAY + timedelta(days=1)], settings)
+    run = etlrecord.newest(enriched_store)
+    assert run.source == etlrecord.FROM_RECORD
+    assert before <= run.finished_at <= dates.utc_now()
+    assert (run.days, run.days_written) == ([str(DAY), str(DAY + timedelta(days=1))], [str(DAY)])
+    assert (run.updates, run.messages, run.rows, run.quarantined) == (3, 2, 5, 0)
+    assert run.seconds == result.to_dict()["seconds"] and run.written_by.startswith("tgpipe ")
+    assert json.loads(enriched_store.get(layout.LAST_ETL_RUN_KEY))["rows"] == 5
+    assert [o.key for o in enriched_store.list("")] == [  # no reader of the tables sees it
+        f"telegram/context_date={DAY}/{layout.TABLE_FILE}",
+        f"telegram_updates/context_date={DAY}/{layout.TABLE_FILE}",
+    ]
+
+
+def test_a_store_built_before_the_record_is_known_by_its_newest_table_file(raw_store, enriched_store, settings):
+    from tgpipe import etlrecord
+
+    assert etlrecord.newest(enriched_store) is None
+    store_all(raw_store, [message(1)])
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    enriched_store.delete([layout.LAST_ETL_RUN_KEY])
+    path = enriched_store.root / "telegram_updates" / f"context_date={DAY}" / layout.TABLE_FILE
+    built = path.stat().st_ctime
+    run = etlrecord.newest(enriched_store)
+    assert run.source == etlrecord.FROM_TABLE_FILES and run.rows is None
+    assert run.finished_at.timestamp() == pytest.approx(max(built, path.stat().st_mtime))
+    enriched_store.put(layout.LAST_ETL_RUN_KEY, b"{not a record")
+    assert etlrecord.newest(enriched_store).source == etlrecord.FROM_TABLE_FILES

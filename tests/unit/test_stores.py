@@ -3,7 +3,7 @@ import os
 import pytest
 
 from tgpipe.aws import client
-from tgpipe.errors import ConfigError, NotFoundError, is_transient
+from tgpipe.errors import ConfigError, NotFoundError, StoreRefused, is_transient
 from tgpipe.stores import LocalStore, S3Store, open_store
 
 
@@ -75,6 +75,57 @@ def test_put_replaces(store, tmp_path):
     source.write_bytes(b"new")
     store.put_file("k", source)
     assert store.get("k") == b"new"
+
+
+def test_open_reads_parts_of_an_object_and_only_those_a_parquet_reader_asks_for(store):
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"small": list(range(50_000)), "wide": [f"{n:0>200}" for n in range(50_000)]})
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="none")
+    store.put("t/day=1/part.parquet", buffer.getvalue())
+    with store.open("t/day=1/part.parquet") as f:
+        assert f.seekable()
+        assert pq.read_table(f, columns=["small"]).column("small").to_pylist() == list(range(50_000))
+        assert f.seek(0) == 0 and f.read(4) == b"PAR1"
+        f.seek(-4, io.SEEK_END)
+        assert f.read() == b"PAR1"
+    with pytest.raises(NotFoundError):
+        store.open("t/day=1/missing.parquet")
+
+
+def test_s3_open_fetches_the_columns_read_not_the_whole_object(bucket, monkeypatch):
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from tgpipe import stores
+
+    store = S3Store(bucket)
+    table = pa.table({"small": list(range(20_000)), "wide": [os.urandom(100).hex() for _ in range(20_000)]})
+    buffer = io.BytesIO()
+    pq.write_table(table, buffer, compression="none")
+    store.put("f.parquet", buffer.getvalue())
+    read = []
+    readinto = stores._ObjectReader.readinto
+    monkeypatch.setattr(stores._ObjectReader, "readinto", lambda self, b: read.append(readinto(self, b)) or read[-1])
+    with store.open("f.parquet") as f:
+        assert pq.read_table(f, columns=["small"]).num_rows == 20_000
+    assert 0 < sum(read) < len(buffer.getvalue()) / 10
+
+
+def test_local_open_refuses_a_symlink(tmp_path):
+    store = LocalStore(tmp_path / "store")
+    store.put("real", b"data")
+    os.symlink(tmp_path / "store" / "real", tmp_path / "store" / "link")
+    with store.open("real") as f:
+        assert f.read() == b"data"
+    with pytest.raises(StoreRefused):
+        store.open("link")
 
 
 def test_local_writes_leave_no_temp_files(tmp_path):
