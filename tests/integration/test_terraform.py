@@ -576,7 +576,6 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
 
 
 def test_an_export_put_in_the_raw_bucket_inbox_is_imported_and_built(stack, aws, monkeypatch):
-
     import exportkit
 
     s3, lam = client("s3"), client("lambda")
