@@ -19,6 +19,7 @@ def moto_server():
     """A moto server in this process, on a free port of 127.0.0.1: a real HTTP AWS endpoint."""
     import logging
 
+    import requests
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
@@ -26,7 +27,11 @@ def moto_server():
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
+    endpoint = f"http://{host}:{port}"
+    # No Docker here: moto's Lambda accepts invocations without running code. Set from the start,
+    # because moto keeps those functions in another backend (set later, the functions made so far vanish).
+    requests.post(f"{endpoint}/moto-api/config", json={"lambda": {"use_docker": False}}, timeout=10).raise_for_status()
+    yield endpoint
     server.stop()
 
 

@@ -25,7 +25,14 @@ def test_the_import_bench_runs_and_prints_its_table(tmp_path):
         "read_export peak RSS",
         "read_export peak RSS",
         "read_export of the full export",
+        "whole import (read",
+        "whole import / json.load",
+        "whole import / json.load",
+        "whole import peak RSS",
+        "whole import peak RSS",
     ]
-    assert "6,000 messages, full export of 2 chats" in table[-2]
+    assert "6,000 messages, full export of 2 chats" in table[7]
+    assert "messages/s" in table[9] and "build" in table[9]  # read, store and build the days
+    assert "6,000 messages, full export of 2 chats" in table[-1]
     assert "Command: `python bench/import.py --messages 3000 --repeat 1`" in out.stdout
     assert list(tmp_path.iterdir()) == []  # the generated files are removed

@@ -343,9 +343,6 @@ def test_a_webhook_check_whose_token_parameter_is_missing_fails_with_its_name(ch
 def etl_function(aws, monkeypatch):
     """An ETL function on moto (its Lambda without Docker: invocations are accepted, not run), and
     the {"from", "to"} events the import function invokes it with, as sent over HTTP."""
-    import requests
-
-    requests.post(f"{aws}/moto-api/config", json={"lambda": {"use_docker": False}}, timeout=10)
     role = aws_client("iam").create_role(RoleName=f"etl-{id(monkeypatch)}", AssumeRolePolicyDocument="{}")
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as z:

@@ -576,8 +576,6 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
 
 
 def test_an_export_put_in_the_raw_bucket_inbox_is_imported_and_built(stack, aws, monkeypatch):
-    import requests
-
     import exportkit
 
     s3, lam = client("s3"), client("lambda")
@@ -601,8 +599,7 @@ def test_an_export_put_in_the_raw_bucket_inbox_is_imported_and_built(stack, aws,
     }
     export = exportkit.dump(exportkit.chat([exportkit.message(41, "de 2013", when=1380000000)], id_=1234567890))
     s3.put_object(Bucket=BUCKETS["raw"], Key="import/result.json", Body=export)
-    # Moto runs no Lambda code: its Lambda without Docker accepts the ETL invocation, seen on the wire here.
-    requests.post(f"{aws}/moto-api/config", json={"lambda": {"use_docker": False}}, timeout=10)
+    # Moto runs no Lambda code (no Docker, see conftest): it accepts the ETL invocation, seen on the wire here.
     invoked = []
     lam.meta.events.register("before-send.lambda.Invoke", lambda request, **_: invoked.append(request))
     from helpers import s3_event
