@@ -128,9 +128,7 @@ def test_the_report_renders_on_pseudonymised_tables_and_names_people_by_pseudony
     html = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert result.charts >= 12 and "The tables are pseudonymised" in html
     people = [
-        r
-        for r in query.run_sql(enriched, query.named_query("senders").sql).records()
-        if r["sender_kind"] == "person"
+        r for r in query.run_sql(enriched, query.named_query("senders").sql).records() if r["sender_kind"] == "person"
     ]
     assert len(people) == len(PEOPLE)
     for r in people:
