@@ -11,7 +11,10 @@ In one run:
    obstore (what the ETL uses) and with a thread pool over boto3 (for comparison). Target: at
    least 1,000 objects/s.
 
-Run: .venv/bin/python bench/etl.py [--updates 100000] [--s3-objects 20000] [--delay-ms 20]
+With --pseudonymize, part 1 also runs the ETL with PSEUDONYMIZE=1 (in the same turns), to measure
+what pseudonymising each update costs (docs/pseudonymization.md).
+
+Run: .venv/bin/python bench/etl.py [--updates 100000] [--s3-objects 20000] [--delay-ms 20] [--pseudonymize]
 The figures end in a Markdown table to paste into docs/benchmarks.md.
 """
 
@@ -42,6 +45,7 @@ from tgpipe.stores import LocalStore, S3Store, _obstore_for
 DAY = date(2025, 11, 20)
 BENCH = Path(__file__).resolve().parent
 SETTINGS = Settings(etl_late_days=0)  # the day is long past: nothing else to check
+PSEUDONYMIZED = Settings(etl_late_days=0, pseudonymize=True, pseudonymize_key="bench-pseudonym-key-" + "b" * 20)
 
 
 def write_day(root: Path, updates: int, seed: int) -> int:
@@ -67,10 +71,10 @@ def read_and_parse(raw: LocalStore) -> tuple[int, float]:
     return len(keys), time.perf_counter() - started
 
 
-def run_etl(raw, out: Path) -> tuple[etl.DayResult, float]:
+def run_etl(raw, out: Path, settings: Settings = SETTINGS) -> tuple[etl.DayResult, float]:
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
-    (day,) = etl.run_etl(raw, LocalStore(out), [DAY], SETTINGS).days
+    (day,) = etl.run_etl(raw, LocalStore(out), [DAY], settings).days
     return day, time.perf_counter() - started
 
 
@@ -146,6 +150,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--delay-ms", type=float, default=20.0, help="added to each S3 request (default 20)")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each local measure (default 3)")
     parser.add_argument("--workdir", type=Path, help="where to write the data (default: a temp folder)")
+    parser.add_argument("--pseudonymize", action="store_true", help="also time the local ETL with PSEUDONYMIZE=1")
     parser.add_argument("--memory-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
@@ -162,13 +167,19 @@ def main(argv: list[str] | None = None) -> int:
         raw = LocalStore(local_root)
 
         # 1. Local: runs interleaved, so a busy moment of a shared machine hits both alike.
-        limits, etls = [], []
+        limits, etls, pseudonymized = [], [], []
         for n in range(args.repeat):
             count, seconds = read_and_parse(raw)
             limits.append(count / seconds)
             day, seconds = run_etl(raw, work / "enriched")
             etls.append(day.updates / seconds)
-            print(f"  run {n + 1}: limit {limits[-1]:,.0f}/s, etl {etls[-1]:,.0f} updates/s", file=sys.stderr)
+            line = f"  run {n + 1}: limit {limits[-1]:,.0f}/s, etl {etls[-1]:,.0f} updates/s"
+            if args.pseudonymize:
+                hashed, seconds = run_etl(raw, work / "enriched-pseudonymized", PSEUDONYMIZED)
+                assert (hashed.updates, hashed.quarantined) == (day.updates, 0)
+                pseudonymized.append(hashed.updates / seconds)
+                line += f", pseudonymised {pseudonymized[-1]:,.0f} updates/s"
+            print(line, file=sys.stderr)
         assert day.updates == objects and day.quarantined == 0
         best_limit, best_etl = max(limits), max(etls)
         rows += [
@@ -176,6 +187,11 @@ def main(argv: list[str] | None = None) -> int:
             (f"local: ETL of the same day ({day.messages:,} messages), best / median", _rate(etls, "updates/s")),
             ("local: limit / ETL (best runs; target: at most 3)", f"{best_limit / best_etl:.2f}"),
         ]
+        if args.pseudonymize:
+            rows += [
+                ("local: ETL with PSEUDONYMIZE=1, best / median", _rate(pseudonymized, "updates/s")),
+                ("local: ETL / pseudonymised ETL (best runs)", f"{best_etl / max(pseudonymized):.2f}"),
+            ]
 
         # 2. Memory, in fresh processes.
         print("measuring memory ...", file=sys.stderr)

@@ -88,7 +88,10 @@ def dictionary_sections() -> dict[str, str]:
         lines = ["| # | column | type | from the Bot API | meaning | example |", "|---|---|---|---|---|---|"]
         for n, c in enumerate(columns, start=1):
             example = f"`{_cell(c.example)}`" if c.example else ""
-            cells = (str(n), f"`{c.name}`", f"`{glue_type(c.type)}`", _prose(c.source), _prose(c.description), example)
+            meaning = _prose(c.description)
+            if c.pseudonymized:  # what PSEUDONYMIZE=1 makes of it (docs/pseudonymization.md)
+                meaning += f" **Pseudonymised:** {_prose(c.pseudonymized)}."
+            cells = (str(n), f"`{c.name}`", f"`{glue_type(c.type)}`", _prose(c.source), meaning, example)
             lines.append("| " + " | ".join(cells) + " |")
         lines.append(
             f"| | `{PARTITION_KEY}` | `date` (partition) | the update's own time in TIMEZONE | "

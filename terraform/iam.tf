@@ -72,6 +72,17 @@ data "aws_iam_policy_document" "etl" {
     resources = ["${module.raw.bucket_arn}/telegram/*", "${module.raw.bucket_arn}/imported/*"]
   }
 
+  # With pseudonymize: the key, as the ingest function reads its webhook secret (aws/ssm needs no kms:Decrypt).
+  dynamic "statement" {
+    for_each = aws_ssm_parameter.pseudonym_key[*].arn
+
+    content {
+      sid       = "ReadPseudonymKey"
+      actions   = ["ssm:GetParameter"]
+      resources = [statement.value]
+    }
+  }
+
   statement {
     sid       = "RecordStoreSettings"
     actions   = ["s3:GetObject", "s3:PutObject"]

@@ -80,6 +80,28 @@ resource "aws_ssm_parameter" "webhook_secret" {
   value       = var.webhook_secret
 }
 
+# The pseudonyms' key: write-only (value_wo), so neither the state nor a plan holds it. The ETL reads
+# it at run time. Without pseudonymize_key it is a random one (drawn on every run, as ephemeral values
+# are, and written only when value_wo_version changes: a new version is a new key, and every
+# pseudonym changes). Its count cannot depend on pseudonymize_key, an ephemeral value.
+ephemeral "aws_secretsmanager_random_password" "pseudonym_key" {
+  count = var.pseudonymize ? 1 : 0
+
+  password_length     = 48
+  exclude_punctuation = true
+}
+
+resource "aws_ssm_parameter" "pseudonym_key" {
+  #checkov:skip=CKV_AWS_337:The AWS-managed key aws/ssm is free and lets principals of this account with ssm:GetParameter on this parameter decrypt it; a customer managed key costs a monthly fee.
+  count = var.pseudonymize ? 1 : 0
+
+  name             = "/${var.name}/pseudonym-key"
+  description      = "Secret key of ${var.name}'s pseudonymised tables (HMAC of user ids)"
+  type             = "SecureString"
+  value_wo         = coalesce(var.pseudonymize_key, one(ephemeral.aws_secretsmanager_random_password.pseudonym_key[*].random_password))
+  value_wo_version = var.pseudonymize_key_version
+}
+
 # ---- failures: dead-letter queue, alarms
 
 resource "aws_sqs_queue" "dlq" {
@@ -167,14 +189,22 @@ module "etl" {
   policy_json                    = data.aws_iam_policy_document.etl.json
   alarm_actions                  = [aws_sns_topic.alarms.arn]
 
-  environment = {
-    RAW_STORE      = local.raw_store
-    ENRICHED_STORE = local.enriched_store
-    TIMEZONE       = var.timezone
-    ETL_LATE_DAYS  = tostring(var.etl_late_days)
-    # A run that fails terminally (a malformed event) is put here once instead of being retried.
-    DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dlq.url
-  }
+  environment = merge(
+    {
+      RAW_STORE      = local.raw_store
+      ENRICHED_STORE = local.enriched_store
+      TIMEZONE       = var.timezone
+      ETL_LATE_DAYS  = tostring(var.etl_late_days)
+      # A run that fails terminally (a malformed event) is put here once instead of being retried.
+      DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dlq.url
+    },
+    # The key's version is not name:version as for the webhook secret: after a write-only value
+    # changes, the provider shows the parameter's new version only on the next apply. The key
+    # version, which nothing reads, changes the configuration in the same apply, so fresh
+    # containers read the new key.
+    { for p in aws_ssm_parameter.pseudonym_key : "PSEUDONYMIZE_KEY_PARAMETER" => p.name },
+    var.pseudonymize ? { PSEUDONYMIZE = "1", PSEUDONYMIZE_KEY_VERSION = tostring(var.pseudonymize_key_version) } : {},
+  )
 
   # The scheduler invokes asynchronously: the run's summary goes to the repair function, a run that
   # failed twice more goes to the dead-letter queue.

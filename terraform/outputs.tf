@@ -60,6 +60,11 @@ output "webhook_secret_parameter" {
   value       = aws_ssm_parameter.webhook_secret.name
 }
 
+output "pseudonym_key_parameter" {
+  description = "SSM parameter holding the pseudonyms' key (SecureString, never in the state; null without pseudonymize)."
+  value       = one(aws_ssm_parameter.pseudonym_key[*].name)
+}
+
 output "dead_letter_queue_url" {
   description = "Queue of scheduled runs that failed after their retries."
   value       = aws_sqs_queue.dlq.url

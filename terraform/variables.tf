@@ -64,6 +64,33 @@ variable "max_body_bytes" {
   default     = 1048576
 }
 
+# ---- pseudonymised tables (docs/pseudonymization.md)
+
+variable "pseudonymize" {
+  description = "Build pseudonymised tables: user ids become keyed hashes, names and contact fields are dropped (PSEUDONYMIZE=1 in the ETL). Set it for a new enriched bucket: a bucket of plain tables refuses pseudonymised days, and the other way round."
+  type        = bool
+  default     = false
+}
+
+variable "pseudonymize_key" {
+  description = "The pseudonyms' secret key (at least 32 characters). Written to SSM once (write-only: never in the state or the plan) and read by the ETL from there. Leave it null to have a random one generated; give it to keep the pseudonyms of an earlier stack or of a local store."
+  type        = string
+  default     = null
+  sensitive   = true
+  ephemeral   = true
+
+  validation {
+    condition     = var.pseudonymize_key == null || length(coalesce(var.pseudonymize_key, "x")) >= 32
+    error_message = "pseudonymize_key must be at least 32 characters."
+  }
+}
+
+variable "pseudonymize_key_version" {
+  description = "Raise it to write a new key into SSM (pseudonymize_key, or a new random one). Every pseudonym changes with the key: the enriched bucket then refuses the new days, so rebuild every day into a new bucket."
+  type        = number
+  default     = 1
+}
+
 # ---- time
 
 variable "timezone" {

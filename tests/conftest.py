@@ -96,6 +96,9 @@ def tgpipe(capsys, monkeypatch):
         "ENRICHED_STORE",
         "TGPIPE_DATA_DIR",
         "ETL_LATE_DAYS",
+        "PSEUDONYMIZE",
+        "PSEUDONYMIZE_KEY",
+        "PSEUDONYMIZE_KEY_PARAMETER",
     ):
         monkeypatch.delenv(name, raising=False)
 

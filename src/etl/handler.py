@@ -5,7 +5,8 @@ Recent days with late raw updates are rebuilt too (ETL_LATE_DAYS). Logs one JSON
 (counts, bytes, seconds) and returns the run's summary, whose `partitions` the repair step
 registers. A malformed event is not retried: it goes to the dead-letter queue once (see
 tgpipe.awslambda). Environment: RAW_STORE, ENRICHED_STORE, TIMEZONE, ETL_LATE_DAYS, LOG_LEVEL,
-DEAD_LETTER_QUEUE_URL.
+DEAD_LETTER_QUEUE_URL, and for pseudonymised tables PSEUDONYMIZE and PSEUDONYMIZE_KEY_PARAMETER
+(the key is read from SSM on the first run of a container).
 """
 
 import os

@@ -239,19 +239,28 @@ def import_command(data_dir, raw, enriched, timezone_name, allowed_chat_ids, fil
     help="Also rebuild any of the N days that end yesterday whose raw updates are newer than its "
     f"Parquet (overrides ETL_LATE_DAYS; default {config.DEFAULT_ETL_LATE_DAYS}; 0 turns it off).",
 )
-def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days, late_days):
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Write pseudonymised tables: user ids hashed with PSEUDONYMIZE_KEY (or PSEUDONYMIZE_KEY_PARAMETER), "
+    "names and contact fields dropped (as PSEUDONYMIZE=1; docs/pseudonymization.md).",
+)
+def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days, late_days, pseudonymize):
     """Turn raw updates into the Parquet tables telegram and telegram_updates.
 
     With no day option, processes yesterday in the configured time zone, like the scheduled job.
     Re-running a day replaces its tables. Recent days that received updates after they were
     built are rebuilt too (marked "late"). Shows a progress bar over many days, then one line
-    per day and a summary.
+    per day and a summary. An enriched store holds plain or pseudonymised tables, never both.
 
     Example: tgpipe etl --data-dir ./data --from 2025-11-01 --to 2025-11-30
     """
     from tgpipe import etl as etl_core
 
-    settings = make_settings(timezone_name, allowed_chat_ids).with_overrides(etl_late_days=late_days)
+    settings = make_settings(timezone_name, allowed_chat_ids).with_overrides(
+        etl_late_days=late_days,
+        pseudonymize=pseudonymize or None,  # absent: PSEUDONYMIZE decides
+    )
     stores = Stores(data_dir, raw, enriched)
     stores.require(stores.raw, "raw store")
     selection = etl_core.DaySelection(day, first, last, all_days)
@@ -540,12 +549,18 @@ class ProgressBar:
 @store_options
 @click.option("--out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
 @scope_options
-def report(data_dir, raw, enriched, out, first, last, chat_id):
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Only from pseudonymised tables (built with tgpipe etl --pseudonymize): refuse a store that has names.",
+)
+def report(data_dir, raw, enriched, out, first, last, chat_id, pseudonymize):
     """Write an analytics report as one self-contained HTML file (charts inline, works offline).
 
     Each chart is drawn from a named query in queries/, run over the chosen days and chat, and
     each table can be downloaded as CSV. Times are shown in TIMEZONE when the tables were built in
-    it (otherwise in the offset the tables show, and the page says so).
+    it (otherwise in the offset the tables show, and the page says so). Over pseudonymised tables
+    people are named by pseudonym ("person 9f3a61c2"); --pseudonymize makes sure the store has no names.
 
     Example: tgpipe report --data-dir ./data --out report.html --from 2025-11-01 --to 2025-11-30
     """
@@ -554,7 +569,8 @@ def report(data_dir, raw, enriched, out, first, last, chat_id):
     stores = Stores(data_dir, raw, enriched)
     stores.require(stores.enriched, "enriched store")
     scope = make_scope(first, last, chat_id)
-    click.echo(f"report: {report_core.write_report(stores.enriched, Path(out), scope).describe()}")
+    written = report_core.write_report(stores.enriched, Path(out), scope, pseudonymized=pseudonymize)
+    click.echo(f"report: {written.describe()}")
 
 
 @cli.command()

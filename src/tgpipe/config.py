@@ -11,6 +11,9 @@
 | `ENRICHED_STORE`            | where Parquet tables go                                   | none    |
 | `ETL_LATE_DAYS`             | recent days the ETL rebuilds when late raw updates arrive | 3       |
 | `TELEGRAM_BOT_TOKEN_PARAMETER` | SSM SecureString with the bot token if `TELEGRAM_BOT_TOKEN` is unset | none |
+| `PSEUDONYMIZE`              | 1: the ETL writes pseudonymised tables (tgpipe.pseudonym)  | 0       |
+| `PSEUDONYMIZE_KEY`          | their secret key, at least 32 characters (never logged)   | none    |
+| `PSEUDONYMIZE_KEY_PARAMETER` | SSM SecureString holding that key (`name[:version]`)     | none    |
 """
 
 from __future__ import annotations
@@ -19,12 +22,16 @@ import functools
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import time
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tgpipe.aws import client, failure
 from tgpipe.errors import ConfigError, SecretUnavailable
+
+if TYPE_CHECKING:
+    from tgpipe.pseudonym import Pseudonymizer
 
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -136,6 +143,55 @@ def bot_token_from_parameter(name: str) -> str:
     return parameter_value(name, "TELEGRAM_BOT_TOKEN_PARAMETER")
 
 
+#: Shortest pseudonym key accepted (as `pseudonym.MIN_KEY_CHARS`, which this module does not import).
+MIN_PSEUDONYM_KEY_CHARS = 32
+_NO_PSEUDONYM_KEY = (
+    "PSEUDONYMIZE=1 needs a key: set PSEUDONYMIZE_KEY (at least 32 characters; make one with "
+    "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`) or PSEUDONYMIZE_KEY_PARAMETER "
+    "(an SSM SecureString)"
+)
+
+
+def parse_flag(name: str, text: str | None) -> bool:
+    """Parse an on/off variable: 1, true, yes, on (any case) or 0, false, no, off, empty.
+
+    Raises:
+        ConfigError: anything else.
+    """
+    value = (text or "").strip().lower()
+    if value in ("", "0", "false", "no", "off"):
+        return False
+    if value in ("1", "true", "yes", "on"):
+        return True
+    raise ConfigError(f"{name} must be 1 or 0 (true or false), not {text!r}")
+
+
+def check_pseudonym_key(key: str | None, where: str = "PSEUDONYMIZE_KEY") -> str | None:
+    """Return the key if it is long enough (the message never shows it).
+
+    Raises:
+        ConfigError: shorter than MIN_PSEUDONYM_KEY_CHARS.
+    """
+    if key is None or key == "":
+        return None
+    if len(key) < MIN_PSEUDONYM_KEY_CHARS:
+        raise ConfigError(f"{where} must hold at least {MIN_PSEUDONYM_KEY_CHARS} characters: a shorter key is refused")
+    return key
+
+
+@functools.cache
+def pseudonym_key_from_parameter(name: str) -> str:
+    """Return the pseudonym key held in the SSM SecureString `name` (`name[:version]`), read once per
+    process (cached; failures are not).
+
+    Raises:
+        ConfigError, NotFoundError, SecretUnavailable: as `parameter_value`, or the value is too short.
+    """
+    value = parameter_value(name, "PSEUDONYMIZE_KEY_PARAMETER")
+    check_pseudonym_key(value, f"SSM parameter {name} (PSEUDONYMIZE_KEY_PARAMETER)")
+    return value
+
+
 def parse_positive_int(name: str, text: str) -> int:
     try:
         value = int(text)
@@ -172,6 +228,11 @@ class Settings:
     etl_late_days: int = DEFAULT_ETL_LATE_DAYS
     webhook_secret_parameter: str | None = None
     """SSM parameter holding the webhook secret, read on first use (see `secret_from_parameter`)."""
+    pseudonymize: bool = False
+    """Whether the ETL writes pseudonymised tables (`tgpipe.pseudonym`); see `pseudonymizer()`."""
+    pseudonymize_key: str | None = field(default=None, repr=False)
+    pseudonymize_key_parameter: str | None = None
+    """SSM parameter holding the pseudonym key, read on first use (see `pseudonym_key_from_parameter`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -185,6 +246,13 @@ class Settings:
         parameter = (env.get("TELEGRAM_WEBHOOK_SECRET_PARAMETER") or "").strip() or None
         if secret is not None and parameter is not None:
             raise ConfigError("set TELEGRAM_WEBHOOK_SECRET or TELEGRAM_WEBHOOK_SECRET_PARAMETER, not both")
+        pseudonymize = parse_flag("PSEUDONYMIZE", env.get("PSEUDONYMIZE"))
+        key = check_pseudonym_key(env.get("PSEUDONYMIZE_KEY"))
+        key_parameter = (env.get("PSEUDONYMIZE_KEY_PARAMETER") or "").strip() or None
+        if key is not None and key_parameter is not None:
+            raise ConfigError("set PSEUDONYMIZE_KEY or PSEUDONYMIZE_KEY_PARAMETER, not both")
+        if pseudonymize and key is None and key_parameter is None:
+            raise ConfigError(_NO_PSEUDONYM_KEY)
         return cls(
             timezone=parse_timezone(env.get("TIMEZONE") or "UTC"),
             allowed_chat_ids=parse_chat_ids(env.get("TELEGRAM_ALLOWED_CHAT_IDS")),
@@ -194,6 +262,9 @@ class Settings:
             ),
             etl_late_days=parse_late_days(env.get("ETL_LATE_DAYS") or str(DEFAULT_ETL_LATE_DAYS)),
             webhook_secret_parameter=parameter,
+            pseudonymize=pseudonymize,
+            pseudonymize_key=key,
+            pseudonymize_key_parameter=key_parameter,
         )
 
     def resolve_webhook_secret(self) -> str | None:
@@ -208,6 +279,25 @@ class Settings:
         if self.webhook_secret_parameter:
             return secret_from_parameter(self.webhook_secret_parameter)
         return None
+
+    def pseudonymizer(self) -> Pseudonymizer | None:
+        """Return what pseudonymises the tables under the configured key, or None when they are plain
+        (PSEUDONYMIZE off). The key comes from PSEUDONYMIZE_KEY or, read once, its SSM parameter.
+
+        Raises:
+            ConfigError: pseudonymising with no key, or with one that is too short.
+            NotFoundError, SecretUnavailable: the SSM parameter cannot be read.
+        """
+        if not self.pseudonymize:
+            return None
+        from tgpipe import pseudonym
+
+        key = check_pseudonym_key(self.pseudonymize_key)
+        if key is None and self.pseudonymize_key_parameter:
+            key = pseudonym_key_from_parameter(self.pseudonymize_key_parameter)
+        if key is None:
+            raise ConfigError(_NO_PSEUDONYM_KEY)
+        return pseudonym.pseudonymizer(key)
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with the non-None `changes` applied (used for CLI flags)."""

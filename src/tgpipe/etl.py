@@ -22,6 +22,10 @@ Late data: a run also rebuilds every recent day (the `ETL_LATE_DAYS` days that e
 whose newest raw object is newer than its Parquet. To make that comparison sound, a day's raw
 folder is listed again after its Parquet is written; objects that arrived while it was being
 built make it build again, so every raw object older than a day's Parquet is in it.
+
+Pseudonymised tables (PSEUDONYMIZE=1): each update, the bot's and the imported ones alike, is
+rewritten by `tgpipe.pseudonym` before its columns are read, so every column and the payload come
+from the rewritten update; the raw store keeps the update as received.
 """
 
 from __future__ import annotations
@@ -274,10 +278,13 @@ def run_etl(
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
-        ConfigError: a store was set up with another TIMEZONE (`storeinfo.require`).
+        ConfigError: a store was set up with another TIMEZONE, or the enriched store's tables are
+            pseudonymised otherwise (`storeinfo.require`); PSEUDONYMIZE=1 without a usable key.
     """
+    pseudonyms = settings.pseudonymizer()
     storeinfo.require(raw, settings, role="raw store")
-    storeinfo.require(enriched, settings, role="enriched store")
+    key = pseudonyms.fingerprint if pseudonyms else None
+    storeinfo.require(enriched, settings, role="enriched store", pseudonym_key=key)
     tables = [layout.table_prefix(table) for table in layout.TABLE_NAMES]
     with raw.writing(), enriched.writing(alone=True, prefixes=tables):  # one run builds a store at a time
         plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
@@ -366,6 +373,7 @@ def build_day(
         StoreError: a store failed, or the files could not be built (a full disk).
     """
     written: list[int] = []
+    pseudonyms = settings.pseudonymizer()  # made once per process and key
     with enriched.scratch() as tmp:
         writers = {
             table: TableWriter(columns, Path(tmp) / f"{table}.parquet") for table, columns in schema.TABLES.items()
@@ -380,6 +388,8 @@ def build_day(
                     if update["update_id"] in seen:
                         result.duplicates += 1
                         continue
+                    if pseudonyms is not None:
+                        text, update = pseudonyms.update(update)
                     row = readers.Update(text, update, settings.timezone)
                     update_values = updates.values(row)
                     is_message = row.type in telegram.MESSAGE_UPDATE_TYPES and row.body
@@ -402,7 +412,8 @@ def build_day(
             if imports:
                 files = dict(raw.get_many(imports))
                 result.bytes_read += sum(map(len, files.values()))
-                for text, update in imported.kept_messages(files, captured, result.imports):
+                prepare = pseudonyms.rewrite if pseudonyms else None  # as the bot's rows, so that they match
+                for text, update in imported.kept_messages(files, captured, result.imports, prepare):
                     try:
                         row = readers.Update(text, update, settings.timezone, imported.SOURCE)
                         messages.append(messages.values(row))

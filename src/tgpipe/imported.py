@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -88,17 +88,24 @@ def day_files(raw: Store, day: date) -> list[str]:
 
 
 def kept_messages(
-    files: Mapping[str, bytes], captured: Captured, tallies: dict[int, ImportTally]
+    files: Mapping[str, bytes],
+    captured: Captured,
+    tallies: dict[int, ImportTally],
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """Yield `(text, update)` for each imported message of a day's `files` (key: bytes) to write,
-    one copy each (see the module's rules); count the others into `tallies` per chat."""
+    one copy each (see the module's rules); count the others into `tallies` per chat.
+
+    `prepare` is applied to each update as it is parsed, before it is compared with `captured`
+    (pseudonymisation, which the bot's rows in `captured` went through too)."""
     keys = sorted(files)
     chosen: dict[tuple, tuple] = {}  # supergroups and channels: identity -> (edit time, file, line)
     moments: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # elsewhere
     copies: Counter = Counter()
     updates: list[list[dict[str, Any]]] = []  # parsed once: the day's messages are held anyway
     for n, key in enumerate(keys):
-        updates.append([json.loads(line) for line in files[key].splitlines()])
+        parsed = [json.loads(line) for line in files[key].splitlines()]
+        updates.append([prepare(u) for u in parsed] if prepare else parsed)
         for m, update in enumerate(updates[n]):
             body = _body(update)
             identity = _identity(body, telegram.message_type(body))

@@ -7,6 +7,8 @@ period is compared with the one of the same length just before it, by running `p
 over that scope too. The page is self-contained: inline SVG and CSS, no script, no font or image
 from elsewhere, and its tables as CSV `data:` downloads. Its Content-Security-Policy forbids
 loading anything, so it opens offline and cannot call out, whatever a chat's names contain.
+Over pseudonymised tables (`tgpipe.pseudonym`) the queries run unchanged; people have no names
+there, so the page calls each by a short form of their pseudonym and says why.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 from tgpipe import __version__, dates, layout, storeinfo
-from tgpipe.errors import NotFoundError
+from tgpipe.errors import ConfigError, NotFoundError
 from tgpipe.query import QueryResult, Scope, connect, execute, named_query
 from tgpipe.report_sections import CELL_CHARS, SECTIONS, TABLE_ROWS, TOP, Answers, Section, plural, short
 from tgpipe.stores import Store, write_file
@@ -91,6 +93,8 @@ class Report:
     generated_utc: datetime
     zone: ReportZone
     sections: list[Section] = field(default_factory=list)
+    pseudonymized: bool = False
+    """Whether the tables are pseudonymised: people are named by pseudonym."""
 
     @property
     def past(self) -> bool:
@@ -168,6 +172,7 @@ def build_report(
         generated_utc=(now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0),
         zone=report_zone(chats, timezone_ or _recorded_zone(enriched)),
         sections=[build(answers) for build, _ in SECTIONS],
+        pseudonymized=storeinfo.is_pseudonymized(enriched),
     )
 
 
@@ -286,13 +291,22 @@ def write_report(
     scope: Scope | None = None,
     now: datetime | None = None,
     timezone_: ZoneInfo | None = None,
+    pseudonymized: bool = False,
 ) -> ReportResult:
     """Build the report over `enriched` and write it to `out`, atomically like a store object.
+    With `pseudonymized`, only from pseudonymised tables: a report of a store with names is refused
+    (pseudonymising its tables at query time could not reach every name; rebuild them instead).
 
     Raises:
         InvalidRequest: the scope ends before it starts.
+        ConfigError: `pseudonymized`, and the store's tables are not.
         StoreError: `out` cannot be written.
     """
+    if pseudonymized and not storeinfo.is_pseudonymized(enriched):
+        raise ConfigError(
+            f"the tables of {enriched} are not pseudonymised, so a report of them shows names: build pseudonymised "
+            "tables into a new enriched store (tgpipe etl --all --pseudonymize --enriched NEW) and report on that"
+        )
     with enriched.reading():  # an ETL replacing a day waits: every chart sees the same data
         report = build_report(enriched, scope, now, timezone_)
     out = Path(out)

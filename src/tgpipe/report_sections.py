@@ -18,7 +18,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from tgpipe import charts, output
+from tgpipe import charts, output, pseudonym
 from tgpipe.query import NamedQuery, QueryResult, Scope
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -193,9 +193,12 @@ def _listing(pairs: Sequence[tuple[str, str]]) -> str:
 
 
 def sender_label(r: dict) -> str:
-    """How a sender is named: a person or bot by first name, a chat by its title."""
+    """How a sender is named: a person or bot by first name, a chat by its title; without a name, a
+    user by id, or by a short form of the pseudonym that replaced it (`pseudonym.label`)."""
     if r.get("sender_name"):
         return r["sender_name"]
+    if pseudonym.is_pseudonym(r.get("user_id")):
+        return pseudonym.label(r["user_id"])
     if r.get("user_id") is not None:
         return f"user {r['user_id']}"
     return f"chat {r['sender_chat_id']}" if r.get("sender_chat_id") is not None else "unknown sender"

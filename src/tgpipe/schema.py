@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from tgpipe import telegram
 from tgpipe.layout import TABLE_NAMES
+from tgpipe.pseudonym import DROPPED, DROPPED_IF_PERSON, HASHED, HASHED_EACH, HASHED_IF_PRIVATE, REWRITTEN, kept
 from tgpipe.readers import (
     TIMESTAMP,
     Get,
@@ -59,6 +60,11 @@ class Column:
     keep_empty: bool = False
     """For a list column: whether an empty list stays `[]` (it says something, as a removed
     reaction does) instead of becoming NULL like the other list columns."""
+    pseudonymized: str = ""
+    """What PSEUDONYMIZE=1 makes of the column: one of `tgpipe.pseudonym`'s treatments (HASHED, ...),
+    or `kept(reason)` for a column that sounds personal and is not; empty for the others. The
+    rewrite itself is `pseudonym.Pseudonymizer`'s; tests/unit/test_pseudonym.py holds every column
+    to what it declares here, and the data dictionary shows it."""
 
 
 # ---- tables -------------------------------------------------------------------------------
@@ -72,11 +78,41 @@ PAYMENTS = ("successful_payment", "refunded_payment", "invoice")
 MESSAGE_COLUMNS: tuple[Column, ...] = (
     # The original table's columns, names and meanings unchanged.
     Column("message_id", I64, "message.message_id", "Message id, unique within its chat.", body("message_id"), "4211"),
-    Column("user_id", I64, "message.from.id", "Sender's user id; NULL for channel posts.", sender("id"), "123456789"),
-    Column("user_is_bot", BOOL, "message.from.is_bot", "Whether the sender is a bot.", sender("is_bot"), "false"),
-    Column("user_first_name", STR, "message.from.first_name", "Sender's first name.", sender("first_name"), "Zoë"),
     Column(
-        "chat_id", I64, "message.chat.id", "Chat id (negative for groups and channels).", chat("id"), "-1001234567890"
+        "user_id",
+        I64,
+        "message.from.id",
+        "Sender's user id; NULL for channel posts.",
+        sender("id"),
+        "123456789",
+        pseudonymized=HASHED,
+    ),
+    Column(
+        "user_is_bot",
+        BOOL,
+        "message.from.is_bot",
+        "Whether the sender is a bot.",
+        sender("is_bot"),
+        "false",
+        pseudonymized=kept("whether the sender is a bot"),
+    ),
+    Column(
+        "user_first_name",
+        STR,
+        "message.from.first_name",
+        "Sender's first name.",
+        sender("first_name"),
+        "Zoë",
+        pseudonymized=DROPPED_IF_PERSON,
+    ),
+    Column(
+        "chat_id",
+        I64,
+        "message.chat.id",
+        "Chat id (negative for groups and channels).",
+        chat("id"),
+        "-1001234567890",
+        pseudonymized=HASHED_IF_PRIVATE,
     ),
     Column("chat_type", STR, "message.chat.type", "private, group, supergroup or channel.", chat("type"), "supergroup"),
     Column("text", STR, "message.text", "Text of a text message; NULL for other kinds.", body("text"), "Bom dia! ☀️"),
@@ -116,11 +152,33 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         local_millis,
         "2025-11-23 09:13:20",
     ),
-    Column("user_last_name", STR, "message.from.last_name", "Sender's last name.", sender("last_name"), "Araújo"),
     Column(
-        "user_username", STR, "message.from.username", "Sender's @username, without the @.", sender("username"), "zoe_a"
+        "user_last_name",
+        STR,
+        "message.from.last_name",
+        "Sender's last name.",
+        sender("last_name"),
+        "Araújo",
+        pseudonymized=DROPPED_IF_PERSON,
     ),
-    Column("chat_title", STR, "message.chat.title", "Title of a group or channel.", chat("title"), "Data Folks 📊"),
+    Column(
+        "user_username",
+        STR,
+        "message.from.username",
+        "Sender's @username, without the @.",
+        sender("username"),
+        "zoe_a",
+        pseudonymized=DROPPED_IF_PERSON,
+    ),
+    Column(
+        "chat_title",
+        STR,
+        "message.chat.title",
+        "Title of a group or channel.",
+        chat("title"),
+        "Data Folks 📊",
+        pseudonymized=DROPPED_IF_PERSON,
+    ),
     Column("caption", STR, "message.caption", "Caption of a photo, video, document, ...", body("caption"), "Olha isso"),
     Column(
         "reply_to_message_id",
@@ -154,9 +212,16 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "IETF language tag of the sender's Telegram app.",
         sender("language_code"),
         "pt-br",
+        pseudonymized=kept("a language, not a name"),
     ),
     Column(
-        "chat_username", STR, "message.chat.username", "The chat's @username, without the @.", chat("username"), "dados"
+        "chat_username",
+        STR,
+        "message.chat.username",
+        "The chat's @username, without the @.",
+        chat("username"),
+        "dados",
+        pseudonymized=DROPPED_IF_PERSON,
     ),
     Column(
         "sender_chat_id",
@@ -166,6 +231,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "anonymous admin, a linked channel.",
         body("sender_chat", "id"),
         "-1005555555555",
+        pseudonymized=HASHED_IF_PRIVATE,
     ),
     Column(
         "sender_chat_title",
@@ -174,6 +240,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Title of sender_chat.",
         body("sender_chat", "title"),
         "tgpipe news 📣",
+        pseudonymized=DROPPED_IF_PERSON,
     ),
     Column(
         "sender_chat_type",
@@ -182,6 +249,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Type of sender_chat: channel, supergroup, ...",
         body("sender_chat", "type"),
         "channel",
+        pseudonymized=kept("a chat type"),
     ),
     Column(
         "author_signature",
@@ -190,6 +258,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Signature of the post's author in a channel, or an anonymous admin's custom title.",
         body("author_signature"),
         "Ana",
+        pseudonymized=DROPPED,
     ),
     Column(
         "is_topic_message",
@@ -222,6 +291,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Sender of the message this one replies to.",
         body("reply_to_message", "from", "id"),
         "123456789",
+        pseudonymized=HASHED,
     ),
     Column(
         "forward_origin_type",
@@ -230,6 +300,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Where a forwarded message came from: user, hidden_user, chat or channel; NULL if not forwarded.",
         forward("type"),
         "channel",
+        pseudonymized=kept("a kind of origin"),
     ),
     Column(
         "forward_origin_date",
@@ -238,6 +309,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "When the original message was sent, unix seconds.",
         forward("date"),
         "1763800000",
+        pseudonymized=kept("a time"),
     ),
     Column(
         "forward_from_user_id",
@@ -246,6 +318,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Original sender of a message forwarded from a user.",
         forward("user_id"),
         "123456789",
+        pseudonymized=HASHED,
     ),
     Column(
         "forward_from_chat_id",
@@ -254,6 +327,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Original chat of a message forwarded from a channel or sent by a chat.",
         forward("chat_id"),
         "-1005555555555",
+        pseudonymized=HASHED_IF_PRIVATE,
     ),
     Column(
         "forward_from_message_id",
@@ -262,6 +336,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Id of the original message in its channel.",
         forward("message_id"),
         "312",
+        pseudonymized=kept("a message id"),
     ),
     Column(
         "forward_sender_name",
@@ -270,6 +345,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Name of the original sender as Telegram shows it (for hidden users, the only thing known).",
         forward("sender_name"),
         "tgpipe news 📣",
+        pseudonymized=DROPPED_IF_PERSON,
     ),
     Column(
         "media_file_id",
@@ -334,6 +410,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Original file name of a document, audio, video or animation.",
         media("file_name"),
         "relatório.pdf",
+        pseudonymized=kept("content the sender chose, like text"),
     ),
     Column("sticker_emoji", STR, "message.sticker.emoji", "Emoji of a sticker.", body("sticker", "emoji"), "😂"),
     Column(
@@ -343,6 +420,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Name of the sticker's set.",
         body("sticker", "set_name"),
         "HotCherry",
+        pseudonymized=kept("a sticker set's name"),
     ),
     Column(
         "location_latitude",
@@ -360,7 +438,15 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         location_or_venue("longitude"),
         "-46.6333",
     ),
-    Column("venue_title", STR, "message.venue.title", "Name of a venue.", body("venue", "title"), "Café Girondino"),
+    Column(
+        "venue_title",
+        STR,
+        "message.venue.title",
+        "Name of a venue.",
+        body("venue", "title"),
+        "Café Girondino",
+        pseudonymized=kept("a place's name"),
+    ),
     Column(
         "venue_address",
         STR,
@@ -376,6 +462,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Telegram user id of a shared contact, if it has one (the phone number stays in the payload only).",
         body("contact", "user_id"),
         "123456789",
+        pseudonymized=HASHED,
     ),
     Column(
         "poll_id",
@@ -411,6 +498,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "@usernames mentioned in the text and caption, with the @.",
         entities("mention"),
         '["@zoe_a"]',
+        pseudonymized=kept("@usernames as written in the text, which stays"),
     ),
     Column(
         "urls",
@@ -435,6 +523,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Users who joined or were added (message_type new_chat_members).",
         each_item(("new_chat_members",), "id"),
         "[123456789]",
+        pseudonymized=HASHED_EACH,
     ),
     Column(
         "left_chat_member_id",
@@ -443,6 +532,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "User who left or was removed (message_type left_chat_member).",
         body("left_chat_member", "id"),
         "123456789",
+        pseudonymized=HASHED,
     ),
     Column(
         "pinned_message_id",
@@ -459,6 +549,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "New title of the chat (message_type new_chat_title).",
         body("new_chat_title"),
         "Dados & Café ☕",
+        pseudonymized=kept("a group's title"),
     ),
     Column(
         "forum_topic_name",
@@ -467,6 +558,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Name of a forum topic created or renamed.",
         forum_topic_name,
         "Athena 🧪",
+        pseudonymized=kept("a topic's name"),
     ),
     Column(
         "migrate_to_chat_id",
@@ -475,6 +567,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Supergroup a group was upgraded to: its messages continue there.",
         body("migrate_to_chat_id"),
         "-1001234567890",
+        pseudonymized=kept("a supergroup's id"),
     ),
     Column(
         "business_connection_id",
@@ -517,6 +610,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "The bot's own payload of the invoice paid or refunded: what was bought.",
         first_object(PAYMENTS, "invoice_payload"),
         "order-2025-118",
+        pseudonymized=kept("the bot's own data about the order"),
     ),
     Column(
         "telegram_payment_charge_id",
@@ -527,7 +621,13 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "stxAbC123",
     ),
     Column(
-        "invoice_title", STR, "message.invoice.title", "Product name of an invoice.", body("invoice", "title"), "Caneca"
+        "invoice_title",
+        STR,
+        "message.invoice.title",
+        "Product name of an invoice.",
+        body("invoice", "title"),
+        "Caneca",
+        pseudonymized=kept("a product's name"),
     ),
     Column(
         "paid_star_count",
@@ -552,6 +652,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Bot the message was sent through (inline mode).",
         body("via_bot", "id"),
         "987654321",
+        pseudonymized=HASHED,
     ),
     Column(
         "via_bot_username",
@@ -560,6 +661,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "@username of via_bot, without the @.",
         body("via_bot", "username"),
         "gif",
+        pseudonymized=DROPPED_IF_PERSON,
     ),
     Column(
         "external_reply_origin_type",
@@ -577,6 +679,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Chat of the message replied to in another chat (given for supergroups and channels only).",
         body("external_reply", "chat", "id"),
         "-1005555555555",
+        pseudonymized=HASHED_IF_PRIVATE,
     ),
     Column(
         "external_reply_message_id",
@@ -601,6 +704,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Chat that posted the story this message replies to.",
         body("reply_to_story", "chat", "id"),
         "-1005555555555",
+        pseudonymized=HASHED_IF_PRIVATE,
     ),
     Column(
         "reply_to_story_id",
@@ -618,6 +722,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "with migrate_to_chat_id.",
         body("migrate_from_chat_id"),
         "-4012345678",
+        pseudonymized=kept("a group's id"),
     ),
     Column(
         "sender_boost_count",
@@ -626,6 +731,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Boosts the sender has added to the chat, if any.",
         body("sender_boost_count"),
         "2",
+        pseudonymized=kept("a count"),
     ),
     Column(
         "sender_tag",
@@ -634,6 +740,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "Tag or custom title of the sender in a supergroup.",
         body("sender_tag"),
         "moderadora",
+        pseudonymized=DROPPED,
     ),
     Column(
         "is_from_offline",
@@ -643,6 +750,7 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "scheduled message.",
         body("is_from_offline"),
         "true",
+        pseudonymized=kept("a flag"),
     ),
     Column(
         "edit_date",
@@ -709,6 +817,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "Chat the update belongs to; NULL for chat-less updates.",
         lambda u: telegram.chat_id(u.update),
         "-1001234567890",
+        pseudonymized=HASHED_IF_PRIVATE,
     ),
     Column(
         "user_id",
@@ -717,6 +826,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "User who caused the update (for a boost, the user the boost's source names).",
         lambda u: telegram.user_id(u.update),
         "123456789",
+        pseudonymized=HASHED,
     ),
     Column(
         "date",
@@ -734,6 +844,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "The update exactly as received, JSON text.",
         Get("raw"),
         '{"update_id":870001234,"edited_message":{...}}',
+        pseudonymized=REWRITTEN,
     ),
     # Added with every message kind (issue 3): what edits, reactions and member changes say.
     Column(
@@ -812,6 +923,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "User whose membership changed (user_id is who changed it).",
         body("new_chat_member", "user", "id"),
         "123456789",
+        pseudonymized=HASHED,
     ),
     Column(
         "member_old_status",
@@ -820,6 +932,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "Status before: creator, administrator, member, restricted, left or kicked.",
         body("old_chat_member", "status"),
         "left",
+        pseudonymized=kept("a status"),
     ),
     Column(
         "member_new_status",
@@ -828,6 +941,7 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "Status after the change.",
         body("new_chat_member", "status"),
         "member",
+        pseudonymized=kept("a status"),
     ),
     # Added with Bot API 10.1 (issue 12): what the updates that are not messages carry.
     Column(

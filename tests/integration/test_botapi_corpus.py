@@ -109,3 +109,50 @@ def test_other_in_media_share_is_only_a_kind_the_code_does_not_know(corpus, pipe
         and (e["expected_message_kind"] or "").startswith("none(")
     ]
     assert shares.get("other", 0) == len(unknown) < sum(shares.values()) / 50
+
+
+def persons_left(value, where="update") -> list[str]:
+    """Where a person's name, username or phone number, or a user id that is not a pseudonym, is left
+    in a rewritten update (a user who is not a bot, a private chat, a contact)."""
+    from tgpipe.pseudonym import PSEUDONYM_MIN
+
+    found = []
+    if isinstance(value, list):
+        for n, item in enumerate(value):
+            found += persons_left(item, f"{where}[{n}]")
+    elif isinstance(value, dict):
+        person = value.get("is_bot") is False or value.get("type") == "private"
+        for field in ("first_name", "last_name", "username", "phone_number", "vcard"):
+            if value.get(field) is not None and (person or field in ("phone_number", "vcard")):
+                found.append(f"{where}.{field}")
+        if person and isinstance(value.get("id"), int) and value["id"] < PSEUDONYM_MIN:
+            found.append(f"{where}.id")
+        for field, item in value.items():
+            found += persons_left(item, f"{where}.{field}")
+    return found
+
+
+def test_pseudonymised_tables_of_the_corpus_have_the_same_rows_and_no_person_in_them(pipeline, tmp_path):
+    """The real updates, pseudonymised: every table has the plain rows' types and kinds, no column or
+    payload names a person, and a user counted in plain tables is counted once in pseudonymised ones."""
+    _, built, enriched = pipeline
+    raw = LocalStore(enriched.root.parent / "raw")
+    settings = Settings(pseudonymize=True, pseudonymize_key="corpus-pseudonym-key-" + "c" * 16)
+    hashed = LocalStore(tmp_path / "pseudonymised")
+    assert etl.run_etl(raw, hashed, etl.raw_days(raw), settings).to_dict()["quarantined"] == 0
+
+    shape = "SELECT update_type, message_type, count(*) AS n, count(DISTINCT user_id) AS users FROM {} GROUP BY ALL"
+    for table in ("telegram", "telegram_updates"):
+        plain, pseudonymised = (
+            sorted(map(tuple, (r.values() for r in query.run_sql(s, shape.format(table)).records())))
+            for s in (enriched, hashed)
+        )
+        assert pseudonymised == plain
+    rows = query.run_sql(hashed, "SELECT update_id, payload, user_id FROM telegram_updates").records()
+    left = {r["update_id"]: persons_left(json.loads(r["payload"])) for r in rows}
+    assert {i: where for i, where in left.items() if where} == {}
+    assert all(r["user_id"] is None or r["user_id"] >= 2**62 for r in rows)
+    people = query.run_sql(
+        hashed, "SELECT count(*) AS n FROM telegram WHERE NOT user_is_bot AND user_first_name IS NOT NULL"
+    )
+    assert people.records() == [{"n": 0}]

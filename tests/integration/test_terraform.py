@@ -66,6 +66,10 @@ FUNCTION_ENV_NAMES = (
     "WEBHOOK_URL",
     "WEBHOOK_CHECK_WINDOW_SECONDS",
     "ETL_FUNCTION",
+    "PSEUDONYMIZE",
+    "PSEUDONYMIZE_KEY",
+    "PSEUDONYMIZE_KEY_PARAMETER",
+    "PSEUDONYMIZE_KEY_VERSION",
 )
 
 
@@ -651,6 +655,74 @@ def test_the_webhook_check_runs_with_its_environment_against_telegram(stack, aws
         {"WebhookPendingUpdates": 0, "WebhookDeliveryFailing": 1},
     ]
     assert alarm("webhook-failing")["Dimensions"] == [{"Name": "FunctionName", "Value": f"{NAME}-webhook-check"}]
+
+
+def test_pseudonymize_gives_the_etl_a_key_in_ssm_that_no_state_or_plan_holds(stack, aws, monkeypatch):
+    """Turned on for the applied stack (an update in place, as for an existing deployment): the
+    parameter, the ETL's environment and role; then the ETL run with that environment; then a new
+    key given as an (ephemeral) variable. Last in this module: the stack stays pseudonymised."""
+    from tgpipe.config import pseudonym_key_from_parameter
+    from tgpipe.pseudonym import Pseudonymizer
+
+    stack.variables["pseudonymize"] = True
+    stack.copy_module()  # rewrites local.tfvars.json; the state stays
+    stack.apply()
+    shown = stack.last_output
+    name = f"/{NAME}/pseudonym-key"
+    assert stack.outputs()["pseudonym_key_parameter"] == name
+    parameter = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    key = parameter["Value"]
+    assert parameter["Type"] == "SecureString" and len(key) >= 32  # generated: 48 letters and digits
+    state = (stack.module / "terraform.tfstate").read_text()
+    assert name in state and key not in state and key not in shown + stack.run("output", "-json")
+    env = function("etl")["Environment"]["Variables"]
+    assert (env["PSEUDONYMIZE"], env["PSEUDONYMIZE_KEY_PARAMETER"], env["PSEUDONYMIZE_KEY_VERSION"]) == ("1", name, "1")
+    etl = role_policy("etl")
+    assert etl["ssm:GetParameter"] == {f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter{name}"}  # that one only
+    assert not [a for a in etl if a.startswith("kms:")]  # the AWS-managed aws/ssm key needs no grant
+    assert "PSEUDONYMIZE" not in function("ingest")["Environment"]["Variables"]
+    plan = subprocess.run(
+        [str(TERRAFORM), f"-chdir={stack.module}", "plan", "-detailed-exitcode", "-no-color", *stack.var_args()],
+        env=stack.env(),
+        capture_output=True,
+        text=True,
+    )
+    assert plan.returncode == 0, plan.stdout[-4000:] + plan.stderr[-2000:]  # no new key on every plan
+    assert key not in plan.stdout + plan.stderr
+
+    # The ETL with that environment: the bucket of plain tables refuses; a new one gets pseudonyms.
+    s3 = client("s3")
+    for bucket in BUCKETS.values():  # the moto gap of the data path test above
+        s3.delete_bucket_policy(Bucket=bucket)
+    pseudonym_key_from_parameter.cache_clear()
+    use_function_env(monkeypatch, "etl")
+    refused = load_handler("etl").handler({"from": "2025-11-21", "to": "2025-11-22"}, None)
+    assert refused["error_type"] == "ConfigError" and "not pseudonymised" in refused["error"]
+    assert key not in json.dumps(refused)
+    monkeypatch.setenv("ENRICHED_STORE", f"s3://{BUCKETS['enriched']}/pseudonymised")
+    summary = load_handler("etl").handler({"from": "2025-11-21", "to": "2025-11-22"}, None)
+    assert summary["messages"] == 3 and key not in json.dumps(summary)
+    found = pq.read_table(
+        io.BytesIO(
+            s3.get_object(
+                Bucket=BUCKETS["enriched"], Key="pseudonymised/telegram/context_date=2025-11-22/part-00000.parquet"
+            )["Body"].read()
+        )
+    )
+    assert set(found.column("user_id").to_pylist()) == {Pseudonymizer(key).pseudonym(7)}
+    assert set(found.column("user_first_name").to_pylist()) == {None}
+
+    # A key of one's own, as an ephemeral variable: a new version writes it; the state never holds it.
+    given = "given-pseudonym-key_" + "0123456789" * 3
+    stack.variables.update(pseudonymize_key=given, pseudonymize_key_version=2)
+    stack.copy_module()
+    stack.apply()
+    parameter = client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]
+    assert (parameter["Value"], parameter["Version"]) == (given, 2)
+    assert function("etl")["Environment"]["Variables"]["PSEUDONYMIZE_KEY_VERSION"] == "2"  # fresh containers
+    state = (stack.module / "terraform.tfstate").read_text()
+    assert given not in state and key not in state and given not in stack.last_output
+    pseudonym_key_from_parameter.cache_clear()
 
 
 def test_the_ci_plan_summary_lists_every_resource():
