@@ -15,7 +15,8 @@ locks (the enriched store's alone, as the ETL holds it, so a local ETL never run
 5. **Exports** (`exports/<sha256>.json`): an export that had a message removed, or that names
    them anywhere (`forgotten.export_pattern`), is deleted. Its other messages live on in
    `imported/`, which is what the ETL reads; importing the same file again stores its other
-   messages and not the file (`tgpipe.history`).
+   messages and not the file (`tgpipe.history`). A forgotten chat's opt-out markers
+   (`optout/chat=<id>/`: message ids only) go too.
 6. **Tables**: every day whose raw data changed or whose tables name them (a sender, a chat, a
    reply to them) is rebuilt. A day whose raw data is all there is rebuilt by the ETL; a day
    whose raw data is gone (pruned, expired) or incomplete is rebuilt from its own tables: the
@@ -53,7 +54,13 @@ from tgpipe.stores import Store
 log = logging.getLogger(__name__)
 
 #: The kinds of raw objects, by prefix, in the order they are reported.
-RAW_KINDS = (layout.RAW_PREFIX, layout.QUARANTINE_PREFIX, layout.IMPORTED_PREFIX, layout.EXPORTS_PREFIX)
+RAW_KINDS = (
+    layout.RAW_PREFIX,
+    layout.QUARANTINE_PREFIX,
+    layout.IMPORTED_PREFIX,
+    layout.EXPORTS_PREFIX,
+    layout.OPTOUT_PREFIX,
+)
 MESSAGES, UPDATES = layout.TABLE_NAMES
 
 
@@ -91,7 +98,7 @@ class ForgetResult:
         if not self.changed:
             lines.append("nothing left to remove: no raw object, export, table row or version names them")
             return "\n".join(lines)
-        removed = ", ".join(f"{p} {self.removed[p]}" for p in RAW_KINDS)
+        removed = ", ".join(f"{p} {n}" for p in RAW_KINDS if (n := self.removed[p]) or p != layout.OPTOUT_PREFIX)
         rewritten = ", ".join(f"{p} {self.rewritten[p]}" for p in RAW_KINDS if self.rewritten[p])
         lines.append(f"raw store: removed {removed}" + (f"; rewrote {rewritten}" if rewritten else ""))
         if self.imported_messages:
@@ -151,6 +158,7 @@ def forget(
         sweep.quarantine()
         sweep.imported()
         sweep.exports()
+        sweep.optout_markers()
         _rebuild(raw, enriched, listed, settings, sweep, result, progress)
         log.info("forget done", extra=result.to_dict())
         if result.changed or added:
@@ -257,6 +265,15 @@ class _Sweep:
                 doomed.append(obj.key)
         if doomed:
             self._apply(layout.EXPORTS_PREFIX, doomed, {})
+
+
+    def optout_markers(self) -> None:
+        """A forgotten chat's opt-out markers (`forgotten.mark_opted_out`): its message ids."""
+        doomed = [o.key for c in sorted(self.listed.chat_ids) for o in self.raw.list(layout.optout_chat_prefix(c))]
+        if doomed:
+            self._apply(layout.OPTOUT_PREFIX, doomed, {})
+            for chat in self.listed.chat_ids:
+                self.raw.remove_empty_folders(layout.optout_chat_prefix(chat))
 
 
 def _names(store: Store, key: str, pattern) -> bool:

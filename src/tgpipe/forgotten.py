@@ -183,6 +183,39 @@ def screen(update: dict[str, Any], listed: Forgotten, tag: str | None = None) ->
     return Verdict(None, telegram.redact_copies(update, gone))
 
 
+# ---- edits of a message that opted out ----------------------------------------------------
+
+#: The edit updates, each of a message of the kind first posted without `edited_`.
+EDIT_TYPES = ("edited_message", "edited_channel_post", "edited_business_message")
+
+
+def _marker_key(update: dict[str, Any]) -> str | None:
+    if telegram.update_type(update) not in telegram.MESSAGE_BODY_TYPES:
+        return None
+    chat, message_id = telegram.chat_id(update), telegram.update_body(update).get("message_id")
+    return layout.optout_key(chat, message_id) if telegram.is_int(chat) and telegram.is_int(message_id) else None
+
+
+def mark_opted_out(store: Store, update: dict[str, Any]) -> None:
+    """Remember that this message carried the opt-out hashtag, so that its later edits are left
+    out even when they no longer carry it: an empty object under `optout/` named by the chat's
+    and the message's ids (no content, no sender)."""
+    if (key := _marker_key(update)) is not None:
+        store.put_new(key, b"")
+
+
+def edits_opted_out(store: Store, update: dict[str, Any]) -> bool:
+    """Whether the update is an edit of a message that carried the opt-out hashtag when it (or an
+    earlier edit of it) came in (`mark_opted_out`). One read per edit."""
+    if telegram.update_type(update) not in EDIT_TYPES or (key := _marker_key(update)) is None:
+        return False
+    try:
+        store.get(key)
+    except NotFoundError:
+        return False
+    return True
+
+
 # ---- files that are not updates: quarantined bodies, exports ------------------------------
 
 

@@ -54,13 +54,14 @@ def store_update(
     """Store one update body by the ingest rules, after the caller has authenticated it.
 
     Not an update (`telegram.parse_update`): quarantined. Chat not allowed: ignored. A message
-    with the opt-out hashtag, or an update of a person or chat on the store's forgotten list:
-    opted out (`forgotten.screen`; copies of such messages inside other updates are cut down, and
-    the update is stored re-encoded). Otherwise written once at its idempotent key; a repeat
-    delivery is a duplicate. No body can stop
-    capture: one that cannot be stored under its key (the store refuses the key, or reading it
-    fails in a way the rules did not foresee) is quarantined with its reason, like a body that
-    is not an update, so the caller acknowledges it and moves on. `source` (webhook, poll, file)
+    with the opt-out hashtag (and, once one has, every later edit of that message: an empty
+    marker under `optout/` remembers it), or an update of a person or chat on the store's
+    forgotten list: opted out (`forgotten.screen`; copies of such messages inside other updates
+    are cut down, and the update is stored re-encoded). Otherwise written once at its idempotent
+    key; a repeat delivery is a duplicate. No body can stop capture: one that cannot be stored
+    under its key (the store refuses the key, or reading it fails in a way the rules did not
+    foresee) is quarantined with its reason, like a body that is not an update, so the caller
+    acknowledges it and moves on. `source` (webhook, poll, file)
     goes with the quarantine's record.
 
     Raises:
@@ -79,8 +80,11 @@ def store_update(
     try:
         if not settings.allows_chat(telegram.chat_id(update)):
             return IngestResult(Outcome.IGNORED, update_id=update_id)
-        verdict = forgotten.screen(update, forgotten.current(store), settings.optout_hashtag)
-        if verdict.left_out:
+        tag = settings.optout_hashtag
+        verdict = forgotten.screen(update, forgotten.current(store), tag)
+        if verdict.left_out == forgotten.OPTED_OUT:
+            forgotten.mark_opted_out(store, update)  # so that its edits without the tag stay out too
+        if verdict.left_out or (tag is not None and forgotten.edits_opted_out(store, update)):
             return IngestResult(Outcome.OPTED_OUT, update_id=update_id)
         if verdict.redacted is not None:
             body = telegram.encode_update(verdict.redacted)

@@ -10,6 +10,8 @@ Raw store (bytes as received):
     imported/context_date=YYYY-MM-DD/<sha256>_<chat>.jsonl its messages of one chat on one day,
                                                            as Bot API updates (derived: `tgpipe.history`)
     import/...                                             (S3) an inbox: an export put here is imported
+    optout/chat=<chat_id>/<message_id>                     empty: that message carried the opt-out
+                                                           hashtag, so its edits are not stored either
 
 Enriched store (one file per table and day, replaced whole by each ETL run of the day):
 
@@ -55,6 +57,8 @@ IMPORTED_PREFIX = "imported/"
 IMPORT_INBOX_PREFIX = "import/"
 """Where a user puts an export to be imported (an S3 event starts the import function)."""
 _IMPORTED_SUFFIX = ".jsonl"
+OPTOUT_PREFIX = "optout/"
+"""Empty markers of the messages left out by the opt-out hashtag (`tgpipe.forgotten.mark_opted_out`)."""
 
 INTERNAL_PREFIX = "_tgpipe/"
 """tgpipe's own files in a store: never listed as data."""
@@ -131,6 +135,16 @@ def is_quarantined_body(key: str) -> bool:
 def export_key(digest: str) -> str:
     """Return the raw store key of an imported export (`digest`: the sha256 of its bytes)."""
     return f"{EXPORTS_PREFIX}{digest}.json"
+
+
+def optout_chat_prefix(chat_id: int) -> str:
+    """Return the folder of one chat's opt-out markers."""
+    return f"{OPTOUT_PREFIX}chat={chat_id}/"
+
+
+def optout_key(chat_id: int, message_id: int) -> str:
+    """Return the key of the marker that says message `message_id` of chat `chat_id` opted out."""
+    return f"{optout_chat_prefix(chat_id)}{message_id}"
 
 
 def imported_day_prefix(day: date) -> str:

@@ -98,16 +98,37 @@ def test_polling_confirms_them_but_stores_none(fake, api, tmp_path):
     assert all(b"SECRET" not in data for data in stored(tmp_path / "raw").values())
 
 
-def test_an_edit_that_removes_the_tag_is_stored_as_an_edit(tmp_path):
-    """The limit, as docs/privacy.md says: the first version was never stored, a later edit
-    without the tag is an update like any other."""
+def test_an_edit_that_removes_the_tag_is_left_out_too_and_only_ids_are_remembered(tmp_path):
     raw = LocalStore(tmp_path / "raw")
-    first = message(1, "#noarchive draft")
-    edit = {"update_id": 9, "edited_message": {**first, "text": "final text", "edit_date": WHEN + 99}}
-    outcomes = [
-        ingest.store_update(to_bytes(u), raw, SETTINGS).outcome for u in ({"update_id": 8, "message": first}, edit)
-    ]
-    assert outcomes == [ingest.Outcome.OPTED_OUT, ingest.Outcome.STORED]
+    first = message(1, "#noarchive draft SECRET-3")
+    edit = {"update_id": 9, "edited_message": {**first, "text": "final text SECRET-3", "edit_date": WHEN + 99}}
+    other = {"update_id": 10, "edited_message": {**message(2, "another message"), "edit_date": WHEN + 99}}
+    updates = ({"update_id": 8, "message": first}, edit, other)
+    outcomes = [ingest.store_update(to_bytes(u), raw, SETTINGS).outcome for u in updates]
+    assert outcomes == [ingest.Outcome.OPTED_OUT, ingest.Outcome.OPTED_OUT, ingest.Outcome.STORED]
+    marker = tmp_path / "raw" / "optout" / "chat=-100" / "1"
+    assert marker.read_bytes() == b""  # the chat's and the message's ids, in its key: nothing else
+    assert sorted(stored(tmp_path / "raw")) == [10]
+    # An edit that adds the tag: that edit and the ones after it are left out (the message itself,
+    # stored before, stays: forget removes people, not messages).
+    tagged = {"update_id": 11, "edited_message": {**message(2, "now #noarchive"), "edit_date": WHEN + 120}}
+    untagged = {"update_id": 12, "edited_message": {**message(2, "back again"), "edit_date": WHEN + 130}}
+    outcomes = [ingest.store_update(to_bytes(u), raw, SETTINGS).outcome for u in (tagged, untagged)]
+    assert outcomes == [ingest.Outcome.OPTED_OUT, ingest.Outcome.OPTED_OUT]
+    # Without the setting, no marker is read: edits are stored as they come.
+    assert ingest.store_update(to_bytes({**edit, "update_id": 13}), raw, Settings()).outcome == ingest.Outcome.STORED
+
+
+def test_forgetting_a_chat_removes_its_markers(tmp_path):
+    from tgpipe import forget
+    from tgpipe.forgotten import Forgotten
+
+    raw, enriched = LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
+    ingest.store_update(to_bytes(conversation()[0]), raw, SETTINGS)
+    assert list(raw.list("optout/"))
+    result = forget.forget(raw, enriched, Forgotten(chat_ids=frozenset({-100})), SETTINGS)
+    assert result.removed["optout/"] == 1 and not list(raw.list("optout/"))
+    assert not (tmp_path / "raw" / "optout" / "chat=-100").exists()
 
 
 def test_imported_history_leaves_them_out_and_keeps_no_copy_of_the_file(tmp_path):
