@@ -266,7 +266,6 @@ class _Sweep:
         if doomed:
             self._apply(layout.EXPORTS_PREFIX, doomed, {})
 
-
     def optout_markers(self) -> None:
         """A forgotten chat's opt-out markers (`forgotten.mark_opted_out`): its message ids."""
         doomed = [o.key for c in sorted(self.listed.chat_ids) for o in self.raw.list(layout.optout_chat_prefix(c))]
