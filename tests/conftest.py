@@ -91,6 +91,9 @@ def tgpipe(capsys, monkeypatch):
         "ENRICHED_STORE",
         "TGPIPE_DATA_DIR",
         "ETL_LATE_DAYS",
+        "TELEGRAM_OPTOUT_HASHTAG",
+        "RAW_RETENTION_DAYS",
+        "ENRICHED_RETENTION_DAYS",
     ):
         monkeypatch.delenv(name, raising=False)
 
