@@ -88,6 +88,15 @@ def test_messages_and_edits_with_the_tag_are_left_out_others_are_not():
         "id": -100123, "type": "supergroup"}}  # fmt: skip
 
 
+@pytest.mark.parametrize("kind", telegram.MESSAGE_BODY_TYPES)
+def test_every_kind_of_message_with_the_tag_is_left_out(kind):
+    """Messages, channel posts, business messages and their edits: the tag in text or caption."""
+    for field in ("text", "caption"):
+        body = {**msg(), field: "private #noarchive"}
+        assert screen({"update_id": 1, kind: body}, forgotten.NOBODY, TAG).left_out == OPTED_OUT
+    assert screen({"update_id": 2, kind: msg("public")}, forgotten.NOBODY, TAG) == KEEP
+
+
 def test_an_update_carries_its_acting_user_or_its_chat():
     zoe = Forgotten(frozenset({42}))
     assert zoe.carries({"update_id": 1, "message": msg("hi", sender=42)})
