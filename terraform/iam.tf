@@ -9,12 +9,20 @@ locals {
     [for table in keys(local.glue_tables) : "${local.glue_prefix}:table/${local.glue_database}/${table}"],
   )
   table_prefixes = [for table in keys(local.glue_tables) : "${table}/"]
+  # The raw bucket's data (tgpipe.layout: RAW_DAY_FOLDERS and EXPORTS_PREFIX): what raw retention expires.
+  raw_data_prefixes = ["telegram/", "quarantine/", "imported/", "exports/"]
   # Where a store records the settings its keys depend on (tgpipe.layout.SETTINGS_KEY): written by
   # the first function that writes the store, read by every one that writes it later.
   settings_key = "_tgpipe/settings.json"
   # The ETL's record of its newest run in the enriched bucket (tgpipe.layout.LAST_ETL_RUN_KEY), which
   # `tgpipe status` reads.
   etl_run_key = "_tgpipe/last_etl_run.json"
+  # The people and chats `tgpipe forget` removed (tgpipe.layout.FORGOTTEN_KEY): every function that
+  # takes data in reads it, so that they stay out.
+  forgotten_key = "_tgpipe/forgotten.json"
+  # Empty markers of the messages that carried the opt-out hashtag (tgpipe.layout.OPTOUT_PREFIX),
+  # so that their edits stay out too.
+  optout_prefix = "optout/"
 }
 
 data "aws_iam_policy_document" "ingest" {
@@ -33,16 +41,29 @@ data "aws_iam_policy_document" "ingest" {
     resources = ["${module.raw.bucket_arn}/${local.settings_key}"]
   }
 
-  # Without ListBucket, S3 answers 403 instead of 404 for the settings record before it exists.
+  statement {
+    sid       = "ReadForgottenList"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.raw.bucket_arn}/${local.forgotten_key}"]
+  }
+
+  statement {
+    sid       = "MarkOptedOutMessages"
+    actions   = ["s3:GetObject", "s3:PutObject"]
+    resources = ["${module.raw.bucket_arn}/${local.optout_prefix}*"]
+  }
+
+  # Without ListBucket, S3 answers 403 instead of 404 for the settings record before it exists
+  # (and for the forgotten list and an opt-out marker that do not exist).
   statement {
     sid       = "FindStoreSettings"
     actions   = ["s3:ListBucket"]
     resources = [module.raw.bucket_arn]
 
     condition {
-      test     = "StringEquals"
+      test     = "StringLike"
       variable = "s3:prefix"
-      values   = [local.settings_key]
+      values   = [local.settings_key, local.forgotten_key, "${local.optout_prefix}*"]
     }
   }
 
@@ -62,14 +83,18 @@ data "aws_iam_policy_document" "etl" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["telegram/*", "imported/*", local.settings_key]
+      values   = ["telegram/*", "imported/*", local.settings_key, local.forgotten_key]
     }
   }
 
   statement {
-    sid       = "ReadRawUpdates"
-    actions   = ["s3:GetObject"]
-    resources = ["${module.raw.bucket_arn}/telegram/*", "${module.raw.bucket_arn}/imported/*"]
+    sid     = "ReadRawUpdates"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${module.raw.bucket_arn}/telegram/*",
+      "${module.raw.bucket_arn}/imported/*",
+      "${module.raw.bucket_arn}/${local.forgotten_key}",
+    ]
   }
 
   # With pseudonymize: the key, as the ingest function reads its webhook secret (aws/ssm needs no kms:Decrypt).
@@ -151,7 +176,14 @@ data "aws_iam_policy_document" "import" {
     resources = ["${module.raw.bucket_arn}/${local.settings_key}"]
   }
 
-  # Whether an export was imported before (exports/), and the settings record (403 without it).
+  statement {
+    sid       = "ReadForgottenList"
+    actions   = ["s3:GetObject"]
+    resources = ["${module.raw.bucket_arn}/${local.forgotten_key}"]
+  }
+
+  # Whether an export was imported before (exports/), and the settings record and the forgotten
+  # list (403 without it).
   statement {
     sid       = "FindExportsAndSettings"
     actions   = ["s3:ListBucket"]
@@ -160,7 +192,7 @@ data "aws_iam_policy_document" "import" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["exports/*", "import/*", local.settings_key]
+      values   = ["exports/*", "import/*", local.settings_key, local.forgotten_key]
     }
   }
 

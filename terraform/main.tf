@@ -13,6 +13,8 @@ locals {
   # Bucket names are global: the account and region make them unique.
   bucket_suffix = "${local.account_id}-${var.region}"
   glue_database = replace(var.name, "-", "_")
+  # The opt-out hashtag, for the functions that take updates in (ingest, import); unset when off.
+  optout_env = var.optout_hashtag == "" ? {} : { TELEGRAM_OPTOUT_HASHTAG = var.optout_hashtag }
 
   # Columns come from the Arrow schema (make schema); never written by hand here.
   glue_tables = jsondecode(file("${path.module}/generated/glue_tables.json"))
@@ -43,6 +45,8 @@ module "raw" {
   versioning                         = true
   noncurrent_version_expiration_days = var.raw_noncurrent_days
   expiration_days                    = var.raw_expiration_days
+  retention_days                     = var.raw_retention_days
+  retention_prefixes                 = local.raw_data_prefixes
 }
 
 module "enriched" {
@@ -52,6 +56,8 @@ module "enriched" {
   force_destroy                      = var.force_destroy
   versioning                         = true
   noncurrent_version_expiration_days = 7
+  retention_days                     = var.enriched_retention_days
+  retention_prefixes                 = local.table_prefixes
 }
 
 module "athena_results" {
@@ -164,14 +170,14 @@ module "ingest" {
   policy_json                    = data.aws_iam_policy_document.ingest.json
   alarm_actions                  = [aws_sns_topic.alarms.arn]
 
-  environment = {
+  environment = merge({
     RAW_STORE = local.raw_store
     TIMEZONE  = var.timezone
     # name:version, so a new secret changes the configuration and fresh containers read it.
     TELEGRAM_WEBHOOK_SECRET_PARAMETER = "${aws_ssm_parameter.webhook_secret.name}:${aws_ssm_parameter.webhook_secret.version}"
     TELEGRAM_ALLOWED_CHAT_IDS         = join(",", var.allowed_chat_ids)
     MAX_BODY_BYTES                    = tostring(var.max_body_bytes)
-  }
+  }, local.optout_env)
 }
 
 module "etl" {
@@ -228,13 +234,14 @@ module "import" {
   policy_json          = data.aws_iam_policy_document.import.json
   alarm_actions        = [aws_sns_topic.alarms.arn]
 
-  environment = {
+  # Imported messages with the opt-out hashtag are left out, as the webhook leaves them out.
+  environment = merge({
     RAW_STORE    = local.raw_store
     TIMEZONE     = var.timezone
     ETL_FUNCTION = module.etl.function_name
     # A file that is not an export is put here once instead of being retried.
     DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dlq.url
-  }
+  }, local.optout_env)
 
   # S3 invokes asynchronously: an import that failed twice more goes to the dead-letter queue
   # (the file stays in the inbox, to be put there again).

@@ -242,9 +242,45 @@ variable "raw_noncurrent_days" {
 }
 
 variable "raw_expiration_days" {
-  description = "Delete raw updates this many days after they arrived (0 keeps them: they are the source of truth)."
+  description = "Delete every object of the raw bucket, _tgpipe/ files included, this many days after it was written (0 keeps them: they are the source of truth). For a retention limit use raw_retention_days, which keeps the forgotten list."
   type        = number
   default     = 0
+}
+
+variable "raw_retention_days" {
+  description = "RAW_RETENTION_DAYS: delete raw updates, quarantined bodies, imported messages and stored exports this many days after they were written (0 keeps them; docs/privacy.md). tgpipe's own _tgpipe/ files stay."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.raw_retention_days >= 0 && floor(var.raw_retention_days) == var.raw_retention_days
+    error_message = "raw_retention_days must be a whole number of days, 0 to keep everything."
+  }
+}
+
+variable "enriched_retention_days" {
+  description = "ENRICHED_RETENTION_DAYS: delete the tables' files this many days after they were written (0 keeps them; docs/privacy.md)."
+  type        = number
+  default     = 0
+  nullable    = false
+
+  validation {
+    condition     = var.enriched_retention_days >= 0 && floor(var.enriched_retention_days) == var.enriched_retention_days
+    error_message = "enriched_retention_days must be a whole number of days, 0 to keep everything."
+  }
+}
+
+variable "optout_hashtag" {
+  description = "TELEGRAM_OPTOUT_HASHTAG: a message carrying this hashtag (such as #noarchive) is not stored, nor its edits (empty: off)."
+  type        = string
+  default     = ""
+  nullable    = false
+
+  validation {
+    condition     = var.optout_hashtag == "" || can(regex("^#?[\\p{L}\\p{N}_]{1,64}$", var.optout_hashtag))
+    error_message = "optout_hashtag must be one hashtag such as #noarchive (letters, digits, _), or empty."
+  }
 }
 
 variable "athena_results_expiration_days" {

@@ -99,6 +99,9 @@ def tgpipe(capsys, monkeypatch):
         "PSEUDONYMIZE",
         "PSEUDONYMIZE_KEY",
         "PSEUDONYMIZE_KEY_PARAMETER",
+        "TELEGRAM_OPTOUT_HASHTAG",
+        "RAW_RETENTION_DAYS",
+        "ENRICHED_RETENTION_DAYS",
     ):
         monkeypatch.delenv(name, raising=False)
 

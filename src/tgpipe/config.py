@@ -14,6 +14,8 @@
 | `PSEUDONYMIZE`              | 1: the ETL writes pseudonymised tables (tgpipe.pseudonym)  | 0       |
 | `PSEUDONYMIZE_KEY`          | their secret key, at least 32 characters (never logged)   | none    |
 | `PSEUDONYMIZE_KEY_PARAMETER` | SSM SecureString holding that key (`name[:version]`)     | none    |
+| `TELEGRAM_OPTOUT_HASHTAG`   | a message with this hashtag (`#noarchive`) is not stored | none |
+| `RAW_RETENTION_DAYS`, `ENRICHED_RETENTION_DAYS` | days `tgpipe prune` (and `tgpipe run`) keep | keep all |
 """
 
 from __future__ import annotations
@@ -217,6 +219,44 @@ def parse_late_days(text: str) -> int:
     return value
 
 
+#: An opt-out hashtag: one word of letters, digits or `_` (Telegram's hashtags), `#` optional.
+_HASHTAG = re.compile(r"#?(\w{1,64})")
+
+
+def parse_hashtag(text: str | None) -> str | None:
+    """Parse TELEGRAM_OPTOUT_HASHTAG: `#word` (or `word`), returned as `#word`; unset or empty is None.
+
+    Raises:
+        ConfigError: it is not one word.
+    """
+    if text is None or not text.strip():
+        return None
+    found = _HASHTAG.fullmatch(text.strip())
+    if not found:
+        raise ConfigError(
+            f"TELEGRAM_OPTOUT_HASHTAG must be one hashtag such as #noarchive (letters, digits, _), not {text!r}"
+        )
+    return f"#{found.group(1)}"
+
+
+def parse_retention_days(name: str, text: str | None) -> int | None:
+    """Parse RAW_RETENTION_DAYS or ENRICHED_RETENTION_DAYS: days to keep; unset, empty or 0 keeps
+    everything (None), as the Terraform variables' 0 does.
+
+    Raises:
+        ConfigError: not a whole number of days from 0 to 100,000.
+    """
+    if text is None or not text.strip():
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 100_000:
+        raise ConfigError(f"{name} must be a whole number of days (0 keeps everything), not {text!r}")
+    return value or None
+
+
 @dataclass(frozen=True)
 class Settings:
     """What the ingest and ETL steps need to know besides their stores."""
@@ -226,6 +266,12 @@ class Settings:
     webhook_secret: str | None = None
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     etl_late_days: int = DEFAULT_ETL_LATE_DAYS
+    optout_hashtag: str | None = None
+    """A message carrying this hashtag (`#word`, any case) is not stored (`telegram.carries_tag`)."""
+    raw_retention_days: int | None = None
+    """Days of raw data `tgpipe prune` and `tgpipe run` keep (None: all); on AWS, a lifecycle rule."""
+    enriched_retention_days: int | None = None
+    """Days of tables `tgpipe prune` and `tgpipe run` keep (None: all); on AWS, a lifecycle rule."""
     webhook_secret_parameter: str | None = None
     """SSM parameter holding the webhook secret, read on first use (see `secret_from_parameter`)."""
     pseudonymize: bool = False
@@ -261,6 +307,9 @@ class Settings:
                 "MAX_BODY_BYTES", env.get("MAX_BODY_BYTES") or str(DEFAULT_MAX_BODY_BYTES)
             ),
             etl_late_days=parse_late_days(env.get("ETL_LATE_DAYS") or str(DEFAULT_ETL_LATE_DAYS)),
+            optout_hashtag=parse_hashtag(env.get("TELEGRAM_OPTOUT_HASHTAG")),
+            raw_retention_days=parse_retention_days("RAW_RETENTION_DAYS", env.get("RAW_RETENTION_DAYS")),
+            enriched_retention_days=parse_retention_days("ENRICHED_RETENTION_DAYS", env.get("ENRICHED_RETENTION_DAYS")),
             webhook_secret_parameter=parameter,
             pseudonymize=pseudonymize,
             pseudonymize_key=key,

@@ -4,7 +4,9 @@ The ETL runs in a background thread once a day at a local time in TIMEZONE, for 
 the public `etl.run_etl` with the default `DaySelection` (the same as `tgpipe etl` with no day option and
 the scheduled Lambda). A failed run is logged and the next day's run goes ahead; rerun a missed
 day with `tgpipe etl --date D`. On SIGINT or SIGTERM ingestion stops first, then an ETL run in
-progress is allowed to finish, so its output is complete.
+progress is allowed to finish, so its output is complete. With RAW_RETENTION_DAYS or
+ENRICHED_RETENTION_DAYS set, each successful run is followed by `retention.prune` (what `tgpipe
+prune` does); a failed prune is logged, and the next night tries again.
 
 Both halves count into one `tgpipe.metrics.Metrics`: `GET /metrics` shows them on the webhook's
 address in serve mode, and on `--metrics-host`/`--metrics-port` in poll mode when given.
@@ -101,6 +103,19 @@ class NightlyEtl:
             return
         if self.metrics:  # run_etl has logged the run ("etl run done")
             self.metrics.etl_succeeded(result.rows, clock.monotonic() - started)
+        self.prune()
+
+    def prune(self) -> None:
+        """Remove what the retention settings no longer keep, if any is set; log, never raise."""
+        from tgpipe import retention
+
+        raw_days, enriched_days = self.settings.raw_retention_days, self.settings.enriched_retention_days
+        if not (raw_days or enriched_days):
+            return
+        try:
+            retention.prune(self.raw, self.enriched, self.settings, raw_days, enriched_days)
+        except Exception:
+            log.exception("prune failed; the next night tries again (or run `tgpipe prune`)")
 
     def _failed(self) -> None:
         self.failures += 1

@@ -16,7 +16,9 @@ of one day as for a run of many, whichever day is built first.
 
 A raw object that is not an update, or that the column readers cannot handle, is copied to the
 quarantine area and counted; it never fails its day. A store error does fail it, so that the
-Lambda is retried.
+Lambda is retried. An update or imported message of a person or chat on the raw store's forgotten
+list (`tgpipe.forgotten`) is left out, counted, and copies of their messages inside other updates
+are cut down, so no later run brings a forgotten person back.
 
 Late data: a run also rebuilds every recent day (the `ETL_LATE_DAYS` days that end yesterday)
 whose newest raw object is newer than its Parquet. To make that comparison sound, a day's raw
@@ -30,6 +32,7 @@ from the rewritten update; the raw store keeps the update as received.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Iterable, Mapping, Sequence
@@ -41,7 +44,7 @@ from typing import Any, Protocol
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe import dates, etlrecord, imported, layout, logs, readers, schema, storeinfo, telegram
+from tgpipe import dates, etlrecord, forgotten, imported, layout, logs, readers, schema, storeinfo, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, InvalidUpdate, StoreError
 from tgpipe.imported import ImportTally
@@ -79,6 +82,8 @@ class DayResult:
     """Messages of the day's rows that came from Telegram Desktop exports (counted in `messages`)."""
     imports: dict[int, ImportTally] = field(default_factory=dict)
     """Per chat, what became of the day's imported copies (`imported.kept_messages`)."""
+    forgotten: int = 0
+    """Updates and imported messages left out: their person or chat is on the forgotten list."""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "day": self.day.isoformat()}
@@ -285,26 +290,39 @@ def run_etl(
     storeinfo.require(raw, settings, role="raw store")
     key = pseudonyms.fingerprint if pseudonyms else None
     storeinfo.require(enriched, settings, role="enriched store", pseudonym_key=key)
-    tables = [layout.table_prefix(table) for table in layout.TABLE_NAMES]
-    with raw.writing(), enriched.writing(alone=True, prefixes=tables):  # one run builds a store at a time
+    # One run builds a store at a time.
+    with raw.writing(), enriched.writing(alone=True, prefixes=layout.TABLE_PREFIXES):
         plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
-        if progress:
-            progress.start(len(plan.days))
-        seen: set[int] = set()
-        results = []
-        for day in plan.days:
-            before = day - timedelta(days=1)
-            if not results or results[-1].day != before:  # else this run built it: its ids are in `seen`
-                seen.update(stored_update_ids(raw, before))
-            result = process_day(raw, enriched, day, settings, seen, late=day in plan.late)
-            log.info("etl day", extra=result.to_dict())
-            results.append(result)
-            if progress:
-                progress.advance()
-        run = EtlResult(results)
+        run = build_days(raw, enriched, plan, settings, progress)
         etlrecord.record(enriched, run)  # what `tgpipe status` says of the newest run
     log.info("etl run done", extra={**run.to_dict(), **logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows)})
     return run
+
+
+def build_days(
+    raw: Store, enriched: Store, plan: EtlPlan, settings: Settings, progress: Progress | None = None
+) -> EtlResult:
+    """Build the days of `plan` in order (deduplicating across them), leaving out what the raw
+    store's forgotten list names. The caller holds the stores (`Store.writing`) as `run_etl` does.
+
+    Raises:
+        StoreError: a store could not be read or written; days finished before stay written.
+    """
+    listed = forgotten.load(raw)
+    if progress:
+        progress.start(len(plan.days))
+    seen: set[int] = set()
+    results = []
+    for day in plan.days:
+        before = day - timedelta(days=1)
+        if not results or results[-1].day != before:  # else this run built it: its ids are in `seen`
+            seen.update(stored_update_ids(raw, before))
+        result = process_day(raw, enriched, day, settings, seen, late=day in plan.late, listed=listed)
+        log.info("etl day", extra=result.to_dict())
+        results.append(result)
+        if progress:
+            progress.advance()
+    return EtlResult(results)
 
 
 def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:
@@ -329,10 +347,16 @@ def stored_update_ids(raw: Store, day: date) -> set[int]:
 
 
 def process_day(
-    raw: Store, enriched: Store, day: date, settings: Settings, seen: set[int], late: bool = False
+    raw: Store,
+    enriched: Store,
+    day: date,
+    settings: Settings,
+    seen: set[int],
+    late: bool = False,
+    listed: forgotten.Forgotten = forgotten.NOBODY,
 ) -> DayResult:
     """Rebuild one day, skipping the updates in `seen`: the ids that belong to an earlier day (written
-    by this run, or stored under the day before). `seen` gains this day's."""
+    by this run, or stored under the day before), and what `listed` names. `seen` gains this day's."""
     started = time.perf_counter()
     keys = sorted(_raw_keys(raw, day), key=layout.update_id_of)
     imports = imported.day_files(raw, day)
@@ -340,7 +364,7 @@ def process_day(
         result = DayResult(day, late=late, raw_objects=len(keys))
         if not keys and not imports:
             break
-        written = build_day(raw, enriched, day, keys, settings, seen, result, imports)
+        written = build_day(raw, enriched, day, keys, settings, seen, result, imports, listed)
         arrived = set(_raw_keys(raw, day)).difference(keys)
         if not arrived or attempt == BUILD_ATTEMPTS:
             if arrived:  # still arriving: the next run's late-data check sees them as newer
@@ -362,9 +386,11 @@ def build_day(
     seen: set[int],
     result: DayResult,
     imports: list[str] = (),
+    listed: forgotten.Forgotten = forgotten.NOBODY,
 ) -> list[int]:
     """Write the day's tables from the raw objects `keys` and the imported messages `imports`
-    (`tgpipe.imported`: the bot's rows win); fill `result`; return the update ids written.
+    (`tgpipe.imported`: the bot's rows win), without what `listed` names (`forgotten.screen`);
+    fill `result`; return the update ids written.
 
     The new files are built in the enriched store's scratch folder, then replace the day's files
     together (`Store.put_files`): a reader sees the whole old day or the whole new one.
@@ -388,7 +414,15 @@ def build_day(
                     if update["update_id"] in seen:
                         result.duplicates += 1
                         continue
-                    if pseudonyms is not None:
+                    if listed:
+                        verdict = forgotten.screen(update, listed)
+                        if verdict.left_out:
+                            result.forgotten += 1
+                            continue
+                        if verdict.redacted is not None:
+                            update = verdict.redacted
+                            text = telegram.encode_update(update).decode("utf-8")
+                    if pseudonyms is not None:  # after the forgotten list, which names real ids
                         text, update = pseudonyms.update(update)
                     row = readers.Update(text, update, settings.timezone)
                     update_values = updates.values(row)
@@ -412,6 +446,8 @@ def build_day(
             if imports:
                 files = dict(raw.get_many(imports))
                 result.bytes_read += sum(map(len, files.values()))
+                if listed:
+                    files = {key: _screen_lines(data, listed, result) for key, data in files.items()}
                 prepare = pseudonyms.rewrite if pseudonyms else None  # as the bot's rows, so that they match
                 for text, update in imported.kept_messages(files, captured, result.imports, prepare):
                     try:
@@ -439,6 +475,17 @@ def build_day(
         enriched.put_files(changes)
         result.updates, result.messages = updates.rows, messages.rows
     return written
+
+
+def _screen_lines(data: bytes, listed: forgotten.Forgotten, result: DayResult) -> bytes:
+    """An imported file's lines without the messages `listed` names (counted in `result`)."""
+    kept = []
+    for line in data.splitlines():
+        if line.strip() and forgotten.screen(json.loads(line), listed).left_out:
+            result.forgotten += 1
+        else:
+            kept.append(line)
+    return b"\n".join(kept)
 
 
 class TableWriter:

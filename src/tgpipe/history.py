@@ -14,6 +14,12 @@
    can be rebuilt from the raw store.
 3. **Build** the days the export has messages on (`tgpipe.etl`), which merges imported messages
    with the bot's own, one row per message (`tgpipe.imported`), with `source = desktop_export`.
+
+The privacy rules hold for imported history as for the bot's updates (`forgotten.screen`): a
+message with the opt-out hashtag (TELEGRAM_OPTOUT_HASHTAG), or of a person or chat on the raw
+store's forgotten list, is left out (counted as skipped). An export that holds such a message,
+or names a forgotten person or chat anywhere (`forgotten.file_names`), is not kept itself: only
+its other messages are stored, per day, so the original file cannot bring them back.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from datetime import date, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from tgpipe import layout, storeinfo, telegram
+from tgpipe import forgotten, layout, storeinfo, telegram
 from tgpipe.config import Settings
 from tgpipe.desktop_export import ChatTally, read_export
 from tgpipe.errors import InvalidRequest
@@ -54,6 +60,8 @@ class StagedExport:
     tallies: list[ChatTally] = field(default_factory=list)
     kind: str = "chat"
     """chat (one chat's export) or account (a whole account's)."""
+    kept: bool = True
+    """Whether the export itself was stored at `key` (not when the privacy rules left some of it out)."""
 
 
 class _DayFiles:
@@ -113,10 +121,19 @@ def stage_export(
         return _stage(path, raw, settings, export_timezone, chats)
 
 
+#: Why a message was left out by the privacy rules, as the import's tallies say it.
+_LEFT_OUT = {
+    forgotten.FORGOTTEN: "forgotten (tgpipe forget)",
+    forgotten.OPTED_OUT: "opted out (TELEGRAM_OPTOUT_HASHTAG)",
+}
+
+
 def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
     digest = file_digest(path)
     export_key = layout.export_key(digest)
     staged = StagedExport(export_key, stored_before=_exists(raw, export_key))
+    listed, tag = forgotten.load(raw), settings.optout_hashtag
+    left_out: Counter = Counter()  # (chat, reason) -> messages
     with tempfile.TemporaryDirectory(prefix="tgpipe-import-") as tmp:
         files = _DayFiles(Path(tmp))
         try:
@@ -124,8 +141,13 @@ def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
                 for item in reader:
                     if item.message is None or item.chat.chat_id is None:
                         continue
+                    update = item.update()
+                    verdict = forgotten.screen(update, listed, tag)
+                    if verdict.left_out:
+                        left_out[item.chat.chat_id, verdict.left_out] += 1
+                        continue
                     day = telegram.local_date(item.message["date"], settings.timezone)
-                    files.write(item.chat.chat_id, day, _line(item.update()))
+                    files.write(item.chat.chat_id, day, _line(verdict.redacted or update))
                 if missing := reader.unmatched_chats():
                     known = ", ".join(f"{t.chat.chat_id} ({t.chat.title})" for t in reader.tallies) or "none"
                     raise InvalidRequest(
@@ -134,12 +156,31 @@ def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
                 staged.tallies, staged.kind = list(reader.tallies), reader.kind
         finally:
             files.close()
+        for tally in staged.tallies:
+            for reason, label in _LEFT_OUT.items():
+                if n := left_out[tally.chat.chat_id, reason]:
+                    tally.mapped -= n
+                    tally.skipped[label] += n
         for (chat_id, day), local in sorted(files.paths.items(), key=lambda item: (item[0][1], item[0][0])):
             raw.put_file(layout.imported_key(digest, chat_id, day), local)
             staged.days.add(day)
-    raw.put_file(export_key, path)  # last: its presence says every part of the import is stored
-    log.info("export stored", extra={"key": export_key, "days": len(staged.days), "before": staged.stored_before})
+    staged.kept = not left_out and not _names_left_out(path, listed, tag)
+    if staged.kept:
+        raw.put_file(export_key, path)  # last: its presence says every part of the import is stored
+    log.info(
+        "export stored",
+        extra={"key": export_key, "days": len(staged.days), "before": staged.stored_before, "kept": staged.kept},
+    )
     return staged
+
+
+def _names_left_out(path: Path, listed: forgotten.Forgotten, tag: str | None) -> bool:
+    """Whether the export names a forgotten person or chat, or holds the opt-out tag, anywhere
+    (in chats not imported too)."""
+    if not listed and tag is None:
+        return False
+    with open(path, "rb") as f:
+        return forgotten.file_names(f, forgotten.export_pattern(listed), tag)
 
 
 def _line(update: dict[str, Any]) -> bytes:
@@ -185,6 +226,8 @@ class ImportResult:
 
     def describe(self) -> str:
         again = " (imported before: its keys were written again)" if self.staged.stored_before else ""
+        if not self.staged.kept:
+            again += " (the file itself is not kept: it holds what the privacy rules leave out)"
         head = f"export {self.staged.key}{again}: {len(self.staged.tallies)} chat(s), {len(self.staged.days)} day(s)"
         return "\n".join([head, *self.chat_lines(), self.etl.describe()])
 

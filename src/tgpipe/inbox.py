@@ -103,6 +103,7 @@ class InboxImport:
             "imported": True,
             "export": self.staged.key,
             "imported_before": self.staged.stored_before,
+            "export_kept": self.staged.kept,
             "days": len(self.staged.days),
             "chats": [
                 {"chat_id": t.chat.chat_id, "messages": t.mapped, "skipped": sum(t.skipped.values())}

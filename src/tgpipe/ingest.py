@@ -20,7 +20,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import IO, Any
 
-from tgpipe import dates, layout, logs, storeinfo, telegram
+from tgpipe import dates, forgotten, layout, logs, storeinfo, telegram
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, InvalidUpdate, StoreRefused, Terminal, TgpipeError, is_transient
 from tgpipe.stores import Store, chunked
@@ -34,6 +34,8 @@ class Outcome(StrEnum):
     STORED = "stored"
     DUPLICATE = "duplicate"
     IGNORED = "ignored"
+    OPTED_OUT = "opted_out"
+    """Not kept by a privacy rule: the opt-out hashtag, or a person or chat forgotten (`tgpipe.forgotten`)."""
     QUARANTINED = "quarantined"
     TOO_LARGE = "too_large"
     UNAUTHORIZED = "unauthorized"
@@ -51,11 +53,15 @@ def store_update(
 ) -> IngestResult:
     """Store one update body by the ingest rules, after the caller has authenticated it.
 
-    Not an update (`telegram.parse_update`): quarantined. Chat not allowed: ignored. Otherwise
-    written once at its idempotent key; a repeat delivery is a duplicate. No body can stop
-    capture: one that cannot be stored under its key (the store refuses the key, or reading it
-    fails in a way the rules did not foresee) is quarantined with its reason, like a body that
-    is not an update, so the caller acknowledges it and moves on. `source` (webhook, poll, file)
+    Not an update (`telegram.parse_update`): quarantined. Chat not allowed: ignored. A message
+    with the opt-out hashtag (and, once one has, every later edit of that message: an empty
+    marker under `optout/` remembers it), or an update of a person or chat on the store's
+    forgotten list: opted out (`forgotten.screen`; copies of such messages inside other updates
+    are cut down, and the update is stored re-encoded). Otherwise written once at its idempotent
+    key; a repeat delivery is a duplicate. No body can stop capture: one that cannot be stored
+    under its key (the store refuses the key, or reading it fails in a way the rules did not
+    foresee) is quarantined with its reason, like a body that is not an update, so the caller
+    acknowledges it and moves on. `source` (webhook, poll, file)
     goes with the quarantine's record.
 
     Raises:
@@ -74,6 +80,14 @@ def store_update(
     try:
         if not settings.allows_chat(telegram.chat_id(update)):
             return IngestResult(Outcome.IGNORED, update_id=update_id)
+        tag = settings.optout_hashtag
+        verdict = forgotten.screen(update, forgotten.current(store), tag)
+        if verdict.left_out == forgotten.OPTED_OUT:
+            forgotten.mark_opted_out(store, update)  # so that its edits without the tag stay out too
+        if verdict.left_out or (tag is not None and forgotten.edits_opted_out(store, update)):
+            return IngestResult(Outcome.OPTED_OUT, update_id=update_id)
+        if verdict.redacted is not None:
+            body = telegram.encode_update(verdict.redacted)
         key = layout.raw_key(update_id, telegram.context_date(update, settings.timezone, arrival))
         outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
     except StoreRefused as e:
@@ -159,6 +173,7 @@ _STATUS = {
     Outcome.STORED: 200,
     Outcome.DUPLICATE: 200,
     Outcome.IGNORED: 200,  # Telegram must not retry an update we chose not to keep
+    Outcome.OPTED_OUT: 200,
     Outcome.QUARANTINED: 200,
     Outcome.TOO_LARGE: 413,
     Outcome.UNAUTHORIZED: 401,
@@ -283,9 +298,10 @@ class IngestSummary:
         return self.counts[outcome]
 
     def describe(self) -> str:
+        opted_out = f", opted out {self[Outcome.OPTED_OUT]}" if self[Outcome.OPTED_OUT] else ""
         return (
             f"stored {self[Outcome.STORED]}, duplicates {self[Outcome.DUPLICATE]}, "
-            f"ignored {self[Outcome.IGNORED]}, quarantined {self[Outcome.QUARANTINED]}"
+            f"ignored {self[Outcome.IGNORED]}, quarantined {self[Outcome.QUARANTINED]}{opted_out}"
         )
 
 

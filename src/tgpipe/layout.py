@@ -10,6 +10,8 @@ Raw store (bytes as received):
     imported/context_date=YYYY-MM-DD/<sha256>_<chat>.jsonl its messages of one chat on one day,
                                                            as Bot API updates (derived: `tgpipe.history`)
     import/...                                             (S3) an inbox: an export put here is imported
+    optout/chat=<chat_id>/<message_id>                     empty: that message carried the opt-out
+                                                           hashtag, so its edits are not stored either
 
 Enriched store (one file per table and day, replaced whole by each ETL run of the day):
 
@@ -24,6 +26,8 @@ Both kinds of store keep tgpipe's own files under `_tgpipe/`, which no listing o
     _tgpipe/journal.json      a local store's replacement of several files in progress
     _tgpipe/lock              a local store's lock: readers share it, a replacement takes it alone
     _tgpipe/writer.lock       held by the one process that builds a local store's tables (the ETL)
+    _tgpipe/forgotten.json    a raw store's people and chats forgotten by `tgpipe forget` (`tgpipe.forgotten`)
+    _tgpipe/audit.jsonl       a raw store's record of each forget and prune: when, whom, how many (no content)
 
 No pyarrow and no boto3 here: the ingest Lambda and the repair Lambda use it.
 """
@@ -53,6 +57,8 @@ IMPORTED_PREFIX = "imported/"
 IMPORT_INBOX_PREFIX = "import/"
 """Where a user puts an export to be imported (an S3 event starts the import function)."""
 _IMPORTED_SUFFIX = ".jsonl"
+OPTOUT_PREFIX = "optout/"
+"""Empty markers of the messages left out by the opt-out hashtag (`tgpipe.forgotten.mark_opted_out`)."""
 
 INTERNAL_PREFIX = "_tgpipe/"
 """tgpipe's own files in a store: never listed as data."""
@@ -62,6 +68,11 @@ TEMP_PREFIX = f"{INTERNAL_PREFIX}tmp/"
 JOURNAL_KEY = f"{INTERNAL_PREFIX}journal.json"
 LOCK_KEY = f"{INTERNAL_PREFIX}lock"
 WRITER_LOCK_KEY = f"{INTERNAL_PREFIX}writer.lock"
+FORGOTTEN_KEY = f"{INTERNAL_PREFIX}forgotten.json"
+AUDIT_KEY = f"{INTERNAL_PREFIX}audit.jsonl"
+
+#: The raw store's folders of days (`<prefix>context_date=D/`): what retention prunes by day.
+RAW_DAY_FOLDERS = (RAW_PREFIX, QUARANTINE_PREFIX, IMPORTED_PREFIX)
 
 
 def partition_folder(day: date) -> str:
@@ -126,6 +137,16 @@ def export_key(digest: str) -> str:
     return f"{EXPORTS_PREFIX}{digest}.json"
 
 
+def optout_chat_prefix(chat_id: int) -> str:
+    """Return the folder of one chat's opt-out markers."""
+    return f"{OPTOUT_PREFIX}chat={chat_id}/"
+
+
+def optout_key(chat_id: int, message_id: int) -> str:
+    """Return the key of the marker that says message `message_id` of chat `chat_id` opted out."""
+    return f"{optout_chat_prefix(chat_id)}{message_id}"
+
+
 def imported_day_prefix(day: date) -> str:
     """Return the prefix of the imported messages of a day."""
     return f"{IMPORTED_PREFIX}{partition_folder(day)}/"
@@ -141,6 +162,20 @@ def is_imported_key(key: str) -> bool:
     return key.endswith(_IMPORTED_SUFFIX)
 
 
+def export_of_imported(key: str) -> str | None:
+    """Return the key of the export an imported file's messages came from, or None if `key` is
+    not an imported file's."""
+    if not (key.startswith(IMPORTED_PREFIX) and is_imported_key(key)):
+        return None
+    digest, sep, _ = key.rpartition("/")[2].partition("_")
+    return export_key(digest) if sep and digest else None
+
+
+def day_folder_prefix(prefix: str, day: date) -> str:
+    """Return the folder of `day` under one of the folders of days (RAW_DAY_FOLDERS, a table's prefix)."""
+    return f"{prefix}{partition_folder(day)}/"
+
+
 def is_inbox_key(key: str) -> bool:
     """Whether `key` names a file in the import inbox (not the inbox itself, nor a folder in it)."""
     return key.startswith(IMPORT_INBOX_PREFIX) and not key.endswith("/") and key != IMPORT_INBOX_PREFIX
@@ -149,6 +184,10 @@ def is_inbox_key(key: str) -> bool:
 def table_prefix(table: str) -> str:
     """Return the prefix of every day of `table`."""
     return f"{table}/"
+
+
+#: The prefixes of the tables: what a writer of an enriched store holds it for (`Store.writing`).
+TABLE_PREFIXES = tuple(table_prefix(table) for table in TABLE_NAMES)
 
 
 def table_day_prefix(table: str, day: date) -> str:

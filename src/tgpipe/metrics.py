@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 disable_created_metrics()
 
 #: What the ingest rules did with an update they accepted (the webhook answers 200).
-ACCEPTED = (Outcome.STORED, Outcome.DUPLICATE, Outcome.IGNORED, Outcome.QUARANTINED)
+ACCEPTED = (Outcome.STORED, Outcome.DUPLICATE, Outcome.IGNORED, Outcome.QUARANTINED, Outcome.OPTED_OUT)
 #: Requests refused without storing anything: a wrong secret (401), over MAX_BODY_BYTES (413), and
 #: (serve only) a body that did not arrive in time (408) or more requests at once than it takes (503).
 REFUSED = (Outcome.UNAUTHORIZED.value, Outcome.TOO_LARGE.value, "timeout", "busy")
@@ -53,7 +53,8 @@ class Metrics:
         updates = Counter(
             "tgpipe_updates",
             "Updates the ingest rules accepted, by outcome: stored, duplicate (already stored), "
-            "ignored (chat not allowed), quarantined (not an update).",
+            "ignored (chat not allowed), quarantined (not an update), opted_out (the opt-out hashtag, "
+            "or a person or chat forgotten with tgpipe forget).",
             ["outcome"],
             registry=self.registry,
         )

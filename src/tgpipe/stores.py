@@ -136,6 +136,16 @@ class Store(ABC):
     def check(self) -> None:
         """Raise `NotFoundError` or `StoreError` if the store cannot be read."""
 
+    def purge_versions(self, keys: Iterable[str]) -> int:
+        """Delete every earlier version a versioned store keeps of `keys` (all of a key's versions
+        and delete markers when its newest is a delete marker: the key was deleted); return how
+        many were deleted. A local store keeps no versions."""
+        return 0
+
+    def remove_empty_folders(self, prefix: str) -> None:  # noqa: B027 (a no-op unless a store has folders)
+        """Remove the folders under `prefix` (which ends with `/`), and it, once they are empty
+        (a local store; S3 has no folders)."""
+
     def check_writable(self) -> None:
         """Raise `NotFoundError` or `StoreError` if the store cannot be written now (`check` unless
         the store can tell more)."""
@@ -626,6 +636,14 @@ class LocalStore(Store):
         if not self.root.is_dir():
             raise NotFoundError(f"{self.root} does not exist or is not a folder")
 
+    def remove_empty_folders(self, prefix: str) -> None:
+        top = self._path(prefix)
+        if not top.is_dir() or top.is_symlink():
+            return
+        for folder, _, _ in os.walk(top, topdown=False):
+            with contextlib.suppress(OSError):  # not empty (a file arrived), or gone already
+                os.rmdir(folder)
+
     def check_writable(self) -> None:
         """Raise `StoreError` unless a file can be written and made durable in the store now."""
         self.check()
@@ -922,6 +940,33 @@ class S3Store(Store):
         if response.get("Errors"):
             first = response["Errors"][0]
             raise StoreError(f"cannot delete s3://{self.bucket}/{first['Key']}: {first.get('Code')}")
+
+    def purge_versions(self, keys: Iterable[str]) -> int:
+        """List the versions of each key's folder once (one request per 1,000 versions), then
+        delete, 1,000 per request, the versions to go (see `Store.purge_versions`)."""
+        by_folder: dict[str, set[str]] = {}
+        for key in keys:
+            full = self._key(key)
+            by_folder.setdefault(full.rpartition("/")[0] + "/", set()).add(full)
+        s3, doomed = client("s3"), []
+        try:
+            for folder, names in sorted(by_folder.items()):
+                for page in s3.get_paginator("list_object_versions").paginate(Bucket=self.bucket, Prefix=folder):
+                    for entry in [*page.get("Versions", []), *page.get("DeleteMarkers", [])]:
+                        is_object = "Size" in entry  # a delete marker has no size
+                        if entry["Key"] in names and not (entry.get("IsLatest") and is_object):
+                            doomed.append({"Key": entry["Key"], "VersionId": entry["VersionId"]})
+        except Exception as e:
+            raise _s3_error("list the versions in", self.uri, e) from e
+        for batch in chunked(doomed, 1000):  # DeleteObjects takes at most 1,000 keys
+            try:
+                response = s3.delete_objects(Bucket=self.bucket, Delete={"Objects": batch, "Quiet": True})
+            except Exception as e:
+                raise _s3_error("delete versions from", self.uri, e) from e
+            if response.get("Errors"):
+                first = response["Errors"][0]
+                raise StoreError(f"cannot delete a version of s3://{self.bucket}/{first['Key']}: {first.get('Code')}")
+        return len(doomed)
 
     def check(self) -> None:
         from botocore.exceptions import ClientError

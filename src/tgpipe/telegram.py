@@ -8,7 +8,10 @@ later are still stored under the right day and chat.
 from __future__ import annotations
 
 import codecs
+import functools
 import json
+import re
+from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
 
@@ -399,3 +402,98 @@ def forward_origin(message: dict[str, Any]) -> dict[str, Any]:
 
 def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
+
+
+# ---- privacy: the opt-out hashtag, and copies of a message inside other updates -------------
+
+
+@functools.cache
+def _tag_pattern(tag: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)" + re.escape(tag) + r"(?!\w)", re.IGNORECASE)
+
+
+def carries_tag(message: dict[str, Any], tag: str) -> bool:
+    """Whether a message's `text` or `caption` holds the hashtag `tag` (`#word`) as a whole word,
+    in any case: `#NoArchive`, `please #noarchive!` and `#noarchive@group` do, `#noarchived`,
+    `x#noarchive` and `#noarchive_2` do not.
+
+    Telegram marks such a word as a `hashtag` entity; the text is read rather than the entities
+    so that a message whose entities are missing (an imported one, an older client) or that puts
+    the tag where Telegram makes no hashtag (in code, in a link) is left out all the same.
+    """
+    pattern = _tag_pattern(tag)
+    return any(isinstance(text, str) and pattern.search(text) for text in (message.get("text"), message.get("caption")))
+
+
+def copy_sender_id(message: dict[str, Any]) -> int | None:
+    """Return the sender of a message held inside another update (`from.id`; for an
+    `external_reply`, its origin's `sender_user.id`), or None."""
+    found = _get(message, "from", "id")
+    if found is None:
+        found = _get(message, "origin", "sender_user", "id")
+    return found if is_int(found) else None
+
+
+#: Deeper objects are not looked into (the Bot API nests a few levels; a forged update may nest more).
+_MAX_COPY_DEPTH = 16
+
+
+def redact_copies(update: dict[str, Any], gone: Callable[[dict[str, Any]], bool]) -> dict[str, Any] | None:
+    """Return the update with every copy of a message it holds (a reply's `reply_to_message`, a
+    pin's `pinned_message`, an `external_reply`, at any depth of the body) for which `gone(copy)`
+    holds cut down to what a reply to a deleted message still shows: its `message_id`, `date`,
+    the chat's `id` and `type` (and an external reply's origin `type` and `date`); a reply's
+    `quote` of it goes too. Return None when no copy is gone (the update stays as it is).
+
+    The update itself is not judged here: its own sender or tag is the caller's rule.
+    """
+    kind = update_type(update)
+    body = update.get(kind)
+    if not isinstance(body, dict):
+        return None
+    cut = _cut(body, gone, 0)
+    return None if cut is None else {**update, kind: cut}
+
+
+def _is_copy(value: dict[str, Any]) -> bool:
+    return is_int(value.get("message_id")) and isinstance(value.get("chat"), dict)
+
+
+def _stub(message: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {"message_id": message["message_id"]}
+    if "date" in message:
+        out["date"] = message["date"]
+    out["chat"] = {k: message["chat"][k] for k in ("id", "type") if k in message["chat"]}
+    origin = message.get("origin")
+    if isinstance(origin, dict):
+        out["origin"] = {k: origin[k] for k in ("type", "date") if k in origin}
+    return out
+
+
+def _cut(obj: dict[str, Any], gone: Callable[[dict[str, Any]], bool], depth: int) -> dict[str, Any] | None:
+    """`obj` with the gone copies in it cut down (see `redact_copies`), or None if it has none."""
+    if depth >= _MAX_COPY_DEPTH:
+        return None
+    out: dict[str, Any] | None = None
+    quoted = False
+    for key, value in obj.items():
+        new: Any = None
+        if isinstance(value, dict):
+            if _is_copy(value) and gone(value):
+                stub = _stub(value)
+                new = stub if stub != value else None  # cut down already
+                quoted = quoted or key in ("reply_to_message", "external_reply")
+            else:
+                new = _cut(value, gone, depth + 1)
+        elif isinstance(value, list):
+            items = [_cut(item, gone, depth + 1) if isinstance(item, dict) else None for item in value]
+            if any(item is not None for item in items):
+                new = [value[i] if item is None else item for i, item in enumerate(items)]
+        if new is not None:
+            if out is None:
+                out = dict(obj)
+            out[key] = new
+    if quoted and "quote" in obj:  # the part of the gone message the reply quoted
+        out = dict(obj) if out is None else out
+        del out["quote"]
+    return out

@@ -399,6 +399,7 @@ def test_an_export_put_in_the_inbox_is_imported_and_its_days_built(stores, etl_f
         "imported": True,
         "export": export_key,
         "imported_before": False,
+        "export_kept": True,  # nothing in it is left out by the privacy rules
         "days": 3,
         "chats": [{"chat_id": exportkit.GROUP, "messages": 3, "skipped": 0}],
         "etl_runs": etl_function,

@@ -44,6 +44,9 @@ VARIABLES = {
     "timezone": TIMEZONE,
     "allowed_chat_ids": [str(ALLOWED_CHAT)],
     "force_destroy": True,
+    "raw_retention_days": 400,
+    "enriched_retention_days": 800,
+    "optout_hashtag": "#noarchive",
 }
 ACCOUNT = "123456789012"
 SUFFIX = f"{ACCOUNT}-us-east-1"
@@ -70,6 +73,7 @@ FUNCTION_ENV_NAMES = (
     "PSEUDONYMIZE_KEY",
     "PSEUDONYMIZE_KEY_PARAMETER",
     "PSEUDONYMIZE_KEY_VERSION",
+    "TELEGRAM_OPTOUT_HASHTAG",
 )
 
 
@@ -159,12 +163,29 @@ def test_the_buckets_are_private_encrypted_tls_only(stack, aws):
         assert tags["Project"] == NAME and tags["ManagedBy"] == "terraform"  # provider default_tags
     versioning = {kind: s3.get_bucket_versioning(Bucket=bucket).get("Status") for kind, bucket in BUCKETS.items()}
     assert versioning == {"raw": "Enabled", "enriched": "Enabled", "athena-results": None}
-    (raw_rule,) = s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS["raw"])["Rules"]
+    raw_rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS["raw"])["Rules"]}
+    raw_rule = raw_rules.pop("housekeeping")
     assert raw_rule["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 1}
     assert raw_rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
-    assert "Days" not in raw_rule["Expiration"]  # raw updates are kept: only stray delete markers go
+    assert "Days" not in raw_rule["Expiration"]  # the bucket's objects are kept: only stray delete markers go
+    # raw_retention_days: one rule per data prefix; _tgpipe/ (the forgotten list, the audit log) stays.
+    assert retention(raw_rules) == {p: 400 for p in ("telegram/", "quarantine/", "imported/", "exports/")}
+    enriched_rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS["enriched"])["Rules"]}
+    assert enriched_rules.pop("housekeeping")["NoncurrentVersionExpiration"]["NoncurrentDays"] == 7
+    assert retention(enriched_rules) == {"telegram/": 800, "telegram_updates/": 800}
     (results_rule,) = s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS["athena-results"])["Rules"]
-    assert results_rule["Expiration"] == {"Days": 7}
+    assert results_rule["Expiration"] == {"Days": 7}  # no retention variable there: one rule
+
+
+def retention(rules) -> dict[str, int]:
+    """The retention rules' days by prefix (each also drops previous versions a day later)."""
+    found = {}
+    for rule_id, rule in rules.items():
+        prefix = rule["Filter"]["Prefix"]
+        assert rule_id == f"retention-{prefix.rstrip('/')}" and rule["Status"] == "Enabled"
+        assert rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 1
+        found[prefix] = rule["Expiration"]["Days"]
+    return found
 
 
 def function(name):
@@ -265,12 +286,19 @@ def test_each_function_may_do_only_its_own_work(stack, aws):
         "logs:CreateLogStream",
         "logs:PutLogEvents",
     }
-    assert ingest["s3:PutObject"] == {f"{raw}/telegram/*", f"{raw}/quarantine/*", f"{raw}/_tgpipe/settings.json"}
-    assert ingest["s3:GetObject"] == {f"{raw}/_tgpipe/settings.json"}  # it never reads an update
+    assert ingest["s3:PutObject"] == {
+        f"{raw}/telegram/*",
+        f"{raw}/quarantine/*",
+        f"{raw}/_tgpipe/settings.json",
+        f"{raw}/optout/*",
+    }
+    forgotten = f"{raw}/_tgpipe/forgotten.json"
+    # It never reads an update: only the settings, the forgotten list and opt-out markers.
+    assert ingest["s3:GetObject"] == {f"{raw}/_tgpipe/settings.json", forgotten, f"{raw}/optout/*"}
     assert ingest["ssm:GetParameter"] == {f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{NAME}/telegram/webhook-secret"}
     etl = role_policy("etl")
     settings = {f"{raw}/_tgpipe/settings.json", f"{enriched}/_tgpipe/settings.json"}
-    assert etl["s3:GetObject"] == {f"{raw}/telegram/*", f"{raw}/imported/*", *settings}
+    assert etl["s3:GetObject"] == {f"{raw}/telegram/*", f"{raw}/imported/*", forgotten, *settings}
     assert etl["s3:PutObject"] == {
         f"{raw}/quarantine/*",
         f"{enriched}/telegram/*",
@@ -281,7 +309,7 @@ def test_each_function_may_do_only_its_own_work(stack, aws):
     assert etl["s3:DeleteObject"] == {f"{enriched}/telegram/*", f"{enriched}/telegram_updates/*"}
     assert "ssm:GetParameter" not in etl and "glue:BatchCreatePartition" not in etl
     imports = role_policy("import")
-    assert imports["s3:GetObject"] == {f"{raw}/import/*", f"{raw}/_tgpipe/settings.json"}
+    assert imports["s3:GetObject"] == {f"{raw}/import/*", f"{raw}/_tgpipe/settings.json", forgotten}
     assert imports["s3:DeleteObject"] == {f"{raw}/import/*"}  # it empties the inbox, and deletes nothing else
     assert imports["s3:PutObject"] == {f"{raw}/exports/*", f"{raw}/imported/*", f"{raw}/_tgpipe/settings.json"}
     assert imports["lambda:InvokeFunction"] == {function("etl")["FunctionArn"], function("etl")["FunctionArn"] + ":*"}
@@ -514,7 +542,9 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
         "TELEGRAM_WEBHOOK_SECRET_PARAMETER",
         "TELEGRAM_ALLOWED_CHAT_IDS",
         "MAX_BODY_BYTES",
+        "TELEGRAM_OPTOUT_HASHTAG",
     }
+    assert env["TELEGRAM_OPTOUT_HASHTAG"] == "#noarchive"
     assert env["TELEGRAM_WEBHOOK_SECRET_PARAMETER"] == f"/{NAME}/telegram/webhook-secret:1"
     ingest = load_handler("ingest").handler
     edit = {"update_id": 4, "edited_message": {**message(3, LATE)["message"], "edit_date": LATE + 60, "text": "oi!"}}
@@ -522,6 +552,13 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
     assert [ingest(api_gateway_event(to_bytes(b), SECRET), None)["statusCode"] for b in bodies] == [200] * 5
     assert ingest(api_gateway_event(to_bytes(message(5, LATE)), "wrong-secret"), None)["statusCode"] == 401
     assert ingest(api_gateway_event(b"{not json", SECRET), None)["statusCode"] == 200
+    # Opted out with the function's own rights: answered 200, not stored, nor its edit without the tag.
+    private = message(6, LATE, text="off the record #NoArchive")
+    private_edit = {"update_id": 7, "edited_message": {**private["message"], "edit_date": LATE + 9, "text": "x"}}
+    assert [ingest(api_gateway_event(to_bytes(b), SECRET), None)["statusCode"] for b in (private, private_edit)] == [
+        200,
+        200,
+    ]
     raw_keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket=BUCKETS["raw"])["Contents"])
     assert [k for k in raw_keys if k.startswith("telegram/")] == [
         "telegram/context_date=2025-11-21/1.json",
@@ -531,9 +568,10 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
     ]
     assert len([k for k in raw_keys if k.startswith("quarantine/context_date=") and k.endswith(".json")]) == 1
     assert "_tgpipe/settings.json" in raw_keys  # the settings its keys depend on, recorded by the first write
+    assert f"optout/chat={ALLOWED_CHAT}/6" in raw_keys  # ids only: its edits stay out too
     # What the silence alarm sums: one per update stored (the other chat's and the quarantined: 0).
     stored = published(caplog, "webhook update", f"{NAME}-ingest")
-    assert [m["UpdatesStored"] for m in stored] == [1, 1, 1, 1, 0, 0]
+    assert [m["UpdatesStored"] for m in stored] == [1, 1, 1, 1, 0, 0, 0, 0]
     assert alarm("no-updates")["MetricName"] in stored[0]
 
     use_function_env(monkeypatch, "etl")
@@ -600,8 +638,13 @@ def test_an_export_put_in_the_raw_bucket_inbox_is_imported_and_built(stack, aws,
         "TIMEZONE": TIMEZONE,
         "ETL_FUNCTION": f"{NAME}-etl",
         "DEAD_LETTER_QUEUE_URL": client("sqs").get_queue_url(QueueName=f"{NAME}-failed")["QueueUrl"],
+        "TELEGRAM_OPTOUT_HASHTAG": "#noarchive",
     }
-    export = exportkit.dump(exportkit.chat([exportkit.message(41, "de 2013", when=1380000000)], id_=1234567890))
+    messages = [
+        exportkit.message(41, "de 2013", when=1380000000),
+        exportkit.message(42, "fora do arquivo #noarchive", when=1380000060),  # opted out: not imported
+    ]
+    export = exportkit.dump(exportkit.chat(messages, id_=1234567890))
     s3.put_object(Bucket=BUCKETS["raw"], Key="import/result.json", Body=export)
     # Moto runs no Lambda code (no Docker, see conftest): it accepts the ETL invocation, seen on the wire here.
     invoked = []
@@ -610,6 +653,8 @@ def test_an_export_put_in_the_raw_bucket_inbox_is_imported_and_built(stack, aws,
 
     (imported,) = load_handler("import").handler(s3_event(BUCKETS["raw"], "import/result.json"), None)["imports"]
     assert imported["imported"] is True and imported["etl_runs"] == [{"from": "2013-09-24", "to": "2013-09-24"}]
+    assert [(c["messages"], c["skipped"]) for c in imported["chats"]] == [(1, 1)]
+    assert imported["export_kept"] is False  # the file holds the opted-out message: only the other is stored
     (request,) = invoked
     assert request.url.endswith(f"/functions/{NAME}-etl/invocations")
     assert json.loads(request.body) == {"from": "2013-09-24", "to": "2013-09-24"}

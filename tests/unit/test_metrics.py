@@ -36,7 +36,7 @@ def scraped(text: str) -> dict[tuple[str, tuple], float]:
 
 def test_every_series_exists_at_zero_before_anything_happens():
     metrics = Metrics("serve")
-    for outcome in ("stored", "duplicate", "ignored", "quarantined"):
+    for outcome in ("stored", "duplicate", "ignored", "quarantined", "opted_out"):
         assert value(metrics, "tgpipe_updates_total", outcome=outcome) == 0
     for reason in ("unauthorized", "too_large", "timeout", "busy"):
         assert value(metrics, "tgpipe_updates_refused_total", reason=reason) == 0
@@ -56,6 +56,7 @@ def test_each_webhook_answer_counts_once_where_it_belongs():
         WebhookResponse.of(IngestResult(Outcome.DUPLICATE, "k", 1)),
         WebhookResponse.of(IngestResult(Outcome.IGNORED)),
         WebhookResponse.of(IngestResult(Outcome.QUARANTINED, "q")),
+        WebhookResponse.of(IngestResult(Outcome.OPTED_OUT, update_id=3)),
         WebhookResponse.of(IngestResult(Outcome.UNAUTHORIZED)),
         WebhookResponse.of(IngestResult(Outcome.TOO_LARGE)),
         WebhookResponse.of(StoreError("cannot write: No space left on device")),  # 503
@@ -73,6 +74,7 @@ def test_each_webhook_answer_counts_once_where_it_belongs():
         ("tgpipe_updates_total", (("outcome", "duplicate"),)): 1,
         ("tgpipe_updates_total", (("outcome", "ignored"),)): 1,
         ("tgpipe_updates_total", (("outcome", "quarantined"),)): 1,
+        ("tgpipe_updates_total", (("outcome", "opted_out"),)): 1,
         ("tgpipe_updates_refused_total", (("reason", "unauthorized"),)): 1,
         ("tgpipe_updates_refused_total", (("reason", "too_large"),)): 1,
         ("tgpipe_updates_refused_total", (("reason", "timeout"),)): 1,

@@ -21,8 +21,9 @@ SECRET = "serve-s3cret_token"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
 
 
-def update(n, chat=-100):
-    return {"update_id": 900_000 + n, "message": {"message_id": n, "date": 1763899200, "chat": {"id": chat}}}
+def update(n, chat=-100, **fields):
+    message = {"message_id": n, "date": 1763899200, "chat": {"id": chat}, **fields}
+    return {"update_id": 900_000 + n, "message": message}
 
 
 class Server:
@@ -163,7 +164,12 @@ def test_a_storage_failure_is_503_so_telegram_retries_and_the_retry_is_stored(st
 
 
 def test_metrics_count_each_answer_of_the_webhook(start_server, tmp_path, caplog):
-    server = start_server(FailingStore(tmp_path / "raw"), max_body_bytes=1000, allowed_chat_ids=frozenset({-100}))
+    server = start_server(
+        FailingStore(tmp_path / "raw"),
+        max_body_bytes=1000,
+        allowed_chat_ids=frozenset({-100}),
+        optout_hashtag="#noarchive",
+    )
     assert server.post(to_bytes(update(11)))[0] == 503
     server.store.failing = False
     statuses = [
@@ -171,10 +177,12 @@ def test_metrics_count_each_answer_of_the_webhook(start_server, tmp_path, caplog
         server.post(to_bytes(update(11)))[0],  # delivered again: duplicate
         server.post(to_bytes(update(12, chat=-999)))[0],  # ignored
         server.post(b"not json")[0],  # quarantined
+        server.post(to_bytes(update(15, text="off the record #NoArchive")))[0],  # opted out
         server.post(to_bytes(update(13)), {"X-Telegram-Bot-Api-Secret-Token": "a-guess"})[0],
         server.post(to_bytes({**update(14), "pad": "x" * 2000}))[0],
     ]
-    assert statuses == [200, 200, 200, 200, 401, 413]
+    assert statuses == [200, 200, 200, 200, 200, 401, 413]
+    assert not [k for k in keys(server.store) if k.endswith("900015.json")]
     with caplog.at_level(logging.INFO, logger="tgpipe.access"):
         server.request("GET", "/healthz")  # logged: the capture works
         status, body, headers = server.request("GET", "/metrics")
@@ -190,6 +198,7 @@ def test_metrics_count_each_answer_of_the_webhook(start_server, tmp_path, caplog
         ("tgpipe_updates_total", ("duplicate",)): 1,
         ("tgpipe_updates_total", ("ignored",)): 1,
         ("tgpipe_updates_total", ("quarantined",)): 1,
+        ("tgpipe_updates_total", ("opted_out",)): 1,
         ("tgpipe_updates_refused_total", ("unauthorized",)): 1,
         ("tgpipe_updates_refused_total", ("too_large",)): 1,
         ("tgpipe_updates_refused_total", ("timeout",)): 0,

@@ -50,7 +50,8 @@ resource "aws_s3_bucket_versioning" "this" {
 resource "aws_s3_bucket_lifecycle_configuration" "this" {
   bucket = aws_s3_bucket.this.id
 
-  # One rule for the whole bucket: abort unfinished uploads, then the optional expiries.
+  # One rule for the whole bucket: abort unfinished uploads, then the optional expiries. AWS takes
+  # one lifecycle configuration per bucket: every rule of the bucket is here.
   rule {
     id     = "housekeeping"
     status = "Enabled"
@@ -77,6 +78,34 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
 
       content {
         noncurrent_days = noncurrent_version_expiration.value
+      }
+    }
+  }
+
+  # Retention: one rule per prefix (the data's folders, not tgpipe's own `_tgpipe/` files, which
+  # must outlive the data: the forgotten list, the audit log, the settings).
+  dynamic "rule" {
+    for_each = var.retention_days > 0 ? var.retention_prefixes : []
+
+    content {
+      id     = "retention-${trimsuffix(rule.value, "/")}"
+      status = "Enabled"
+
+      filter {
+        prefix = rule.value
+      }
+
+      expiration {
+        days = var.retention_days
+      }
+
+      # What expired is not kept as a previous version for weeks: gone one day later.
+      dynamic "noncurrent_version_expiration" {
+        for_each = var.versioning ? [1] : []
+
+        content {
+          noncurrent_days = 1
+        }
       }
     }
   }

@@ -32,3 +32,20 @@ variable "abort_incomplete_multipart_days" {
   type        = number
   default     = 1
 }
+
+variable "retention_days" {
+  description = "Delete the objects under retention_prefixes this many days after they were written, and their previous versions a day later (0 keeps them)."
+  type        = number
+  default     = 0
+
+  validation {
+    condition     = var.retention_days >= 0 && floor(var.retention_days) == var.retention_days
+    error_message = "retention_days must be a whole number of days, 0 to keep everything."
+  }
+}
+
+variable "retention_prefixes" {
+  description = "The key prefixes retention_days applies to (one lifecycle rule each)."
+  type        = list(string)
+  default     = []
+}

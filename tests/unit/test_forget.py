@@ -1,0 +1,238 @@
+"""`tgpipe forget` on folders: after it, no byte of the person's messages is left in the raw store,
+the quarantine, the imported history, the exports or the tables; other people's rows are as they
+were; and no later ETL, import or ingest brings the person back."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+
+import pytest
+
+import privacykit as kit
+from helpers import to_bytes
+from tgpipe import audit, etl, forget, forgotten, history, ingest, layout
+from tgpipe.config import Settings
+from tgpipe.errors import ConfigError, InvalidRequest
+from tgpipe.forgotten import Forgotten
+from tgpipe.stores import LocalStore
+
+SETTINGS = Settings()
+ZOE = Forgotten(frozenset({kit.ZOE}))
+#: The columns of a reply that came from the copy of the message it replies to.
+COPY_COLUMNS = ("reply_to_user_id", "quote_text")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    forgotten.forget_cache()
+    yield
+    forgotten.forget_cache()
+
+
+def build(root, tmp_path):
+    """The test chat ingested, its export imported, every day built: (raw, enriched)."""
+    raw, enriched = LocalStore(root / "raw", private=True), LocalStore(root / "enriched")
+    summary = ingest.store_updates(kit.bodies(), raw, SETTINGS)
+    assert summary[ingest.Outcome.QUARANTINED] == 1
+    history.import_export(kit.export_file(tmp_path), raw, enriched, SETTINGS)
+    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
+    return raw, enriched
+
+
+@pytest.fixture
+def stores(tmp_path):
+    return build(tmp_path / "data", tmp_path)
+
+
+def everything(raw, enriched):
+    return {**kit.zoe_in_folder(raw.root), **kit.zoe_in_folder(enriched.root)}
+
+
+def others(rows, table):
+    """The rows of people other than Zoë, without what came from copies of her messages."""
+    kept = []
+    for row in rows:
+        if row["user_id"] == kit.ZOE or row["chat_id"] == kit.PRIVATE:
+            continue
+        row = dict(row)
+        if table == "telegram":
+            for name in COPY_COLUMNS:
+                row.pop(name)
+        else:
+            row.pop("payload")
+        kept.append(row)
+    return kept
+
+
+def test_no_byte_of_the_person_is_left_and_other_rows_are_as_they_were(stores):
+    raw, enriched = stores
+    found = everything(raw, enriched)
+    assert {k.split("/")[0] for k in found} >= {"telegram", "quarantine", "imported", "exports", "telegram_updates"}
+    before = {t: kit.table_rows(enriched.root, t) for t in layout.TABLE_NAMES}
+
+    result = forget.forget(raw, enriched, ZOE, SETTINGS)
+
+    assert everything(raw, enriched) == {}
+    assert result.newly_listed
+    assert +result.removed == Counter({"telegram/": 12, "quarantine/": 1, "exports/": 1})
+    assert +result.rewritten == Counter({"telegram/": 4, "imported/": 1})  # 3 replies and a pin; the export's day
+    assert result.imported_messages == 1
+    assert result.rows_removed == Counter({"telegram": 5, "telegram_updates": 12})
+    assert result.remaining == 0
+    after = {t: kit.table_rows(enriched.root, t) for t in layout.TABLE_NAMES}
+    for table in layout.TABLE_NAMES:
+        assert others(after[table], table) == others(before[table], table)
+    replies = [r for r in after["telegram"] if r["text"] and "replying to Zoë" in r["text"]]
+    assert len(replies) == 3 and all(r["reply_to_message_id"] for r in replies)
+    assert all(r[name] is None for r in replies for name in COPY_COLUMNS)
+    # What stays: the forward (Bruno's message), the mention, Ana's reaction to Zoë's message.
+    texts = {r["text"] for r in after["telegram"]}
+    assert {"a forward of what Zoë said", "BRUNO-0 hi @zoe"} <= texts
+    forward = next(r for r in after["telegram"] if r["text"] == "a forward of what Zoë said")
+    assert forward["forward_from_user_id"] == kit.ZOE
+    assert [r["source"] for r in after["telegram"] if r["text"] and r["text"].startswith("ANA-export")] == [
+        "desktop_export",
+        "desktop_export",
+    ]
+    assert forgotten.load(raw) == ZOE
+    (record,) = audit.records(raw)
+    assert record["action"] == "forget" and record["user_ids"] == [kit.ZOE]
+    assert record["removed"]["telegram/"] == 12 and "ZOE-SECRET" not in str(record)
+    assert "Forget user 42".lower() in result.describe().lower()
+
+
+def test_a_second_run_removes_nothing_and_says_so(stores):
+    raw, enriched = stores
+    forget.forget(raw, enriched, ZOE, SETTINGS)
+    files = {p: p.read_bytes() for p in sorted(enriched.root.rglob("*.parquet"))}
+    again = forget.forget(raw, enriched, ZOE, SETTINGS)
+    assert not again.changed and not again.newly_listed
+    assert "nothing left to remove" in again.describe()
+    assert {p: p.read_bytes() for p in sorted(enriched.root.rglob("*.parquet"))} == files
+    assert len(audit.records(raw)) == 1  # a run that did nothing is not recorded
+
+
+def test_a_later_etl_import_or_ingest_does_not_bring_them_back(stores, tmp_path):
+    raw, enriched = stores
+    forget.forget(raw, enriched, ZOE, SETTINGS)
+    forgotten.forget_cache()
+    after = {t: kit.table_rows(enriched.root, t) for t in layout.TABLE_NAMES}
+
+    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
+    imported = history.import_export(kit.export_file(tmp_path), raw, enriched, SETTINGS)
+    assert not imported.staged.kept and "not kept" in imported.describe()
+    assert "forgotten (tgpipe forget): 1" in imported.describe()
+    assert {t: kit.table_rows(enriched.root, t) for t in layout.TABLE_NAMES} == after
+
+    # New updates: hers are not stored, a new reply to her keeps its own content only.
+    new_zoe = {"update_id": 3001, "message": kit.message(900, kit.ZOE, "ZOE-SECRET-after", kit.START + 900)}
+    old = kit.message(11, kit.ZOE, "ZOE-SECRET-1 my first message", kit.START + 60)
+    reply = {
+        "update_id": 3002,
+        "message": kit.message(901, kit.ANA, "ANA-late reply", kit.START + 960, reply_to_message=old),
+    }
+    results = [ingest.store_update(to_bytes(u), raw, SETTINGS) for u in (new_zoe, reply)]
+    assert [r.outcome for r in results] == [ingest.Outcome.OPTED_OUT, ingest.Outcome.STORED]
+    assert raw.get(results[1].key).startswith(b'{"update_id":3002') and kit.SECRET not in raw.get(results[1].key)
+    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
+    assert everything(raw, enriched) == {}
+
+
+def test_the_etl_leaves_out_what_reached_the_raw_store_after_the_list(stores):
+    raw, enriched = stores
+    forget.forget(raw, enriched, ZOE, SETTINGS)
+    # An update stored by a process that read the list before it changed (ingest reads it once a minute).
+    late = {"update_id": 3003, "message": kit.message(903, kit.ZOE, "ZOE-SECRET-raced", kit.START + 30)}
+    raw.put(layout.raw_key(3003, kit_day(kit.START)), to_bytes(late))
+    result = etl.run_etl(raw, enriched, [kit_day(kit.START)], SETTINGS)
+    assert result.days[0].forgotten == 1
+    assert kit.zoe_in_folder(enriched.root) == {}
+    assert forget.forget(raw, enriched, ZOE, SETTINGS).removed[layout.RAW_PREFIX] == 1  # swept by the next run
+
+
+def kit_day(unix):
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(unix, UTC).date()
+
+
+def test_a_day_whose_raw_data_is_gone_is_rebuilt_from_its_own_tables_the_same(tmp_path):
+    """Raw pruned (or expired) while the tables stay: forget rebuilds them from the payloads, and
+    gives the tables the ETL would have built from the raw data."""
+    by_etl = build(tmp_path / "a", tmp_path)
+    from_tables = build(tmp_path / "b", tmp_path)
+    raw_b, enriched_b = from_tables
+    for prefix in (layout.RAW_PREFIX, layout.IMPORTED_PREFIX):
+        shutil.rmtree(raw_b.root / prefix)
+    forget.forget(*by_etl, ZOE, SETTINGS)
+    result = forget.forget(raw_b, enriched_b, ZOE, SETTINGS)
+    assert result.removed[layout.RAW_PREFIX] == 0 and result.days
+    assert kit.zoe_in_folder(enriched_b.root) == {}
+    for table in layout.TABLE_NAMES:
+        assert kit.table_rows(enriched_b.root, table) == kit.table_rows(by_etl[1].root, table)
+    assert not forget.forget(raw_b, enriched_b, ZOE, SETTINGS).changed
+
+
+def test_a_chat_is_forgotten_whole_and_a_private_chat_by_its_id(stores):
+    raw, enriched = stores
+    result = forget.forget(raw, enriched, Forgotten(chat_ids=frozenset({kit.PRIVATE})), SETTINGS)
+    assert result.removed[layout.RAW_PREFIX] == 1  # the one private message
+    rows = kit.table_rows(enriched.root, "telegram")
+    assert kit.PRIVATE not in {r["chat_id"] for r in rows}
+    assert any(r["user_id"] == kit.ZOE for r in rows)  # her group messages stay: only the chat went
+    result = forget.forget(raw, enriched, Forgotten(chat_ids=frozenset({kit.GROUP})), SETTINGS)
+    assert result.removed[layout.EXPORTS_PREFIX] == 1
+    assert kit.table_rows(enriched.root, "telegram") == []
+    left = [layout.update_id_of(o.key) for o in raw.list(layout.RAW_PREFIX)]
+    assert left == [2003] and not list(raw.list(layout.IMPORTED_PREFIX))  # a poll answer belongs to no chat
+    assert forgotten.load(raw) == Forgotten(chat_ids=frozenset({kit.PRIVATE, kit.GROUP}))
+
+
+def test_nobody_to_forget_is_refused(stores):
+    with pytest.raises(InvalidRequest, match="--user-id"):
+        forget.forget(*stores, Forgotten(), SETTINGS)
+
+
+def test_forget_waits_for_a_running_etl_of_the_store(stores):
+    import threading
+
+    raw, enriched = stores
+    done = threading.Event()
+    with enriched.writing(alone=True, prefixes=layout.TABLE_PREFIXES):  # what the ETL holds
+        thread = threading.Thread(target=lambda: (forget.forget(raw, enriched, ZOE, SETTINGS), done.set()))
+        thread.start()
+        assert not done.wait(1.0)
+    thread.join(30)
+    assert done.is_set()
+
+
+PSEUDONYMIZED = Settings(pseudonymize=True, pseudonymize_key="forget-test-pseudonym-key-" + "p" * 10)
+
+
+@pytest.mark.parametrize("raw_gone", [False, True], ids=["rebuilt by the etl", "rebuilt from its tables"])
+def test_pseudonymised_tables_are_searched_and_rebuilt_by_her_pseudonym(tmp_path, raw_gone):
+    raw, enriched = LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
+    ingest.store_updates(kit.bodies(), raw, PSEUDONYMIZED)
+    history.import_export(kit.export_file(tmp_path), raw, enriched, PSEUDONYMIZED)
+    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), PSEUDONYMIZED)
+    zoe = PSEUDONYMIZED.pseudonymizer().pseudonym(kit.ZOE)
+    before = kit.table_rows(enriched.root, "telegram")
+    assert zoe in {r["user_id"] for r in before} and kit.ZOE not in {r["user_id"] for r in before}
+    if raw_gone:
+        for prefix in (layout.RAW_PREFIX, layout.IMPORTED_PREFIX):
+            shutil.rmtree(raw.root / prefix)
+    untouched = {p: p.read_bytes() for p in sorted(raw.root.rglob("*")) if p.is_file()}
+
+    with pytest.raises(ConfigError, match="pseudonymised"):  # the tables' key is needed to rebuild them
+        forget.forget(raw, enriched, ZOE, SETTINGS)
+    assert {p: p.read_bytes() for p in sorted(raw.root.rglob("*")) if p.is_file()} == untouched
+
+    result = forget.forget(raw, enriched, ZOE, PSEUDONYMIZED)
+    assert result.days and result.remaining == 0
+    assert kit.zoe_in_folder(raw.root) == {} and kit.zoe_in_folder(enriched.root) == {}
+    after = kit.table_rows(enriched.root, "telegram")
+    assert zoe not in {r["user_id"] for r in after} | {r["chat_id"] for r in after}
+    kept = [r["text"] for r in before if r["user_id"] != zoe and r["chat_id"] != zoe]
+    assert sorted(r["text"] or "" for r in after) == sorted(t or "" for t in kept)
+    assert not forget.forget(raw, enriched, ZOE, PSEUDONYMIZED).changed
