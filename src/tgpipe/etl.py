@@ -442,7 +442,8 @@ def build_day(
                 updates.append(update_values)
                 if message_values is not None:
                     messages.append(message_values)
-                    captured.add(row)
+                    if imports:  # what the day's imported messages are matched with
+                        captured.add(row)
             if imports:
                 files = dict(raw.get_many(imports))
                 result.bytes_read += sum(map(len, files.values()))
