@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import uuid
 import zipfile
 from datetime import date
 
@@ -14,6 +15,14 @@ from tgpipe.aws import client as aws_client
 from tgpipe.stores import S3Store
 
 SECRET = "webhook_secret-123"
+
+
+def fresh_name() -> str:
+    """A part of a name no earlier test used: the moto server outlives each test (id() of an
+    object does not do: a freed object's id comes back)."""
+    return uuid.uuid4().hex[:12]
+
+
 DAY = date(2025, 11, 23)
 
 
@@ -116,7 +125,7 @@ def test_the_etl_handler_over_a_range_and_yesterday(stores):
 @pytest.fixture
 def dead_letter_queue(aws, monkeypatch):
     """An SQS queue on moto, given to the functions as their dead-letter queue."""
-    url = aws_client("sqs").create_queue(QueueName=f"failed-{id(monkeypatch)}")["QueueUrl"]
+    url = aws_client("sqs").create_queue(QueueName=f"failed-{fresh_name()}")["QueueUrl"]
     monkeypatch.setenv("DEAD_LETTER_QUEUE_URL", url)
     return url
 
@@ -277,7 +286,7 @@ def check_env(aws, fake, monkeypatch):
     from fake_telegram import TOKEN
     from tgpipe.config import bot_token_from_parameter
 
-    name = f"/check-{id(monkeypatch)}/telegram/bot-token"
+    name = f"/check-{fresh_name()}/telegram/bot-token"
     aws_client("ssm").put_parameter(Name=name, Value=TOKEN, Type="SecureString")
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN_PARAMETER", name)
@@ -343,11 +352,12 @@ def test_a_webhook_check_whose_token_parameter_is_missing_fails_with_its_name(ch
 def etl_function(aws, monkeypatch):
     """An ETL function on moto (its Lambda without Docker: invocations are accepted, not run), and
     the {"from", "to"} events the import function invokes it with, as sent over HTTP."""
-    role = aws_client("iam").create_role(RoleName=f"etl-{id(monkeypatch)}", AssumeRolePolicyDocument="{}")
+    unique = fresh_name()
+    role = aws_client("iam").create_role(RoleName=f"etl-{unique}", AssumeRolePolicyDocument="{}")
     code = io.BytesIO()
     with zipfile.ZipFile(code, "w") as z:
         z.writestr("handler.py", "def handler(event, context):\n    return event\n")
-    name = f"tgpipe-etl-{id(monkeypatch)}"
+    name = f"tgpipe-etl-{unique}"
     lam = aws_client("lambda")
     lam.create_function(
         FunctionName=name,
