@@ -401,9 +401,7 @@ def build_day(
     written: list[int] = []
     pseudonyms = settings.pseudonymizer()  # made once per process and key
     with enriched.scratch() as tmp:
-        writers = {
-            table: TableWriter(columns, Path(tmp) / f"{table}.parquet") for table, columns in schema.TABLES.items()
-        }
+        writers = day_writers(tmp)
         messages, updates = writers["telegram"], writers["telegram_updates"]
         captured = imported.Captured()
         try:
@@ -460,22 +458,37 @@ def build_day(
                         result.quarantined += 1
                         continue
                     result.imported += 1
-            changes: dict[str, Path | None] = {}
-            for table, writer in writers.items():
-                writer.close()
-                key = layout.table_file_key(table, day)
-                if writer.rows:
-                    changes[key] = writer.path
+            changes = day_changes(enriched, day, writers)
+            for key, path in changes.items():
+                if path is not None:
                     result.files.append(key)
-                    result.bytes_written += writer.path.stat().st_size
-                for old in enriched.list(layout.table_day_prefix(table, day)):
-                    if layout.is_table_file(old.key) and old.key not in changes:
-                        changes[old.key] = None
+                    result.bytes_written += path.stat().st_size
         except OSError as e:  # pyarrow writing the new files: a full or read-only disk
             raise StoreError(f"cannot build the tables of {day} in {tmp}: {e.strerror or e}") from e
         enriched.put_files(changes)
         result.updates, result.messages = updates.rows, messages.rows
     return written
+
+
+def day_writers(tmp: str | Path) -> dict[str, TableWriter]:
+    """A writer for each table of a day, its file in the scratch folder `tmp`."""
+    return {table: TableWriter(columns, Path(tmp) / f"{table}.parquet") for table, columns in schema.TABLES.items()}
+
+
+def day_changes(enriched: Store, day: date, writers: dict[str, TableWriter]) -> dict[str, Path | None]:
+    """Close the day's writers and return what `Store.put_files` does to replace the day's tables
+    with them, together: each table's new file, and every other table file of the day removed (a
+    table with no rows has none)."""
+    changes: dict[str, Path | None] = {}
+    for table, writer in writers.items():
+        writer.close()
+        key = layout.table_file_key(table, day)
+        if writer.rows:
+            changes[key] = writer.path
+        for old in enriched.list(layout.table_day_prefix(table, day)):
+            if layout.is_table_file(old.key) and old.key not in changes:
+                changes[old.key] = None
+    return changes
 
 
 def _screen_lines(data: bytes, listed: forgotten.Forgotten, result: DayResult) -> bytes:

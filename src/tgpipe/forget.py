@@ -39,7 +39,6 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -438,7 +437,7 @@ def rebuild_from_tables(enriched: Store, day: date, listed: Forgotten, settings:
     old_updates = _read(enriched, layout.table_file_key(UPDATES, day))
     old_messages = _read(enriched, layout.table_file_key(MESSAGES, day))
     with enriched.scratch() as tmp:
-        writers = {t: etl.TableWriter(columns, Path(tmp) / f"{t}.parquet") for t, columns in schema.TABLES.items()}
+        writers = etl.day_writers(tmp)
         messages, updates = writers[MESSAGES], writers[UPDATES]
         for text in old_updates["payload"].to_pylist() if old_updates is not None else ():
             update = json.loads(text)
@@ -454,15 +453,7 @@ def rebuild_from_tables(enriched: Store, day: date, listed: Forgotten, settings:
                 messages.append(messages.values(row))
         for values in _imported_rows(old_messages, listed, messages.columns):
             messages.append(values)
-        changes: dict[str, Path | None] = {}
-        for table, writer in writers.items():
-            writer.close()
-            key = layout.table_file_key(table, day)
-            if writer.rows:
-                changes[key] = writer.path
-            elif (old_updates if table == UPDATES else old_messages) is not None:
-                changes[key] = None
-        enriched.put_files(changes)
+        enriched.put_files(etl.day_changes(enriched, day, writers))
 
 
 def _imported_rows(table: pa.Table | None, listed: Forgotten, columns: tuple[schema.Column, ...]):
