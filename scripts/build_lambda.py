@@ -6,12 +6,13 @@
   package, and the pure-Python `tzdata` package (zoneinfo needs a tz database; the Lambda image
   may have none). boto3 comes from the runtime. Some functions need more (HANDLER_REQUIREMENTS):
   the webhook check calls the Bot API, so its zip has requests and what requests needs; the
-  import function streams exports with ijson (its manylinux wheel, with the C parser). The other
-  functions never import them.
+  import function streams exports with ijson (its manylinux wheel, with the C parser) and writes
+  their messages with orjson. The other functions never import them.
 - `dist/pyarrow-layer-<arch>.zip`: the ETL's compiled dependencies under `python/`, from PyPI's
   manylinux wheels for CPython 3.12 on the Lambda architecture: pyarrow (without what the ETL
   never loads: Arrow Flight, C++ headers, Cython sources, tests, so the layer stays under Lambda's
-  50 MB direct-upload limit) and obstore (the ETL's concurrent S3 reads).
+  50 MB direct-upload limit), obstore (the ETL's concurrent S3 reads) and orjson (the ETL's
+  reading of imported messages).
 
 The zips are reproducible: entries sorted, fixed timestamps and permissions, so an unchanged
 build gives the same bytes and Terraform sees no change to deploy. Wheels are downloaded once
@@ -34,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ("ingest", "etl", "import", "repair", "webhookcheck")
 #: Wheels a handler's zip has besides tzdata, pinned (keep in step with pyproject.toml).
 HANDLER_REQUIREMENTS = {
-    "import": ["ijson==3.6.0"],
+    "import": ["ijson==3.6.0", "orjson==3.13.0"],
     "webhookcheck": [
         "requests==2.34.2",
         "urllib3==2.8.0",
@@ -68,7 +69,7 @@ LAYER_EXCLUDE = (
 )
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 #: The ETL's compiled dependencies, pinned (keep in step with pyproject.toml).
-LAYER_REQUIREMENTS = ["pyarrow==26.0.1", "obstore==0.12.1"]
+LAYER_REQUIREMENTS = ["pyarrow==26.0.1", "obstore==0.12.1", "orjson==3.13.0"]
 
 
 class BuildError(Exception):

@@ -25,7 +25,6 @@ its other messages are stored, per day, so the original file cannot bring them b
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import tempfile
 from collections import Counter, OrderedDict
@@ -35,7 +34,7 @@ from datetime import date, tzinfo
 from pathlib import Path
 from typing import IO, Any
 
-from tgpipe import forgotten, layout, storeinfo, telegram
+from tgpipe import forgotten, imported, layout, storeinfo, telegram
 from tgpipe.config import Settings
 from tgpipe.desktop_export import ChatTally, read_export
 from tgpipe.errors import InvalidRequest
@@ -133,6 +132,7 @@ def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
     export_key = layout.export_key(digest)
     staged = StagedExport(export_key, stored_before=_exists(raw, export_key))
     listed, tag = forgotten.load(raw), settings.optout_hashtag
+    screening = bool(listed) or tag is not None  # else every message is kept as it is
     left_out: Counter = Counter()  # (chat, reason) -> messages
     with tempfile.TemporaryDirectory(prefix="tgpipe-import-") as tmp:
         files = _DayFiles(Path(tmp))
@@ -142,12 +142,14 @@ def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
                     if item.message is None or item.chat.chat_id is None:
                         continue
                     update = item.update()
-                    verdict = forgotten.screen(update, listed, tag)
-                    if verdict.left_out:
-                        left_out[item.chat.chat_id, verdict.left_out] += 1
-                        continue
+                    if screening:
+                        verdict = forgotten.screen(update, listed, tag)
+                        if verdict.left_out:
+                            left_out[item.chat.chat_id, verdict.left_out] += 1
+                            continue
+                        update = verdict.redacted or update
                     day = telegram.local_date(item.message["date"], settings.timezone)
-                    files.write(item.chat.chat_id, day, _line(verdict.redacted or update))
+                    files.write(item.chat.chat_id, day, imported.encode_line(update))
                 if missing := reader.unmatched_chats():
                     known = ", ".join(f"{t.chat.chat_id} ({t.chat.title})" for t in reader.tallies) or "none"
                     raise InvalidRequest(
@@ -181,10 +183,6 @@ def _names_left_out(path: Path, listed: forgotten.Forgotten, tag: str | None) ->
         return False
     with open(path, "rb") as f:
         return forgotten.file_names(f, forgotten.export_pattern(listed), tag)
-
-
-def _line(update: dict[str, Any]) -> bytes:
-    return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
 
 
 def _exists(store: Store, key: str) -> bool:

@@ -46,14 +46,14 @@ class Update:
         self.update = update
         self.source = source
         """bot, or desktop_export for a message imported from a Telegram Desktop export."""
-        self.type = telegram.update_type(update)
-        self.body = body = _dict(update.get(self.type))
+        self.type = kind = telegram.update_type(update)
+        self.body = body = body if type(body := update.get(kind)) is dict else {}
         self.tz = tz
-        self.time = telegram.event_time(update)
+        self.time = telegram.body_time(kind, body)
         """The update's own time, unix seconds (see `telegram.event_time`)."""
-        self.sender = _dict(body.get("from"))
-        self.chat = _dict(body.get("chat"))
-        kind = telegram.message_type(body) if self.type in telegram.MESSAGE_BODY_TYPES else None
+        self.sender = sender if type(sender := body.get("from")) is dict else {}
+        self.chat = chat if type(chat := body.get("chat")) is dict else {}
+        kind = telegram.message_type(body) if kind in telegram.MESSAGE_BODY_TYPES else None
         self.message_type = kind
         """What the body holds, for updates whose body is a message; else None."""
         self.media = telegram.media(body, kind) if kind else {}
@@ -114,9 +114,12 @@ def as_float(value: Any) -> float | None:
     return None
 
 
+_MAX_MILLIS = (telegram.MAX_UNIX_SECONDS + 86_400) * 1000
+
+
 def as_millis(value: Any) -> int | None:
     """Cast milliseconds since the epoch (how timestamp columns are built) within years 1-9999."""
-    if type(value) is int and 0 <= value <= (telegram.MAX_UNIX_SECONDS + 86_400) * 1000:
+    if type(value) is int and 0 <= value <= _MAX_MILLIS:
         return value
     return None
 
@@ -158,6 +161,7 @@ _INLINE_CASTS = {
     pa.int64(): f"(_v if type(_v := {{}}) is int and {_INT64_MIN} <= _v <= {_INT64_MAX} else None)",
     pa.string(): "(_v if type(_v := {}) is str else None)",
     pa.bool_(): "(_v if type(_v := {}) is bool else None)",
+    TIMESTAMP: f"(_v if type(_v := {{}}) is int and 0 <= _v <= {_MAX_MILLIS} else None)",
 }
 
 
@@ -168,22 +172,42 @@ def row_reader(columns: Sequence[Column]) -> Callable[[Update], tuple[Any, ...]]
 
     It is compiled from the columns, with `Get` readers and the scalar casts inlined, because it
     runs for each of 100,000s of updates: a call per column and per cast costs more than the
-    reading itself (the compiled function is about three times as fast as calling them).
+    reading itself (the compiled function is about three times as fast as calling them). Each
+    `Get` first asks whether its root holds its first key (most columns are NULL in most
+    updates, and `in` is the cheapest way to find that), as does a reader with `body_keys`;
+    each root is read once.
     """
     env: dict[str, Any] = {}
     items = []
+    roots: dict[str, str] = {}  # Update attribute -> the local variable that holds it
     for n, column in enumerate(columns):
-        if isinstance(column.read, Get):
-            expression = column.read.expression()
+        read = column.read
+        present = None
+        if isinstance(read, Get) and read.keys:
+            local = roots.setdefault(read.root, f"r{len(roots)}")
+            expression, present = read.expression(local), f"{read.keys[0]!r} in {local}"
+        elif isinstance(read, Get):
+            expression = f"u.{read.root}"
         else:
-            env[f"read{n}"] = column.read
+            env[f"read{n}"] = read
             expression = f"read{n}(u)"
+            if keys := getattr(read, "body_keys", None):
+                local = roots.setdefault("body", f"r{len(roots)}")
+                present = " or ".join(f"{key!r} in {local}" for key in keys)
         if column.type in _INLINE_CASTS:
-            items.append(_INLINE_CASTS[column.type].format(expression))
+            expression = _INLINE_CASTS[column.type].format(expression)
         else:
             env[f"cast{n}"] = cast_for(column.type, column.keep_empty)
-            items.append(f"cast{n}({expression})")
-    source = "def read_row(u):\n    return (\n" + "".join(f"        {item},\n" for item in items) + "    )\n"
+            expression = f"cast{n}({expression})"
+        # Every cast takes None to None, so a value not there is None without being cast.
+        items.append(f"({expression} if {present} else None)" if present else expression)
+    source = (
+        "def read_row(u):\n"
+        + "".join(f"    {local} = u.{root}\n" for root, local in roots.items())
+        + "    return (\n"
+        + "".join(f"        {item},\n" for item in items)
+        + "    )\n"
+    )
     exec(compile(source, f"<row reader of {columns[0].name}...>", "exec"), env)
     return env["read_row"]
 
@@ -205,13 +229,11 @@ class Get:
         value = getattr(u, self.root)
         return _dig(value, self.keys) if self.keys else value
 
-    def expression(self) -> str:
-        """Return the Python expression of this read, on an Update named `u` (its roots with keys
-        are always dicts; deeper values are checked at each step, as `_dig` does)."""
-        base = f"u.{self.root}"
-        if not self.keys:
-            return base
-        expression = f"{base}.get({self.keys[0]!r})"
+    def expression(self, root: str) -> str:
+        """Return the Python expression of this read (with keys), its root held in the variable
+        `root`, for when the root holds the first key (roots with keys are always dicts; deeper
+        values are checked at each step, as `_dig` does)."""
+        expression = f"{root}[{self.keys[0]!r}]"
         for key in self.keys[1:]:
             expression = f"(_t.get({key!r}) if type(_t := {expression}) is dict else None)"
         return expression
@@ -278,13 +300,27 @@ def _utc_offset(tz: tzinfo, quarter: int) -> int | None:
     return int(first.total_seconds()) if first == last else None
 
 
+def body_keys(*keys: str) -> Callable[[Callable[[Update], Any]], Callable[[Update], Any]]:
+    """Declare that a reader gives None unless the body holds one of `keys`: `row_reader` then
+    calls it only when it does."""
+
+    def declare(read: Callable[[Update], Any]) -> Callable[[Update], Any]:
+        read.body_keys = keys  # type: ignore[attr-defined]
+        return read
+
+    return declare
+
+
 def location_or_venue(key: str) -> Callable[[Update], Any]:
     """Read the location of a location message, or of a venue."""
 
+    @body_keys("location", "venue")
     def read(u: Update) -> Any:
-        where = u.body.get("location")
+        body = u.body
+        where = body.get("location")
         if type(where) is not dict:
-            where = _dig(u.body, ("venue", "location"))
+            venue = body.get("venue")
+            where = venue.get("location") if type(venue) is dict else None
         return where.get(key) if type(where) is dict else None
 
     return read
@@ -293,8 +329,12 @@ def location_or_venue(key: str) -> Callable[[Update], Any]:
 def each_item(path: tuple[str, ...], item: str) -> Callable[[Update], Any]:
     """Read `item` of every object in the list at `path` in the body."""
 
+    @body_keys(path[0])
     def read(u: Update) -> list | None:
-        values = _dig(u.body, path)
+        values = u.body.get(path[0])
+        if values is None:  # most messages
+            return None
+        values = _dig(values, path[1:])
         if type(values) is not list:
             return None
         return [v.get(item) for v in values if type(v) is dict]
@@ -302,6 +342,7 @@ def each_item(path: tuple[str, ...], item: str) -> Callable[[Update], Any]:
     return read
 
 
+@body_keys("forum_topic_created", "forum_topic_edited")
 def forum_topic_name(u: Update) -> Any:
     for key in ("forum_topic_created", "forum_topic_edited"):
         topic = u.body.get(key)
@@ -312,9 +353,10 @@ def forum_topic_name(u: Update) -> Any:
 
 def message_body_field(key: str) -> Callable[[Update], Any]:
     """Read `key` of the body of updates whose body is a message (first posted or edited)."""
-    return lambda u: u.body.get(key) if u.type in telegram.MESSAGE_BODY_TYPES else None
+    return body_keys(key)(lambda u: u.body.get(key) if u.type in telegram.MESSAGE_BODY_TYPES else None)
 
 
+@body_keys("message_id", "message")
 def update_message_id(u: Update) -> Any:
     value = u.body.get("message_id")
     if value is None:  # a callback query names its message
@@ -336,10 +378,11 @@ def first_object(keys: tuple[str, ...], key: str) -> Callable[[Update], Any]:
     """Read `key` of the first of the body's `keys` that holds an object (a payment's currency from
     `successful_payment`, `refunded_payment` or `invoice`, whichever the message is)."""
 
+    @body_keys(*keys)
     def read(u: Update) -> Any:
+        body = u.body
         for name in keys:
-            found = u.body.get(name)
-            if type(found) is dict:
+            if name in body and type(found := body[name]) is dict:
                 return found.get(key)
         return None
 
@@ -363,6 +406,7 @@ def reaction_name(reaction: Any) -> str | None:
 def reactions(key: str) -> Callable[[Update], list | None]:
     """Read a list of ReactionType as strings (see `reaction_name`); [] when it is empty."""
 
+    @body_keys(key)
     def read(u: Update) -> list | None:
         values = u.body.get(key)
         if type(values) is not list:
@@ -387,18 +431,21 @@ def _counted_reactions(u: Update) -> list[tuple[str, int]] | None:
     return pairs
 
 
+@body_keys("reactions")
 def counted_reactions(u: Update) -> list | None:
     """The reactions a message with anonymous reactions has (in the order of `reaction_counts`)."""
     pairs = _counted_reactions(u)
     return None if pairs is None else [name for name, _ in pairs]
 
 
+@body_keys("reactions")
 def reaction_counts(u: Update) -> list | None:
     """How many times each of `counted_reactions` was added."""
     pairs = _counted_reactions(u)
     return None if pairs is None else [count for _, count in pairs]
 
 
+@body_keys("reactions")
 def reaction_total_count(u: Update) -> int | None:
     pairs = _counted_reactions(u)
     return None if pairs is None else sum(count for _, count in pairs)

@@ -222,3 +222,24 @@ def test_imports_go_to_s3_stores_too(bucket, tmp_path):
     table = pq.read_table(io.BytesIO(data))
     assert table.column("source").to_pylist() == ["desktop_export", "desktop_export"]
     assert table.column("chat_id").to_pylist() == [GROUP, GROUP] and GROUP_ID
+
+
+def test_a_broken_line_of_imported_messages_is_quarantined_and_the_rest_of_the_day_is_built(stores, tmp_path):
+    """The day files are written by `tgpipe import`, but the raw store is a folder anyone can touch:
+    a line that is not JSON is quarantined, a lone surrogate (which orjson refuses) is read by json,
+    and the day is built."""
+    from tgpipe import imported, layout
+
+    raw, enriched = stores
+    history.import_export(write(tmp_path, chat([message(1, "oi")])), raw, enriched, Settings())
+    when = T0 + 2 * 60
+    body = {"message_id": 2, "date": when, "chat": {"id": GROUP, "type": "supergroup"}, "text": "meio \ud83d"}
+    lines = imported.encode_line({"message": body}) + b'{"message": {"message_id": 3,\n'
+    assert b"\\ud83d" in lines  # orjson cannot write it: json did, as an escape
+    raw.put(layout.imported_key("f" * 64, GROUP, DAY), lines)
+    result = etl.run_etl(raw, enriched, [DAY], Settings())
+    assert rows(enriched, "SELECT message_id, text FROM telegram ORDER BY 1") == [(1, "oi"), (2, "meio \ufffd")]
+    assert result.days[0].quarantined == 1
+    (body,) = [o.key for o in raw.list(layout.quarantine_day_prefix(DAY)) if layout.is_quarantined_body(o.key)]
+    assert raw.get(body) == b'{"message": {"message_id": 3,'  # the line as it was
+    assert json.loads(raw.get(layout.quarantine_reason_key(body)))["reason"] == "unreadable_columns"

@@ -192,11 +192,17 @@ def test_without_a_dead_letter_queue_a_terminal_failure_is_raised(stores, monkey
     ("function", "forbidden"),
     [
         # prometheus_client is in no zip: only the local servers count with it (tgpipe.metrics)
-        ("ingest", ("pyarrow", "boto3", "duckdb", "click", "prometheus_client")),  # boto3 comes on first write
+        (
+            "ingest",
+            ("pyarrow", "boto3", "duckdb", "click", "prometheus_client", "orjson"),
+        ),  # boto3 comes on first write
         ("etl", ("duckdb", "click", "prometheus_client")),  # pyarrow comes from the layer
-        ("repair", ("pyarrow", "duckdb", "click", "prometheus_client")),  # no layer at all
-        ("import", ("pyarrow", "duckdb", "click", "prometheus_client")),  # its zip adds ijson; the ETL builds
-        ("webhookcheck", ("pyarrow", "boto3", "duckdb", "click", "prometheus_client")),  # its zip adds requests
+        ("repair", ("pyarrow", "duckdb", "click", "prometheus_client", "orjson")),  # no layer at all
+        ("import", ("pyarrow", "duckdb", "click", "prometheus_client")),  # its zip adds ijson, orjson
+        (
+            "webhookcheck",
+            ("pyarrow", "boto3", "duckdb", "click", "prometheus_client", "orjson"),
+        ),  # its zip adds requests
     ],
 )
 def test_handlers_import_only_what_their_zip_has(function, forbidden, stores, monkeypatch):

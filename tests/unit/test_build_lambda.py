@@ -6,6 +6,7 @@ import sys
 import zipfile
 from pathlib import Path
 
+import orjson
 import pyarrow
 import pytest
 
@@ -82,10 +83,12 @@ def test_the_webhook_check_pins_requests_with_what_it_needs():
     assert pinned["requests"] == importlib.metadata.version("requests")  # the version the tests run
 
 
-def test_the_import_function_pins_the_ijson_the_tests_run():
+def test_the_import_function_and_the_layer_pin_the_versions_the_tests_run():
     import importlib.metadata
 
-    assert build_lambda.HANDLER_REQUIREMENTS["import"] == [f"ijson=={importlib.metadata.version('ijson')}"]
+    pinned = [f"{name}=={importlib.metadata.version(name)}" for name in ("ijson", "orjson")]
+    assert build_lambda.HANDLER_REQUIREMENTS["import"] == pinned
+    assert pinned[1] in build_lambda.LAYER_REQUIREMENTS
 
 
 def test_an_unchanged_build_gives_the_same_bytes_and_leaves_the_file_alone(out):
@@ -120,6 +123,8 @@ def test_the_trimmed_pyarrow_still_writes_and_reads_the_tables(tmp_path):
         kept += 1
     assert kept and dropped
     assert not list((tmp_path / "python" / "pyarrow").glob("*flight*"))
+    # The layer's other package the ETL module imports (obstore only for S3)
+    shutil.copytree(Path(orjson.__file__).parent, tmp_path / "python" / "orjson")
     code = """
 import sys
 from datetime import date

@@ -2,6 +2,8 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tgpipe import telegram
 from tgpipe.errors import InvalidUpdate
@@ -40,6 +42,24 @@ def test_context_date_is_the_local_date_of_the_update():
     update = {"update_id": 1, "message": {"date": LATE_EVENING}}
     assert telegram.context_date(update, ZoneInfo("UTC"), ARRIVAL) == date(2025, 11, 23)
     assert telegram.context_date(update, SAO_PAULO, ARRIVAL) == date(2025, 11, 22)
+
+
+@given(
+    st.integers(min_value=-2_000_000_000, max_value=telegram.MAX_UNIX_SECONDS),
+    st.sampled_from(["UTC", "America/Sao_Paulo", "Asia/Kathmandu", "Australia/Lord_Howe", "Africa/Monrovia"]),
+)
+@settings(max_examples=500, deadline=None)
+def test_local_date_remembered_per_quarter_hour_is_the_exact_one(seconds, zone):
+    """Kathmandu's midnight is at :15 of UTC, Lord Howe moves by half an hour, Monrovia was -0:44:30
+    until 1972 (its midnight inside a quarter hour)."""
+    tz = ZoneInfo(zone)
+    assert telegram.local_date(seconds, tz) == datetime.fromtimestamp(seconds, tz).date()
+
+
+def test_local_date_around_a_midnight_inside_a_quarter_hour():
+    tz = ZoneInfo("Africa/Monrovia")  # 1970: UTC-0:44:30, so midnight is 00:44:30 UTC
+    midnight = int(datetime(1970, 6, 2, tzinfo=tz).timestamp())
+    assert [telegram.local_date(midnight + d, tz) for d in (-1, 0)] == [date(1970, 6, 1), date(1970, 6, 2)]
 
 
 def test_context_date_of_an_update_without_time_is_its_arrival():
