@@ -46,15 +46,12 @@ def _key(value: Any) -> Any:
     return value if type(value) in _PLAIN else repr(value)
 
 
-def _identity(body: dict[str, Any], kind: str | None) -> tuple:
+def _identity(row: readers.Update) -> tuple:
     """How a message is told apart from the others of its day (see the module's rules)."""
-    chat = body.get("chat")
-    chat = chat if type(chat) is dict else {}
+    body, chat = row.body, row.chat
     if chat.get("type") in _IDS_MATCH:
         return ("id", _key(chat.get("id")), _key(body.get("message_id")), _key(body.get("date")))
-    sender = body.get("from")
-    sender = sender if type(sender) is dict else {}
-    return ("moment", _key(chat.get("id")), _key(body.get("date")), _key(sender.get("id")), kind)
+    return ("moment", _key(chat.get("id")), _key(body.get("date")), _key(row.sender.get("id")), row.message_type)
 
 
 @dataclass
@@ -65,7 +62,7 @@ class Captured:
     moments: Counter = field(default_factory=Counter)
 
     def add(self, row: readers.Update) -> None:
-        identity = _identity(row.body, row.message_type)
+        identity = _identity(row)
         if identity[0] == "id":
             self.ids.add(identity)
         else:
@@ -117,7 +114,7 @@ def kept_messages(
         for m, row in enumerate(made):
             if isinstance(row, Exception):
                 continue
-            identity = _identity(row.body, row.message_type)
+            identity = _identity(row)
             copies[identity] += 1
             if identity[0] == "id":
                 rank = (row.body.get("edit_date") or 0, n, m)
