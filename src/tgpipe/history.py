@@ -70,8 +70,13 @@ class _DayFiles:
         self.folder = folder
         self.paths: dict[tuple[int, date], Path] = {}
         self._open: OrderedDict[tuple[int, date], IO[bytes]] = OrderedDict()
+        self._last: tuple[int, date, IO[bytes]] | None = None  # most lines go where the one before went
 
     def write(self, chat_id: int, day: date, line: bytes) -> None:
+        last = self._last
+        if last is not None and last[0] == chat_id and last[1] == day:
+            last[2].write(line)
+            return
         where = (chat_id, day)
         handle = self._open.get(where)
         if handle is None:
@@ -82,11 +87,13 @@ class _DayFiles:
         else:
             self._open.move_to_end(where)
         handle.write(line)
+        self._last = (chat_id, day, handle)
 
     def close(self) -> None:
         for handle in self._open.values():
             handle.close()
         self._open.clear()
+        self._last = None
 
 
 def file_digest(path: Path) -> str:
