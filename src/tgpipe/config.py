@@ -194,12 +194,18 @@ def pseudonym_key_from_parameter(name: str) -> str:
     return value
 
 
-def parse_positive_int(name: str, text: str) -> int:
+def _whole_number(text: str, low: int, high: int | None = None) -> int | None:
+    """`text` as an integer from `low` to `high` (no bound if None), or None if it is not one."""
     try:
         value = int(text)
     except ValueError:
-        value = 0
-    if value <= 0:
+        return None
+    return value if low <= value and (high is None or value <= high) else None
+
+
+def parse_positive_int(name: str, text: str) -> int:
+    value = _whole_number(text, 1)
+    if value is None:
         raise ConfigError(f"{name} must be a positive integer, not {text!r}")
     return value
 
@@ -210,11 +216,8 @@ def parse_late_days(text: str) -> int:
     Raises:
         ConfigError: not a whole number from 0 to 366.
     """
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 366:
+    value = _whole_number(text, 0, 366)
+    if value is None:
         raise ConfigError(f"ETL_LATE_DAYS must be a whole number of days from 0 to 366, not {text!r}")
     return value
 
@@ -248,11 +251,8 @@ def parse_retention_days(name: str, text: str | None) -> int | None:
     """
     if text is None or not text.strip():
         return None
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 100_000:
+    value = _whole_number(text, 0, 100_000)
+    if value is None:
         raise ConfigError(f"{name} must be a whole number of days (0 keeps everything), not {text!r}")
     return value or None
 

@@ -33,6 +33,7 @@ from the rewritten update; the raw store keeps the update as received.
 from __future__ import annotations
 
 import gc
+import json
 import logging
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -459,6 +460,10 @@ def build_day(
                         if isinstance(row, Exception):
                             raise row
                         messages.append(messages.values(row))
+                    except json.JSONDecodeError as e:  # the raw store is a folder anyone can touch
+                        quarantine(raw, line, day, "not_json", f"not JSON: {e}", "import")
+                        result.quarantined += 1
+                        continue
                     except Exception as e:  # as for raw updates: keep it out, never fail the day
                         detail = f"cannot read columns: {type(e).__name__}: {e}"
                         quarantine(raw, line, day, "unreadable_columns", detail, "import")
@@ -483,7 +488,7 @@ def cyclic_gc_paused() -> Iterator[None]:
 
     A day's objects (parsed JSON, rows of plain values) form no reference cycles, so collections
     during a build free nothing, yet each one walks the objects held (a day's imported messages,
-    a row group's rows): about a tenth of the build's time. Reference counting still frees
+    a row group's rows), which costs a good part of the build's time. Reference counting still frees
     everything as it goes; a cycle made meanwhile (an exception's traceback) is collected once
     the collector resumes, at the end of the day.
     """

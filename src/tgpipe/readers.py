@@ -21,10 +21,6 @@ if TYPE_CHECKING:
     from tgpipe.schema import Column
 
 
-def _dict(value: Any) -> dict[str, Any]:
-    return value if type(value) is dict else {}
-
-
 #: Entity types collected into list columns; a `text_link`'s target URL joins the `url`s.
 ENTITY_KINDS = frozenset(("hashtag", "mention", "url", "bot_command"))
 

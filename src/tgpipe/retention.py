@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -138,21 +139,23 @@ def prune(
     return result
 
 
-def _old_days(store: Store, prefix: str, newest: date) -> list[date]:
-    return sorted(d for name in store.list_folders(prefix) if (d := layout.day_of_folder(name)) and d <= newest)
+def _old_day_folders(store: Store, prefixes: tuple[str, ...], newest: date) -> Iterator[tuple[str, date, str, list]]:
+    """Yield `(prefix, day, folder, keys in it)` for each day folder of `prefixes` up to `newest`."""
+    for prefix in prefixes:
+        folders = (d for name in store.list_folders(prefix) if (d := layout.day_of_folder(name)) and d <= newest)
+        for day in sorted(folders):
+            folder = layout.day_folder_prefix(prefix, day)
+            yield prefix, day, folder, [o.key for o in store.list(folder)]
 
 
 def _prune_raw(raw: Store, result: PruneResult, now: datetime, days: int) -> None:
-    for prefix in layout.RAW_DAY_FOLDERS:
-        for day in _old_days(raw, prefix, result.raw_cutoff):
-            folder = layout.day_folder_prefix(prefix, day)
-            keys = [o.key for o in raw.list(folder)]
-            if keys:
-                result.add(RAW, prefix, day, len(keys))
-            if not result.dry_run:
-                raw.delete(keys)
-                result.versions += raw.purge_versions(keys)
-                raw.remove_empty_folders(folder)
+    for prefix, day, folder, keys in _old_day_folders(raw, layout.RAW_DAY_FOLDERS, result.raw_cutoff):
+        if keys:
+            result.add(RAW, prefix, day, len(keys))
+        if not result.dry_run:
+            raw.delete(keys)
+            result.versions += raw.purge_versions(keys)
+            raw.remove_empty_folders(folder)
     oldest = (now - timedelta(days=days)).timestamp()
     exports = [o.key for o in raw.list(layout.EXPORTS_PREFIX) if o.modified < oldest]
     if exports:
@@ -163,14 +166,11 @@ def _prune_raw(raw: Store, result: PruneResult, now: datetime, days: int) -> Non
 
 
 def _prune_tables(enriched: Store, result: PruneResult) -> None:
-    for prefix in layout.TABLE_PREFIXES:
-        for day in _old_days(enriched, prefix, result.enriched_cutoff):
-            folder = layout.day_folder_prefix(prefix, day)
-            keys = [o.key for o in enriched.list(folder)]
+    for prefix, day, folder, keys in _old_day_folders(enriched, layout.TABLE_PREFIXES, result.enriched_cutoff):
+        if keys:
+            result.add(ENRICHED, prefix, day, len(keys))
+        if not result.dry_run:
             if keys:
-                result.add(ENRICHED, prefix, day, len(keys))
-            if not result.dry_run:
-                if keys:
-                    enriched.put_files(dict.fromkeys(keys))  # readers see the day whole or gone
-                    result.versions += enriched.purge_versions(keys)
-                enriched.remove_empty_folders(folder)
+                enriched.put_files(dict.fromkeys(keys))  # readers see the day whole or gone
+                result.versions += enriched.purge_versions(keys)
+            enriched.remove_empty_folders(folder)

@@ -242,4 +242,4 @@ def test_a_broken_line_of_imported_messages_is_quarantined_and_the_rest_of_the_d
     assert result.days[0].quarantined == 1
     (body,) = [o.key for o in raw.list(layout.quarantine_day_prefix(DAY)) if layout.is_quarantined_body(o.key)]
     assert raw.get(body) == b'{"message": {"message_id": 3,'  # the line as it was
-    assert json.loads(raw.get(layout.quarantine_reason_key(body)))["reason"] == "unreadable_columns"
+    assert json.loads(raw.get(layout.quarantine_reason_key(body)))["reason"] == "not_json"
