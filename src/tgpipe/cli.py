@@ -103,6 +103,17 @@ settings_options = option_group(
 )
 
 
+def jobs_option(default_help: str):
+    """--jobs N: how many days a command builds at once, in worker processes."""
+    return click.option(
+        "--jobs",
+        type=click.IntRange(1, 64),
+        metavar="N",
+        help=f"Days built at once, in worker processes ({default_help}). Each holds the day it builds "
+        "in memory; more than the CPUs gains nothing.",
+    )
+
+
 def make_settings(timezone_name: str | None, allowed_chat_ids: str | None) -> Settings:
     return Settings.from_env().with_overrides(
         timezone=parse_timezone(timezone_name) if timezone_name else None,
@@ -203,7 +214,8 @@ def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
     help="IANA time zone of the computer that made the export: needed only for exports from Telegram "
     "Desktop before 3.7.6, which write local times.",
 )
-def import_command(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file, chats, export_timezone):
+@jobs_option("default: 2 for an export of 50,000 messages or more, at most one per CPU; else 1")
+def import_command(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file, chats, export_timezone, jobs):
     """Import a Telegram Desktop export (result.json) into the tables the bot fills.
 
     Reads a chat's export ("Export chat history", JSON) or a whole account's, stores it in the raw
@@ -220,7 +232,7 @@ def import_command(data_dir, raw, enriched, timezone_name, allowed_chat_ids, fil
     stores = Stores(data_dir, raw, enriched)
     with ProgressBar("building") as progress:
         result = history.import_export(
-            Path(file), stores.raw, stores.enriched, settings, export_timezone, chats or None, progress
+            Path(file), stores.raw, stores.enriched, settings, export_timezone, chats or None, progress, jobs
         )
     click.echo(result.describe())
 
@@ -245,7 +257,10 @@ def import_command(data_dir, raw, enriched, timezone_name, allowed_chat_ids, fil
     help="Write pseudonymised tables: user ids hashed with PSEUDONYMIZE_KEY (or PSEUDONYMIZE_KEY_PARAMETER), "
     "names and contact fields dropped (as PSEUDONYMIZE=1; docs/pseudonymization.md).",
 )
-def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days, late_days, pseudonymize):
+@jobs_option("default 1; more speed up rebuilding many days")
+def etl(
+    data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days, late_days, pseudonymize, jobs
+):
     """Turn raw updates into the Parquet tables telegram and telegram_updates.
 
     With no day option, processes yesterday in the configured time zone, like the scheduled job.
@@ -265,7 +280,7 @@ def etl(data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, la
     stores.require(stores.raw, "raw store")
     selection = etl_core.DaySelection(day, first, last, all_days)
     with ProgressBar("building") as progress:
-        result = etl_core.run_etl(stores.raw, stores.enriched, selection, settings, progress)
+        result = etl_core.run_etl(stores.raw, stores.enriched, selection, settings, progress, jobs or 1)
     click.echo("\n".join([*result.describe_days(), f"{result.describe()} -> {stores.enriched}"]))
 
 

@@ -10,9 +10,10 @@ must stay).
 Dedupe by `update_id`: an update is a row of the first day it is stored under. An update with no
 time of its own (a callback query, a poll answer, ...) is filed under the day it arrived, so a
 redelivery after midnight is stored again under the next day. Building a day therefore skips, as
-duplicates, the update ids stored under the day before (one listing of its raw folder's names;
-nothing is read) and those this run already wrote for an earlier day. So the rule holds for a run
-of one day as for a run of many, whichever day is built first.
+duplicates, the update ids stored under the day before and those stored under an earlier day of
+the same run, known from the names of one listing of each raw folder before any day is built
+(nothing is read; `day_tasks`). So the rule holds for a run of one day as for a run of many,
+whichever day is built first, and a run can build its days in worker processes at once (`jobs`).
 
 A raw object that is not an update, or that the column readers cannot handle, is copied to the
 quarantine area and counted; it never fails its day. A store error does fail it, so that the
@@ -35,8 +36,10 @@ from __future__ import annotations
 import gc
 import json
 import logging
+import multiprocessing
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
@@ -94,6 +97,8 @@ class DayResult:
 @dataclass
 class EtlResult:
     days: list[DayResult]
+    seconds: float = 0.0
+    """How long the run took (less than its days' seconds added up when days were built at once)."""
 
     @property
     def updates(self) -> int:
@@ -153,7 +158,7 @@ class EtlResult:
             "late_days": [d.day.isoformat() for d in self.days if d.late],
             "bytes_read": sum(d.bytes_read for d in self.days),
             "bytes_written": sum(d.bytes_written for d in self.days),
-            "seconds": round(sum(d.seconds for d in self.days), 3),
+            "seconds": round(self.seconds, 3),
         }
 
 
@@ -278,10 +283,12 @@ def run_etl(
     asked: Sequence[date] | DaySelection | EtlPlan,
     settings: Settings,
     progress: Progress | None = None,
+    jobs: int = 1,
 ) -> EtlResult:
     """Build the Parquet tables of the days asked for (and of recent days with late data),
-    deduplicating updates across them; log one line per day, and one for the run once it
-    succeeded (carrying the metrics EtlRunsSucceeded and EtlRows, CloudWatch metrics in Lambda).
+    deduplicating updates across them, `jobs` days at a time (`build_days`); log one line per day,
+    and one for the run once it succeeded (carrying the metrics EtlRunsSucceeded and EtlRows,
+    CloudWatch metrics in Lambda).
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
@@ -295,36 +302,114 @@ def run_etl(
     # One run builds a store at a time.
     with raw.writing(), enriched.writing(alone=True, prefixes=layout.TABLE_PREFIXES):
         plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
-        run = build_days(raw, enriched, plan, settings, progress)
+        run = build_days(raw, enriched, plan, settings, progress, jobs)
         etlrecord.record(enriched, run)  # what `tgpipe status` says of the newest run
     log.info("etl run done", extra={**run.to_dict(), **logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows)})
     return run
 
 
 def build_days(
-    raw: Store, enriched: Store, plan: EtlPlan, settings: Settings, progress: Progress | None = None
+    raw: Store,
+    enriched: Store,
+    plan: EtlPlan,
+    settings: Settings,
+    progress: Progress | None = None,
+    jobs: int = 1,
 ) -> EtlResult:
-    """Build the days of `plan` in order (deduplicating across them), leaving out what the raw
-    store's forgotten list names. The caller holds the stores (`Store.writing`) as `run_etl` does.
+    """Build the days of `plan` (deduplicating across them, `day_tasks`), leaving out what the raw
+    store's forgotten list names: one after another, or up to `jobs` at once in worker processes
+    (`_build_in_workers`). The caller holds the stores (`Store.writing`) as `run_etl` does.
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
     """
+    started = time.perf_counter()
     listed = forgotten.load(raw)
     if progress:
         progress.start(len(plan.days))
-    seen: set[int] = set()
+    tasks = day_tasks(raw, plan)
+    if jobs > 1 and len(plan.days) > 1:
+        built = _build_in_workers(raw, enriched, tasks, settings, listed, min(jobs, len(plan.days)))
+    else:
+        built = (process_day(raw, enriched, task, settings, listed) for task in tasks)
     results = []
-    for day in plan.days:
-        before = day - timedelta(days=1)
-        if not results or results[-1].day != before:  # else this run built it: its ids are in `seen`
-            seen.update(stored_update_ids(raw, before))
-        result = process_day(raw, enriched, day, settings, seen, late=day in plan.late, listed=listed)
+    for result in built:
         log.info("etl day", extra=result.to_dict())
         results.append(result)
         if progress:
             progress.advance()
-    return EtlResult(results)
+    return EtlResult(sorted(results, key=lambda r: r.day), seconds=time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class DayTask:
+    """A day to build, as the run found it before building any."""
+
+    day: date
+    keys: list[str]
+    """The day's raw updates, in update_id order."""
+    duplicates: frozenset[int]
+    """Those of their ids the day skips: stored under the day before, or under an earlier day of the run."""
+    late: bool = False
+
+
+def day_tasks(raw: Store, plan: EtlPlan) -> Iterator[DayTask]:
+    """Yield the days of `plan` in order, each with its raw updates and the ids it skips as
+    duplicates (see the module), from one listing of each day's raw folder (and of the day before
+    each day the run does not build)."""
+    earlier: set[int] = set()  # the ids stored under the run's days so far
+    previous: tuple[date, set[int]] | None = None
+    for day in plan.days:
+        keys = sorted(_raw_keys(raw, day), key=layout.update_id_of)
+        ids = {layout.update_id_of(key) for key in keys}
+        before = day - timedelta(days=1)
+        stored_before = previous[1] if previous and previous[0] == before else stored_update_ids(raw, before)
+        yield DayTask(day, keys, frozenset((ids & stored_before) | (ids & earlier)), late=day in plan.late)
+        earlier |= ids
+        previous = (day, ids)
+
+
+def _build_in_workers(
+    raw: Store,
+    enriched: Store,
+    tasks: Iterable[DayTask],
+    settings: Settings,
+    listed: forgotten.Forgotten,
+    jobs: int,
+) -> Iterator[DayResult]:
+    """Build the days of `tasks` in `jobs` worker processes at once; yield each result when done.
+
+    Days are independent once `day_tasks` has found their duplicates, and a day's build is
+    Python work the GIL would serialise in threads. Workers start fresh (spawn: this process
+    holds threads, which fork would copy mid-use) with this process's log set-up. Tasks are made
+    as workers come free (two per worker wait at most), so a long run holds few days' listings.
+    An error in a worker is raised here once the days under way are finished; the days not
+    started are not built.
+    """
+    root = logging.getLogger()
+    as_json = any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(as_json, root.level)) as pool:
+        running: set[Future] = set()
+        try:
+            for task in tasks:
+                running.add(pool.submit(process_day, raw, enriched, task, settings, listed))
+                if len(running) >= 3 * jobs:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    yield from (future.result() for future in done)
+            for future in as_completed(running):
+                yield future.result()
+        finally:
+            for future in running:
+                future.cancel()
+
+
+def _start_worker(as_json: bool, level: int) -> None:
+    """Set up a worker process's logging as its parent's: JSON lines, or Python's default."""
+    if as_json:
+        logs.configure(logging.getLevelName(level))
+    else:
+        logging.getLogger().setLevel(level)
 
 
 def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:
@@ -351,19 +436,16 @@ def stored_update_ids(raw: Store, day: date) -> set[int]:
 def process_day(
     raw: Store,
     enriched: Store,
-    day: date,
+    task: DayTask,
     settings: Settings,
-    seen: set[int],
-    late: bool = False,
     listed: forgotten.Forgotten = forgotten.NOBODY,
 ) -> DayResult:
-    """Rebuild one day, skipping the updates in `seen`: the ids that belong to an earlier day (written
-    by this run, or stored under the day before), and what `listed` names. `seen` gains this day's."""
+    """Rebuild one day, skipping the updates `task` names as duplicates and what `listed` names."""
     started = time.perf_counter()
-    keys = sorted(_raw_keys(raw, day), key=layout.update_id_of)
+    day, keys, seen = task.day, task.keys, set(task.duplicates)
     imports = imported.day_files(raw, day)
     for attempt in range(1, BUILD_ATTEMPTS + 1):
-        result = DayResult(day, late=late, raw_objects=len(keys))
+        result = DayResult(day, late=task.late, raw_objects=len(keys))
         if not keys and not imports:
             break
         written = build_day(raw, enriched, day, keys, settings, seen, result, imports, listed)
@@ -374,6 +456,7 @@ def process_day(
             break
         log.info("raw objects arrived while building; building again", extra={"day": day.isoformat()})
         seen.difference_update(written)
+        seen.update(stored_update_ids(raw, day - timedelta(days=1)) & {layout.update_id_of(k) for k in arrived})
         keys = sorted([*keys, *arrived], key=layout.update_id_of)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
@@ -455,21 +538,17 @@ def build_day(
                         pseudonyms.rewrite(update)
                     return readers.Update(text, update, settings.timezone, imported.SOURCE)
 
-                for line, row in imported.kept_messages(files, captured, result.imports, read):
-                    try:
-                        if isinstance(row, Exception):
-                            raise row
-                        messages.append(messages.values(row))
-                    except json.JSONDecodeError as e:  # the raw store is a folder anyone can touch
-                        quarantine(raw, line, day, "not_json", f"not JSON: {e}", "import")
+                for line, values in imported.kept_messages(files, captured, result.imports, read, messages.values):
+                    if isinstance(values, json.JSONDecodeError):  # the raw store is a folder anyone can touch
+                        quarantine(raw, line, day, "not_json", f"not JSON: {values}", "import")
                         result.quarantined += 1
-                        continue
-                    except Exception as e:  # as for raw updates: keep it out, never fail the day
-                        detail = f"cannot read columns: {type(e).__name__}: {e}"
+                    elif isinstance(values, Exception):  # as for raw updates: keep it out, never fail the day
+                        detail = f"cannot read columns: {type(values).__name__}: {values}"
                         quarantine(raw, line, day, "unreadable_columns", detail, "import")
                         result.quarantined += 1
-                        continue
-                    result.imported += 1
+                    else:
+                        messages.append(values)
+                        result.imported += 1
             changes = day_changes(enriched, day, writers)
             for key, path in changes.items():
                 if path is not None:

@@ -94,35 +94,38 @@ def kept_messages(
     captured: Captured,
     tallies: dict[int, ImportTally],
     read: Callable[[str, dict[str, Any]], readers.Update],
-) -> Iterator[tuple[bytes, readers.Update | Exception]]:
-    """Yield `(line, row)` for each imported message of a day's `files` (key: bytes) to write, one
-    copy each (see the module's rules); count the others into `tallies` per chat.
+    values: Callable[[readers.Update], tuple],
+) -> Iterator[tuple[bytes, tuple | Exception]]:
+    """Yield `(line, values)` for each imported message of a day's `files` (key: bytes) to write,
+    one copy each (see the module's rules); count the others into `tallies` per chat.
 
     `read(text, update)` makes the row of a line's text and parsed update (pseudonymising it first
-    when the tables are: the bot's rows in `captured` went through that too, so that they match).
-    A line it fails on, or that is not JSON, is yielded with the exception in place of its row, for
-    the ETL to quarantine; it never fails the day.
+    when the tables are: the bot's rows in `captured` went through that too, so that they match);
+    `values(row)` gives its table row. A line that is not JSON, or that either fails on, is
+    yielded with the exception in place of its values, for the ETL to quarantine; it never fails
+    the day. Each line is read once, and only its values are held until the day's copies are
+    compared (a parsed message takes several times their memory).
     """
     keys = sorted(files)
     chosen: dict[tuple, tuple] = {}  # supergroups and channels: identity -> (edit time, file, line)
     moments: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # elsewhere
     copies: Counter = Counter()
     lines = [files[key].splitlines() for key in keys]
-    rows: list[list[readers.Update | Exception]] = []  # made once: the day's messages are held anyway
+    made: list[list[tuple[tuple, Any, tuple] | Exception]] = []
     for n, file_lines in enumerate(lines):
-        rows.append(made := [_row(line, read) for line in file_lines])
-        for m, row in enumerate(made):
-            if isinstance(row, Exception):
+        made.append(entries := [_entry(line, read, values) for line in file_lines])
+        for m, entry in enumerate(entries):
+            if isinstance(entry, Exception):
                 continue
-            identity = _identity(row)
+            identity = entry[0]
             copies[identity] += 1
             if identity[0] == "id":
-                rank = (row.body.get("edit_date") or 0, n, m)
+                rank = (entry[1] or 0, n, m)
                 if identity not in chosen or rank > chosen[identity]:
                     chosen[identity] = rank
             else:
                 moments[identity][n].append(m)
-    keep = {(n, m) for n, made in enumerate(rows) for m, row in enumerate(made) if isinstance(row, Exception)}
+    keep = {(n, m) for n, entries in enumerate(made) for m, entry in enumerate(entries) if isinstance(entry, Exception)}
     for identity, count in copies.items():
         tally = tallies.setdefault(identity[1], ImportTally())
         if identity[0] == "id":
@@ -145,14 +148,20 @@ def kept_messages(
     for n, file_lines in enumerate(lines):
         for m, line in enumerate(file_lines):
             if (n, m) in keep:
-                yield line, rows[n][m]
-        lines[n] = rows[n] = []
+                entry = made[n][m]
+                yield line, entry if isinstance(entry, Exception) else entry[2]
+        lines[n] = made[n] = []
 
 
-def _row(line: bytes, read: Callable[[str, dict[str, Any]], readers.Update]) -> readers.Update | Exception:
-    """The row of one imported line, or why it has none."""
+def _entry(
+    line: bytes,
+    read: Callable[[str, dict[str, Any]], readers.Update],
+    values: Callable[[readers.Update], tuple],
+) -> tuple[tuple, Any, tuple] | Exception:
+    """One imported line's identity, edit time and table row, or why it has none."""
     try:
-        return read(line.decode("utf-8"), parse_line(line))
+        row = read(line.decode("utf-8"), parse_line(line))
+        return _identity(row), row.body.get("edit_date"), values(row)
     except Exception as e:  # a line that is not JSON, or that a reader fails on: quarantined, not fatal
         return e
 

@@ -77,3 +77,21 @@ def test_a_bad_late_days_setting_is_one_error_line(tgpipe, tmp_path, monkeypatch
     monkeypatch.delenv("ETL_LATE_DAYS")
     run = tgpipe("etl", "--data-dir", tmp_path, "--late-days", "-1")
     assert run.code == 2 and run.err.startswith("Error: Invalid value for '--late-days'")
+
+
+def test_jobs_build_days_in_worker_processes_and_say_the_same(tgpipe, tmp_path):
+    raw = LocalStore(tmp_path / "raw")
+    first = date(2025, 11, 1)
+    updates = [message(n, noon(first + timedelta(days=n % 3))) for n in range(1, 31)]
+    ingest.store_updates([to_bytes(u) for u in updates], raw, Settings())
+    days = ("--from", "2025-11-01", "--to", "2025-11-03", "--late-days", "0")
+    turns = tgpipe("etl", "--data-dir", tmp_path, *days)
+    workers = tgpipe("etl", "--data-dir", tmp_path, *days, "--jobs", "2")
+    assert turns.code == workers.code == 0, workers.err
+    assert (
+        workers.out.splitlines()[:3]
+        == turns.out.splitlines()[:3]
+        == [f"2025-11-0{d}  updates     10  messages     10  duplicates 0  quarantined 0" for d in (1, 2, 3)]
+    )
+    refused = tgpipe("etl", "--data-dir", tmp_path, *days, "--jobs", "0")
+    assert refused.code == 2 and "--jobs" in refused.err

@@ -33,6 +33,7 @@ def test_the_import_bench_runs_and_prints_its_table(tmp_path):
     ]
     assert "6,000 messages, full export of 2 chats" in table[7]
     assert "messages/s" in table[9] and "build" in table[9]  # read, store and build the days
+    assert "in the import's process" in table[9]  # too few messages to start workers for
     assert "6,000 messages, full export of 2 chats" in table[-1]
     assert "Command: `python bench/import.py --messages 3000 --repeat 1`" in out.stdout
     assert list(tmp_path.iterdir()) == []  # the generated files are removed

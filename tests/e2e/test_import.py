@@ -2,6 +2,7 @@
 same tables, once each, and survive every rebuild."""
 
 import json
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -243,3 +244,33 @@ def test_a_broken_line_of_imported_messages_is_quarantined_and_the_rest_of_the_d
     (body,) = [o.key for o in raw.list(layout.quarantine_day_prefix(DAY)) if layout.is_quarantined_body(o.key)]
     assert raw.get(body) == b'{"message": {"message_id": 3,'  # the line as it was
     assert json.loads(raw.get(layout.quarantine_reason_key(body)))["reason"] == "not_json"
+
+
+def test_an_export_built_in_worker_processes_gives_the_tables_built_in_turns(tmp_path):
+    """jobs=2 (the default for a big export): the same rows and per-chat lines as one day after another,
+    with the bot's rows winning on the days it captured."""
+    day = 86_400
+    times = {n: T0 + (n % 4) * day + n for n in range(1, 41)}
+    history_ = [message(n, f"m{n}", when=when) for n, when in times.items()]
+    export = write(tmp_path, chat(history_))
+    found = {}
+    for jobs in (1, 2):
+        raw, enriched = LocalStore(tmp_path / f"raw{jobs}", private=True), LocalStore(tmp_path / f"enriched{jobs}")
+        captured = bot_update(900, 8, GROUP, "supergroup", T0 + 8, "oi (bot)")  # message 8, on the first day
+        ingest.store_updates([to_bytes(captured)], raw, Settings())
+        result = history.import_export(export, raw, enriched, Settings(), jobs=jobs)
+        found[jobs] = rows(enriched), result.chat_lines(), len(result.etl.days)
+    assert found[2] == found[1]
+    table, lines, days = found[2]
+    assert days == len({datetime.fromtimestamp(t, UTC).date() for t in times.values()}) > 2
+    assert len(table) == 40 and (GROUP, 8, "bot", 900, "oi (bot)") in table
+    assert lines == [
+        f"chat {GROUP} (Dados ☕, supergroup): 40 message(s) read, 39 now in the tables, 1 already captured by the bot"
+    ]
+
+
+def test_a_big_export_is_built_in_worker_processes_by_default():
+    assert history.default_jobs(history.WORKERS_FROM_MESSAGES - 1) == 1  # starting workers would cost more
+    assert history.default_jobs(history.WORKERS_FROM_MESSAGES) == min(
+        history.DEFAULT_WORKERS, len(os.sched_getaffinity(0))
+    )

@@ -302,6 +302,27 @@ def test_objects_that_arrive_while_a_day_is_built_make_it_build_again(raw_store,
     assert [m["update_id"] for m in read(enriched_store, "telegram")] == [1, 2, 3]
 
 
+def test_a_copy_of_the_day_before_s_update_arriving_while_the_day_is_built_is_a_duplicate(
+    raw_store, enriched_store, settings, monkeypatch
+):
+    update = to_bytes({"update_id": 50, "callback_query": {"id": "q", "from": {"id": 1}, "data": "x"}})
+    ingest.store_update(update, raw_store, settings, datetime(2025, 11, 22, 23, tzinfo=UTC))
+    store_all(raw_store, [message(1)])
+    real_get_many = raw_store.get_many
+    calls = []
+
+    def get_many_while_the_copy_arrives(keys, workers=None):
+        calls.append(list(keys))
+        if len(calls) == 1:  # redelivered after midnight: stored under DAY too
+            ingest.store_update(update, raw_store, settings, datetime(2025, 11, 23, 1, tzinfo=UTC))
+        return real_get_many(calls[-1], workers)
+
+    monkeypatch.setattr(raw_store, "get_many", get_many_while_the_copy_arrives)
+    (day,) = etl.run_etl(raw_store, enriched_store, [DAY], settings).days
+    assert len(calls) == 2 and (day.raw_objects, day.updates, day.duplicates) == (2, 1, 1)
+    assert update_ids(enriched_store, DAY) == [1]
+
+
 # ---- robustness and output ----------------------------------------------------------------
 
 
@@ -405,3 +426,54 @@ def test_a_store_built_before_the_record_is_known_by_its_newest_table_file(raw_s
     assert run.finished_at.timestamp() == pytest.approx(max(built, path.stat().st_mtime))
     enriched_store.put(layout.LAST_ETL_RUN_KEY, b"{not a record")
     assert etlrecord.newest(enriched_store).source == etlrecord.FROM_TABLE_FILES
+
+
+def table_rows(enriched, day):
+    return {
+        table: read(enriched, table, day) if (enriched.root / table / f"context_date={day}").exists() else []
+        for table in layout.TABLE_NAMES
+    }
+
+
+def test_days_built_in_worker_processes_are_the_days_built_in_turns(tmp_path, settings):
+    """jobs=2: each day in a worker process, its duplicates found before it is built, more days
+    than the workers take at once. The tables and counts are those of a run that builds the days
+    one after another, a redelivery after midnight and a copy stored two days later included."""
+    days = [date(2025, 11, 22) + timedelta(days=n) for n in range(8)]
+    runs = {}
+    for jobs in (1, 2):
+        raw, enriched = LocalStore(tmp_path / f"raw{jobs}"), LocalStore(tmp_path / f"enriched{jobs}")
+        store_across_midnight(raw, settings)  # update 50 under the 22nd and the 23rd
+        store_all(raw, [message(n, when=NOON + (n % 8 - 1) * 86400) for n in range(1, 25)])
+        late_copy = to_bytes({"update_id": 9, "callback_query": {"id": "q", "from": {"id": 1}, "data": "x"}})
+        ingest.store_update(late_copy, raw, settings, datetime(2025, 11, 25, 9, tzinfo=UTC))  # 9 is the 23rd's
+        result = etl.run_etl(raw, enriched, days, settings, jobs=jobs)
+        counts = [{k: v for k, v in d.to_dict().items() if k != "seconds"} for d in result.days]
+        runs[jobs] = counts, [table_rows(enriched, day) for day in days]
+    assert runs[2] == runs[1]
+    counts, _ = runs[2]
+    assert [(c["day"], c["updates"], c["duplicates"]) for c in counts] == [
+        ("2025-11-22", 4, 0),
+        ("2025-11-23", 3, 1),  # 50, stored under the day before
+        ("2025-11-24", 3, 0),
+        ("2025-11-25", 3, 1),  # 9, stored under the 23rd, which this run built
+        *((f"2025-11-{d}", 3, 0) for d in range(26, 30)),
+    ]
+
+
+def test_a_day_that_fails_in_a_worker_fails_the_run_with_its_error(raw_store, enriched_store, settings):
+    days = [DAY + timedelta(days=n) for n in range(3)]
+    store_all(raw_store, [message(n, when=NOON + (n % 3) * 86400) for n in range(1, 10)])
+    blocker = enriched_store.root / "telegram" / f"context_date={days[1]}"
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where the day's folder goes")
+    with pytest.raises(Exception) as in_turns:
+        etl.run_etl(raw_store, enriched_store, days, settings)
+    with pytest.raises(Exception) as in_workers:
+        etl.run_etl(raw_store, enriched_store, days, settings, jobs=2)
+    assert (type(in_workers.value), str(in_workers.value)) == (type(in_turns.value), str(in_turns.value))
+    assert is_transient(in_workers.value) == is_transient(in_turns.value)  # so the CLI says it, and exits, alike
+    assert not list((enriched_store.root / "_tgpipe" / "tmp").glob("*"))  # the workers' scratch is gone
+    blocker.unlink()
+    result = etl.run_etl(raw_store, enriched_store, days, settings, jobs=2)
+    assert [d.updates for d in result.days] == [3, 3, 3]
