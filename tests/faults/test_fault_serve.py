@@ -74,6 +74,16 @@ class Served:
         with open(f"/proc/{self.process.pid}/status") as f:
             return int(f.read().split("VmRSS:")[1].split()[0])
 
+    def logged(self, message: str, timeout: float = 10) -> list[dict]:
+        """The log lines saying `message`, waiting up to `timeout` s for one: a thread reads the
+        server's stderr, so a line written before an answer can reach `log` after it."""
+        deadline = time.monotonic() + timeout
+        while not (found := [line for line in json_lines("".join(self.log)) if line.get("message") == message]):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        return found
+
     def stop(self, sig=signal.SIGTERM):
         if self.process.poll() is None:
             self.process.send_signal(sig)
@@ -237,8 +247,7 @@ def test_health_fails_when_the_store_cannot_be_written(serve, tmp_path):
     temp.rename(temp.with_name("moved"))
     temp.write_text("a file where the temporary folder belongs: nothing can be written")
     assert served.get("/healthz")[0] == 503
-    logged = [line for line in json_lines("".join(served.log)) if line.get("message") == "health check failed"]
-    assert logged
+    assert served.logged("health check failed")
 
 
 def self_signed(tmp_path):

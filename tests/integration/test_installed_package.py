@@ -47,7 +47,7 @@ def test_the_installed_command_has_every_query_and_writes_the_report(installed, 
 
     run(installed, elsewhere, "sample", "--out", "updates.jsonl", "--updates", "300", "--days", "4")
     run(installed, elsewhere, "ingest", "--data-dir", "data", "updates.jsonl")
-    run(installed, elsewhere, "etl", "--data-dir", "data", "--all")
+    run(installed, elsewhere, "etl", "--data-dir", "data", "--all", "--jobs", "2")  # workers run the installed code
     days = json.loads(run(installed, elsewhere, "query", "--data-dir", "data", "messages_per_day", "--format", "json"))
     assert days and all(day["message_amount"] > 0 for day in days)
 
