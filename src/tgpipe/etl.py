@@ -349,7 +349,7 @@ class DayTask:
     keys: list[str]
     """The day's raw updates, in update_id order."""
     duplicates: frozenset[int]
-    """Those of their ids the day skips: stored under the day before, or under an earlier day of the run."""
+    """The ids among `keys` the day skips: stored under the day before, or under an earlier day of the run."""
     late: bool = False
 
 
