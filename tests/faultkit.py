@@ -4,11 +4,14 @@ call so it can be killed there, and updates to fill a day with.
 A kill "at an instant" uses `park`: a `sitecustomize` on the subprocess's PYTHONPATH wraps one
 function (`os.fsync`, `os.replace`, pyarrow's `write_batch`) so that its n-th call writes a marker
 file and sleeps; the test sees the marker and sends SIGKILL while the process is inside that call.
+Worker processes inherit the environment, so each of them parks at its own n-th call; the kill
+reaches them all (the subprocess runs in its own session).
 This instrumentation lives here, in the tests, not in tgpipe.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -70,7 +73,9 @@ class Parked:
         raise AssertionError(f"neither parked nor finished within {timeout} s")
 
     def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
+        """SIGKILL the process and every process it started (its worker processes): its session."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=10)
 
 
@@ -80,7 +85,12 @@ def start_parked(park_dir: Path, marker: Path, target: str, n: int, *args, env: 
     full_env["PYTHONPATH"] = os.pathsep.join([str(park_dir), full_env.get("PYTHONPATH", "")])
     full_env["TGPIPE_TEST_PARK"] = f"{target}:{n}:{marker}"
     process = subprocess.Popen(
-        [TGPIPE, *map(str, args)], env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [TGPIPE, *map(str, args)],
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its own process group, so that `kill` reaches its workers too
     )
     return Parked(process, marker)
 

@@ -20,11 +20,9 @@ def park(park_dir, tmp_path):
 
     def start(target: str, n: int, *args, env: dict | None = None):
         parked = start_parked(park_dir, tmp_path / f"parked-{target}-{n}-{len(started)}", target, n, *args, env=env)
-        started.append(parked.process)
+        started.append(parked)
         return parked
 
     yield start
-    for process in started:
-        if process.poll() is None:
-            process.kill()
-            process.wait(timeout=10)
+    for parked in started:
+        parked.kill()  # with any worker it left parked

@@ -1,10 +1,11 @@
-"""A killed ETL never shows a partial day: every query answers with the old or the new complete day."""
+"""A killed ETL never shows a partial day: every query answers with the old or the new complete day,
+whether the run builds its days itself or in worker processes."""
 
 import random
 import shutil
 import subprocess
 import threading
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -108,3 +109,52 @@ def test_queries_during_etl_runs_always_answer_with_a_whole_day(stores, tmp_path
         reader.join(timeout=30)
     assert errors == []
     assert len(answers) > 10 and set(answers) <= {OLD, NEW}
+
+
+WEEK = [date(2025, 11, 17) + timedelta(days=n) for n in range(6)]
+PER_DAY_SQL = (
+    "SELECT u.context_date, (SELECT count(*) FROM telegram t WHERE t.context_date = u.context_date), count(*) "
+    "FROM telegram_updates u GROUP BY 1 ORDER BY 1"
+)
+
+
+@pytest.fixture(scope="module")
+def week(tmp_path_factory):
+    """Six days of raw updates in their new state, and an enriched store built from the old one."""
+    root = tmp_path_factory.mktemp("etl-workers-kill")
+    raw, enriched = LocalStore(root / "raw", private=True), LocalStore(root / "enriched")
+    for n, day in enumerate(WEEK):
+        old = day_updates(day, messages=200, reactions=50, first_id=n * 10_000 + 1)
+        ingest.store_updates([to_bytes(u) for u in old], raw, Settings())
+    run_etl(raw, enriched, WEEK, Settings())
+    for n, day in enumerate(WEEK):
+        new = day_updates(day, messages=100, first_id=n * 10_000 + 5_000)
+        ingest.store_updates([to_bytes(u) for u in new], raw, Settings())
+    return raw, enriched
+
+
+def per_day(enriched: LocalStore) -> dict[str, tuple[int, int]]:
+    return {str(day): (messages, updates) for day, messages, updates in query.run_sql(enriched, PER_DAY_SQL).rows}
+
+
+@pytest.mark.parametrize("calls", [1, 3], ids=["a-worker-s-first-day", "a-worker-s-second-day"])
+def test_a_kill_of_a_run_built_in_workers_leaves_each_day_old_or_new(week, park, tmp_path, calls):
+    """Both workers park inside their n-th Parquet write (a day writes two tables); the run and its
+    workers are killed there; then a rerun builds every day."""
+    raw, baseline = week
+    enriched = fresh_copy(baseline, tmp_path)
+    args = ("etl", "--raw", raw.root, "--enriched", enriched.root, "--from", WEEK[0], "--to", WEEK[-1])
+    args = (*args, "--late-days", "0", "--jobs", "2")
+    parked = park("write_batch", calls, *args)
+    assert parked.wait_parked(), parked.process.stderr.read()
+    parked.kill()
+    found = per_day(enriched)
+    assert sorted(found) == [str(d) for d in WEEK]
+    assert set(found.values()) <= {OLD, NEW}, found
+    if calls == 3:
+        assert NEW in found.values()  # the workers' first days were replaced before the kill
+    rerun = run_tgpipe(*args)
+    assert rerun.returncode == 0, rerun.stderr
+    assert set(per_day(enriched).values()) == {NEW}
+    assert temp_leftovers(enriched.root) == [] and not (enriched.root / "_tgpipe" / "journal.json").exists()
+    assert not list((enriched.root / "_tgpipe" / "tmp").glob("*"))  # the killed workers' scratch folders
