@@ -240,7 +240,7 @@ def peak_memory(path: Path, child: str = "--memory-child") -> dict:
 
 
 def import_child(path: Path) -> None:
-    """Import `path` into new folders next to it, as `tgpipe import` does (its days built by
+    """Import `path` into new folders next to it, as `tgpipe import` does (its days built in
     `history.default_jobs` worker processes); print the messages, seconds, CPU seconds (this
     process's and its workers') and peak RSS: this process's, its largest worker's, and the most
     they can have held together (each worker at the largest one's peak)."""
@@ -254,9 +254,7 @@ def import_child(path: Path) -> None:
         started, cpu = time.perf_counter(), _cpu_seconds()
         result = history.import_export(path, raw, enriched, Settings())
         elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
-        days = len(result.etl.days)
-        rows = result.etl.messages
-    workers = history.default_jobs(rows) if days > 1 else 1
+        days, rows, workers = len(result.etl.days), result.etl.messages, result.etl.workers
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers > 1 else 0
     peak = _high_water_mb()
     result = {"messages": rows, "days": days, "seconds": elapsed, "cpu": cpu, "after_imports_mb": round(before)}

@@ -99,6 +99,8 @@ class EtlResult:
     days: list[DayResult]
     seconds: float = 0.0
     """How long the run took (less than its days' seconds added up when days were built at once)."""
+    workers: int = 1
+    """Worker processes the days were built in (1: in the run's own process)."""
 
     @property
     def updates(self) -> int:
@@ -328,8 +330,9 @@ def build_days(
     if progress:
         progress.start(len(plan.days))
     tasks = day_tasks(raw, plan)
-    if jobs > 1 and len(plan.days) > 1:
-        built = _build_in_workers(raw, enriched, tasks, settings, listed, min(jobs, len(plan.days)))
+    workers = min(jobs, len(plan.days)) if jobs > 1 else 1
+    if workers > 1:
+        built = _build_in_workers(raw, enriched, tasks, settings, listed, workers)
     else:
         built = (process_day(raw, enriched, task, settings, listed) for task in tasks)
     results = []
@@ -338,7 +341,7 @@ def build_days(
         results.append(result)
         if progress:
             progress.advance()
-    return EtlResult(sorted(results, key=lambda r: r.day), seconds=time.perf_counter() - started)
+    return EtlResult(sorted(results, key=lambda r: r.day), time.perf_counter() - started, workers)
 
 
 @dataclass(frozen=True)
@@ -405,11 +408,10 @@ def _build_in_workers(
 
 
 def _start_worker(as_json: bool, level: int) -> None:
-    """Set up a worker process's logging as its parent's: JSON lines, or Python's default."""
+    """Set up a worker process's logging as its parent's: JSON lines or Python's default, at its level."""
     if as_json:
-        logs.configure(logging.getLevelName(level))
-    else:
-        logging.getLogger().setLevel(level)
+        logs.configure()
+    logging.getLogger().setLevel(level)
 
 
 def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:
@@ -456,6 +458,7 @@ def process_day(
             break
         log.info("raw objects arrived while building; building again", extra={"day": day.isoformat()})
         seen.difference_update(written)
+        # What `day_tasks` found for the keys it listed, for those that arrived since.
         seen.update(stored_update_ids(raw, day - timedelta(days=1)) & {layout.update_id_of(k) for k in arrived})
         keys = sorted([*keys, *arrived], key=layout.update_id_of)
     result.seconds = round(time.perf_counter() - started, 3)

@@ -259,6 +259,7 @@ def test_an_export_built_in_worker_processes_gives_the_tables_built_in_turns(tmp
         captured = bot_update(900, 8, GROUP, "supergroup", T0 + 8, "oi (bot)")  # message 8, on the first day
         ingest.store_updates([to_bytes(captured)], raw, Settings())
         result = history.import_export(export, raw, enriched, Settings(), jobs=jobs)
+        assert result.etl.workers == jobs
         found[jobs] = rows(enriched), result.chat_lines(), len(result.etl.days)
     assert found[2] == found[1]
     table, lines, days = found[2]

@@ -448,6 +448,7 @@ def test_days_built_in_worker_processes_are_the_days_built_in_turns(tmp_path, se
         late_copy = to_bytes({"update_id": 9, "callback_query": {"id": "q", "from": {"id": 1}, "data": "x"}})
         ingest.store_update(late_copy, raw, settings, datetime(2025, 11, 25, 9, tzinfo=UTC))  # 9 is the 23rd's
         result = etl.run_etl(raw, enriched, days, settings, jobs=jobs)
+        assert result.workers == jobs
         counts = [{k: v for k, v in d.to_dict().items() if k != "seconds"} for d in result.days]
         runs[jobs] = counts, [table_rows(enriched, day) for day in days]
     assert runs[2] == runs[1]
