@@ -10,6 +10,8 @@ DEMO_TIMEZONE ?= America/Sao_Paulo
 # A fixed period, so the demo gives the same numbers everywhere (and the README's examples match).
 DEMO_END ?= 2025-11-30
 PYTEST_ARGS ?=
+# checkov runs in its own venv, locked in checkov.lock (make lock compiles it from this version).
+CHECKOV_VERSION := 3.3.30
 PY_DIRS := $(wildcard src tests bench scripts)
 
 .DEFAULT_GOAL := help
@@ -19,12 +21,28 @@ help: ## List the targets
 	  '{ name[NR] = $$1; text[NR] = $$2; if (length($$1) > width) width = length($$1) } \
 	   END { for (i = 1; i <= NR; i++) printf "  make %-*s  %s\n", width, name[i], text[i] }'
 
-$(VENV)/.installed: pyproject.toml
+# Every package comes from the lock at its exact version, each file checked against its hash, and
+# only as a wheel; tgpipe itself is built with the locked setuptools. A changed lock makes a new venv.
+LOCK := requirements.lock
+CHECKOV_LOCK := checkov.lock
+PIP_INSTALL = $(BIN)/pip install --quiet --disable-pip-version-check
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --upgrade \
+	--custom-compile-command "make lock"
+
+$(VENV)/.installed: pyproject.toml $(LOCK)
+	rm -rf $(VENV)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	$(PIP_INSTALL) --require-hashes --no-deps --only-binary :all: -r $(LOCK)
+	$(PIP_INSTALL) --no-deps --no-build-isolation -e .
+	$(BIN)/pip check --disable-pip-version-check
 	touch $@
 
-venv: $(VENV)/.installed ## Create .venv and install tgpipe with its test tools
+venv: $(VENV)/.installed ## Create .venv and install tgpipe with its test tools, from requirements.lock
+
+lock: venv ## Refresh requirements.lock and checkov.lock to the newest releases pyproject.toml allows (docs/development.md)
+	$(UV_COMPILE) pyproject.toml --extra dev --output-file $(LOCK)
+	echo 'checkov==$(CHECKOV_VERSION)' | $(UV_COMPILE) - --output-file $(CHECKOV_LOCK)
+	@echo "Now run make test, and read what changed: git diff --stat $(LOCK) $(CHECKOV_LOCK)"
 
 test: venv ## Run the tests
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -90,10 +108,10 @@ LOCALSTACK_ENDPOINT ?= http://127.0.0.1:4566
 LOCALSTACK_TARGETS := $(addprefix --target=,module.raw module.enriched module.athena_results module.ingest \
 	aws_ssm_parameter.bot_token aws_cloudwatch_metric_alarm.dlq)
 
-$(FUNCTION_ZIPS) &: $(LAMBDA_SOURCES) scripts/build_lambda.py | $(VENV)/.installed
+$(FUNCTION_ZIPS) &: $(LAMBDA_SOURCES) scripts/build_lambda.py $(LOCK) | $(VENV)/.installed
 	$(BIN)/python scripts/build_lambda.py --out dist --arch $(ARCH) --only functions
 
-$(LAYER_ZIP): scripts/build_lambda.py | $(VENV)/.installed
+$(LAYER_ZIP): scripts/build_lambda.py $(LOCK) | $(VENV)/.installed
 	$(BIN)/python scripts/build_lambda.py --out dist --arch $(ARCH) --only layer
 
 build: $(FUNCTION_ZIPS) $(LAYER_ZIP) ## Build the Lambda zips and the pyarrow layer into dist/ (reproducible)
@@ -130,9 +148,14 @@ tf-lint: ## Check the Terraform: fmt -check and validate
 	$(TERRAFORM) -chdir=$(TF_DIR) init -input=false -backend=false >/dev/null
 	$(TERRAFORM) -chdir=$(TF_DIR) validate
 
-checkov: ## Scan the Terraform with checkov (in its own venv, .venv-checkov)
-	test -x .venv-checkov/bin/checkov || ($(PYTHON) -m venv .venv-checkov && \
-	  .venv-checkov/bin/pip install --quiet --disable-pip-version-check 'checkov==3.3.30')
+.venv-checkov/.installed: $(CHECKOV_LOCK)
+	rm -rf .venv-checkov
+	$(PYTHON) -m venv .venv-checkov
+	.venv-checkov/bin/pip install --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary :all: \
+	  -r $(CHECKOV_LOCK)
+	touch $@
+
+checkov: .venv-checkov/.installed ## Scan the Terraform with checkov (in its own venv, .venv-checkov, from checkov.lock)
 	.venv-checkov/bin/checkov --directory $(TF_DIR) --framework terraform --skip-download --quiet --compact
 
 plan-moto: build venv ## Print a plan summary of the root module against a local moto server (what CI shows)
@@ -147,5 +170,5 @@ localstack-deploy: build ## Apply the parts of the stack LocalStack's free image
 localstack-destroy: build ## Destroy what localstack-deploy applied
 	$(BIN)/python tests/terraform_local.py destroy --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
 
-.PHONY: help venv test demo lint docs schema bench bench-ingest bench-etl bench-serve bench-query clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
+.PHONY: help venv lock test demo lint docs schema bench bench-ingest bench-etl bench-serve bench-query clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
 	localstack-up localstack-deploy localstack-destroy

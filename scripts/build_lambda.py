@@ -4,7 +4,7 @@
 
 - `dist/{ingest,etl,import,repair,webhookcheck}.zip`: `handler.py` at the root, the `tgpipe`
   package, and the pure-Python `tzdata` package (zoneinfo needs a tz database; the Lambda image
-  may have none). boto3 comes from the runtime. Some functions need more (HANDLER_REQUIREMENTS):
+  may have none). boto3 comes from the runtime. Some functions need more (HANDLER_PACKAGES):
   the webhook check calls the Bot API, so its zip has requests and what requests needs; the
   import function streams exports with ijson (its manylinux wheel, with the C parser) and writes
   their messages with orjson. The other functions never import them.
@@ -13,6 +13,12 @@
   never loads: Arrow Flight, C++ headers, Cython sources, tests, so the layer stays under Lambda's
   50 MB direct-upload limit), obstore (the ETL's concurrent S3 reads) and orjson (the ETL's
   reading of imported messages).
+
+Every package comes at the version `requirements.lock` pins (the lock `make venv` installs, so
+what the tests run is what is deployed), and each wheel's sha256 must be one the lock lists: a
+wheel downloaded or found in the cache with another hash is refused. boto3 is the one exception:
+the Lambda runtime brings its own (tgpipe's calls work with the protocols botocore may use for a
+service, see docs/development.md).
 
 The zips are reproducible: entries sorted, fixed timestamps and permissions, so an unchanged
 build gives the same bytes and Terraform sees no change to deploy. Wheels are downloaded once
@@ -25,31 +31,33 @@ import argparse
 import fnmatch
 import hashlib
 import os
+import re
 import subprocess
 import sys
+import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LOCK = ROOT / "requirements.lock"
 HANDLERS = ("ingest", "etl", "import", "repair", "webhookcheck")
-#: Wheels a handler's zip has besides tzdata, pinned (keep in step with pyproject.toml).
-HANDLER_REQUIREMENTS = {
-    "import": ["ijson==3.6.0", "orjson==3.13.0"],
-    "webhookcheck": [
-        "requests==2.34.2",
-        "urllib3==2.8.0",
-        "certifi==2026.10.19.post1",
-        "idna==3.20",
-        "charset-normalizer==3.5.3",
-    ],
+#: Packages every function zip has.
+FUNCTION_PACKAGES = ("tzdata",)
+#: Packages a handler's zip has besides those (requests with what it needs, without extras).
+HANDLER_PACKAGES = {
+    "import": ("ijson", "orjson"),
+    "webhookcheck": ("requests", "urllib3", "certifi", "idna", "charset-normalizer"),
 }
+#: The ETL's compiled dependencies, in its layer.
+LAYER_PACKAGES = ("pyarrow", "obstore", "orjson")
 PYTHON_VERSION = "3.12"
-#: PyPI platform tags per Lambda architecture: the newest manylinux that Amazon Linux 2023
-#: (glibc 2.34) runs, then the older one that wheels of earlier releases use.
+#: PyPI platform tags per Lambda architecture: every manylinux that Amazon Linux 2023 (glibc 2.34)
+#: runs, newest first (pip matches a given --platform exactly: obstore's arm64 wheel is 2_24 only).
 PLATFORMS = {
-    "x86_64": ("manylinux_2_28_x86_64", "manylinux2014_x86_64"),
-    "arm64": ("manylinux_2_28_aarch64", "manylinux2014_aarch64"),
+    arch: tuple(f"manylinux_2_{minor}_{machine}" for minor in range(34, 16, -1)) + (f"manylinux2014_{machine}",)
+    for arch, machine in (("x86_64", "x86_64"), ("arm64", "aarch64"))
 }
 #: Lambda refuses a zip uploaded directly (not from S3) above this size.
 MAX_DIRECT_UPLOAD = 50 * 1000 * 1000
@@ -68,8 +76,47 @@ LAYER_EXCLUDE = (
     "*/__pycache__/*",
 )
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
-#: The ETL's compiled dependencies, pinned (keep in step with pyproject.toml).
-LAYER_REQUIREMENTS = ["pyarrow==26.0.1", "obstore==0.12.1", "orjson==3.13.0"]
+_PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==([^\s;\\]+)")
+_HASH = re.compile(r"--hash=sha256:([0-9a-f]{64})")
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A package as the lock pins it: its exact version and the sha256 of each of its files."""
+
+    name: str
+    version: str
+    hashes: frozenset[str]
+
+    @property
+    def requirement(self) -> str:
+        return f"{self.name}=={self.version}"
+
+
+def canonical(name: str) -> str:
+    """A package name as PyPI compares it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_lock(text: str) -> dict[str, Pin]:
+    """Parse a `--generate-hashes` requirements file (pip-compile's or uv's) into {name: Pin}.
+
+    A package pinned twice (a version per Python, under markers) keeps its first pin.
+    """
+    pins: dict[str, Pin] = {}
+    for entry in re.split(r"\n(?=\S)", text):
+        match = _PIN.match(entry)
+        if match:
+            name = canonical(match.group(1))
+            pins.setdefault(name, Pin(name, match.group(2), frozenset(_HASH.findall(entry))))
+    return pins
+
+
+def locked(lock: Mapping[str, Pin], name: str) -> Pin:
+    try:
+        return lock[canonical(name)]
+    except KeyError:
+        raise BuildError(f"{name} is not in {LOCK.name}: add it to pyproject.toml and run make lock") from None
 
 
 class BuildError(Exception):
@@ -123,58 +170,70 @@ def write_zip(path: Path, files: Iterable[tuple[str, bytes]]) -> str:
     return digest
 
 
-def download(requirement: str, arch: str, cache: Path) -> Path:
-    """Return the wheel of `requirement` (name==version) for the Lambda platform, downloading it once."""
-    name, _, version = requirement.partition("==")
-    if not version:
-        raise BuildError(f"pin an exact version: {requirement!r} (expected name==version)")
-    stem = name.replace("-", "_").lower()
-    found = sorted(cache.glob(f"{stem}-{version}-*.whl"))
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def download(pin: Pin, arch: str, cache: Path) -> Path:
+    """Return the wheel of `pin` for the Lambda platform, downloading it once; its hash must be locked."""
+    if not pin.hashes:
+        raise BuildError(f"{LOCK.name} has no hashes for {pin.requirement}: compile it with make lock")
+    stem = pin.name.replace("-", "_")
+    found = [w for w in sorted(cache.glob(f"{stem}-{pin.version}-*.whl")) if sha256(w) in pin.hashes]
     if not found:
         cache.mkdir(parents=True, exist_ok=True)
         platforms = [arg for platform in PLATFORMS[arch] for arg in ("--platform", platform)]
-        command = [
-            sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
-            "--only-binary=:all:", "--implementation", "cp", "--python-version", PYTHON_VERSION,
-            *platforms, "--dest", str(cache), requirement,
-        ]  # fmt: skip
-        result = subprocess.run(command, capture_output=True, text=True)
-        found = sorted(cache.glob(f"{stem}-{version}-*.whl"))
+        hashes = " ".join(f"--hash=sha256:{h}" for h in sorted(pin.hashes))
+        with tempfile.NamedTemporaryFile("w", suffix=".txt") as requirements:
+            requirements.write(f"{pin.requirement} {hashes}\n")
+            requirements.flush()
+            command = [
+                sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check", "--no-deps",
+                "--require-hashes", "--only-binary=:all:", "--implementation", "cp", "--python-version",
+                PYTHON_VERSION, *platforms, "--dest", str(cache), "-r", requirements.name,
+            ]  # fmt: skip
+            result = subprocess.run(command, capture_output=True, text=True)
+        found = [w for w in sorted(cache.glob(f"{stem}-{pin.version}-*.whl")) if sha256(w) in pin.hashes]
         if result.returncode != 0 or not found:
-            detail = (result.stderr.strip().splitlines() or ["no wheel downloaded"])[-1]
-            raise BuildError(f"cannot download {requirement} for {arch} (python {PYTHON_VERSION}): {detail}")
+            detail = (result.stderr.strip().splitlines() or ["no wheel with a locked hash downloaded"])[-1]
+            raise BuildError(f"cannot download {pin.requirement} for {arch} (python {PYTHON_VERSION}): {detail}")
     return found[-1]
+
+
+def wheels_of(names: Iterable[str], lock: Mapping[str, Pin], arch: str, cache: Path) -> Iterator[Path]:
+    for name in names:
+        yield download(locked(lock, name), arch, cache)
 
 
 def build(
     out: Path,
     arch: str,
-    layer_requirements: Iterable[str],
-    tzdata: str,
+    lock: Mapping[str, Pin],
     only: str | None = None,
-    handler_requirements: Mapping[str, Iterable[str]] = HANDLER_REQUIREMENTS,
+    handler_packages: Mapping[str, Iterable[str]] = HANDLER_PACKAGES,
+    layer_packages: Iterable[str] = LAYER_PACKAGES,
 ) -> dict[str, str]:
-    """Build the zips into `out`; return {zip name: sha256}."""
+    """Build the zips into `out` from the wheels `lock` pins; return {zip name: sha256}."""
     out.mkdir(parents=True, exist_ok=True)
     cache = out / "wheels" / arch
     built = {}
     if only in (None, "functions"):
-        tz = list(wheel_files(download(tzdata, arch, cache)))
+        common = [f for wheel in wheels_of(FUNCTION_PACKAGES, lock, arch, cache) for f in wheel_files(wheel)]
         shared = list(package_files(ROOT / "src" / "tgpipe", "tgpipe"))
         for handler in HANDLERS:
             extra = [
                 (name, data)
-                for requirement in handler_requirements.get(handler, ())
-                for name, data in wheel_files(download(requirement, arch, cache))
+                for wheel in wheels_of(handler_packages.get(handler, ()), lock, arch, cache)
+                for name, data in wheel_files(wheel)
                 if not excluded(name, ("*/__pycache__/*",))
             ]
-            files = [("handler.py", (ROOT / "src" / handler / "handler.py").read_bytes()), *shared, *tz, *extra]
+            files = [("handler.py", (ROOT / "src" / handler / "handler.py").read_bytes()), *shared, *common, *extra]
             built[f"{handler}.zip"] = write_zip(out / f"{handler}.zip", files)
     if only in (None, "layer"):
         files = [
             (f"python/{name}", data)
-            for requirement in layer_requirements
-            for name, data in wheel_files(download(requirement, arch, cache))
+            for wheel in wheels_of(layer_packages, lock, arch, cache)
+            for name, data in wheel_files(wheel)
             if not excluded(name, LAYER_EXCLUDE)
         ]
         layer = out / f"pyarrow-layer-{arch}.zip"
@@ -183,7 +242,7 @@ def build(
         if size > MAX_DIRECT_UPLOAD:
             raise BuildError(
                 f"{layer} is {size / 1e6:.1f} MB, over Lambda's {MAX_DIRECT_UPLOAD / 1e6:.0f} MB direct upload limit"
-                " (exclude more in LAYER_EXCLUDE or pin another pyarrow)"
+                " (exclude more in LAYER_EXCLUDE or lock another pyarrow)"
             )
     return built
 
@@ -192,13 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "dist")
     parser.add_argument("--arch", choices=sorted(PLATFORMS), default="x86_64")
-    parser.add_argument("--layer", nargs="+", default=LAYER_REQUIREMENTS, help="pinned packages of the ETL layer")
-    parser.add_argument("--tzdata", default="tzdata==2026.6", help="pinned tzdata for the function zips")
+    parser.add_argument("--lock", type=Path, default=LOCK, help="the hashed lock the versions come from")
     parser.add_argument("--only", choices=("functions", "layer"), help="build only the function zips or the layer")
     args = parser.parse_args(argv)
     try:
-        built = build(args.out, args.arch, args.layer, args.tzdata, args.only)
-    except BuildError as e:
+        built = build(args.out, args.arch, read_lock(args.lock.read_text(encoding="utf-8")), args.only)
+    except (BuildError, OSError) as e:
         print(f"Error: {e}", file=sys.stderr)
         return 1
     for name, digest in built.items():

@@ -5,8 +5,11 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import json
+import re
 import sys
 from pathlib import Path
+
+from packaging.requirements import Requirement
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The time zone the parity tests run the pipeline in: not UTC, so day and hour boundaries matter.
@@ -22,6 +25,16 @@ def nulls_last(value):
 
 def to_bytes(update: dict) -> bytes:
     return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def lock_entries(path: Path = ROOT / "requirements.lock") -> list[tuple[Requirement, list[str]]]:
+    """Each pinned requirement of a hashed lock (markers included) with its hashes."""
+    entries = []
+    for entry in re.split(r"\n(?=\S)", path.read_text(encoding="utf-8")):
+        head = entry.split("\\", 1)[0].strip()
+        if head and not head.startswith("#"):
+            entries.append((Requirement(head), re.findall(r"--hash=sha256:([0-9a-f]{64})", entry)))
+    return entries
 
 
 def load_file(path: Path):

@@ -70,6 +70,7 @@ _REFUSED = {
     "ExpiredTokenException": "refresh credentials",
     "InvalidBucketName": "check the bucket name",
     "ValidationException": "check the name",
+    "InvalidRequestException": "check the workgroup and database names",  # Athena's, in every protocol
     "NoCredentialsError": "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID, or run on AWS",
     "NoRegionError": "no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION)",
 }

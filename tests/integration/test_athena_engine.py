@@ -92,6 +92,15 @@ def test_a_named_query_runs_on_the_workgroup_and_prints_like_local(tgpipe, aws, 
     assert execution["QueryExecutionContext"]["Database"] == "tgpipe"
 
 
+def test_a_workgroup_that_does_not_exist_is_named_not_retried(tgpipe, aws):
+    run = tgpipe("query", "messages_per_day", "--engine", "athena", "--workgroup", "nope", "--database", "tgpipe")
+    assert (run.code, run.err.strip()) == (
+        1,
+        "Error: cannot start an Athena query in workgroup nope: InvalidRequestException"
+        " (check the workgroup and database names)",
+    )
+
+
 def test_athena_needs_a_workgroup(tgpipe):
     run = tgpipe("query", "messages_per_day", "--engine", "athena", "--database", "tgpipe")
     assert (run.code, run.err.strip()) == (

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from helpers import ROOT
+from helpers import ROOT, lock_entries
 from tgpipe import query
 
 pytestmark = pytest.mark.slow
@@ -19,16 +19,19 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """The `tgpipe` command of a fresh venv that has only the built wheel (and its dependencies)."""
+    """The `tgpipe` command of a fresh venv that has only the built wheel and what it declares it
+    needs, resolved by pip from the wheel's metadata at the versions requirements.lock pins."""
     work = tmp_path_factory.mktemp("installed")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "--wheel-dir", work / "wheels", ROOT],
-        check=True,
-        capture_output=True,
-    )
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", "--quiet", "--wheel-dir", work / "wheels", ROOT]
+    subprocess.run(build, check=True, capture_output=True)
     (wheel,) = (work / "wheels").glob("tgpipe-*.whl")
+    constraints = work / "constraints.txt"
+    pins = [f"{requirement}\n" for requirement, _ in lock_entries()]
+    constraints.write_text("".join(pins), encoding="utf-8")
     subprocess.run([sys.executable, "-m", "venv", work / "venv"], check=True)
-    subprocess.run([work / "venv" / "bin" / "pip", "install", "--quiet", wheel], check=True, capture_output=True)
+    install = [work / "venv" / "bin" / "pip", "install", "--quiet", "--only-binary", ":all:", "-c", constraints, wheel]
+    subprocess.run(install, check=True, capture_output=True)
     return work / "venv" / "bin" / "tgpipe"
 
 

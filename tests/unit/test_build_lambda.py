@@ -1,5 +1,6 @@
 """scripts/build_lambda.py: what goes in each zip, reproducibly, and that the trimmed pyarrow works."""
 
+import hashlib
 import shutil
 import subprocess
 import sys
@@ -13,9 +14,15 @@ import pytest
 from helpers import ROOT, load_script
 
 build_lambda = load_script("build_lambda")
-TZDATA = "tzdata==2099.1"
 #: The webhook check's zip has requests, the import's ijson: here small stand-in wheels, cached by the fixture.
-EXTRA_REQUIREMENTS = {"webhookcheck": ["requests==9.9.9"], "import": ["ijson==9.9.9"]}
+EXTRA_PACKAGES = {"webhookcheck": ["requests"], "import": ["ijson"]}
+
+
+def fake_wheel(path: Path, files: dict[str, bytes | str]) -> str:
+    with zipfile.ZipFile(path, "w") as wheel:
+        for name, data in files.items():
+            wheel.writestr(name, data)
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
@@ -23,25 +30,46 @@ def out(tmp_path):
     """An output folder whose wheel cache already holds small tzdata, requests and ijson wheels (no download)."""
     cache = tmp_path / "dist" / "wheels" / "x86_64"
     cache.mkdir(parents=True)
-    with zipfile.ZipFile(cache / "tzdata-2099.1-py2.py3-none-any.whl", "w") as wheel:
-        wheel.writestr("tzdata/__init__.py", "IANA_VERSION = '2099a'\n")
-        wheel.writestr("tzdata/zoneinfo/America/Sao_Paulo", b"TZif2...")
-        wheel.writestr("tzdata-2099.1.dist-info/METADATA", "Name: tzdata\n")
-    with zipfile.ZipFile(cache / "requests-9.9.9-py3-none-any.whl", "w") as wheel:
-        wheel.writestr("requests/__init__.py", "__version__ = '9.9.9'\n")
-        wheel.writestr("requests/__pycache__/__init__.cpython-312.pyc", b"\0")
-        wheel.writestr("requests-9.9.9.dist-info/METADATA", "Name: requests\n")
-    with zipfile.ZipFile(cache / "ijson-9.9.9-cp312-cp312-manylinux_2_28_x86_64.whl", "w") as wheel:
-        wheel.writestr("ijson/__init__.py", "")
-        wheel.writestr("ijson/backends/_yajl2.cpython-312-x86_64-linux-gnu.so", b"\x7fELF")
-        wheel.writestr("ijson-9.9.9.dist-info/METADATA", "Name: ijson\n")
+    fake_wheel(
+        cache / "tzdata-2099.1-py2.py3-none-any.whl",
+        {
+            "tzdata/__init__.py": "IANA_VERSION = '2099a'\n",
+            "tzdata/zoneinfo/America/Sao_Paulo": b"TZif2...",
+            "tzdata-2099.1.dist-info/METADATA": "Name: tzdata\n",
+        },
+    )
+    fake_wheel(
+        cache / "requests-9.9.9-py3-none-any.whl",
+        {
+            "requests/__init__.py": "__version__ = '9.9.9'\n",
+            "requests/__pycache__/__init__.cpython-312.pyc": b"\0",
+            "requests-9.9.9.dist-info/METADATA": "Name: requests\n",
+        },
+    )
+    fake_wheel(
+        cache / "ijson-9.9.9-cp312-cp312-manylinux_2_28_x86_64.whl",
+        {
+            "ijson/__init__.py": "",
+            "ijson/backends/_yajl2.cpython-312-x86_64-linux-gnu.so": b"\x7fELF",
+            "ijson-9.9.9.dist-info/METADATA": "Name: ijson\n",
+        },
+    )
     return tmp_path / "dist"
 
 
-def build_functions(out):
-    return build_lambda.build(
-        out, "x86_64", ["pyarrow==1.0"], TZDATA, only="functions", handler_requirements=EXTRA_REQUIREMENTS
-    )
+def fake_lock(out: Path) -> str:
+    """A lock in uv's format pinning the cached wheels, with their hashes."""
+    lines = []
+    for wheel in sorted((out / "wheels" / "x86_64").glob("*.whl")):
+        name, version = wheel.name.split("-")[:2]
+        digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+        lines += [f"{name}=={version} ; sys_platform == 'linux' \\", f"    --hash=sha256:{digest}", "    # via tgpipe"]
+    return "\n".join(lines) + "\n"
+
+
+def build_functions(out, lock_text=None):
+    lock = build_lambda.read_lock(lock_text or fake_lock(out))
+    return build_lambda.build(out, "x86_64", lock, only="functions", handler_packages=EXTRA_PACKAGES)
 
 
 def test_each_zip_has_its_handler_the_package_and_tzdata(out):
@@ -69,26 +97,49 @@ def test_each_zip_has_its_handler_the_package_and_tzdata(out):
             assert has_ijson == (handler == "import")
 
 
-def test_the_webhook_check_pins_requests_with_what_it_needs():
+def test_a_wheel_whose_hash_the_lock_does_not_list_is_not_used(out, monkeypatch):
+    """A cached wheel that is not the locked file is set aside, and a download that brings no
+    locked file is an error, not a zip built from something else."""
+    text = fake_lock(out)
+    fake_wheel(out / "wheels" / "x86_64" / "requests-9.9.9-py3-none-any.whl", {"requests/__init__.py": "evil = 1\n"})
+    monkeypatch.setattr(build_lambda.sys, "executable", "/bin/false")  # no download here
+    with pytest.raises(build_lambda.BuildError, match=r"cannot download requests==9\.9\.9 for x86_64"):
+        build_functions(out, text)
+
+
+def test_a_package_missing_from_the_lock_is_named():
+    with pytest.raises(build_lambda.BuildError, match="^left-pad is not in requirements.lock: add it"):
+        build_lambda.locked({}, "left-pad")
+
+
+def test_the_lock_parses_as_pip_reads_it():
+    text = (
+        "networkx==3.6.1 ; python_full_version < '3.12' \\\n    --hash=sha256:" + "a" * 64 + " \\\n"
+        "    --hash=sha256:" + "b" * 64 + "\n    # via cfn-lint\n"
+        "networkx==3.7 ; python_full_version >= '3.12' \\\n    --hash=sha256:" + "c" * 64 + "\n"
+        "Charset_Normalizer==3.5.3 \\\n    --hash=sha256:" + "d" * 64 + "\n"
+    )
+    lock = build_lambda.read_lock(text)
+    assert lock["networkx"] == build_lambda.Pin("networkx", "3.6.1", frozenset({"a" * 64, "b" * 64}))
+    assert lock["charset-normalizer"].requirement == "charset-normalizer==3.5.3"
+
+
+def test_what_the_zips_take_is_what_the_tests_run():
+    """Every package of a zip or of the layer is pinned by the lock at the version installed here,
+    and the webhook check's zip holds requests with exactly what requests needs."""
     import importlib.metadata
 
     from packaging.requirements import Requirement
-    from packaging.utils import canonicalize_name
 
-    pins = build_lambda.HANDLER_REQUIREMENTS["webhookcheck"]
-    pinned = {canonicalize_name(pin.split("==")[0]): pin.split("==")[1] for pin in pins}
+    lock = build_lambda.read_lock(build_lambda.LOCK.read_text(encoding="utf-8"))
+    shipped = {*build_lambda.FUNCTION_PACKAGES, *build_lambda.LAYER_PACKAGES}
+    shipped |= {name for names in build_lambda.HANDLER_PACKAGES.values() for name in names}
+    for name in shipped:
+        assert build_lambda.locked(lock, name).version == importlib.metadata.version(name), name
+        assert build_lambda.locked(lock, name).hashes, name
     needed = [Requirement(r) for r in importlib.metadata.requires("requests")]
-    needed = {canonicalize_name(r.name) for r in needed if not r.marker}  # no extras
-    assert set(pinned) == needed | {"requests"}
-    assert pinned["requests"] == importlib.metadata.version("requests")  # the version the tests run
-
-
-def test_the_import_function_and_the_layer_pin_the_versions_the_tests_run():
-    import importlib.metadata
-
-    pinned = [f"{name}=={importlib.metadata.version(name)}" for name in ("ijson", "orjson")]
-    assert build_lambda.HANDLER_REQUIREMENTS["import"] == pinned
-    assert pinned[1] in build_lambda.LAYER_REQUIREMENTS
+    needed = {build_lambda.canonical(r.name) for r in needed if not r.marker}  # no extras
+    assert set(build_lambda.HANDLER_PACKAGES["webhookcheck"]) == needed | {"requests"}
 
 
 def test_an_unchanged_build_gives_the_same_bytes_and_leaves_the_file_alone(out):
@@ -98,11 +149,6 @@ def test_an_unchanged_build_gives_the_same_bytes_and_leaves_the_file_alone(out):
     assert first == again
     assert (out / "etl.zip").stat().st_mtime_ns == modified
     assert len(set(first.values())) == 5  # the handlers differ, so the zips do
-
-
-def test_an_unpinned_requirement_is_refused(out):
-    with pytest.raises(build_lambda.BuildError, match="pin an exact version: 'tzdata'"):
-        build_lambda.build(out, "x86_64", ["pyarrow==1.0"], "tzdata", only="functions")
 
 
 def test_the_trimmed_pyarrow_still_writes_and_reads_the_tables(tmp_path):
