@@ -37,10 +37,13 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.json as pa_json
 
-from tgpipe import etl, sample
-from tgpipe.aws import client as aws_client
+from tgpipe.aws.clients import client as aws_client
+from tgpipe.build import etl
+from tgpipe.build.day import DayResult
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore, S3Store, _obstore_for
+from tgpipe.store.local import LocalStore
+from tgpipe.store.s3 import S3Store, _obstore_for
+from tgpipe.telegram import sample
 
 DAY = date(2025, 11, 20)
 BENCH = Path(__file__).resolve().parent
@@ -71,7 +74,7 @@ def read_and_parse(raw: LocalStore) -> tuple[int, float]:
     return len(keys), time.perf_counter() - started
 
 
-def run_etl(raw, out: Path, settings: Settings = SETTINGS) -> tuple[etl.DayResult, float]:
+def run_etl(raw, out: Path, settings: Settings = SETTINGS) -> tuple[DayResult, float]:
     shutil.rmtree(out, ignore_errors=True)
     started = time.perf_counter()
     (day,) = etl.run_etl(raw, LocalStore(out), [DAY], settings).days

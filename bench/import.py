@@ -11,7 +11,7 @@ replies into topics, forwards, edits, reactions, joins, pins, new topics):
 2. Memory: peak RSS (VmHWM) of read_export in a fresh process, for the N-message single-chat
    file and for a full-account export twice as big (two chats of N messages): streamed, it should
    not grow with the file. Target: under 400 MB whatever the file's size.
-3. The whole import (`history.import_export`, what `tgpipe import` does: read, store the export
+3. The whole import (`importer.import_export`, what `tgpipe import` does: read, store the export
    and its messages per day in a raw folder, build the days' Parquet tables, by default two at a
    time in worker processes), in a fresh process, for both files: messages/s against json.load's
    (and CPU seconds, the workers' included), and peak RSS, at most the import's own plus each
@@ -38,7 +38,7 @@ from pathlib import Path
 
 import ijson
 
-from tgpipe.desktop_export import read_export
+from tgpipe.history.desktop_export import read_export
 
 T0 = 1_700_000_000
 GROUP_ID = 2_482_670_091
@@ -241,18 +241,18 @@ def peak_memory(path: Path, child: str = "--memory-child") -> dict:
 
 def import_child(path: Path) -> None:
     """Import `path` into new folders next to it, as `tgpipe import` does (its days built in
-    `history.default_jobs` worker processes); print the messages, seconds, CPU seconds (this
+    `importer.default_jobs` worker processes); print the messages, seconds, CPU seconds (this
     process's and its workers') and peak RSS: this process's, its largest worker's, and the most
     they can have held together (each worker at the largest one's peak)."""
-    from tgpipe import history
     from tgpipe.config import Settings
-    from tgpipe.stores import LocalStore
+    from tgpipe.history import importer
+    from tgpipe.store.local import LocalStore
 
     before = _high_water_mb()
     with tempfile.TemporaryDirectory(dir=path.parent) as data:
         raw, enriched = LocalStore(Path(data) / "raw", private=True), LocalStore(Path(data) / "enriched")
         started, cpu = time.perf_counter(), _cpu_seconds()
-        result = history.import_export(path, raw, enriched, Settings())
+        result = importer.import_export(path, raw, enriched, Settings())
         elapsed, cpu = time.perf_counter() - started, _cpu_seconds() - cpu
         days, rows, workers = len(result.etl.days), result.etl.messages, result.etl.workers
     worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers > 1 else 0

@@ -28,10 +28,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from tgpipe import sample  # noqa: E402
+from tgpipe.capture.ingest import handle_api_gateway_event  # noqa: E402
 from tgpipe.config import Settings  # noqa: E402
-from tgpipe.ingest import handle_api_gateway_event  # noqa: E402
-from tgpipe.stores import LocalStore, Store  # noqa: E402
+from tgpipe.store.base import Store  # noqa: E402
+from tgpipe.store.local import LocalStore  # noqa: E402
+from tgpipe.telegram import sample  # noqa: E402
 
 SECRET = "bench-secret"
 IMPORT_CODE = f"""

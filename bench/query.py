@@ -27,10 +27,12 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import duckdb  # noqa: E402
 
-from tgpipe import query, schema  # noqa: E402
-from tgpipe.stores import LocalStore  # noqa: E402
+from tgpipe.build import schema  # noqa: E402
+from tgpipe.query.local import connect, run_sql  # noqa: E402
+from tgpipe.query.named import named_queries  # noqa: E402
+from tgpipe.store.local import LocalStore  # noqa: E402
 
-ORIGINAL_SIX = query.named_queries()[:6]
+ORIGINAL_SIX = named_queries()[:6]
 
 # Expressions for the columns that matter to the queries; every other column is NULL of its type.
 GENERATED = {
@@ -96,7 +98,7 @@ def generate(root: Path, messages: int, days: int) -> float:
 
 def run_six(store: LocalStore, as_python: bool) -> list[tuple[str, float, int]]:
     """Run the six queries; results as Arrow (the engine's time) or as Python rows (as printed)."""
-    con = query.connect(store)
+    con = connect(store)
     timings = []
     for named in ORIGINAL_SIX:
         start = time.perf_counter()
@@ -125,7 +127,7 @@ def main() -> None:
                 f"({size / 1e6:.0f} MB of Parquet)"
             )
         store = LocalStore(root)
-        count = query.run_sql(store, "SELECT count(*) FROM telegram").rows[0][0]
+        count = run_sql(store, "SELECT count(*) FROM telegram").rows[0][0]
         print(f"messages in the table: {count:,}")
         for as_python, label in (
             (False, "results as Arrow (engine time)"),

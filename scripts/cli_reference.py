@@ -14,7 +14,7 @@ import click
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from tgpipe.cli import cli  # noqa: E402
+from tgpipe.cli.main import cli  # noqa: E402
 
 TARGET = ROOT / "docs" / "cli.md"
 

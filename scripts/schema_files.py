@@ -18,9 +18,9 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from tgpipe import telegram  # noqa: E402
-from tgpipe.layout import PARTITION_KEY  # noqa: E402
-from tgpipe.schema import TABLES  # noqa: E402
+from tgpipe.build.schema import TABLES  # noqa: E402
+from tgpipe.store.layout import PARTITION_KEY  # noqa: E402
+from tgpipe.telegram import shape  # noqa: E402
 
 GLUE_FILE = ROOT / "terraform" / "generated" / "glue_tables.json"
 DICTIONARY_FILE = ROOT / "docs" / "data-dictionary.md"
@@ -98,7 +98,7 @@ def dictionary_sections() -> dict[str, str]:
             "Day of the update's own time in TIMEZONE. | `2025-11-23` |"
         )
         sections[f"columns:{name}"] = "\n".join(lines)
-    kinds = [f"`{k}`" for k in telegram.MESSAGE_KINDS]
+    kinds = [f"`{k}`" for k in shape.MESSAGE_KINDS]
     sections["message-types"] = ", ".join(kinds) + ", and `other` for a message with none of these."
     return sections
 

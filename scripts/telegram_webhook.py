@@ -6,7 +6,7 @@
 The webhook URL and the names of the SSM parameters come from `terraform output`; the bot token
 and the webhook secret are read from SSM (decrypted) and go only to Telegram, in the body of a
 POST: they are never printed, logged or put on a command line. The Telegram side is the same code
-as `tgpipe webhook set` (`tgpipe.botsetup`): every update type is asked for, pending updates kept.
+as `tgpipe webhook set` (`tgpipe.telegram.botsetup`): every update type is asked for, pending updates kept.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from tgpipe import botsetup  # noqa: E402
-from tgpipe.botapi import DEFAULT_API_URL, BotApi  # noqa: E402
 from tgpipe.errors import TgpipeError  # noqa: E402
+from tgpipe.telegram import botsetup  # noqa: E402
+from tgpipe.telegram.botapi import DEFAULT_API_URL, BotApi  # noqa: E402
 
 #: Telegram's Bot API; TELEGRAM_API_URL points elsewhere (a local fake in tests).
 API_URL = os.environ.get("TELEGRAM_API_URL") or DEFAULT_API_URL

@@ -21,7 +21,7 @@ locals {
 
   # One saved query per NN_name.sql of the package's named queries (the files `tgpipe query` runs):
   # name without NN_ and .sql, description from the first line's comment, the file's text as the query.
-  queries_dir = "${path.module}/../src/tgpipe/queries"
+  queries_dir = "${path.module}/../src/tgpipe/query/queries"
   named_queries = {
     for file in fileset(local.queries_dir, "*.sql") : regex("^[0-9]+_(.+)\\.sql$", file)[0] => {
       description = trimspace(trimprefix(split("\n", file("${local.queries_dir}/${file}"))[0], "--"))

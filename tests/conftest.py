@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from tgpipe import sample
-from tgpipe.aws import client as aws_client
-from tgpipe.cli import main
+from tgpipe.aws.clients import client as aws_client
+from tgpipe.cli.main import main
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore
+from tgpipe.store.local import LocalStore
+from tgpipe.telegram import sample
 
 
 @pytest.fixture(scope="session")
@@ -127,6 +127,6 @@ def fake():
 def api(fake):
     """A Bot API client of the fake server's bot."""
     from fake_telegram import TOKEN
-    from tgpipe.botapi import BotApi
+    from tgpipe.telegram.botapi import BotApi
 
     return BotApi(TOKEN, fake.url)

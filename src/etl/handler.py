@@ -4,7 +4,7 @@ Event: {} for yesterday in TIMEZONE, {"date": "YYYY-MM-DD"}, {"from": ..., "to":
 Recent days with late raw updates are rebuilt too (ETL_LATE_DAYS). Logs one JSON line per day
 (counts, bytes, seconds) and returns the run's summary, whose `partitions` the repair step
 registers. A malformed event is not retried: it goes to the dead-letter queue once (see
-tgpipe.awslambda). Environment: RAW_STORE, ENRICHED_STORE, TIMEZONE, ETL_LATE_DAYS, LOG_LEVEL,
+tgpipe.aws.scheduled). Environment: RAW_STORE, ENRICHED_STORE, TIMEZONE, ETL_LATE_DAYS, LOG_LEVEL,
 DEAD_LETTER_QUEUE_URL, and for pseudonymised tables PSEUDONYMIZE and PSEUDONYMIZE_KEY_PARAMETER
 (the key is read from SSM on the first run of a container).
 """
@@ -12,10 +12,11 @@ DEAD_LETTER_QUEUE_URL, and for pseudonymised tables PSEUDONYMIZE and PSEUDONYMIZ
 import os
 
 from tgpipe import logs
-from tgpipe.awslambda import run_scheduled
+from tgpipe.aws.scheduled import run_scheduled
+from tgpipe.build.etl import run_etl
+from tgpipe.build.plan import DaySelection
 from tgpipe.config import Settings
-from tgpipe.etl import DaySelection, run_etl
-from tgpipe.stores import open_store
+from tgpipe.store.uri import open_store
 
 logs.configure()
 SETTINGS = Settings.from_env()

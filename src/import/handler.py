@@ -1,18 +1,19 @@
 """Lambda door for importing Telegram Desktop exports: an export put under the raw bucket's `import/`.
 
-Event: S3's ObjectCreated notification of objects under `import/` (see tgpipe.inbox). Each export
+Event: S3's ObjectCreated notification of objects under `import/` (see tgpipe.history.inbox). Each export
 is stored in the raw bucket, the ETL function is invoked asynchronously for its days, and the
 inbox object is deleted. A file that is not an export is not retried: the event goes to the
-dead-letter queue once with the reason, and the file stays in the inbox (see tgpipe.awslambda).
+dead-letter queue once with the reason, and the file stays in the inbox (see tgpipe.aws.scheduled).
 Environment: RAW_STORE, TIMEZONE, ETL_FUNCTION, LOG_LEVEL, DEAD_LETTER_QUEUE_URL.
 """
 
 import os
 
-from tgpipe import inbox, logs
-from tgpipe.awslambda import run_scheduled
+from tgpipe import logs
+from tgpipe.aws.scheduled import run_scheduled
 from tgpipe.config import Settings
-from tgpipe.stores import open_store
+from tgpipe.history import inbox
+from tgpipe.store.uri import open_store
 
 logs.configure()
 SETTINGS = Settings.from_env()

@@ -9,9 +9,9 @@ Imports no pyarrow, and no boto3 until the first request.
 import os
 
 from tgpipe import logs
+from tgpipe.capture.ingest import handle_api_gateway_event
 from tgpipe.config import Settings
-from tgpipe.ingest import handle_api_gateway_event
-from tgpipe.stores import open_store
+from tgpipe.store.uri import open_store
 
 logs.configure()
 SETTINGS = Settings.from_env()

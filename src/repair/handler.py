@@ -1,18 +1,18 @@
 """Lambda door for partition registration: ETL result (on-success destination) -> Glue partitions.
 
 Events: the ETL's destination record, {"from": D1, "to": D2}, {"recent_days": N}, {"mode": "msck"}
-(see tgpipe.repair.RepairRequest). A malformed event is not retried: it goes to the dead-letter
-queue once (see tgpipe.awslambda). Environment: GLUE_DATABASE, ENRICHED_STORE, ATHENA_WORKGROUP
+(see tgpipe.ops.repair.RepairRequest). A malformed event is not retried: it goes to the dead-letter
+queue once (see tgpipe.aws.scheduled). Environment: GLUE_DATABASE, ENRICHED_STORE, ATHENA_WORKGROUP
 (for msck), TIMEZONE, DEAD_LETTER_QUEUE_URL.
 """
 
 import os
 
 from tgpipe import logs
-from tgpipe.awslambda import run_scheduled
+from tgpipe.aws.scheduled import run_scheduled
 from tgpipe.config import Settings
-from tgpipe.repair import RepairRequest
-from tgpipe.stores import open_store
+from tgpipe.ops.repair import RepairRequest
+from tgpipe.store.uri import open_store
 
 logs.configure()
 SETTINGS = Settings.from_env()

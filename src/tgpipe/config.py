@@ -11,7 +11,7 @@
 | `ENRICHED_STORE`            | where Parquet tables go                                   | none    |
 | `ETL_LATE_DAYS`             | recent days the ETL rebuilds when late raw updates arrive | 3       |
 | `TELEGRAM_BOT_TOKEN_PARAMETER` | SSM SecureString with the bot token if `TELEGRAM_BOT_TOKEN` is unset | none |
-| `PSEUDONYMIZE`              | 1: the ETL writes pseudonymised tables (tgpipe.pseudonym)  | 0       |
+| `PSEUDONYMIZE`              | 1: the ETL writes pseudonymised tables (tgpipe.build.pseudonym)  | 0       |
 | `PSEUDONYMIZE_KEY`          | their secret key, at least 32 characters (never logged)   | none    |
 | `PSEUDONYMIZE_KEY_PARAMETER` | SSM SecureString holding that key (`name[:version]`)     | none    |
 | `TELEGRAM_OPTOUT_HASHTAG`   | a message with this hashtag (`#noarchive`) is not stored | none |
@@ -29,11 +29,11 @@ from datetime import time
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tgpipe.aws import client, failure
+from tgpipe.aws.clients import client, failure
 from tgpipe.errors import ConfigError, SecretUnavailable
 
 if TYPE_CHECKING:
-    from tgpipe.pseudonym import Pseudonymizer
+    from tgpipe.build.pseudonym import Pseudonymizer
 
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -275,7 +275,7 @@ class Settings:
     webhook_secret_parameter: str | None = None
     """SSM parameter holding the webhook secret, read on first use (see `secret_from_parameter`)."""
     pseudonymize: bool = False
-    """Whether the ETL writes pseudonymised tables (`tgpipe.pseudonym`); see `pseudonymizer()`."""
+    """Whether the ETL writes pseudonymised tables (`tgpipe.build.pseudonym`); see `pseudonymizer()`."""
     pseudonymize_key: str | None = field(default=None, repr=False)
     pseudonymize_key_parameter: str | None = None
     """SSM parameter holding the pseudonym key, read on first use (see `pseudonym_key_from_parameter`)."""
@@ -339,7 +339,7 @@ class Settings:
         """
         if not self.pseudonymize:
             return None
-        from tgpipe import pseudonym
+        from tgpipe.build import pseudonym
 
         key = check_pseudonym_key(self.pseudonymize_key)
         if key is None and self.pseudonymize_key_parameter:

@@ -3,7 +3,7 @@
 Callers decide what to do with a failure by its type, never by its name or text: the CLI prints
 any `TgpipeError` as one line; the webhook answers 5xx only for a `Transient` one, so Telegram
 retries exactly what may succeed later; the scheduled Lambda functions re-raise a `Transient` one
-(Lambda retries it) and send a `Terminal` one to the dead-letter queue once (`tgpipe.awslambda`).
+(Lambda retries it) and send a `Terminal` one to the dead-letter queue once (`tgpipe.aws.scheduled`).
 
 A class that is neither (a base others derive from) is declared `abstract=True` and cannot be
 raised itself; declaring a concrete error without one of the two fails at import.

@@ -3,7 +3,7 @@
 Every few minutes (EventBridge Scheduler) it asks Telegram how delivery to the webhook goes and
 logs one line whose metrics (EMF, namespace tgpipe) are WebhookPendingUpdates and
 WebhookDeliveryFailing (1 when Telegram reported a delivery error since the previous check, or the
-bot's webhook is not this stack's URL); an alarm watches the second (see tgpipe.botsetup.check_webhook).
+bot's webhook is not this stack's URL); an alarm watches the second (see tgpipe.telegram.botsetup.check_webhook).
 A check that cannot ask Telegram (a refused token, Telegram unreachable three times) raises: the
 function's error alarm fires, and the next check comes at the next interval.
 
@@ -16,8 +16,8 @@ import functools
 import os
 
 from tgpipe import logs
-from tgpipe.botapi import BotApi
-from tgpipe.botsetup import check_webhook
+from tgpipe.telegram.botapi import BotApi
+from tgpipe.telegram.botsetup import check_webhook
 
 logs.configure()
 EXPECTED_URL = os.environ.get("WEBHOOK_URL") or None

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from tgpipe import sample
-from tgpipe.cli import cli
+from tgpipe.cli.main import cli
+from tgpipe.telegram import sample
 
 COMMANDS = sorted(cli.commands)
 

@@ -3,9 +3,11 @@ import sys
 from datetime import UTC, date, datetime, timedelta
 
 from helpers import to_bytes
-from tgpipe import dates, etl, ingest
+from tgpipe import dates
+from tgpipe.build import etl
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore
+from tgpipe.store.local import LocalStore
 
 
 def message(update_id, when):

@@ -19,13 +19,13 @@ TGPIPE = Path(sys.executable).with_name("tgpipe")
 # `tgpipe poll` on a slow disk (each write takes 0.2 s), so a signal can be sent mid-batch.
 SLOW_DISK_POLL = """
 import sys, time
-from tgpipe import stores
-fast_put_new = stores.LocalStore.put_new
+from tgpipe.store.local import LocalStore
+fast_put_new = LocalStore.put_new
 def slow_put_new(self, key, data):
     time.sleep(0.2)
     return fast_put_new(self, key, data)
-stores.LocalStore.put_new = slow_put_new
-from tgpipe.cli import main
+LocalStore.put_new = slow_put_new
+from tgpipe.cli.main import main
 sys.exit(main(sys.argv[1:]))
 """
 

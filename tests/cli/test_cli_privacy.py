@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 import privacykit as kit
-from tgpipe import audit, dates, forgotten
-from tgpipe.stores import LocalStore
+from tgpipe import dates
+from tgpipe.privacy import audit
+from tgpipe.store import forgotten
+from tgpipe.store.local import LocalStore
 
 
 @pytest.fixture(autouse=True)

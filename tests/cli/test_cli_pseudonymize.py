@@ -3,10 +3,11 @@ and the key in no output."""
 
 import personkit
 from helpers import to_bytes
-from tgpipe import ingest, query
+from tgpipe.build.pseudonym import Pseudonymizer
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.pseudonym import Pseudonymizer
-from tgpipe.stores import LocalStore
+from tgpipe.query.local import run_sql
+from tgpipe.store.local import LocalStore
 
 KEY = "cli-pseudonym-key-" + "r" * 22
 
@@ -24,9 +25,7 @@ def test_etl_pseudonymize_writes_pseudonyms_and_never_shows_the_key(tgpipe, tmp_
     assert run.code == 0, run.err
     assert KEY not in run.out + run.err
     enriched = LocalStore(tmp_path / "enriched")
-    (user,) = query.run_sql(
-        enriched, f"SELECT user_id FROM telegram WHERE update_id = {personkit.FIRST_UPDATE_ID}"
-    ).rows[0]
+    (user,) = run_sql(enriched, f"SELECT user_id FROM telegram WHERE update_id = {personkit.FIRST_UPDATE_ID}").rows[0]
     assert user == Pseudonymizer(KEY).pseudonym(personkit.person(1)["id"])
     run = tgpipe("report", "--data-dir", tmp_path, "--out", tmp_path / "report.html", "--pseudonymize")
     assert run.code == 0, run.err

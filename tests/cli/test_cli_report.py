@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from tgpipe import sample
+from tgpipe.telegram import sample
 
 
 @pytest.fixture

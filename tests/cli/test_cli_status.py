@@ -10,7 +10,8 @@ import pytest
 
 from fake_telegram import TOKEN, FakeTelegram
 from helpers import to_bytes
-from tgpipe import dates, status
+from tgpipe import dates
+from tgpipe.ops import status
 
 NOW = datetime.now(UTC)
 TODAY = NOW.date()

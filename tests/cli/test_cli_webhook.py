@@ -6,8 +6,8 @@ import stat
 import pytest
 
 from fake_telegram import OTHER_TOKEN, TOKEN, FakeTelegram
-from tgpipe.cli import cli
-from tgpipe.telegram import UPDATE_TYPES
+from tgpipe.cli.main import cli
+from tgpipe.telegram.shape import UPDATE_TYPES
 
 URL = "https://bot.example.org/telegram/webhook"
 

@@ -11,8 +11,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers import PARITY_ZONE, to_bytes
-from tgpipe import etl, ingest, query
+from tgpipe.build import etl
+from tgpipe.build.plan import raw_days
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_queries
 
 ZONE = ZoneInfo(PARITY_ZONE)
 
@@ -20,7 +24,7 @@ ZONE = ZoneInfo(PARITY_ZONE)
 @pytest.fixture(scope="session")
 def answers(sample_enriched):
     """Run every named query over the sample chat; return {name: list of row dicts}."""
-    return {q.name: query.run_sql(sample_enriched, q.sql).records() for q in query.named_queries()}
+    return {q.name: run_sql(sample_enriched, q.sql).records() for q in named_queries()}
 
 
 @pytest.fixture(scope="session")
@@ -79,11 +83,11 @@ def sent_by(message: dict) -> tuple:
 @pytest.fixture(scope="session")
 def sample_enriched(sample_updates, tmp_path_factory):
     """The sample chat through ingest and the ETL: the enriched store (for the report's tests)."""
-    from tgpipe.stores import LocalStore
+    from tgpipe.store.local import LocalStore
 
     root = tmp_path_factory.mktemp("sample")
     raw, enriched = LocalStore(root / "raw"), LocalStore(root / "enriched")
     settings = Settings.from_env({"TIMEZONE": str(ZONE)})
     ingest.store_updates([to_bytes(u) for u in sample_updates], raw, settings)
-    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
+    etl.run_etl(raw, enriched, raw_days(raw), settings)
     return enriched

@@ -5,9 +5,12 @@ import re
 import pytest
 
 from helpers import ROOT, to_bytes
-from tgpipe import etl, ingest, query
+from tgpipe.build import etl
+from tgpipe.build.plan import raw_days
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore
+from tgpipe.query.local import run_sql
+from tgpipe.store.local import LocalStore
 
 EDITS = ("edited_message", "edited_channel_post", "edited_business_message")
 
@@ -25,7 +28,7 @@ def enriched(sample_updates, tmp_path_factory):
     raw, enriched = LocalStore(root / "raw"), LocalStore(root / "enriched")
     settings = Settings.from_env({"TIMEZONE": "America/Sao_Paulo"})
     ingest.store_updates([to_bytes(u) for u in sample_updates], raw, settings)
-    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
+    etl.run_etl(raw, enriched, raw_days(raw), settings)
     return enriched
 
 
@@ -55,4 +58,4 @@ def test_latest_text_and_number_of_edits(enriched, sample_updates):
             }
         )
     assert sum(1 for row in expected if row["edit_count"]) >= 10  # the sample has edits to check
-    assert query.run_sql(enriched, edits_query()).records() == expected
+    assert run_sql(enriched, edits_query()).records() == expected

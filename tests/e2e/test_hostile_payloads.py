@@ -11,9 +11,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tgpipe import etl, ingest, query, report
+from tgpipe.build import etl
+from tgpipe.build.plan import raw_days
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_queries, named_query
+from tgpipe.report import document
+from tgpipe.store.local import LocalStore
 
 NOON = 1763640000  # 2025-11-20 12:00 UTC
 CHAT = {"id": -1001, "type": "supergroup", "title": "half an emoji \ud83d", "username": "hostile_group"}
@@ -73,20 +78,18 @@ def hostile_store(tmp_path_factory):
     settings = Settings()
     stored = ingest.store_updates(bodies, raw, settings)
     assert (stored[ingest.Outcome.STORED], stored[ingest.Outcome.QUARANTINED]) == (len(bodies), 0)
-    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
+    etl.run_etl(raw, enriched, raw_days(raw), settings)
     return enriched
 
 
 def test_the_hostile_updates_reach_the_tables(hostile_store):
-    counts = query.run_sql(
-        hostile_store, "SELECT (SELECT count(1) FROM telegram), (SELECT count(1) FROM telegram_updates)"
-    )
+    counts = run_sql(hostile_store, "SELECT (SELECT count(1) FROM telegram), (SELECT count(1) FROM telegram_updates)")
     assert counts.rows == [(8, 13)]
 
 
-@pytest.mark.parametrize("q", query.named_queries(), ids=lambda q: q.name)
+@pytest.mark.parametrize("q", named_queries(), ids=lambda q: q.name)
 def test_every_named_query_answers(hostile_store, q):
-    result = query.run_sql(hostile_store, q.sql)
+    result = run_sql(hostile_store, q.sql)
     assert result.columns
     if q.name != "top_users_by_average_length":  # no sender has 5 text messages here
         assert result.rows, f"{q.name} found nothing in the hostile store"
@@ -95,13 +98,13 @@ def test_every_named_query_answers(hostile_store, q):
 def test_the_members_query_counts_the_surrogate_names(hostile_store):
     # The query that failed on DuckDB ("no low surrogate in string") while parsing the payload. A
     # member without an id is no user, and new_chat_member_ids leaves it out.
-    (week,) = query.run_sql(hostile_store, query.named_query("new_members_per_week").sql).records()
+    (week,) = run_sql(hostile_store, named_query("new_members_per_week").sql).records()
     assert (week["joined_amount"], week["left_amount"]) == (2, 1)
 
 
 def test_the_report_draws_the_hostile_store(hostile_store, tmp_path):
-    out = tmp_path / "report.html"
-    result = report.write_report(hostile_store, out, now=datetime(2025, 11, 21, tzinfo=UTC))
+    out = tmp_path / "page.html"
+    result = document.write_report(hostile_store, out, now=datetime(2025, 11, 21, tzinfo=UTC))
     page = out.read_text(encoding="utf-8")
     assert result.messages == 8
     assert "\ufffd" in page  # a lone surrogate shows as a replacement character, never breaks the page

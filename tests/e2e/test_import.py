@@ -9,10 +9,15 @@ import pytest
 
 from exportkit import GROUP, GROUP_ID, T0, account, chat, dump, message, service
 from helpers import to_bytes
-from tgpipe import etl, history, ingest, query
+from tgpipe.build import etl
+from tgpipe.build.plan import DaySelection
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidExport, InvalidRequest
-from tgpipe.stores import LocalStore
+from tgpipe.history import importer
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_query
+from tgpipe.store.local import LocalStore
 
 BASIC_ID = 4242  # a basic group: Bot API id -4242
 DAY = datetime.fromtimestamp(T0 + 60, UTC).date()  # 2024-09-29: message(n) is n minutes after T0
@@ -42,7 +47,7 @@ def bot_update(update_id, message_id, chat_id, chat_type, when, text="oi", sende
 
 
 def rows(enriched, sql="SELECT chat_id, message_id, source, update_id, text FROM telegram ORDER BY 1, 2, 3"):
-    return [tuple(r) for r in query.run_sql(enriched, sql).rows]
+    return [tuple(r) for r in run_sql(enriched, sql).rows]
 
 
 def test_history_joins_the_bot_s_rows_and_a_captured_message_keeps_the_bot_s_row(stores, tmp_path):
@@ -51,7 +56,7 @@ def test_history_joins_the_bot_s_rows_and_a_captured_message_keeps_the_bot_s_row
     ingest.store_updates([to_bytes(bot_update(900, 2, GROUP, "supergroup", when, "oi (bot)"))], raw, Settings())
     first = message(1, ["antes ", {"type": "hashtag", "text": "#historia"}])
     export = write(tmp_path, chat([first, message(2, "oi"), message(3, "depois")]))
-    result = history.import_export(export, raw, enriched, Settings())
+    result = importer.import_export(export, raw, enriched, Settings())
     assert rows(enriched) == [
         (GROUP, 1, "desktop_export", None, "antes #historia"),  # text parts joined
         (GROUP, 2, "bot", 900, "oi (bot)"),  # the bot's row: its fields are richer
@@ -60,17 +65,17 @@ def test_history_joins_the_bot_s_rows_and_a_captured_message_keeps_the_bot_s_row
     (line,) = result.chat_lines()
     assert line.startswith(f"chat {GROUP} (Dados ☕, supergroup): 3 message(s) read, 2 now in the tables, ")
     assert "1 already captured by the bot" in line
-    (tags,) = query.run_sql(enriched, "SELECT hashtags FROM telegram WHERE message_id = 1").rows[0]
+    (tags,) = run_sql(enriched, "SELECT hashtags FROM telegram WHERE message_id = 1").rows[0]
     assert tags == ["#historia"]
-    assert list(raw.list("exports/"))[0].key == f"exports/{history.file_digest(export)}.json"
-    assert raw.get(f"exports/{history.file_digest(export)}.json") == export.read_bytes()  # as received
+    assert list(raw.list("exports/"))[0].key == f"exports/{importer.file_digest(export)}.json"
+    assert raw.get(f"exports/{importer.file_digest(export)}.json") == export.read_bytes()  # as received
 
 
 def test_importing_again_or_an_overlapping_newer_export_adds_nothing_twice(stores, tmp_path):
     raw, enriched = stores
     older = write(tmp_path, chat([message(1, "um"), message(2, "dois")]), "old.json")
-    assert not history.import_export(older, raw, enriched, Settings()).staged.stored_before
-    again = history.import_export(older, raw, enriched, Settings())
+    assert not importer.import_export(older, raw, enriched, Settings()).staged.stored_before
+    again = importer.import_export(older, raw, enriched, Settings())
     assert again.staged.stored_before and "imported before" in again.describe()
     assert rows(enriched) == [
         (GROUP, 1, "desktop_export", None, "um"),
@@ -79,7 +84,7 @@ def test_importing_again_or_an_overlapping_newer_export_adds_nothing_twice(store
     edited = message(2, "dois (editado)", edited=datetime.fromtimestamp(T0 + 999, UTC).isoformat())
     edited["edited_unixtime"] = str(T0 + 999)
     newer = write(tmp_path, chat([message(1, "um"), edited, message(3, "três")]), "new.json")
-    result = history.import_export(newer, raw, enriched, Settings())
+    result = importer.import_export(newer, raw, enriched, Settings())
     assert rows(enriched) == [
         (GROUP, 1, "desktop_export", None, "um"),
         (GROUP, 2, "desktop_export", None, "dois (editado)"),  # the copy edited last
@@ -101,7 +106,7 @@ def test_in_a_basic_group_a_message_the_bot_captured_is_matched_by_time_sender_a
     photo = {"photo": "(File not included. Change data exporting settings to download.)", "width": 1, "height": 1}
     album = [message(5, "", when=when, **photo), message(6, "", when=when, **photo)]  # two photos, one second
     export = write(tmp_path, chat([message(4, "antes"), *album, message(9, "oi (editado)")], "private_group", BASIC_ID))
-    history.import_export(export, raw, enriched, Settings())
+    importer.import_export(export, raw, enriched, Settings())
     found = rows(enriched, "SELECT source, message_type, coalesce(text, caption) FROM telegram ORDER BY date, source")
     assert found == [
         ("desktop_export", "text", "antes"),
@@ -114,29 +119,29 @@ def test_in_a_basic_group_a_message_the_bot_captured_is_matched_by_time_sender_a
 def test_migrated_history_keeps_its_negative_ids_under_the_supergroup(stores, tmp_path):
     raw, enriched = stores
     msgs = [message(-999999939, "no grupo antigo"), service(1, "migrate_from_group", title="Dados"), message(2, "oi")]
-    history.import_export(write(tmp_path, chat(msgs)), raw, enriched, Settings())
+    importer.import_export(write(tmp_path, chat(msgs)), raw, enriched, Settings())
     assert [r[:2] for r in rows(enriched)] == [(GROUP, -999999939), (GROUP, 1), (GROUP, 2)]
 
 
 def test_rebuilding_days_keeps_imported_rows(stores, tmp_path):
     raw, enriched = stores
-    history.import_export(write(tmp_path, chat([message(1, "antes")])), raw, enriched, Settings())
+    importer.import_export(write(tmp_path, chat([message(1, "antes")])), raw, enriched, Settings())
     ingest.store_updates([to_bytes(bot_update(903, 50, GROUP, "supergroup", T0 + 3600, "novo"))], raw, Settings())
-    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), Settings())
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), Settings())
     etl.run_etl(raw, enriched, [DAY], Settings())
     assert [r[2] for r in rows(enriched)] == ["desktop_export", "bot"]
 
 
 def test_the_report_says_how_much_came_from_an_export(stores, tmp_path):
-    from tgpipe import report
+    from tgpipe.report import document
 
     raw, enriched = stores
     ingest.store_updates([to_bytes(bot_update(904, 60, GROUP, "supergroup", T0 + 3600, "novo"))], raw, Settings())
-    history.import_export(write(tmp_path, chat([message(1), message(2), message(3)])), raw, enriched, Settings())
-    built = report.build_report(enriched)
+    importer.import_export(write(tmp_path, chat([message(1), message(2), message(3)])), raw, enriched, Settings())
+    built = document.build_report(enriched)
     assert (built.messages, built.imported) == (4, 3)
-    assert report.senders_line(built).endswith("; 3 of them (75.0%) imported from Telegram Desktop exports")
-    (totals,) = query.run_sql(enriched, query.named_query("period_totals").sql).records()
+    assert document.senders_line(built).endswith("; 3 of them (75.0%) imported from Telegram Desktop exports")
+    (totals,) = run_sql(enriched, named_query("period_totals").sql).records()
     assert totals["imported_amount"] == 3
 
 
@@ -146,7 +151,7 @@ def test_a_message_id_the_bot_has_with_another_date_is_another_message(stores, t
     raw, enriched = stores
     when = T0 + 2 * 60
     ingest.store_updates([to_bytes(bot_update(905, 2, GROUP, "supergroup", when, "oi (bot)"))], raw, Settings())
-    history.import_export(write(tmp_path, chat([message(2, "outra", when=when + 30)])), raw, enriched, Settings())
+    importer.import_export(write(tmp_path, chat([message(2, "outra", when=when + 30)])), raw, enriched, Settings())
     assert rows(enriched) == [(GROUP, 2, "bot", 905, "oi (bot)"), (GROUP, 2, "desktop_export", None, "outra")]
 
 
@@ -154,11 +159,11 @@ def test_a_full_export_picks_chats_and_refuses_one_it_does_not_have(stores, tmp_
     raw, enriched = stores
     other = chat([message(1, "canal")], "public_channel", 777, "Canal")
     export = write(tmp_path, account([chat([message(1, "grupo")]), other]))
-    result = history.import_export(export, raw, enriched, Settings(), chats=[-(10**12 + 777)])
+    result = importer.import_export(export, raw, enriched, Settings(), chats=[-(10**12 + 777)])
     assert rows(enriched) == [(-(10**12 + 777), 1, "desktop_export", None, "canal")]
     assert [t.chat.chat_id for t in result.staged.tallies] == [-(10**12 + 777)]
     with pytest.raises(InvalidRequest, match="the export has no chat 12345"):
-        history.import_export(export, raw, enriched, Settings(), chats=[12345])
+        importer.import_export(export, raw, enriched, Settings(), chats=[12345])
 
 
 def test_old_exports_need_the_export_time_zone(stores, tmp_path):
@@ -166,10 +171,10 @@ def test_old_exports_need_the_export_time_zone(stores, tmp_path):
     msgs = [{"id": 1, "type": "message", "date": "2020-11-12T12:54:07", "from": "A", "from_id": 2**32 + 5, "text": "x"}]
     export = write(tmp_path, chat(msgs, "personal_chat", 2**32 + 5, "A"))
     with pytest.raises(InvalidRequest, match="--export-timezone"):
-        history.import_export(export, raw, enriched, Settings())
+        importer.import_export(export, raw, enriched, Settings())
     assert list(raw.list("imported/")) == [] and list(raw.list("exports/")) == []
-    history.import_export(export, raw, enriched, Settings(), export_timezone="Europe/Berlin")
-    (when,) = query.run_sql(enriched, "SELECT date FROM telegram").rows[0]
+    importer.import_export(export, raw, enriched, Settings(), export_timezone="Europe/Berlin")
+    (when,) = run_sql(enriched, "SELECT date FROM telegram").rows[0]
     assert when == int(datetime(2020, 11, 12, 11, 54, 7, tzinfo=UTC).timestamp())
 
 
@@ -182,7 +187,7 @@ def test_a_file_that_is_not_an_export_imports_nothing(stores, tmp_path, content)
     path = tmp_path / "result.json"
     path.write_bytes(content)
     with pytest.raises(InvalidExport):
-        history.import_export(path, raw, enriched, Settings())
+        importer.import_export(path, raw, enriched, Settings())
     assert [o.key for o in raw.list("")] == []
 
 
@@ -209,10 +214,10 @@ def test_the_cli_imports_and_ingest_points_an_export_to_import(tgpipe, tmp_path)
 
 
 def test_imports_go_to_s3_stores_too(bucket, tmp_path):
-    from tgpipe.stores import S3Store
+    from tgpipe.store.s3 import S3Store
 
     raw, enriched = S3Store(bucket, "raw"), S3Store(bucket, "enriched")
-    history.import_export(write(tmp_path, chat([message(1, "oi"), message(2, "s3")])), raw, enriched, Settings())
+    importer.import_export(write(tmp_path, chat([message(1, "oi"), message(2, "s3")])), raw, enriched, Settings())
     keys = [o.key for o in raw.list("")]
     assert any(k.startswith("exports/") for k in keys) and any(k.startswith("imported/") for k in keys)
     import io
@@ -229,10 +234,11 @@ def test_a_broken_line_of_imported_messages_is_quarantined_and_the_rest_of_the_d
     """The day files are written by `tgpipe import`, but the raw store is a folder anyone can touch:
     a line that is not JSON is quarantined, a lone surrogate (which orjson refuses) is read by json,
     and the day is built."""
-    from tgpipe import imported, layout
+    from tgpipe.build import imported
+    from tgpipe.store import layout
 
     raw, enriched = stores
-    history.import_export(write(tmp_path, chat([message(1, "oi")])), raw, enriched, Settings())
+    importer.import_export(write(tmp_path, chat([message(1, "oi")])), raw, enriched, Settings())
     when = T0 + 2 * 60
     body = {"message_id": 2, "date": when, "chat": {"id": GROUP, "type": "supergroup"}, "text": "meio \ud83d"}
     lines = imported.encode_line({"message": body}) + b'{"message": {"message_id": 3,\n'
@@ -258,7 +264,7 @@ def test_an_export_built_in_worker_processes_gives_the_tables_built_in_turns(tmp
         raw, enriched = LocalStore(tmp_path / f"raw{jobs}", private=True), LocalStore(tmp_path / f"enriched{jobs}")
         captured = bot_update(900, 8, GROUP, "supergroup", T0 + 8, "oi (bot)")  # message 8, on the first day
         ingest.store_updates([to_bytes(captured)], raw, Settings())
-        result = history.import_export(export, raw, enriched, Settings(), jobs=jobs)
+        result = importer.import_export(export, raw, enriched, Settings(), jobs=jobs)
         assert result.etl.workers == jobs
         found[jobs] = rows(enriched), result.chat_lines(), len(result.etl.days)
     assert found[2] == found[1]
@@ -271,7 +277,7 @@ def test_an_export_built_in_worker_processes_gives_the_tables_built_in_turns(tmp
 
 
 def test_a_big_export_is_built_in_worker_processes_by_default():
-    assert history.default_jobs(history.WORKERS_FROM_MESSAGES - 1) == 1  # starting workers would cost more
-    assert history.default_jobs(history.WORKERS_FROM_MESSAGES) == min(
-        history.DEFAULT_WORKERS, len(os.sched_getaffinity(0))
+    assert importer.default_jobs(importer.WORKERS_FROM_MESSAGES - 1) == 1  # starting workers would cost more
+    assert importer.default_jobs(importer.WORKERS_FROM_MESSAGES) == min(
+        importer.DEFAULT_WORKERS, len(os.sched_getaffinity(0))
     )

@@ -13,7 +13,7 @@ from fractions import Fraction
 import pytest
 
 from helpers import nulls_last
-from tgpipe import telegram
+from tgpipe.telegram import shape
 
 #: The kinds the sample chat sends, in the order that decides a message's type: an animation also
 #: carries a document, a venue also carries a location. The sample also sends one message of a kind
@@ -39,7 +39,7 @@ KINDS = (
     "forum_topic_created",
 )
 #: Each family of media_share and its message kinds: every kind of Bot API 10.1 is in one family,
-#: so `other` is only a kind the code does not know (checked against tgpipe.telegram below).
+#: so `other` is only a kind the code does not know (checked against tgpipe.telegram.shape below).
 FAMILY_KINDS = {
     "text": ("text", "rich_message"),
     "photo": ("photo", "live_photo"),
@@ -105,7 +105,7 @@ def test_every_message_kind_has_one_family():
     """`other` in media_share means a kind unknown to the code, not a kind no family names."""
     kinds = [k for ks in FAMILY_KINDS.values() for k in ks]
     assert len(kinds) == len(set(kinds))
-    assert sorted(kinds) == sorted(telegram.MESSAGE_KINDS)
+    assert sorted(kinds) == sorted(shape.MESSAGE_KINDS)
 
 
 def test_activity_heatmap(answers, messages):

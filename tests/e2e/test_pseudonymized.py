@@ -12,10 +12,17 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import PARITY_ZONE, to_bytes
-from tgpipe import etl, ingest, layout, pseudonym, query, report, sample
+from tgpipe.build import etl, pseudonym
+from tgpipe.build.plan import raw_days
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError
-from tgpipe.stores import LocalStore
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_queries, named_query
+from tgpipe.report import document
+from tgpipe.store import layout
+from tgpipe.store.local import LocalStore
+from tgpipe.telegram import sample
 
 KEY = "e2e-pseudonym-key-" + "z" * 22
 P = pseudonym.Pseudonymizer(KEY)
@@ -35,7 +42,7 @@ def pseudonymized(sample_updates, tmp_path_factory):
     raw, enriched = LocalStore(root / "raw", private=True), LocalStore(root / "enriched")
     settings = Settings.from_env({"TIMEZONE": PARITY_ZONE, "PSEUDONYMIZE": "1", "PSEUDONYMIZE_KEY": KEY})
     ingest.store_updates([to_bytes(u) for u in sample_updates], raw, settings)
-    etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
+    etl.run_etl(raw, enriched, raw_days(raw), settings)
     return raw, enriched
 
 
@@ -59,13 +66,13 @@ def as_multiset(rows: list[dict]) -> list[str]:
 
 def test_every_named_query_gives_the_plain_answer_with_pseudonyms_for_ids(answers, pseudonymized):
     _, enriched = pseudonymized
-    for q in query.named_queries():
-        got = query.run_sql(enriched, q.sql).records()
+    for q in named_queries():
+        got = run_sql(enriched, q.sql).records()
         want = [{k: mapped(v) for k, v in r.items()} for r in answers[q.name]]
         assert len(got) == len(want), q.name
         assert as_multiset(got) == as_multiset(want), q.name
     assert any(r["user_id"] in IDS for r in answers["senders"])  # the mapping had ids to map
-    people = [r for r in query.run_sql(enriched, query.named_query("senders").sql).records() if r["user_id"]]
+    people = [r for r in run_sql(enriched, named_query("senders").sql).records() if r["user_id"]]
     assert all(pseudonym.is_pseudonym(r["user_id"]) for r in people)
     bots = [r for r in people if r["sender_kind"] == "bot"]
     assert [r["sender_name"] for r in bots] == ["StatsBot"]  # a bot keeps its name
@@ -124,12 +131,10 @@ def test_the_raw_store_keeps_every_update_as_received(sample_updates, pseudonymi
 
 def test_the_report_renders_on_pseudonymised_tables_and_names_people_by_pseudonym(pseudonymized, tmp_path):
     _, enriched = pseudonymized
-    result = report.write_report(enriched, tmp_path / "report.html", pseudonymized=True)
-    html = (tmp_path / "report.html").read_text(encoding="utf-8")
+    result = document.write_report(enriched, tmp_path / "page.html", pseudonymized=True)
+    html = (tmp_path / "page.html").read_text(encoding="utf-8")
     assert result.charts >= 12 and "The tables are pseudonymised" in html
-    people = [
-        r for r in query.run_sql(enriched, query.named_query("senders").sql).records() if r["sender_kind"] == "person"
-    ]
+    people = [r for r in run_sql(enriched, named_query("senders").sql).records() if r["sender_kind"] == "person"]
     assert len(people) == len(PEOPLE)
     for r in people:
         assert pseudonym.label(r["user_id"]) in html
@@ -139,11 +144,11 @@ def test_the_report_renders_on_pseudonymised_tables_and_names_people_by_pseudony
 
 
 def test_a_plain_store_has_names_and_report_pseudonymize_refuses_it(sample_enriched, tmp_path):
-    html = report.render_html(report.build_report(sample_enriched))
+    html = document.render_html(document.build_report(sample_enriched))
     assert "Ana" in html and "The tables are pseudonymised" not in html
     with pytest.raises(ConfigError, match="are not pseudonymised, so a report of them shows names"):
-        report.write_report(sample_enriched, tmp_path / "report.html", pseudonymized=True)
-    assert not (tmp_path / "report.html").exists()
+        document.write_report(sample_enriched, tmp_path / "page.html", pseudonymized=True)
+    assert not (tmp_path / "page.html").exists()
 
 
 def test_only_the_tables_are_written_and_the_store_records_the_key(pseudonymized):

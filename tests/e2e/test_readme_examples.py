@@ -23,7 +23,7 @@ def readme_commands(prefix: str) -> list[list[str]]:
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     """The data `make demo` makes, made the way its recipe does (the same commands, in-process)."""
-    from tgpipe.cli import main
+    from tgpipe.cli.main import main
 
     recipe = (ROOT / "Makefile").read_text().split("\ndemo:", 1)[1].split("\n\n", 1)[0]
     sample_args = shlex.split(re.search(r"\$\(TGPIPE\) (sample .+)", recipe).group(1))

@@ -10,11 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers import PARITY_ZONE, to_bytes
-from tgpipe import charts, etl, ingest, output, query, report, report_sections
+from tgpipe.build import etl
+from tgpipe.build.plan import raw_days
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, NotFoundError, StoreError
-from tgpipe.query import Scope
-from tgpipe.stores import LocalStore
+from tgpipe.query import output
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_queries, named_query
+from tgpipe.query.scope import Scope
+from tgpipe.report import charts, document, sections
+from tgpipe.store.local import LocalStore
 
 NOW = datetime(2025, 11, 22, 12, 0, tzinfo=UTC)
 MAIN_GROUP = -1001234567890
@@ -45,13 +51,13 @@ TABLES = ("most_reacted_messages", "chat_summary")
 
 @pytest.fixture(scope="module")
 def full(sample_enriched):
-    return report.build_report(sample_enriched, now=NOW, timezone_=ZONE)
+    return document.build_report(sample_enriched, now=NOW, timezone_=ZONE)
 
 
 @pytest.fixture(scope="module")
 def fortnight(sample_enriched):
     """The report over the sample's last two weeks: the two weeks before are partly in the data."""
-    return report.build_report(sample_enriched, Scope(date(2025, 11, 7), date(2025, 11, 20)), now=NOW, timezone_=ZONE)
+    return document.build_report(sample_enriched, Scope(date(2025, 11, 7), date(2025, 11, 20)), now=NOW, timezone_=ZONE)
 
 
 def section(built, name):
@@ -64,13 +70,13 @@ def bar_labels(drawing):
 
 @pytest.fixture(scope="module")
 def page(full):
-    return report.render_html(full)
+    return document.render_html(full)
 
 
 def test_every_chart_is_a_named_query_and_the_page_says_which(full, fortnight):
-    known = {q.name: q for q in query.named_queries()}
+    known = {q.name: q for q in named_queries()}
     assert [s.query.name for s in full.sections] == SECTIONS
-    page = report.render_html(fortnight)
+    page = document.render_html(fortnight)
     for name in SECTIONS:
         assert f'data-query="{name}"' in page
         assert f"<code>{known[name].file_name}</code>" in page
@@ -84,10 +90,10 @@ def test_each_table_view_is_its_query_answer(full, sample_enriched):
     for s in full.sections:
         if s.query.name == "period_totals":
             continue  # the comparison's table puts two answers side by side (see below)
-        answer = query.run_sql(sample_enriched, s.query.sql)
+        answer = run_sql(sample_enriched, s.query.sql)
         assert s.table.columns == answer.columns
         assert s.table.total_rows == len(answer.rows) > 0
-        assert len(s.table.rows) == min(len(answer.rows), report.TABLE_ROWS)
+        assert len(s.table.rows) == min(len(answer.rows), sections.TABLE_ROWS)
         assert s.download.rows == len(answer.rows)
 
 
@@ -97,7 +103,7 @@ def test_each_table_downloads_as_the_csv_of_tgpipe_query(fortnight, sample_enric
         assert s.download.href.startswith(prefix), s.key
         text = base64.b64decode(s.download.href.removeprefix(prefix)).decode("utf-8")
         if s.query.name != "period_totals":
-            answer = query.run_sql(sample_enriched, s.query.sql, fortnight.scope)
+            answer = run_sql(sample_enriched, s.query.sql, fortnight.scope)
             assert text == output.render(answer, "csv"), s.key
             assert s.download.filename == f"{s.query.name}.csv"
         else:
@@ -105,14 +111,14 @@ def test_each_table_downloads_as_the_csv_of_tgpipe_query(fortnight, sample_enric
 
 
 def test_people_are_ranked_apart_from_bots_and_channels(full, sample_enriched):
-    rows = query.run_sql(sample_enriched, query.named_query("senders").sql).records()
+    rows = run_sql(sample_enriched, named_query("senders").sql).records()
     people = [r for r in rows if r["sender_kind"] == "person"]
     others = {r["sender_name"] for r in rows if r["sender_kind"] != "person"}
     assert others == {"StatsBot", "tgpipe news 📣"}
     senders = section(full, "senders")
-    assert bar_labels(senders.drawing) == [r["sender_name"] for r in people][: report.TOP]
+    assert bar_labels(senders.drawing) == [r["sender_name"] for r in people][: sections.TOP]
     values = [e.text for e in ET.fromstring(senders.drawing.svg).iter() if e.get("class") == "value"]
-    assert values == [f"{r['message_amount']:,}" for r in people][: report.TOP]
+    assert values == [f"{r['message_amount']:,}" for r in people][: sections.TOP]
     for name in ("senders", "top_users_by_average_length", "first_and_last_seen_per_user"):
         s = section(full, name)
         assert not others & set(bar_labels(s.drawing)), name
@@ -125,7 +131,7 @@ def test_people_are_ranked_apart_from_bots_and_channels(full, sample_enriched):
 
 def test_the_header_and_the_charts_count_the_same_senders(full, page, messages, sample_enriched):
     people = {m["user_id"] for m in messages if m["sender"][1] == "person"}
-    (totals,) = query.run_sql(sample_enriched, query.named_query("period_totals").sql).records()
+    (totals,) = run_sql(sample_enriched, named_query("period_totals").sql).records()
     assert (totals["person_amount"], totals["bot_amount"], totals["chat_sender_amount"]) == (len(people), 1, 1)
     assert (full.people, full.bots, full.channels, full.groups) == (len(people), 1, 1, 0)
     assert f"{full.messages:,} from {len(people)} people, 1 bot and 1 channel" in page
@@ -148,7 +154,7 @@ def test_the_header_gives_the_period_and_freshness_in_the_tables_zone(full, page
 
 
 def test_the_zone_the_store_recorded_is_named(sample_enriched):
-    built = report.build_report(sample_enriched, now=NOW)  # no TIMEZONE given: the store's own
+    built = document.build_report(sample_enriched, now=NOW)  # no TIMEZONE given: the store's own
     assert (built.zone.name, built.zone.derived_from) == (PARITY_ZONE, None)
 
 
@@ -158,19 +164,21 @@ def test_without_the_tables_zone_the_offset_is_worked_out_and_said(sample_enrich
     unrecorded = LocalStore(tmp_path / "enriched")  # as a store written before stores recorded their zone
     shutil.copytree(sample_enriched.root, unrecorded.root)
     (unrecorded.root / "_tgpipe" / "settings.json").unlink()
-    built = report.build_report(unrecorded, now=NOW)  # UTC assumed, tables in São Paulo
+    built = document.build_report(unrecorded, now=NOW)  # UTC assumed, tables in São Paulo
     assert (built.zone.name, built.zone.derived_from) == ("UTC−03:00", "UTC")
-    page = report.render_html(built)
+    page = document.render_html(built)
     local = datetime.fromtimestamp(max(m["message"]["date"] for m in messages), ZONE)
     assert f"latest message {local:%Y-%m-%d %H:%M} (" in page
     assert "Times are in UTC−03:00, the offset of the tables&#39; days, worked out from date_local" in page
 
 
 def test_a_past_period_reads_as_a_period_not_a_warning(fortnight, sample_enriched):
-    page = report.render_html(fortnight)
+    page = document.render_html(fortnight)
     assert "latest message in this period 2025-11-20 " in page
     assert "before this report" not in page
-    one_day = report.render_html(report.build_report(sample_enriched, Scope(date(2025, 11, 12), date(2025, 11, 12))))
+    one_day = document.render_html(
+        document.build_report(sample_enriched, Scope(date(2025, 11, 12), date(2025, 11, 12)))
+    )
     assert "2025-11-12 to 2025-11-12 (1 day)" in one_day
     assert "(1 day)" in one_day and "(1 days)" not in one_day and " 1 rows" not in one_day
 
@@ -187,7 +195,7 @@ def test_the_period_is_compared_with_the_one_before(fortnight, messages, sample_
     assert rows["People"][0] == str(len(people_before))
     assert "from the 14 days before (2025-10-24 to 2025-11-06) to this period" in compared.summary
     assert f"The period before has messages from {min(m['day'] for m in messages)} on." in compared.note
-    assert len(bar_labels(compared.drawing)) == len(report_sections.COMPARED)
+    assert len(bar_labels(compared.drawing)) == len(sections.COMPARED)
 
 
 def test_messages_per_day_has_a_seven_day_average(full, messages):
@@ -216,7 +224,7 @@ def test_public_chats_link_to_their_messages_on_t_me(full, page):
 def test_a_period_and_a_chat_narrow_every_chart(sample_enriched, messages):
     first, last = date(2025, 11, 3), date(2025, 11, 9)
     scope = Scope(first, last, MAIN_GROUP)
-    narrowed = report.build_report(sample_enriched, scope, now=NOW)
+    narrowed = document.build_report(sample_enriched, scope, now=NOW)
     chosen = [m for m in messages if str(first) <= m["day"] <= str(last) and m["message"]["chat"]["id"] == MAIN_GROUP]
     assert 0 < len(chosen) < len(messages) / 3
     assert narrowed.messages == len(chosen)
@@ -230,7 +238,7 @@ def test_a_period_and_a_chat_narrow_every_chart(sample_enriched, messages):
     heatmap_total = sum(int(row[2].replace(",", "")) for row in by_name["activity_heatmap"].table.texts())
     assert heatmap_total == len(chosen)
     assert [row[0] for row in by_name["chat_summary"].table.texts()] == [str(MAIN_GROUP)]
-    page = report.render_html(narrowed)
+    page = document.render_html(narrowed)
     assert "Telegram activity: <bdi>Dados &amp; Café ☕</bdi>" in page
     assert (
         "narrowed to <code>context_date &gt;= DATE &#39;2025-11-03&#39; AND "
@@ -240,27 +248,27 @@ def test_a_period_and_a_chat_narrow_every_chart(sample_enriched, messages):
 
 
 def test_an_empty_period_still_makes_a_page(sample_enriched):
-    empty = report.build_report(sample_enriched, Scope(first=date(2030, 1, 1)), now=NOW)
+    empty = document.build_report(sample_enriched, Scope(first=date(2030, 1, 1)), now=NOW)
     assert empty.messages == 0 and empty.first_day is None and empty.latest_message_utc is None
     summaries = {s.query.name: s.summary for s in empty.sections if s.drawing is None}
     assert len(summaries) == len(empty.sections)
     assert summaries["messages_per_day"] == summaries["chat_summary"] == "There are no messages in this period."
     assert summaries["top_hashtags"] == "No message in this period has a hashtag."
-    page = report.render_html(empty)
+    page = document.render_html(empty)
     assert "<svg" not in page
-    nothing = sum(s.summary == report_sections.NO_MESSAGES for s in empty.sections)
+    nothing = sum(s.summary == sections.NO_MESSAGES for s in empty.sections)
     assert nothing > 5 and page.count("There are no messages in this period.") == nothing
     assert "0 from 0 people" in page
 
 
 def test_a_period_that_ends_before_it_starts_is_an_error(sample_enriched):
     with pytest.raises(InvalidRequest, match=r"^to 2025-11-03 is before from 2025-11-09$"):
-        report.build_report(sample_enriched, Scope(date(2025, 11, 9), date(2025, 11, 3)))
+        document.build_report(sample_enriched, Scope(date(2025, 11, 9), date(2025, 11, 3)))
 
 
 def test_an_unknown_chat_is_an_error_that_lists_the_chats(sample_enriched):
     with pytest.raises(NotFoundError) as caught:
-        report.build_report(sample_enriched, Scope(chat_id=42))
+        document.build_report(sample_enriched, Scope(chat_id=42))
     assert str(caught.value).startswith(
         f"chat 42 has no messages in {sample_enriched} (chats: {MAIN_GROUP} (Dados & Café ☕), "
     )
@@ -287,12 +295,12 @@ def hostile_store(tmp_path):
     ]
     raw, enriched = LocalStore(tmp_path / "raw"), LocalStore(tmp_path / "enriched")
     ingest.store_updates([to_bytes(u) for u in updates], raw, Settings())
-    etl.run_etl(raw, enriched, etl.raw_days(raw), Settings())
+    etl.run_etl(raw, enriched, raw_days(raw), Settings())
     return enriched
 
 
 def test_names_cannot_inject_markup_and_the_page_loads_nothing(hostile_store):
-    page = report.render_html(report.build_report(hostile_store, Scope(chat_id=-5), now=NOW))
+    page = document.render_html(document.build_report(hostile_store, Scope(chat_id=-5), now=NOW))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&lt;img src=x onerror=alert(2)&gt;" in page
     assert "<script" not in page and "<img" not in page and "<style>body" not in page
@@ -305,17 +313,17 @@ def test_names_cannot_inject_markup_and_the_page_loads_nothing(hostile_store):
 
 
 def test_write_report_writes_the_page_and_says_what_it_holds(sample_enriched, tmp_path, messages):
-    out = tmp_path / "nested" / "report.html"
-    result = report.write_report(sample_enriched, out, now=NOW)
+    out = tmp_path / "nested" / "page.html"
+    result = document.write_report(sample_enriched, out, now=NOW)
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
     drawn = len(SECTIONS) - len(TABLES) - 1  # no period before all of the data to compare with
     assert result.describe() == (
         f"{len(messages):,} messages, {result.first_day} to {result.last_day}, {drawn} charts -> {out}"
     )
-    assert [p.name for p in out.parent.iterdir()] == ["report.html"]  # no temp file left behind
+    assert [p.name for p in out.parent.iterdir()] == ["page.html"]  # no temp file left behind
 
 
 def test_write_report_says_when_it_cannot_write(sample_enriched, tmp_path):
     (tmp_path / "file").write_text("")
-    with pytest.raises(StoreError, match=r"^cannot write .*/file/report.html: File exists$"):
-        report.write_report(sample_enriched, tmp_path / "file" / "report.html")
+    with pytest.raises(StoreError, match=r"^cannot write .*/file/page.html: File exists$"):
+        document.write_report(sample_enriched, tmp_path / "file" / "page.html")

@@ -16,8 +16,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from helpers import PARITY_ZONE, ROOT
-from tgpipe import output, query, report
-from tgpipe.query import Scope
+from tgpipe.query import output
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_query
+from tgpipe.query.scope import Scope
+from tgpipe.report import document
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = [
@@ -92,13 +95,15 @@ FEW_MARKS = {"chart-reactions": 5, "chart-links": 3, "chart-members": 3, "chart-
 
 @pytest.fixture(scope="module")
 def built(sample_enriched):
-    return report.build_report(sample_enriched, SCOPE, datetime(2025, 11, 22, 12, 0, tzinfo=UTC), ZoneInfo(PARITY_ZONE))
+    return document.build_report(
+        sample_enriched, SCOPE, datetime(2025, 11, 22, 12, 0, tzinfo=UTC), ZoneInfo(PARITY_ZONE)
+    )
 
 
 @pytest.fixture(scope="module")
 def report_file(built, tmp_path_factory):
-    out = tmp_path_factory.mktemp("report") / "report.html"
-    out.write_text(report.render_html(built), encoding="utf-8")
+    out = tmp_path_factory.mktemp("report") / "page.html"
+    out.write_text(document.render_html(built), encoding="utf-8")
     return out
 
 
@@ -173,7 +178,7 @@ def test_every_table_downloads_as_csv_under_the_pages_policy(chromium, built, re
         embedded = base64.b64decode(s.download.href.split(",", 1)[1]).decode("utf-8")
         assert saved[s.download.filename] == embedded
     # A query's file is what `tgpipe query NAME --from --to --format csv` prints.
-    senders = query.run_sql(sample_enriched, query.named_query("senders").sql, SCOPE)
+    senders = run_sql(sample_enriched, named_query("senders").sql, SCOPE)
     assert saved["senders.csv"] == output.render(senders, "csv")
     assert saved["period_comparison.csv"].startswith("measure,before,this_period,change_percent\nMessages,")
 

@@ -1,6 +1,6 @@
 """The SQL `--engine athena` runs for a scope gives the answers of DuckDB's narrowed views.
 
-`query.scoped_sql` puts CTEs named after the tables in front of a named query. DuckDB lets a WITH
+`scoped_sql` puts CTEs named after the tables in front of a named query. DuckDB lets a WITH
 name shadow a table as Trino does, so running that text over the whole store must give exactly
 what the query gives over views narrowed to the scope, for every named query.
 """
@@ -9,8 +9,9 @@ from datetime import date
 
 import pytest
 
-from tgpipe import query
-from tgpipe.query import Scope
+from tgpipe.query.local import connect, execute
+from tgpipe.query.named import named_queries
+from tgpipe.query.scope import Scope, scoped_sql
 
 SCOPES = [
     Scope(date(2025, 11, 10), date(2025, 11, 16)),
@@ -21,19 +22,19 @@ SCOPES = [
 
 @pytest.fixture(scope="module")
 def whole(sample_enriched):
-    con = query.connect(sample_enriched)
+    con = connect(sample_enriched)
     yield con
     con.close()
 
 
 @pytest.mark.parametrize("scope", SCOPES, ids=lambda s: s.condition())
 def test_the_scoped_sql_gives_the_narrowed_answer(sample_enriched, whole, scope):
-    narrowed = query.connect(sample_enriched, scope)
+    narrowed = connect(sample_enriched, scope)
     try:
-        for q in query.named_queries():
-            expected = query.execute(narrowed, q.sql)
+        for q in named_queries():
+            expected = execute(narrowed, q.sql)
             # DuckDB's schema "main" holds the views, as an Athena database holds the tables.
-            got = query.execute(whole, query.scoped_sql(q.sql, scope, "main"))
+            got = execute(whole, scoped_sql(q.sql, scope, "main"))
             assert got == expected, q.name
             assert expected.rows or q.name == "new_members_per_week", q.name
     finally:

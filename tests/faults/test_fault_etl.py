@@ -11,10 +11,11 @@ import pytest
 
 from faultkit import MESSAGE_TYPES_SQL, TGPIPE, day_updates, run_tgpipe, temp_leftovers
 from helpers import to_bytes
-from tgpipe import ingest, query
+from tgpipe.build.etl import run_etl
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.etl import run_etl
-from tgpipe.stores import LocalStore
+from tgpipe.query.local import run_sql
+from tgpipe.store.local import LocalStore
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +36,7 @@ def stores(tmp_path_factory):
 
 
 def counts(enriched: LocalStore) -> tuple[int, int]:
-    (row,) = query.run_sql(enriched, MESSAGE_TYPES_SQL).rows
+    (row,) = run_sql(enriched, MESSAGE_TYPES_SQL).rows
     messages, updates, message_updates = row
     assert messages == message_updates, "the day's two tables come from different builds"
     return messages, updates
@@ -134,7 +135,7 @@ def week(tmp_path_factory):
 
 
 def per_day(enriched: LocalStore) -> dict[str, tuple[int, int]]:
-    return {str(day): (messages, updates) for day, messages, updates in query.run_sql(enriched, PER_DAY_SQL).rows}
+    return {str(day): (messages, updates) for day, messages, updates in run_sql(enriched, PER_DAY_SQL).rows}
 
 
 @pytest.mark.parametrize("calls", [1, 3], ids=["a-worker-s-first-day", "a-worker-s-second-day"])

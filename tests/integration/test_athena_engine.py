@@ -12,8 +12,9 @@ import pytest
 import requests
 
 from helpers import create_glue_tables
-from tgpipe import query
-from tgpipe.aws import client
+from tgpipe.aws.clients import client
+from tgpipe.query.named import named_query
+from tgpipe.query.scope import Scope, scoped_sql
 
 WORKGROUP = "tgpipe-wg"
 
@@ -88,7 +89,7 @@ def test_a_named_query_runs_on_the_workgroup_and_prints_like_local(tgpipe, aws, 
     athena = client("athena")
     (query_id,) = athena.list_query_executions(WorkGroup=workgroup)["QueryExecutionIds"]
     execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
-    assert execution["Query"] == query.named_query("messages_per_day").sql
+    assert execution["Query"] == named_query("messages_per_day").sql
     assert execution["QueryExecutionContext"]["Database"] == "tgpipe"
 
 
@@ -110,7 +111,7 @@ def test_athena_needs_a_workgroup(tgpipe):
 
 
 def test_repair_backfills_from_a_laptop(tgpipe, bucket):
-    from tgpipe.stores import S3Store
+    from tgpipe.store.s3 import S3Store
 
     glue = client("glue")
     create_glue_tables(glue, "laptop_db", f"s3://{bucket}/enriched")
@@ -148,6 +149,6 @@ def test_a_scoped_query_narrows_the_tables_in_the_sql_athena_runs(tgpipe, aws, w
     ids = athena.list_query_executions(WorkGroup=workgroup)["QueryExecutionIds"]
     queries = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"]["Query"] for i in ids]
     (sent,) = [q for q in queries if q.startswith("-- Per chat")]  # moto keeps the other tests' queries
-    scope = query.Scope(date(2025, 11, 1), date(2025, 11, 30), -100)
-    assert sent == query.scoped_sql(query.named_query("chat_summary").sql, scope, "tgpipe")
+    scope = Scope(date(2025, 11, 1), date(2025, 11, 30), -100)
+    assert sent == scoped_sql(named_query("chat_summary").sql, scope, "tgpipe")
     assert "telegram AS (SELECT * FROM tgpipe.telegram WHERE context_date >= DATE '2025-11-01'" in sent

@@ -7,7 +7,7 @@ PROVENANCE.md says where each came from). It is read where it is, never copied i
 where it is absent (a plain clone) these tests skip.
 
 The manifest's `multi(a,b,...)` marks a payload that carries several kinds: the expected kind is the
-first of them in tgpipe's documented precedence (`telegram.MESSAGE_KINDS`). `none(x)` marks a
+first of them in tgpipe's documented precedence (`shape.MESSAGE_KINDS`). `none(x)` marks a
 payload whose only kind `x` is not in the Bot API version tgpipe models: it must be `other`.
 """
 
@@ -17,9 +17,14 @@ import re
 import pytest
 
 from helpers import ROOT
-from tgpipe import etl, ingest, query, telegram
+from tgpipe.build import etl
+from tgpipe.build.plan import raw_days
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_query
+from tgpipe.store.local import LocalStore
+from tgpipe.telegram import shape
 
 CORPUS = ROOT.parent / "shared" / "testdata" / "botapi-updates"
 
@@ -43,7 +48,7 @@ def pipeline(corpus, tmp_path_factory):
     raw, enriched = LocalStore(root / "raw"), LocalStore(root / "enriched")
     settings = Settings.from_env({})
     stored = ingest.store_updates(bodies, raw, settings)
-    built = etl.run_etl(raw, enriched, etl.raw_days(raw), settings)
+    built = etl.run_etl(raw, enriched, raw_days(raw), settings)
     return stored, built, enriched
 
 
@@ -58,8 +63,8 @@ def expected_kind(entry: dict) -> str | None:
     if listed.group(1) == "none":
         return "other"
     kinds = listed.group(2).split(",")
-    assert all(k in telegram.MESSAGE_KINDS for k in kinds), kind
-    return min(kinds, key=telegram.MESSAGE_KINDS.index)
+    assert all(k in shape.MESSAGE_KINDS for k in kinds), kind
+    return min(kinds, key=shape.MESSAGE_KINDS.index)
 
 
 def test_every_update_is_stored_and_built(corpus, pipeline):
@@ -74,7 +79,7 @@ def test_every_update_is_stored_and_built(corpus, pipeline):
 def test_every_row_has_the_update_type_and_message_kind_of_the_manifest(corpus, pipeline):
     _, manifest = corpus
     enriched = pipeline[2]
-    rows = query.run_sql(enriched, "SELECT update_id, update_type, message_type FROM telegram_updates").records()
+    rows = run_sql(enriched, "SELECT update_id, update_type, message_type FROM telegram_updates").records()
     found = {r["update_id"]: (r["update_type"], r["message_type"]) for r in rows}
     assert len(found) == len(rows) == len(manifest)
     expected = {e["update_id"]: (e["expected_update_type"], expected_kind(e)) for e in manifest}
@@ -85,12 +90,12 @@ def test_every_row_has_the_update_type_and_message_kind_of_the_manifest(corpus, 
 def test_every_message_as_first_posted_is_a_row_of_the_messages_table(corpus, pipeline):
     bodies, manifest = corpus
     enriched = pipeline[2]
-    rows = query.run_sql(enriched, "SELECT update_id, update_type, message_type FROM telegram").records()
+    rows = run_sql(enriched, "SELECT update_id, update_type, message_type FROM telegram").records()
     found = {r["update_id"]: (r["update_type"], r["message_type"]) for r in rows}
     expected = {}
     for body, entry in zip(bodies, manifest, strict=True):
         kind = entry["expected_update_type"]
-        if kind in telegram.MESSAGE_UPDATE_TYPES and json.loads(body)[kind]:
+        if kind in shape.MESSAGE_UPDATE_TYPES and json.loads(body)[kind]:
             expected[entry["update_id"]] = (kind, expected_kind(entry))
     assert len(rows) == len(found)
     assert found == expected
@@ -100,12 +105,12 @@ def test_every_message_as_first_posted_is_a_row_of_the_messages_table(corpus, pi
 def test_other_in_media_share_is_only_a_kind_the_code_does_not_know(corpus, pipeline):
     _, manifest = corpus
     enriched = pipeline[2]
-    result = query.run_sql(enriched, query.named_query("media_share").sql)
+    result = run_sql(enriched, named_query("media_share").sql)
     shares = {r["media_family"]: r["message_amount"] for r in result.records()}
     unknown = [
         e
         for e in manifest
-        if e["expected_update_type"] in telegram.MESSAGE_UPDATE_TYPES
+        if e["expected_update_type"] in shape.MESSAGE_UPDATE_TYPES
         and (e["expected_message_kind"] or "").startswith("none(")
     ]
     assert shares.get("other", 0) == len(unknown) < sum(shares.values()) / 50
@@ -114,7 +119,7 @@ def test_other_in_media_share_is_only_a_kind_the_code_does_not_know(corpus, pipe
 def persons_left(value, where="update") -> list[str]:
     """Where a person's name, username or phone number, or a user id that is not a pseudonym, is left
     in a rewritten update (a user who is not a bot, a private chat, a contact)."""
-    from tgpipe.pseudonym import PSEUDONYM_MIN
+    from tgpipe.build.pseudonym import PSEUDONYM_MIN
 
     found = []
     if isinstance(value, list):
@@ -139,20 +144,18 @@ def test_pseudonymised_tables_of_the_corpus_have_the_same_rows_and_no_person_in_
     raw = LocalStore(enriched.root.parent / "raw")
     settings = Settings(pseudonymize=True, pseudonymize_key="corpus-pseudonym-key-" + "c" * 16)
     hashed = LocalStore(tmp_path / "pseudonymised")
-    assert etl.run_etl(raw, hashed, etl.raw_days(raw), settings).to_dict()["quarantined"] == 0
+    assert etl.run_etl(raw, hashed, raw_days(raw), settings).to_dict()["quarantined"] == 0
 
     shape = "SELECT update_type, message_type, count(*) AS n, count(DISTINCT user_id) AS users FROM {} GROUP BY ALL"
     for table in ("telegram", "telegram_updates"):
         plain, pseudonymised = (
-            sorted(map(tuple, (r.values() for r in query.run_sql(s, shape.format(table)).records())))
+            sorted(map(tuple, (r.values() for r in run_sql(s, shape.format(table)).records())))
             for s in (enriched, hashed)
         )
         assert pseudonymised == plain
-    rows = query.run_sql(hashed, "SELECT update_id, payload, user_id FROM telegram_updates").records()
+    rows = run_sql(hashed, "SELECT update_id, payload, user_id FROM telegram_updates").records()
     left = {r["update_id"]: persons_left(json.loads(r["payload"])) for r in rows}
     assert {i: where for i, where in left.items() if where} == {}
     assert all(r["user_id"] is None or r["user_id"] >= 2**62 for r in rows)
-    people = query.run_sql(
-        hashed, "SELECT count(*) AS n FROM telegram WHERE NOT user_is_bot AND user_first_name IS NOT NULL"
-    )
+    people = run_sql(hashed, "SELECT count(*) AS n FROM telegram WHERE NOT user_is_bot AND user_first_name IS NOT NULL")
     assert people.records() == [{"n": 0}]

@@ -14,8 +14,8 @@ from datetime import UTC
 import pytest
 
 from helpers import ROOT
-from tgpipe import readers, schema
-from tgpipe.desktop_export import read_export
+from tgpipe.build import readers, schema
+from tgpipe.history.desktop_export import read_export
 
 EXPORTS = ROOT.parent / "shared" / "testdata" / "desktop-export"
 ENSIA = "ensia-private-supergroup-full-export.json"

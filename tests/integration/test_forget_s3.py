@@ -6,11 +6,16 @@ from __future__ import annotations
 import pytest
 
 import privacykit as kit
-from tgpipe import etl, forget, forgotten, history, ingest, layout, retention
-from tgpipe.aws import client
+from tgpipe.aws.clients import client
+from tgpipe.build import etl
+from tgpipe.build.plan import DaySelection
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.forgotten import Forgotten
-from tgpipe.stores import S3Store
+from tgpipe.history import importer
+from tgpipe.privacy import forget, retention
+from tgpipe.store import forgotten, layout
+from tgpipe.store.forgotten import Forgotten
+from tgpipe.store.s3 import S3Store
 
 SETTINGS = Settings()
 ZOE = Forgotten(frozenset({kit.ZOE}))
@@ -51,9 +56,9 @@ def zoe_in_versions(bucket) -> dict[str, list[str]]:
 def test_forget_deletes_every_version_that_holds_the_person(versioned, tmp_path):
     raw, enriched = versioned
     ingest.store_updates(kit.bodies(), raw, SETTINGS)
-    history.import_export(kit.export_file(tmp_path), raw, enriched, SETTINGS)
-    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
-    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)  # a second version of each table file
+    importer.import_export(kit.export_file(tmp_path), raw, enriched, SETTINGS)
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)  # a second version of each table file
     found = zoe_in_versions(raw.bucket)
     assert {k.split("/")[1] for k in found} >= {"telegram", "quarantine", "imported", "exports", "telegram_updates"}
     assert sum("telegram_updates/" in k for k in found) > 3  # current and earlier versions of the tables
@@ -97,7 +102,7 @@ def test_prune_on_s3_removes_the_old_days_and_their_versions(versioned):
 
     raw, enriched = versioned
     ingest.store_updates(kit.bodies(), raw, SETTINGS)
-    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)
     newest = max(datetime.fromtimestamp(u["message"]["date"], UTC).date() for u in kit.updates() if "message" in u)
     now = datetime.combine(newest, datetime.min.time(), tzinfo=UTC).replace(hour=12)
     result = retention.prune(raw, enriched, SETTINGS, raw_days=1, enriched_days=1, now=now)

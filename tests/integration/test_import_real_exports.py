@@ -10,9 +10,11 @@ import json
 import pytest
 
 from helpers import ROOT
-from tgpipe import history, query
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore
+from tgpipe.history import importer
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_queries
+from tgpipe.store.local import LocalStore
 
 EXPORTS = ROOT.parent / "shared" / "testdata" / "desktop-export"
 NAMES = (
@@ -38,12 +40,12 @@ def imported(tmp_path_factory):
     root = tmp_path_factory.mktemp("real-imports")
     raw, enriched = LocalStore(root / "raw", private=True), LocalStore(root / "enriched")
     settings = Settings.from_env({"TIMEZONE": "Europe/Berlin"})
-    results = {name: history.import_export(EXPORTS / name, raw, enriched, settings, "UTC") for name in NAMES}
+    results = {name: importer.import_export(EXPORTS / name, raw, enriched, settings, "UTC") for name in NAMES}
     return raw, enriched, settings, results
 
 
 def count(enriched, sql):
-    return query.run_sql(enriched, sql).rows[0][0]
+    return run_sql(enriched, sql).rows[0][0]
 
 
 def test_every_message_read_is_one_row_and_the_two_exports_of_a_channel_overlap(imported):
@@ -65,16 +67,16 @@ def test_every_message_read_is_one_row_and_the_two_exports_of_a_channel_overlap(
 def test_importing_every_file_again_adds_nothing(imported):
     raw, enriched, settings, _ = imported
     before = count(enriched, "SELECT count(*) FROM telegram")
-    again = history.import_export(EXPORTS / "pachum-public-channel.json", raw, enriched, settings, "UTC")
+    again = importer.import_export(EXPORTS / "pachum-public-channel.json", raw, enriched, settings, "UTC")
     assert again.staged.stored_before
     assert count(enriched, "SELECT count(*) FROM telegram") == before
 
 
 def test_every_named_query_answers_over_imported_history(imported):
     _, enriched, _, _ = imported
-    for named in query.named_queries():
-        query.run_sql(enriched, named.sql)  # raises if it cannot answer
-    (anonymous,) = query.run_sql(
+    for named in named_queries():
+        run_sql(enriched, named.sql)  # raises if it cannot answer
+    (anonymous,) = run_sql(
         enriched, "SELECT count(*) FROM telegram WHERE user_id = 1087968824 AND sender_chat_id = -1002482670091"
     ).rows[0]
     assert anonymous > 250  # GroupAnonymousBot with the group as sender chat, as the Bot API shows them

@@ -12,7 +12,7 @@ import sys
 import pytest
 
 from helpers import ROOT, lock_entries
-from tgpipe import query
+from tgpipe.query.named import named_queries
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,7 @@ def test_the_installed_command_has_every_query_and_writes_the_report(installed, 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     listed = [line.split()[0] for line in run(installed, elsewhere, "query", "--list").splitlines()]
-    assert listed == [q.name for q in query.named_queries()]
+    assert listed == [q.name for q in named_queries()]
     assert len(listed) >= 17
 
     run(installed, elsewhere, "sample", "--out", "updates.jsonl", "--updates", "300", "--days", "4")

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import api_gateway_event, load_handler, s3_event, to_bytes
-from tgpipe.aws import client as aws_client
-from tgpipe.stores import S3Store
+from tgpipe.aws.clients import client as aws_client
+from tgpipe.store.s3 import S3Store
 
 SECRET = "webhook_secret-123"
 
@@ -191,7 +191,7 @@ def test_without_a_dead_letter_queue_a_terminal_failure_is_raised(stores, monkey
 @pytest.mark.parametrize(
     ("function", "forbidden"),
     [
-        # prometheus_client is in no zip: only the local servers count with it (tgpipe.metrics)
+        # prometheus_client is in no zip: only the local servers count with it (tgpipe.capture.metrics)
         (
             "ingest",
             ("pyarrow", "boto3", "duckdb", "click", "prometheus_client", "orjson"),
@@ -313,7 +313,7 @@ def test_the_webhook_check_publishes_pending_updates_and_a_recent_error(check_en
 
     fake.webhook = {"url": WEBHOOK_URL, "max_connections": 40, "secret_token": "s"}
     check = load_handler("webhookcheck")
-    with caplog.at_level(logging.INFO, logger="tgpipe.botsetup"):
+    with caplog.at_level(logging.INFO, logger="tgpipe.telegram.botsetup"):
         healthy = check.handler({}, None)
         fake.webhook_last_error = (int(time.time()) - 30, "Wrong response from the webhook: 400 Bad Request")
         fake.add_update("message", {"message_id": 1, "date": int(time.time()), "chat": {"id": -1}})

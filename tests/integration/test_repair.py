@@ -5,10 +5,10 @@ from datetime import UTC, date, timedelta
 import pytest
 
 from helpers import create_glue_tables, load_handler
-from tgpipe import repair
-from tgpipe.aws import client
+from tgpipe.aws.clients import client
 from tgpipe.errors import ConfigError, InvalidRequest, NotFoundError
-from tgpipe.stores import S3Store
+from tgpipe.ops import repair
+from tgpipe.store.s3 import S3Store
 
 DATABASE = "tgpipe_test"
 

@@ -7,8 +7,8 @@ import pytest
 
 from fake_telegram import TOKEN
 from helpers import load_script
-from tgpipe.aws import client
-from tgpipe.telegram import UPDATE_TYPES
+from tgpipe.aws.clients import client
+from tgpipe.telegram.shape import UPDATE_TYPES
 
 SECRET = "deploy-secret_123"
 URL = "https://abc123.execute-api.us-east-1.amazonaws.com/telegram/webhook"

@@ -22,7 +22,7 @@ import pytest
 
 from helpers import ROOT, api_gateway_event, assert_emf, load_handler, load_script, to_bytes
 from terraform_local import FAKE_BOT_TOKEN, TERRAFORM, LocalStack, build_zips, terraform_installed
-from tgpipe.aws import client
+from tgpipe.aws.clients import client
 from tgpipe.config import secret_from_parameter
 from tgpipe.logs import JsonFormatter
 
@@ -464,7 +464,7 @@ def test_the_glue_tables_have_the_arrow_schema_and_projection(stack, aws):
 
 def expected_named_queries() -> dict[str, tuple[str, str]]:
     found = {}
-    for path in sorted((ROOT / "src" / "tgpipe" / "queries").glob("*.sql")):
+    for path in sorted((ROOT / "src" / "tgpipe" / "query" / "queries").glob("*.sql")):
         name = re.fullmatch(r"\d+_(.+)\.sql", path.name).group(1)
         text = path.read_text()
         found[name] = (text.splitlines()[0].removeprefix("--").strip(), text)
@@ -706,8 +706,8 @@ def test_pseudonymize_gives_the_etl_a_key_in_ssm_that_no_state_or_plan_holds(sta
     """Turned on for the applied stack (an update in place, as for an existing deployment): the
     parameter, the ETL's environment and role; then the ETL run with that environment; then a new
     key given as an (ephemeral) variable. Last in this module: the stack stays pseudonymised."""
+    from tgpipe.build.pseudonym import Pseudonymizer
     from tgpipe.config import pseudonym_key_from_parameter
-    from tgpipe.pseudonym import Pseudonymizer
 
     stack.variables["pseudonymize"] = True
     stack.copy_module()  # rewrites local.tfvars.json; the state stays

@@ -5,7 +5,7 @@ import logging
 import pytest
 
 from helpers import api_gateway_event, load_handler, to_bytes
-from tgpipe.aws import client
+from tgpipe.aws.clients import client
 from tgpipe.config import Settings, secret_from_parameter
 from tgpipe.errors import ConfigError, NotFoundError
 from tgpipe.logs import JsonFormatter

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tgpipe import athena
-from tgpipe.query import QueryError
+from tgpipe.query import athena
+from tgpipe.query.results import QueryError
 
 
 class ScriptedAthena:

@@ -6,7 +6,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from fake_telegram import OTHER_TOKEN, TOKEN
-from tgpipe.botapi import (
+from tgpipe.errors import ConfigError, Terminal, Transient
+from tgpipe.telegram.botapi import (
     ApiUnavailable,
     BadToken,
     BotApi,
@@ -16,7 +17,6 @@ from tgpipe.botapi import (
     WebhookActive,
     check_token,
 )
-from tgpipe.errors import ConfigError, Terminal, Transient
 
 
 def free_port() -> int:

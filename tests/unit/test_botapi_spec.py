@@ -2,9 +2,9 @@
 
 `../shared/testdata/botapi-spec/api.json` (beside the repository) is a machine-readable copy of the
 Bot API spec (PROVENANCE.md beside it says which version). These tests fail when the spec has an
-`Update` field that tgpipe does not ask Telegram for (`telegram.UPDATE_TYPES`, the `allowed_updates`
-list), or a `Message` field that is neither a kind (`telegram.MESSAGE_KINDS`) nor one of the fields
-that describe a message (`telegram.MESSAGE_METADATA_FIELDS`). A field a later spec adds is in
+`Update` field that tgpipe does not ask Telegram for (`shape.UPDATE_TYPES`, the `allowed_updates`
+list), or a `Message` field that is neither a kind (`shape.MESSAGE_KINDS`) nor one of the fields
+that describe a message (`shape.MESSAGE_METADATA_FIELDS`). A field a later spec adds is in
 neither, so it fails here until someone decides what it is. Where the spec is absent (a plain
 clone), they skip.
 """
@@ -15,7 +15,7 @@ import re
 import pytest
 
 from helpers import ROOT
-from tgpipe import telegram
+from tgpipe.telegram import shape
 
 SPEC = ROOT.parent / "shared" / "testdata" / "botapi-spec" / "api.json"
 
@@ -33,10 +33,10 @@ def fields(spec: dict, type_name: str) -> list[dict]:
 
 def test_every_update_type_of_the_spec_is_asked_for_in_its_order(spec):
     update_types = [f["name"] for f in fields(spec, "Update") if f["name"] != "update_id"]
-    missing = [t for t in update_types if t not in telegram.UPDATE_TYPES]
-    extra = [t for t in telegram.UPDATE_TYPES if t not in update_types]
+    missing = [t for t in update_types if t not in shape.UPDATE_TYPES]
+    extra = [t for t in shape.UPDATE_TYPES if t not in update_types]
     assert (missing, extra) == ([], []), f"{spec['version']}: not asked for {missing}; not in the spec {extra}"
-    assert list(telegram.UPDATE_TYPES) == update_types
+    assert list(shape.UPDATE_TYPES) == update_types
 
 
 def test_every_update_whose_body_is_a_message_is_read_as_one(spec):
@@ -44,20 +44,20 @@ def test_every_update_whose_body_is_a_message_is_read_as_one(spec):
     post (an edit: "New version of a message ...", "New version of a channel post ...") is a row of
     the messages table."""
     bodies = [f for f in fields(spec, "Update") if f["types"] == ["Message"]]
-    assert sorted(telegram.MESSAGE_BODY_TYPES) == sorted(f["name"] for f in bodies)
+    assert sorted(shape.MESSAGE_BODY_TYPES) == sorted(f["name"] for f in bodies)
     first_posted = [f["name"] for f in bodies if not f["description"].startswith("Optional. New version of")]
-    assert sorted(telegram.MESSAGE_UPDATE_TYPES) == sorted(first_posted)
+    assert sorted(shape.MESSAGE_UPDATE_TYPES) == sorted(first_posted)
     assert "guest_message" in first_posted
 
 
 def test_every_message_field_is_a_kind_or_describes_the_message(spec):
     names = [f["name"] for f in fields(spec, "Message")]
-    kinds, metadata = set(telegram.MESSAGE_KINDS), telegram.MESSAGE_METADATA_FIELDS
+    kinds, metadata = set(shape.MESSAGE_KINDS), shape.MESSAGE_METADATA_FIELDS
     unclassified = [n for n in names if n not in kinds and n not in metadata]
     assert unclassified == [], f"{spec['version']}: Message fields neither typed nor metadata: {unclassified}"
     assert not kinds & metadata
     assert sorted(kinds | metadata) == sorted(names), "a kind or metadata field the spec no longer has"
-    assert len(telegram.MESSAGE_KINDS) == len(kinds) == 75
+    assert len(shape.MESSAGE_KINDS) == len(kinds) == 75
 
 
 def test_fields_the_spec_calls_content_or_service_messages_are_kinds(spec):
@@ -66,7 +66,7 @@ def test_fields_the_spec_calls_content_or_service_messages_are_kinds(spec):
     marked = re.compile(r"^Optional\. (Message is|Message contains|The message is|Service message)")
     said = [f["name"] for f in fields(spec, "Message") if marked.match(f["description"])]
     assert len(said) > 60
-    assert [n for n in said if n not in telegram.MESSAGE_KINDS] == []
+    assert [n for n in said if n not in shape.MESSAGE_KINDS] == []
 
 
 def test_a_kind_that_also_sets_another_comes_before_it(spec):
@@ -78,7 +78,7 @@ def test_a_kind_that_also_sets_another_comes_before_it(spec):
         if found:
             pairs.append((f["name"], found.group(1)))
     assert sorted(pairs) == [("animation", "document"), ("live_photo", "photo"), ("venue", "location")]
-    order = telegram.MESSAGE_KINDS.index
+    order = shape.MESSAGE_KINDS.index
     assert all(order(kind) < order(also) for kind, also in pairs)
     for kind, also in pairs:
-        assert telegram.message_type({kind: {}, also: [{}] if also == "photo" else {}}) == kind
+        assert shape.message_type({kind: {}, also: [{}] if also == "photo" else {}}) == kind

@@ -176,11 +176,12 @@ import sys
 from datetime import date
 from pathlib import Path
 import pyarrow.parquet as pq
-from tgpipe import etl, readers, schema
+from tgpipe.build import readers, schema
+from tgpipe.build.parquet import TableWriter
 from tgpipe.config import Settings
 update = {"update_id": 1, "message": {"message_id": 1, "date": 1763899200, "text": "oi #x",
           "entities": [{"type": "hashtag", "offset": 3, "length": 2}], "chat": {"id": -1, "type": "group"}}}
-writer = etl.TableWriter(schema.MESSAGE_COLUMNS, Path(sys.argv[1]))
+writer = TableWriter(schema.MESSAGE_COLUMNS, Path(sys.argv[1]))
 writer.append(writer.values(readers.Update("{}", update, Settings().timezone)))
 writer.close()
 table = pq.read_table(sys.argv[1])

@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from tgpipe import charts
+from tgpipe.report import charts
 
 
 def parse(drawing: charts.Drawing) -> ET.Element:

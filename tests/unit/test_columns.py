@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tgpipe import readers, schema, telegram
+from tgpipe.build import readers, schema
+from tgpipe.telegram import shape
 
 NOON = 1763899200  # 2025-11-23 12:00 UTC
 SENDER = {
@@ -27,7 +28,7 @@ def message(**content):
 def row(update, tz=UTC):
     """Read every column of `update`'s table both ways (column by column, and compiled) and check they agree."""
     parsed = readers.Update(json.dumps(update), update, tz)
-    columns = schema.MESSAGE_COLUMNS if parsed.type in telegram.MESSAGE_UPDATE_TYPES else ()
+    columns = schema.MESSAGE_COLUMNS if parsed.type in shape.MESSAGE_UPDATE_TYPES else ()
     out = {}
     for table in (columns, schema.UPDATE_COLUMNS):
         if not table:

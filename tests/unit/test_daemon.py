@@ -7,12 +7,12 @@ import pytest
 
 from fake_telegram import TOKEN
 from helpers import to_bytes
-from tgpipe import ingest
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.daemon import NightlyEtl, next_run
 from tgpipe.errors import StoreError
 from tgpipe.logs import redact
-from tgpipe.stores import S3Store
+from tgpipe.ops.daemon import NightlyEtl, next_run
+from tgpipe.store.s3 import S3Store
 
 SAO_PAULO = Settings(timezone=ZoneInfo("America/Sao_Paulo"))
 BERLIN = Settings(timezone=ZoneInfo("Europe/Berlin"))

@@ -1,5 +1,5 @@
 """Reading Telegram Desktop exports: every shape and variant, written by these tests, read through
-`tgpipe.desktop_export` and then through the same column readers as a bot's updates."""
+`tgpipe.history.desktop_export` and then through the same column readers as a bot's updates."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exportkit import GROUP, GROUP_ID, T0, account, chat, dump, message, service
-from tgpipe import readers, schema
-from tgpipe.desktop_export import RepairedStream, read_export
-from tgpipe.desktop_mapping import NO_BOT_API_EQUIVALENT
+from tgpipe.build import readers, schema
 from tgpipe.errors import InvalidExport, InvalidRequest, Terminal
+from tgpipe.history.desktop_export import RepairedStream, read_export
+from tgpipe.history.mapping.service import NO_BOT_API_EQUIVALENT
 
 ANONYMOUS_BOT = 1087968824
 PLACEHOLDER = "(File not included. Change data exporting settings to download.)"

@@ -6,10 +6,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import to_bytes
-from tgpipe import dates, etl, ingest, layout
+from tgpipe import dates
+from tgpipe.build import etl, parquet
+from tgpipe.build.plan import DaySelection, plan_etl, raw_days
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, is_transient
-from tgpipe.stores import LocalStore
+from tgpipe.store import layout
+from tgpipe.store.local import LocalStore
 
 DAY = date(2025, 11, 23)
 NOON = 1763899200  # 2025-11-23 12:00 UTC
@@ -106,7 +110,7 @@ def test_an_update_in_two_days_is_kept_once_per_run(raw_store, enriched_store, s
     for hour in (23, 25):
         arrival = datetime(2025, 11, 22, 0, tzinfo=UTC).replace(hour=hour % 24, day=22 + hour // 24)
         ingest.store_update(update, raw_store, settings, arrival)
-    result = etl.run_etl(raw_store, enriched_store, etl.raw_days(raw_store), settings)
+    result = etl.run_etl(raw_store, enriched_store, raw_days(raw_store), settings)
     assert [(d.day.isoformat(), d.updates, d.duplicates) for d in result.days] == [
         ("2025-11-22", 1, 0),
         ("2025-11-23", 0, 1),
@@ -119,7 +123,7 @@ def store_across_midnight(raw_store, settings, update_id=50):
     update = to_bytes({"update_id": update_id, "callback_query": {"id": "q", "from": {"id": 1}, "data": "x"}})
     for arrival in (datetime(2025, 11, 22, 23, tzinfo=UTC), datetime(2025, 11, 23, 1, tzinfo=UTC)):
         assert ingest.store_update(update, raw_store, settings, arrival).outcome == ingest.Outcome.STORED
-    assert [d.isoformat() for d in etl.raw_days(raw_store)] == ["2025-11-22", "2025-11-23"]
+    assert [d.isoformat() for d in raw_days(raw_store)] == ["2025-11-22", "2025-11-23"]
 
 
 def update_ids(enriched, day):
@@ -191,7 +195,7 @@ def test_hashtags_use_utf16_offsets(raw_store, enriched_store, settings):
 
 
 def test_more_than_one_batch_is_streamed_to_one_file(raw_store, enriched_store, settings, monkeypatch):
-    monkeypatch.setattr(etl, "BATCH_ROWS", 7)
+    monkeypatch.setattr(parquet, "BATCH_ROWS", 7)
     store_all(raw_store, [message(n) for n in range(1, 31)])
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
     path = enriched_store.root / "telegram" / f"context_date={DAY}" / layout.TABLE_FILE
@@ -207,13 +211,13 @@ def test_more_than_one_batch_is_streamed_to_one_file(raw_store, enriched_store, 
     ],
 )
 def test_days_of_an_event(event, days, raw_store, settings):
-    assert etl.DaySelection.from_event(event).days(raw_store, settings) == days
+    assert DaySelection.from_event(event).days(raw_store, settings) == days
 
 
 def test_the_default_day_is_yesterday_in_the_timezone(raw_store):
     settings = Settings.from_env({"TIMEZONE": "America/Sao_Paulo"})
     now = datetime(2025, 11, 23, 2, 0, tzinfo=UTC)  # still the 22nd in Sao Paulo
-    assert etl.DaySelection().days(raw_store, settings, now) == [date(2025, 11, 21)]
+    assert DaySelection().days(raw_store, settings, now) == [date(2025, 11, 21)]
 
 
 @pytest.mark.parametrize(
@@ -231,7 +235,7 @@ def test_the_default_day_is_yesterday_in_the_timezone(raw_store):
 )
 def test_bad_events_are_clear_terminal_errors(event, message):
     with pytest.raises(InvalidRequest) as error:
-        etl.DaySelection.from_event(event)
+        DaySelection.from_event(event)
     assert str(error.value) == message
     assert not is_transient(error.value)
 
@@ -240,7 +244,7 @@ def test_raw_days_ignores_folders_that_are_not_days(tmp_path):
     raw = LocalStore(tmp_path)
     for name in ("context_date=2025-11-02", "context_date=2025-11-01", "context_date=junk", "other=1"):
         (tmp_path / "telegram" / name).mkdir(parents=True)
-    assert etl.raw_days(raw) == [date(2025, 11, 1), date(2025, 11, 2)]
+    assert raw_days(raw) == [date(2025, 11, 1), date(2025, 11, 2)]
 
 
 # ---- late data ------------------------------------------------------------------------------
@@ -252,7 +256,7 @@ def test_a_recent_day_with_newer_raw_objects_is_rebuilt(raw_store, enriched_stor
     store_all(raw_store, [message(1), message(2, when=NOON + 86400)])  # the 23rd and the 24th
     etl.run_etl(raw_store, enriched_store, [DAY, DAY + timedelta(days=1)], settings)
     store_all(raw_store, [message(3)])  # arrives late, for the 23rd
-    plan = etl.plan_etl(raw_store, enriched_store, [date(2025, 11, 25)], settings, now=NOW)
+    plan = plan_etl(raw_store, enriched_store, [date(2025, 11, 25)], settings, now=NOW)
     assert (plan.days, plan.late) == ([DAY, date(2025, 11, 25)], {DAY})
     result = etl.run_etl(raw_store, enriched_store, plan, settings).to_dict()
     assert result["late_days"] == ["2025-11-23"]
@@ -263,7 +267,7 @@ def test_a_recent_day_with_newer_raw_objects_is_rebuilt(raw_store, enriched_stor
 def test_days_built_after_their_raw_objects_are_not_rebuilt(raw_store, enriched_store, settings):
     store_all(raw_store, [message(1)])
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
-    assert etl.plan_etl(raw_store, enriched_store, [], settings, now=NOW).late == set()
+    assert plan_etl(raw_store, enriched_store, [], settings, now=NOW).late == set()
 
 
 def test_a_raw_file_hard_linked_in_after_the_build_is_late_whatever_its_mtime(raw_store, enriched_store, settings):
@@ -274,14 +278,14 @@ def test_a_raw_file_hard_linked_in_after_the_build_is_late_whatever_its_mtime(ra
     elsewhere.write_bytes(to_bytes(message(2)))
     os.utime(elsewhere, (NOW.timestamp() - 86400, NOW.timestamp() - 86400))
     os.link(elsewhere, raw_store.root / f"telegram/context_date={DAY}/2.json")
-    assert etl.plan_etl(raw_store, enriched_store, [], settings, now=NOW).late == {DAY}
+    assert plan_etl(raw_store, enriched_store, [], settings, now=NOW).late == {DAY}
 
 
 def test_a_recent_day_never_built_counts_as_late_and_the_window_is_configurable(raw_store, enriched_store):
     store_all(raw_store, [message(1)])
-    assert etl.plan_etl(raw_store, enriched_store, [], Settings(), now=NOW).days == [DAY]
-    assert etl.plan_etl(raw_store, enriched_store, [], Settings(etl_late_days=2), now=NOW).days == []
-    assert etl.plan_etl(raw_store, enriched_store, [], Settings(etl_late_days=0), now=NOW).days == []
+    assert plan_etl(raw_store, enriched_store, [], Settings(), now=NOW).days == [DAY]
+    assert plan_etl(raw_store, enriched_store, [], Settings(etl_late_days=2), now=NOW).days == []
+    assert plan_etl(raw_store, enriched_store, [], Settings(etl_late_days=0), now=NOW).days == []
     assert dates.last_days(3, Settings().timezone, NOW) == [DAY, date(2025, 11, 24), date(2025, 11, 25)]
 
 
@@ -327,7 +331,7 @@ def test_a_copy_of_the_day_before_s_update_arriving_while_the_day_is_built_is_a_
 
 
 def test_an_update_a_reader_fails_on_is_quarantined_not_fatal(raw_store, enriched_store, settings, monkeypatch):
-    from tgpipe import readers
+    from tgpipe.build import readers
 
     class Exploding(readers.Update):
         __slots__ = ()
@@ -354,7 +358,7 @@ def test_a_table_left_without_rows_loses_its_old_file(raw_store, enriched_store,
 
 
 def test_output_is_zstd_in_row_groups_of_batch_rows(raw_store, enriched_store, settings, monkeypatch):
-    monkeypatch.setattr(etl, "BATCH_ROWS", 4)
+    monkeypatch.setattr(parquet, "BATCH_ROWS", 4)
     store_all(raw_store, [message(n) for n in range(1, 11)])
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
     meta = pq.ParquetFile(enriched_store.root / "telegram" / f"context_date={DAY}" / layout.TABLE_FILE).metadata
@@ -367,7 +371,7 @@ def test_each_day_logs_one_line_with_counts_bytes_and_seconds(raw_store, enriche
 
     store_all(raw_store, [message(1), message(2)])
     raw_store.put(f"telegram/context_date={DAY}/3.json", b"not json")
-    with caplog.at_level("INFO", logger="tgpipe.etl"):
+    with caplog.at_level("INFO", logger="tgpipe.build.etl"):
         etl.run_etl(raw_store, enriched_store, [DAY], settings)
     (record,) = [r for r in caplog.records if r.getMessage() == "etl day"]
     line = json.loads(JsonFormatter().format(record))
@@ -392,15 +396,15 @@ def test_a_raw_object_nested_too_deeply_is_quarantined(raw_store, enriched_store
 
 
 def test_a_run_records_itself_in_the_enriched_store(raw_store, enriched_store, settings):
-    from tgpipe import etlrecord
+    from tgpipe.build import last_run
 
     store_all(
         raw_store, [message(1), message(2), {"update_id": 3, "message_reaction": {"date": NOON, "chat": {"id": 1}}}]
     )
     before = dates.utc_now()
     result = etl.run_etl(raw_store, enriched_store, [DAY, DAY + timedelta(days=1)], settings)
-    run = etlrecord.newest(enriched_store)
-    assert run.source == etlrecord.FROM_RECORD
+    run = last_run.newest(enriched_store)
+    assert run.source == last_run.FROM_RECORD
     assert before <= run.finished_at <= dates.utc_now()
     assert (run.days, run.days_written) == ([str(DAY), str(DAY + timedelta(days=1))], [str(DAY)])
     assert (run.updates, run.messages, run.rows, run.quarantined) == (3, 2, 5, 0)
@@ -413,19 +417,19 @@ def test_a_run_records_itself_in_the_enriched_store(raw_store, enriched_store, s
 
 
 def test_a_store_built_before_the_record_is_known_by_its_newest_table_file(raw_store, enriched_store, settings):
-    from tgpipe import etlrecord
+    from tgpipe.build import last_run
 
-    assert etlrecord.newest(enriched_store) is None
+    assert last_run.newest(enriched_store) is None
     store_all(raw_store, [message(1)])
     etl.run_etl(raw_store, enriched_store, [DAY], settings)
     enriched_store.delete([layout.LAST_ETL_RUN_KEY])
     path = enriched_store.root / "telegram_updates" / f"context_date={DAY}" / layout.TABLE_FILE
     built = path.stat().st_ctime
-    run = etlrecord.newest(enriched_store)
-    assert run.source == etlrecord.FROM_TABLE_FILES and run.rows is None
+    run = last_run.newest(enriched_store)
+    assert run.source == last_run.FROM_TABLE_FILES and run.rows is None
     assert run.finished_at.timestamp() == pytest.approx(max(built, path.stat().st_mtime))
     enriched_store.put(layout.LAST_ETL_RUN_KEY, b"{not a record")
-    assert etlrecord.newest(enriched_store).source == etlrecord.FROM_TABLE_FILES
+    assert last_run.newest(enriched_store).source == last_run.FROM_TABLE_FILES
 
 
 def table_rows(enriched, day):

@@ -11,11 +11,16 @@ import pytest
 
 import privacykit as kit
 from helpers import to_bytes
-from tgpipe import audit, etl, forget, forgotten, history, ingest, layout
+from tgpipe.build import etl
+from tgpipe.build.plan import DaySelection
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, InvalidRequest
-from tgpipe.forgotten import Forgotten
-from tgpipe.stores import LocalStore
+from tgpipe.history import importer
+from tgpipe.privacy import audit, forget
+from tgpipe.store import forgotten, layout
+from tgpipe.store.forgotten import Forgotten
+from tgpipe.store.local import LocalStore
 
 SETTINGS = Settings()
 ZOE = Forgotten(frozenset({kit.ZOE}))
@@ -35,8 +40,8 @@ def build(root, tmp_path):
     raw, enriched = LocalStore(root / "raw", private=True), LocalStore(root / "enriched")
     summary = ingest.store_updates(kit.bodies(), raw, SETTINGS)
     assert summary[ingest.Outcome.QUARANTINED] == 1
-    history.import_export(kit.export_file(tmp_path), raw, enriched, SETTINGS)
-    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
+    importer.import_export(kit.export_file(tmp_path), raw, enriched, SETTINGS)
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)
     return raw, enriched
 
 
@@ -119,8 +124,8 @@ def test_a_later_etl_import_or_ingest_does_not_bring_them_back(stores, tmp_path)
     forgotten.forget_cache()
     after = {t: kit.table_rows(enriched.root, t) for t in layout.TABLE_NAMES}
 
-    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
-    imported = history.import_export(kit.export_file(tmp_path), raw, enriched, SETTINGS)
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)
+    imported = importer.import_export(kit.export_file(tmp_path), raw, enriched, SETTINGS)
     assert not imported.staged.kept and "not kept" in imported.describe()
     assert "forgotten (tgpipe forget): 1" in imported.describe()
     assert {t: kit.table_rows(enriched.root, t) for t in layout.TABLE_NAMES} == after
@@ -135,7 +140,7 @@ def test_a_later_etl_import_or_ingest_does_not_bring_them_back(stores, tmp_path)
     results = [ingest.store_update(to_bytes(u), raw, SETTINGS) for u in (new_zoe, reply)]
     assert [r.outcome for r in results] == [ingest.Outcome.OPTED_OUT, ingest.Outcome.STORED]
     assert raw.get(results[1].key).startswith(b'{"update_id":3002') and kit.SECRET not in raw.get(results[1].key)
-    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)
     assert everything(raw, enriched) == {}
 
 
@@ -214,8 +219,8 @@ PSEUDONYMIZED = Settings(pseudonymize=True, pseudonymize_key="forget-test-pseudo
 def test_pseudonymised_tables_are_searched_and_rebuilt_by_her_pseudonym(tmp_path, raw_gone):
     raw, enriched = LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
     ingest.store_updates(kit.bodies(), raw, PSEUDONYMIZED)
-    history.import_export(kit.export_file(tmp_path), raw, enriched, PSEUDONYMIZED)
-    etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), PSEUDONYMIZED)
+    importer.import_export(kit.export_file(tmp_path), raw, enriched, PSEUDONYMIZED)
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), PSEUDONYMIZED)
     zoe = PSEUDONYMIZED.pseudonymizer().pseudonym(kit.ZOE)
     before = kit.table_rows(enriched.root, "telegram")
     assert zoe in {r["user_id"] for r in before} and kit.ZOE not in {r["user_id"] for r in before}

@@ -6,9 +6,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from tgpipe import groupcommit
 from tgpipe.errors import StoreError
-from tgpipe.groupcommit import GroupCommitStore
+from tgpipe.store import groupcommit
+from tgpipe.store.groupcommit import GroupCommitStore
 
 
 @pytest.fixture(params=[True, False], ids=["syncfs", "fsync-each"])

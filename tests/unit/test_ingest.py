@@ -5,11 +5,11 @@ from datetime import UTC, datetime
 import pytest
 
 from helpers import to_bytes
-from tgpipe import ingest
+from tgpipe.capture import ingest
+from tgpipe.capture.ingest import Outcome
 from tgpipe.config import Settings
 from tgpipe.errors import NotFoundError, StoreError
-from tgpipe.ingest import Outcome
-from tgpipe.stores import LocalStore
+from tgpipe.store.local import LocalStore
 
 SECRET = "s3cr3t-token_1"
 MESSAGE = {

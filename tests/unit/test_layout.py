@@ -1,10 +1,10 @@
-"""Every key of a store is built by tgpipe.layout, and read back by it."""
+"""Every key of a store is built by tgpipe.store.layout, and read back by it."""
 
 from datetime import date
 
 import pytest
 
-from tgpipe import layout
+from tgpipe.store import layout
 
 DAY = date(2025, 11, 23)
 

@@ -7,7 +7,9 @@ from datetime import date
 import pytest
 
 from helpers import assert_emf, to_bytes
-from tgpipe import etl, ingest, logs
+from tgpipe import logs
+from tgpipe.build import etl
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError
 from tgpipe.logs import JsonFormatter
@@ -16,7 +18,7 @@ SECRET = "logs-secret_123"
 
 
 def record(message="webhook update", **extra):
-    return logging.makeLogRecord({"name": "tgpipe.ingest", "levelname": "INFO", "msg": message, **extra})
+    return logging.makeLogRecord({"name": "tgpipe.capture.ingest", "levelname": "INFO", "msg": message, **extra})
 
 
 def test_in_lambda_metric_values_become_an_embedded_metric_format_document():
@@ -41,7 +43,7 @@ def test_units_follow_the_name_and_lines_without_metrics_stay_plain():
     assert units == {"EtlRows": "Count", "EtlSeconds": "Seconds"}
     assert json.loads(formatter.format(record("plain", day="2025-11-23"))) == {
         "level": "INFO",
-        "logger": "tgpipe.ingest",
+        "logger": "tgpipe.capture.ingest",
         "message": "plain",
         "day": "2025-11-23",
     }
@@ -57,7 +59,7 @@ def test_the_webhook_line_counts_an_update_stored_only_when_it_was(raw_store, ca
     settings = Settings(webhook_secret=SECRET)
     body = to_bytes({"update_id": 3, "message": {"message_id": 1, "date": 1763899200, "chat": {"id": -1}}})
     headers = {ingest.SECRET_HEADER: SECRET}
-    with caplog.at_level(logging.INFO, logger="tgpipe.ingest"):
+    with caplog.at_level(logging.INFO, logger="tgpipe.capture.ingest"):
         for payload in (body, body, b"not json"):
             ingest.receive_webhook(payload, headers, raw_store, settings)
     formatter = JsonFormatter({"FunctionName": "tg-ingest"})
@@ -72,7 +74,7 @@ def test_the_webhook_line_counts_an_update_stored_only_when_it_was(raw_store, ca
 def test_a_successful_etl_run_logs_one_line_with_its_metrics(raw_store, enriched_store, settings, caplog):
     body = to_bytes({"update_id": 4, "message": {"message_id": 1, "date": 1763899200, "chat": {"id": -1}}})
     ingest.store_update(body, raw_store, settings)
-    with caplog.at_level(logging.INFO, logger="tgpipe.etl"):
+    with caplog.at_level(logging.INFO, logger="tgpipe.build.etl"):
         result = etl.run_etl(raw_store, enriched_store, [date(2025, 11, 23)], settings)
     (done,) = [r for r in caplog.records if r.getMessage() == "etl run done"]
     line = json.loads(JsonFormatter({"FunctionName": "tg-etl"}).format(done))

@@ -1,4 +1,4 @@
-"""tgpipe.metrics: what each door counts, and the exposition Prometheus scrapes."""
+"""tgpipe.capture.metrics: what each door counts, and the exposition Prometheus scrapes."""
 
 import http.client
 import socket
@@ -10,13 +10,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpers import to_bytes
-from tgpipe import ingest
+from tgpipe.capture import ingest
+from tgpipe.capture.ingest import IngestResult, IngestSummary, Outcome, WebhookResponse
+from tgpipe.capture.metrics import Metrics, serving
 from tgpipe.config import Settings
-from tgpipe.daemon import NightlyEtl
 from tgpipe.errors import ConfigError, StoreError
-from tgpipe.groupcommit import GroupCommitStore
-from tgpipe.ingest import IngestResult, IngestSummary, Outcome, WebhookResponse
-from tgpipe.metrics import Metrics, serving
+from tgpipe.ops.daemon import NightlyEtl
+from tgpipe.store.groupcommit import GroupCommitStore
 
 
 def value(metrics, name, **labels):

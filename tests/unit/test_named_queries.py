@@ -11,10 +11,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tgpipe import query, schema
-from tgpipe.stores import LocalStore
+from tgpipe.build import schema
+from tgpipe.query.local import run_sql
+from tgpipe.query.named import named_queries, named_query
+from tgpipe.store.local import LocalStore
 
-QUERIES = query.named_queries()
+QUERIES = named_queries()
 
 
 def calls(sql: str, function: str) -> list[str]:
@@ -106,7 +108,7 @@ def write_tables(root, messages=(), updates=()):
 
 
 def answer(store, name):
-    return query.run_sql(store, query.named_query(name).sql).records()
+    return run_sql(store, named_query(name).sql).records()
 
 
 def message(n, **values):

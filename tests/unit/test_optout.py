@@ -11,10 +11,13 @@ import pytest
 
 import exportkit
 from helpers import api_gateway_event, load_handler, to_bytes
-from tgpipe import etl, forgotten, history, ingest
+from tgpipe.build import etl
+from tgpipe.capture import ingest
+from tgpipe.capture.poller import Poller
 from tgpipe.config import Settings
-from tgpipe.poller import Poller
-from tgpipe.stores import LocalStore
+from tgpipe.history import importer
+from tgpipe.store import forgotten
+from tgpipe.store.local import LocalStore
 
 SECRET = "webhook_secret-123"
 WHEN = 1763899200  # 2025-11-23 12:00 UTC
@@ -120,8 +123,8 @@ def test_an_edit_that_removes_the_tag_is_left_out_too_and_only_ids_are_remembere
 
 
 def test_forgetting_a_chat_removes_its_markers(tmp_path):
-    from tgpipe import forget
-    from tgpipe.forgotten import Forgotten
+    from tgpipe.privacy import forget
+    from tgpipe.store.forgotten import Forgotten
 
     raw, enriched = LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
     ingest.store_update(to_bytes(conversation()[0]), raw, SETTINGS)
@@ -136,14 +139,14 @@ def test_imported_history_leaves_them_out_and_keeps_no_copy_of_the_file(tmp_path
     export = tmp_path / "result.json"
     messages = [exportkit.message(1, "hello"), exportkit.message(2, "SECRET-2 #noarchive"), exportkit.message(3, "bye")]
     export.write_bytes(exportkit.dump(exportkit.chat(messages)))
-    result = history.import_export(export, raw, enriched, SETTINGS)
+    result = importer.import_export(export, raw, enriched, SETTINGS)
     assert "opted out (TELEGRAM_OPTOUT_HASHTAG): 1" in result.describe()
     assert not result.staged.kept and not list(raw.list("exports/"))
     assert result.etl.messages == 2
     stored_bytes = b"".join(p.read_bytes() for p in (tmp_path / "raw").rglob("*") if p.is_file())
     assert b"SECRET-2" not in stored_bytes
     # Without the setting the same file is kept whole.
-    again = history.import_export(export, raw, enriched, Settings())
+    again = importer.import_export(export, raw, enriched, Settings())
     assert again.staged.kept and list(raw.list("exports/"))
 
 

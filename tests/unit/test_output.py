@@ -1,7 +1,7 @@
 import pytest
 
-from tgpipe.output import display_width, render
-from tgpipe.results import QueryResult
+from tgpipe.query.output import display_width, render
+from tgpipe.query.results import QueryResult
 
 
 @pytest.mark.parametrize(

@@ -17,14 +17,16 @@ import pyarrow.parquet as pq
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tgpipe import etl, layout, readers, schema, telegram
+from tgpipe.build import etl, readers, schema
 from tgpipe.config import Settings
-from tgpipe.stores import LocalStore
+from tgpipe.store import layout
+from tgpipe.store.local import LocalStore
+from tgpipe.telegram import shape
 
 #: Every key some column reads, so generated updates reach deep into the readers.
 KNOWN_KEYS = sorted(
-    set(telegram.UPDATE_TYPES)
-    | set(telegram.MESSAGE_KINDS)
+    set(shape.UPDATE_TYPES)
+    | set(shape.MESSAGE_KINDS)
     | {
         *("message_id", "from", "id", "is_bot", "first_name", "last_name", "username", "language_code", "chat"),
         *("type", "title", "text", "date", "caption", "reply_to_message", "message_thread_id", "entities"),
@@ -41,7 +43,7 @@ KNOWN_KEYS = sorted(
         *("result_id", "poll_id", "total_voter_count", "is_closed", "voter_count", "option_ids", "reactions"),
         *("total_count", "message_ids", "source", "boost_id", "user_chat_id", "location", "venue"),
     }
-    | telegram.MESSAGE_METADATA_FIELDS
+    | shape.MESSAGE_METADATA_FIELDS
 )
 ENTITY_TYPES = ["hashtag", "mention", "url", "bot_command", "text_link", "bold"]
 
@@ -60,7 +62,7 @@ values = st.recursive(
     lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(keys, inner, max_size=6)),
     max_leaves=40,
 )
-update_types = st.one_of(st.sampled_from(telegram.UPDATE_TYPES), st.text(min_size=1, max_size=12))
+update_types = st.one_of(st.sampled_from(shape.UPDATE_TYPES), st.text(min_size=1, max_size=12))
 bodies = st.one_of(st.dictionaries(keys, values, max_size=12), values)
 updates = st.builds(
     lambda update_id, kind, body, extra: {**extra, "update_id": update_id, kind: body},
@@ -75,14 +77,14 @@ zones = st.sampled_from([ZoneInfo("UTC"), ZoneInfo("America/Sao_Paulo"), ZoneInf
 #: with the fields each update needs, so that every kind and its columns are reached.
 message_bodies = st.builds(
     lambda kinds, extra, date: {"message_id": 1, "date": date, "chat": {"id": -5, "type": "group"}, **extra, **kinds},
-    st.dictionaries(st.sampled_from(telegram.MESSAGE_KINDS), values, min_size=1, max_size=3),
+    st.dictionaries(st.sampled_from(shape.MESSAGE_KINDS), values, min_size=1, max_size=3),
     st.dictionaries(keys, values, max_size=6),
     st.integers(min_value=1, max_value=2_000_000_000),
 )
 message_updates = st.builds(
     lambda update_id, kind, body: {"update_id": update_id, kind: body},
     st.integers(min_value=0, max_value=2**63 - 1),
-    st.sampled_from(telegram.MESSAGE_BODY_TYPES),
+    st.sampled_from(shape.MESSAGE_BODY_TYPES),
     message_bodies,
 )
 
@@ -103,7 +105,7 @@ def of_type(value, type_: pa.DataType, keep_empty: bool = False) -> bool:
 
 def parse(update: dict, tz) -> readers.Update:
     raw = json.dumps(update)  # ASCII, so lone surrogates travel as escapes, as they can in a body
-    _, decoded = telegram.parse_update(raw.encode())
+    _, decoded = shape.parse_update(raw.encode())
     return readers.Update(raw, decoded, tz)
 
 
@@ -128,10 +130,10 @@ def test_every_column_is_of_its_declared_type(update, tz):
 def test_a_message_is_of_the_first_kind_it_carries(update):
     row = parse(update, ZoneInfo("UTC"))
     body = update[row.type]
-    present = [k for k in telegram.MESSAGE_KINDS if body.get(k) is not None and body.get(k) is not False]
+    present = [k for k in shape.MESSAGE_KINDS if body.get(k) is not None and body.get(k) is not False]
     values = columns_of(schema.UPDATE_COLUMNS, row)
     assert values["message_type"] == (present[0] if present else "other")
-    if row.type in telegram.MESSAGE_UPDATE_TYPES:
+    if row.type in shape.MESSAGE_UPDATE_TYPES:
         messages = columns_of(schema.MESSAGE_COLUMNS, row)
         assert (messages["message_type"], messages["update_type"]) == (values["message_type"], row.type)
 
@@ -168,9 +170,7 @@ def test_a_day_of_any_updates_is_written_whole(batch, tz):
         for payload in table.column("payload").to_pylist():
             update = json.loads(payload)
             assert update == json.loads(json.dumps(by_id[update["update_id"]]))
-        messages = [u for u in batch if telegram.update_type(u) in telegram.MESSAGE_UPDATE_TYPES]
+        messages = [u for u in batch if shape.update_type(u) in shape.MESSAGE_UPDATE_TYPES]
         # A message is a row when its body is a non-empty object.
-        expected = sum(
-            1 for u in messages if isinstance(u[telegram.update_type(u)], dict) and u[telegram.update_type(u)]
-        )
+        expected = sum(1 for u in messages if isinstance(u[shape.update_type(u)], dict) and u[shape.update_type(u)])
         assert result.messages == expected

@@ -4,12 +4,12 @@ import threading
 import pytest
 
 from fake_telegram import OTHER_TOKEN
-from tgpipe.botapi import BadToken, BotApi, WebhookActive
+from tgpipe.capture.metrics import Metrics
+from tgpipe.capture.poller import Poller
 from tgpipe.config import Settings
 from tgpipe.errors import StoreError
-from tgpipe.metrics import Metrics
-from tgpipe.poller import Poller
-from tgpipe.stores import LocalStore
+from tgpipe.store.local import LocalStore
+from tgpipe.telegram.botapi import BadToken, BotApi, WebhookActive
 
 DAY = 1763899200  # 2025-11-23 12:00 UTC
 

@@ -7,11 +7,12 @@ import io
 
 import pytest
 
-from tgpipe import forgotten, telegram
 from tgpipe.config import Settings, parse_hashtag, parse_retention_days
 from tgpipe.errors import ConfigError
-from tgpipe.forgotten import FORGOTTEN, KEEP, OPTED_OUT, Forgotten, screen
-from tgpipe.stores import LocalStore
+from tgpipe.store import forgotten
+from tgpipe.store.forgotten import FORGOTTEN, KEEP, OPTED_OUT, Forgotten, screen
+from tgpipe.store.local import LocalStore
+from tgpipe.telegram import shape
 
 TAG = "#noarchive"
 CHAT = {"id": -100123, "type": "supergroup", "title": "G"}
@@ -36,17 +37,17 @@ def msg(text=None, sender=7, mid=1, **extra):
     ],
 )
 def test_the_tag_as_a_whole_word_in_any_case_is_carried(text):
-    assert telegram.carries_tag({"text": text}, TAG)
-    assert telegram.carries_tag({"caption": text}, TAG)
+    assert shape.carries_tag({"text": text}, TAG)
+    assert shape.carries_tag({"caption": text}, TAG)
 
 
 @pytest.mark.parametrize("text", ["#noarchived", "x#noarchive", "#noarchive_2", "noarchive", "# noarchive", ""])
 def test_other_words_do_not_carry_it(text):
-    assert not telegram.carries_tag({"text": text}, TAG)
+    assert not shape.carries_tag({"text": text}, TAG)
 
 
 def test_a_tag_in_another_script_is_matched_in_any_case():
-    assert telegram.carries_tag({"text": "Секрет #НеАрхив"}, parse_hashtag("неархив"))
+    assert shape.carries_tag({"text": "Секрет #НеАрхив"}, parse_hashtag("неархив"))
 
 
 def test_the_setting_is_one_hashtag():
@@ -88,7 +89,7 @@ def test_messages_and_edits_with_the_tag_are_left_out_others_are_not():
         "id": -100123, "type": "supergroup"}}  # fmt: skip
 
 
-@pytest.mark.parametrize("kind", telegram.MESSAGE_BODY_TYPES)
+@pytest.mark.parametrize("kind", shape.MESSAGE_BODY_TYPES)
 def test_every_kind_of_message_with_the_tag_is_left_out(kind):
     """Messages, channel posts, business messages and their edits: the tag in text or caption."""
     for field in ("text", "caption"):

@@ -1,5 +1,5 @@
 """Pseudonymised tables: the keyed hash, the rewrite of an update, and every column held to what the
-schema declares it becomes (tgpipe.pseudonym; docs/pseudonymization.md)."""
+schema declares it becomes (tgpipe.build.pseudonym; docs/pseudonymization.md)."""
 
 import json
 import re
@@ -9,10 +9,11 @@ import pytest
 
 import personkit
 from helpers import ROOT
-from tgpipe import pseudonym, readers, sample, schema, telegram
+from tgpipe.build import pseudonym, readers, schema
+from tgpipe.build.pseudonym import PSEUDONYM_MIN, Pseudonymizer
 from tgpipe.config import Settings, pseudonym_key_from_parameter
 from tgpipe.errors import ConfigError, NotFoundError
-from tgpipe.pseudonym import PSEUDONYM_MIN, Pseudonymizer
+from tgpipe.telegram import sample, shape
 
 KEY = "k3y-for-tests-" + "x" * 26  # assembled here, 40 characters
 OTHER_KEY = "another-key-" + "y" * 28
@@ -85,7 +86,7 @@ def test_settings_give_the_pseudonymizer_and_never_show_the_key():
 
 
 def test_the_key_can_come_from_an_ssm_secure_string(aws):
-    from tgpipe.aws import client
+    from tgpipe.aws.clients import client
 
     ssm = client("ssm")
     ssm.put_parameter(Name="/tgpipe/pseudonym-key", Value=OTHER_KEY, Type="SecureString")
@@ -134,9 +135,9 @@ def test_no_person_is_left_in_any_update_of_any_type():
     for update in personkit.UPDATES:
         text, _ = rewritten(update)
         left = [v for v in strings_and_ints(json.loads(text)) if v in ids or (isinstance(v, str) and v in names)]
-        assert not left, (telegram.update_type(update), left)
-        assert not [n for n in names if n in text], telegram.update_type(update)
-        assert not [str(i) for i in ids if str(i) in text], telegram.update_type(update)
+        assert not left, (shape.update_type(update), left)
+        assert not [n for n in names if n in text], shape.update_type(update)
+        assert not [str(i) for i in ids if str(i) in text], shape.update_type(update)
 
 
 def test_bots_groups_and_channels_keep_their_names_and_the_content_stays():
@@ -184,10 +185,10 @@ def test_a_contact_keeps_only_its_pseudonym_and_the_message_its_kind():
     }
     (passport,) = [u for u in personkit.UPDATES if "passport_data" in u.get("message", {})]
     out = rewritten(passport)[1]["message"]
-    assert out["passport_data"] == {} and telegram.message_type(out) == "passport_data"
+    assert out["passport_data"] == {} and shape.message_type(out) == "passport_data"
     for update in personkit.UPDATES:
-        body = telegram.update_body(update)
-        assert telegram.message_type(telegram.update_body(rewritten(update)[1])) == telegram.message_type(body)
+        body = shape.update_body(update)
+        assert shape.message_type(shape.update_body(rewritten(update)[1])) == shape.message_type(body)
 
 
 def test_an_id_that_is_not_an_integer_is_withheld():
@@ -248,7 +249,7 @@ def plain_and_pseudonymised_rows(update: dict) -> list[tuple[tuple, dict, dict]]
     text, out = rewritten(update)
     pseudonymised = readers.Update(text, out, UTC)
     tables = [schema.UPDATE_COLUMNS]
-    if plain.type in telegram.MESSAGE_UPDATE_TYPES and plain.body:
+    if plain.type in shape.MESSAGE_UPDATE_TYPES and plain.body:
         tables.append(schema.MESSAGE_COLUMNS)
     for columns in tables:
         read = readers.row_reader(columns)
@@ -365,7 +366,7 @@ def test_every_field_of_the_spec_named_like_a_persons_detail_is_dropped_or_kept_
         for field in kind.get("fields", [])
         if DETAIL & set(field["name"].split("_")) and field["name"] not in handled and "Boolean" not in field["types"]
     }
-    assert not missed, f"decide for each: drop it (tgpipe.pseudonym) or keep it (KEPT_FIELDS, with why): {missed}"
+    assert not missed, f"decide for each: drop it (tgpipe.build.pseudonym) or keep it (KEPT_FIELDS, with why): {missed}"
     ids = {
         field["name"]
         for kind in types.values()

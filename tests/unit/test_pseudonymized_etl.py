@@ -10,13 +10,18 @@ import pytest
 
 import personkit
 from helpers import to_bytes
-from tgpipe import etl, ingest, layout, query, storeinfo
+from tgpipe.build import etl
+from tgpipe.build.plan import raw_days
+from tgpipe.build.pseudonym import Pseudonymizer, is_pseudonym
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.daemon import NightlyEtl
 from tgpipe.errors import ConfigError
 from tgpipe.logs import JsonFormatter
-from tgpipe.pseudonym import Pseudonymizer, is_pseudonym
-from tgpipe.stores import LocalStore
+from tgpipe.ops.daemon import NightlyEtl
+from tgpipe.query.local import run_sql
+from tgpipe.store import layout
+from tgpipe.store import settings as store_settings
+from tgpipe.store.local import LocalStore
 
 KEY = "unit-pseudonym-key-" + "q" * 21
 OTHER_KEY = "other-pseudonym-key-" + "w" * 20
@@ -36,7 +41,7 @@ def raw(tmp_path):
 
 def build(raw, enriched, with_settings):
     """Build every day (updates with no time of their own are filed under the day they arrived)."""
-    return etl.run_etl(raw, enriched, etl.raw_days(raw), with_settings)
+    return etl.run_etl(raw, enriched, raw_days(raw), with_settings)
 
 
 def one_line(error: Exception) -> str:
@@ -72,7 +77,7 @@ def test_a_plain_store_refuses_pseudonymised_days(raw, tmp_path):
     assert "holds tables that are not pseudonymised, and days of both kinds would not join" in one_line(refused.value)
     # Tables from before stores recorded settings: pseudonymised days cannot tell, so they refuse too.
     enriched.delete([layout.SETTINGS_KEY])
-    storeinfo._checked.clear()
+    store_settings._checked.clear()
     with pytest.raises(ConfigError, match="holds tables but records no settings"):
         build(raw, enriched, settings())
     assert not list(enriched.list("_tgpipe/settings"))
@@ -94,8 +99,8 @@ def test_pseudonymised_and_plain_tables_have_the_same_rows(raw, tmp_path):
         "SELECT update_type, count(*), count(DISTINCT user_id), count(DISTINCT chat_id) FROM {} GROUP BY 1 ORDER BY 1"
     )
     for table in layout.TABLE_NAMES:
-        assert query.run_sql(plain, count.format(table)).rows == query.run_sql(pseudonymised, count.format(table)).rows
-    users = query.run_sql(pseudonymised, "SELECT DISTINCT user_id FROM telegram_updates WHERE user_id IS NOT NULL")
+        assert run_sql(plain, count.format(table)).rows == run_sql(pseudonymised, count.format(table)).rows
+    users = run_sql(pseudonymised, "SELECT DISTINCT user_id FROM telegram_updates WHERE user_id IS NOT NULL")
     assert all(is_pseudonym(u) for (u,) in users.rows)
 
 
@@ -103,7 +108,7 @@ def test_imported_history_matches_the_bot_s_rows_under_pseudonyms(tmp_path):
     """In a basic group an imported message is the bot's by chat, second, sender and kind: both sides
     are pseudonymised before they are compared."""
     from exportkit import T0, chat, dump, message
-    from tgpipe import history
+    from tgpipe.history import importer
 
     when = T0 + 5 * 60
     bot = {
@@ -117,9 +122,9 @@ def test_imported_history_matches_the_bot_s_rows_under_pseudonyms(tmp_path):
     for name, with_settings in (("plain", Settings()), ("pseudonymised", settings())):
         raw, enriched = LocalStore(tmp_path / name / "raw", private=True), LocalStore(tmp_path / name / "enriched")
         ingest.store_updates([to_bytes(bot)], raw, with_settings)
-        history.import_export(export, raw, enriched, with_settings)
+        importer.import_export(export, raw, enriched, with_settings)
         sql = "SELECT source, text, user_id FROM telegram ORDER BY date, source"
-        found[name] = query.run_sql(enriched, sql).rows
+        found[name] = run_sql(enriched, sql).rows
     assert [r[:2] for r in found["plain"]] == [("desktop_export", "antes"), ("bot", "oi")]  # message 5 is the bot's
     assert [r[:2] for r in found["pseudonymised"]] == [r[:2] for r in found["plain"]]
     assert {r[2] for r in found["pseudonymised"]} == {Pseudonymizer(KEY).pseudonym(7)}
@@ -160,5 +165,5 @@ def test_the_nightly_etl_of_tgpipe_run_follows_pseudonymize(tmp_path):
     nightly = NightlyEtl(raw, enriched, settings(), time(0, 30))
     nightly.run_once()
     assert (nightly.runs, nightly.failures) == (1, 0)
-    (user,) = query.run_sql(enriched, "SELECT user_id FROM telegram").rows[0]
+    (user,) = run_sql(enriched, "SELECT user_id FROM telegram").rows[0]
     assert user == Pseudonymizer(KEY).pseudonym(personkit.person(1)["id"])

@@ -3,9 +3,13 @@ from datetime import date
 import pytest
 
 from helpers import to_bytes
-from tgpipe import etl, ingest, query
+from tgpipe.build import etl
+from tgpipe.build.plan import raw_days
+from tgpipe.capture import ingest
 from tgpipe.errors import InvalidRequest
-from tgpipe.query import Scope
+from tgpipe.query.local import connect, execute
+from tgpipe.query.named import named_query
+from tgpipe.query.scope import Scope, scoped_sql
 
 NOON = 1763640000  # 2025-11-20 12:00 UTC
 DAY = 86400
@@ -20,15 +24,15 @@ def store(raw_store, enriched_store, settings):
         updates.append({"update_id": n, "message": message})
     updates.append({"update_id": 99, "edited_message": {**updates[0]["message"], "edit_date": NOON + DAY}})
     ingest.store_updates([to_bytes(u) for u in updates], raw_store, settings)
-    etl.run_etl(raw_store, enriched_store, etl.raw_days(raw_store), settings)
+    etl.run_etl(raw_store, enriched_store, raw_days(raw_store), settings)
     return enriched_store
 
 
 def counts(store, scope):
-    con = query.connect(store, scope)
+    con = connect(store, scope)
     try:
         return tuple(
-            query.execute(con, f"SELECT count(1) FROM {table}").rows[0][0] for table in ("telegram", "telegram_updates")
+            execute(con, f"SELECT count(1) FROM {table}").rows[0][0] for table in ("telegram", "telegram_updates")
         )
     finally:
         con.close()
@@ -58,9 +62,9 @@ def test_a_scope_is_one_sql_condition():
 
 
 def test_named_queries_run_unchanged_over_a_scope(store):
-    con = query.connect(store, Scope(chat_id=1))
+    con = connect(store, Scope(chat_id=1))
     try:
-        result = query.execute(con, query.named_query("messages_per_day").sql)
+        result = execute(con, named_query("messages_per_day").sql)
     finally:
         con.close()
     assert result.records() == [
@@ -80,25 +84,23 @@ NARROWED = (
 
 def test_a_scope_goes_in_front_of_a_query_for_athena():
     sql = "-- Messages.\nSELECT count(1) FROM telegram"
-    assert query.scoped_sql(sql, SCOPE, "tgpipe") == f"-- Messages.\nWITH\n{NARROWED}\nSELECT count(1) FROM telegram"
-    assert query.scoped_sql(sql, Scope(), "tgpipe") == sql
+    assert scoped_sql(sql, SCOPE, "tgpipe") == f"-- Messages.\nWITH\n{NARROWED}\nSELECT count(1) FROM telegram"
+    assert scoped_sql(sql, Scope(), "tgpipe") == sql
 
 
 def test_a_scope_joins_the_querys_own_with():
     sql = "/* a */ -- b\n  with x AS (SELECT 1)\nSELECT * FROM x"
-    assert (
-        query.scoped_sql(sql, SCOPE, "tgpipe") == f"/* a */ -- b\n  WITH\n{NARROWED},\nx AS (SELECT 1)\nSELECT * FROM x"
-    )
-    recursive = query.scoped_sql("WITH RECURSIVE r(n) AS (SELECT 1) SELECT * FROM r", SCOPE, "tgpipe")
+    assert scoped_sql(sql, SCOPE, "tgpipe") == f"/* a */ -- b\n  WITH\n{NARROWED},\nx AS (SELECT 1)\nSELECT * FROM x"
+    recursive = scoped_sql("WITH RECURSIVE r(n) AS (SELECT 1) SELECT * FROM r", SCOPE, "tgpipe")
     assert recursive == f"WITH RECURSIVE\n{NARROWED},\nr(n) AS (SELECT 1) SELECT * FROM r"
 
 
 def test_a_database_name_that_needs_quotes_gets_them():
-    narrowed = query.scoped_sql("SELECT 1", Scope(chat_id=1), 'My "db"')
+    narrowed = scoped_sql("SELECT 1", Scope(chat_id=1), 'My "db"')
     assert 'FROM "My ""db""".telegram WHERE chat_id = 1' in narrowed
 
 
 @pytest.mark.parametrize("sql", ["SHOW TABLES", "DESCRIBE telegram", "-- only a comment"])
 def test_what_is_not_a_query_cannot_be_narrowed(sql):
     with pytest.raises(InvalidRequest, match=r"^--from, --to and --chat narrow a query"):
-        query.scoped_sql(sql, SCOPE, "tgpipe")
+        scoped_sql(sql, SCOPE, "tgpipe")

@@ -4,8 +4,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tgpipe import query, schema
-from tgpipe.stores import LocalStore
+from tgpipe.build import schema
+from tgpipe.query.local import run_sql
+from tgpipe.store.local import LocalStore
 
 
 def write_day(root, day, table):
@@ -32,7 +33,7 @@ def test_days_of_older_schemas_read_new_columns_as_null(tmp_path, old_first):
     days = ["2025-01-01", "2025-01-02"]
     write_day(tmp_path, days[0], old_day(1) if old_first else full_day(1, "olá"))
     write_day(tmp_path, days[1], full_day(2, "olá") if old_first else old_day(2))
-    rows = query.run_sql(LocalStore(tmp_path), "SELECT update_id, text FROM telegram ORDER BY update_id").rows
+    rows = run_sql(LocalStore(tmp_path), "SELECT update_id, text FROM telegram ORDER BY update_id").rows
     expected = [(1, None), (2, "olá")] if old_first else [(1, "olá"), (2, None)]
     assert rows == expected
 
@@ -40,5 +41,5 @@ def test_days_of_older_schemas_read_new_columns_as_null(tmp_path, old_first):
 def test_a_column_no_day_has_yet_reads_as_null(tmp_path):
     write_day(tmp_path, "2025-01-01", old_day(1))
     write_day(tmp_path, "2025-01-02", old_day(2))
-    rows = query.run_sql(LocalStore(tmp_path), "SELECT count(*), count(hashtags) FROM telegram").rows
+    rows = run_sql(LocalStore(tmp_path), "SELECT count(*), count(hashtags) FROM telegram").rows
     assert rows == [(2, 0)]

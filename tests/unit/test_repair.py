@@ -2,7 +2,7 @@
 
 import pytest
 
-from tgpipe import repair
+from tgpipe.ops import repair
 
 DESCRIPTOR = {"Table": {"StorageDescriptor": {"Location": "s3://b/enriched/telegram/", "Columns": []}}}
 

@@ -4,8 +4,8 @@ import base64
 
 import pytest
 
-from tgpipe import report_sections as sections
-from tgpipe.query import QueryResult
+from tgpipe.query.results import QueryResult
+from tgpipe.report import sections
 
 
 def test_plurals_and_sizes_read_as_people_write_them():

@@ -10,11 +10,17 @@ import pytest
 
 import exportkit
 from helpers import to_bytes
-from tgpipe import audit, dates, etl, history, ingest, layout, retention
+from tgpipe import dates
+from tgpipe.build import etl
+from tgpipe.build.plan import DaySelection, is_late
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.daemon import NightlyEtl
 from tgpipe.errors import InvalidRequest
-from tgpipe.stores import LocalStore
+from tgpipe.history import importer
+from tgpipe.ops.daemon import NightlyEtl
+from tgpipe.privacy import audit, retention
+from tgpipe.store import layout
+from tgpipe.store.local import LocalStore
 
 SETTINGS = Settings()
 NOW = dates.utc_now()
@@ -42,7 +48,7 @@ def build(tmp_path, today=TODAY, days=10):
         ingest.store_update(f"not json {n}".encode(), raw, SETTINGS, arrival)
     export = tmp_path / "result.json"
     export.write_bytes(exportkit.dump(exportkit.chat([exportkit.message(1, "old history")])))
-    history.import_export(export, raw, enriched, SETTINGS)
+    importer.import_export(export, raw, enriched, SETTINGS)
     etl.run_etl(raw, enriched, span, SETTINGS)
     return raw, enriched, span
 
@@ -101,11 +107,11 @@ def test_pruning_raw_keeps_the_tables_and_the_etl_never_empties_them(tmp_path):
     retention.prune(raw, enriched, SETTINGS, raw_days=3, now=NOW)
     assert {p: p.read_bytes() for p in sorted((tmp_path / "enriched").rglob("*.parquet"))} == tables
     old = span[0]
-    result = etl.run_etl(raw, enriched, etl.DaySelection(all_days=True), SETTINGS)
+    result = etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)
     assert old not in [d.day for d in result.days]  # --all: only the days raw data still has
     result = etl.run_etl(raw, enriched, [old], SETTINGS)
     assert result.days[0].files == []
-    assert not etl.is_late(raw, enriched, old)
+    assert not is_late(raw, enriched, old)
     assert {p: p.read_bytes() for p in sorted((tmp_path / "enriched").rglob("*.parquet"))} == tables
 
 

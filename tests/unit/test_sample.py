@@ -1,7 +1,7 @@
 from collections import Counter
 from datetime import date
 
-from tgpipe import sample, telegram
+from tgpipe.telegram import sample, shape
 
 
 def test_the_sample_is_deterministic_and_in_delivery_order():
@@ -14,10 +14,10 @@ def test_the_sample_is_deterministic_and_in_delivery_order():
 
 def test_the_sample_has_the_rarer_kinds_an_analyst_meets():
     updates = sample.generate(updates=3000, days=42, end=date(2025, 11, 20), seed=7)
-    types = Counter(telegram.update_type(u) for u in updates)
+    types = Counter(shape.update_type(u) for u in updates)
     assert {"message", "edited_message", "channel_post", "edited_channel_post", "message_reaction"} <= set(types)
     assert {"callback_query", "chat_member", "future_update_type"} <= set(types)
-    kinds = Counter(telegram.message_type(u["message"]) for u in updates if "message" in u)
+    kinds = Counter(shape.message_type(u["message"]) for u in updates if "message" in u)
     assert {"venue", "pinned_message", "forum_topic_created", "new_chat_members", "other"} <= set(kinds)
     messages = [u["message"] for u in updates if "message" in u]
     assert any("forward_origin" in m for m in messages) and any("forward_sender_name" in m for m in messages)

@@ -4,7 +4,7 @@ import pyarrow as pa
 import pytest
 
 from helpers import load_script
-from tgpipe import schema
+from tgpipe.build import schema
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +14,7 @@ def files():
 
 
 def test_the_glue_file_is_generated_from_the_arrow_schema(files):
-    """Fails when a column changes without `make schema` (python -m tgpipe.schema)."""
+    """Fails when a column changes without `make schema` (python -m tgpipe.build.schema)."""
     assert files.GLUE_FILE.read_text() == files.glue_tables_json()
 
 

@@ -10,12 +10,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from helpers import to_bytes
+from tgpipe.capture.server import ServeOptions, WebhookApp, bind, build_server
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, StoreError
-from tgpipe.groupcommit import GroupCommitStore
 from tgpipe.logs import JsonFormatter
-from tgpipe.server import ServeOptions, WebhookApp, bind, build_server
-from tgpipe.stores import LocalStore, S3Store
+from tgpipe.store.groupcommit import GroupCommitStore
+from tgpipe.store.local import LocalStore
+from tgpipe.store.s3 import S3Store
 
 SECRET = "serve-s3cret_token"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}

@@ -1,4 +1,4 @@
-"""tgpipe.status: what a check finds in stores built by ingest and the ETL, and what needs attention."""
+"""tgpipe.ops.status: what a check finds in stores built by ingest and the ETL, and what needs attention."""
 
 from __future__ import annotations
 
@@ -11,10 +11,15 @@ import pytest
 
 from fake_telegram import TOKEN
 from helpers import to_bytes
-from tgpipe import etl, etlrecord, ingest, layout, status, storeinfo
-from tgpipe.botapi import BotApi
+from tgpipe.build import etl, last_run
+from tgpipe.capture import ingest
 from tgpipe.config import Settings
-from tgpipe.stores import ObjectInfo, S3Store
+from tgpipe.ops import status
+from tgpipe.store import layout
+from tgpipe.store import settings as store_settings
+from tgpipe.store.base import ObjectInfo
+from tgpipe.store.s3 import S3Store
+from tgpipe.telegram.botapi import BotApi
 
 ZONE = "America/Sao_Paulo"
 GROUP, OTHER = -1001, -1002
@@ -83,7 +88,7 @@ def test_a_working_pipeline_needs_no_attention(pipeline):
     assert list(other.messages.values()) == [0] * 7 and other.updates == 1  # a reaction is no message
     assert found.not_built == [pipeline.day(0)] and found.late == []
     assert found.update_ids.describe() == "5 stored, 1..5, no gaps"
-    assert found.last_etl_run.source == etlrecord.FROM_RECORD and found.last_etl_run.rows == 7
+    assert found.last_etl_run.source == last_run.FROM_RECORD and found.last_etl_run.rows == 7
     assert found.telegram.describe() == "not checked (TELEGRAM_BOT_TOKEN is not set)"
     text = found.describe()
     assert f"days in TIMEZONE {ZONE}" in text and text.endswith("all well")
@@ -272,8 +277,8 @@ def test_telegram_unreachable_or_another_bot_needs_attention(pipeline, fake):
     [problem] = pipeline.check(api=unreachable).problems()
     assert problem.startswith("Telegram's side could not be checked: cannot reach the Bot API")
     assert TOKEN not in pipeline.check(api=unreachable).to_json()
-    storeinfo._checked.clear()
-    storeinfo.require(pipeline.raw, pipeline.settings, bot_id=42)
+    store_settings._checked.clear()
+    store_settings.require(pipeline.raw, pipeline.settings, bot_id=42)
     [problem] = pipeline.check(api=BotApi(TOKEN, fake.url)).problems()
     assert problem == (
         "TELEGRAM_BOT_TOKEN is bot 123456789's, and the stores hold bot 42's updates: "
@@ -284,7 +289,7 @@ def test_telegram_unreachable_or_another_bot_needs_attention(pipeline, fake):
 def test_a_store_built_before_the_run_record_shows_its_newest_table_file(pipeline):
     pipeline.enriched.delete([layout.LAST_ETL_RUN_KEY])
     found = pipeline.check()
-    assert found.last_etl_run.source == etlrecord.FROM_TABLE_FILES
+    assert found.last_etl_run.source == last_run.FROM_TABLE_FILES
     assert "from the newest table file" in found.describe()
 
 

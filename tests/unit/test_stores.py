@@ -2,9 +2,11 @@ import os
 
 import pytest
 
-from tgpipe.aws import client
+from tgpipe.aws.clients import client
 from tgpipe.errors import ConfigError, NotFoundError, StoreRefused, is_transient
-from tgpipe.stores import LocalStore, S3Store, open_store
+from tgpipe.store.local import LocalStore
+from tgpipe.store.s3 import S3Store
+from tgpipe.store.uri import open_store
 
 
 def test_open_store_picks_the_kind_from_the_uri(tmp_path):
@@ -103,7 +105,7 @@ def test_s3_open_fetches_the_columns_read_not_the_whole_object(bucket, monkeypat
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from tgpipe import stores
+    from tgpipe.store.s3 import _ObjectReader
 
     store = S3Store(bucket)
     table = pa.table({"small": list(range(20_000)), "wide": [os.urandom(100).hex() for _ in range(20_000)]})
@@ -111,8 +113,8 @@ def test_s3_open_fetches_the_columns_read_not_the_whole_object(bucket, monkeypat
     pq.write_table(table, buffer, compression="none")
     store.put("f.parquet", buffer.getvalue())
     read = []
-    readinto = stores._ObjectReader.readinto
-    monkeypatch.setattr(stores._ObjectReader, "readinto", lambda self, b: read.append(readinto(self, b)) or read[-1])
+    readinto = _ObjectReader.readinto
+    monkeypatch.setattr(_ObjectReader, "readinto", lambda self, b: read.append(readinto(self, b)) or read[-1])
     with store.open("f.parquet") as f:
         assert pq.read_table(f, columns=["small"]).num_rows == 20_000
     assert 0 < sum(read) < len(buffer.getvalue()) / 10

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tgpipe import telegram
 from tgpipe.errors import InvalidUpdate
+from tgpipe.telegram import shape
 
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 ARRIVAL = datetime(2025, 11, 23, 2, 30, tzinfo=UTC)  # 2025-11-22 23:30 in Sao Paulo
@@ -35,17 +35,17 @@ LATE_EVENING = 1763859600
     ],
 )
 def test_event_time(update, expected):
-    assert telegram.event_time(update) == expected
+    assert shape.event_time(update) == expected
 
 
 def test_context_date_is_the_local_date_of_the_update():
     update = {"update_id": 1, "message": {"date": LATE_EVENING}}
-    assert telegram.context_date(update, ZoneInfo("UTC"), ARRIVAL) == date(2025, 11, 23)
-    assert telegram.context_date(update, SAO_PAULO, ARRIVAL) == date(2025, 11, 22)
+    assert shape.context_date(update, ZoneInfo("UTC"), ARRIVAL) == date(2025, 11, 23)
+    assert shape.context_date(update, SAO_PAULO, ARRIVAL) == date(2025, 11, 22)
 
 
 @given(
-    st.integers(min_value=-2_000_000_000, max_value=telegram.MAX_UNIX_SECONDS),
+    st.integers(min_value=-2_000_000_000, max_value=shape.MAX_UNIX_SECONDS),
     st.sampled_from(["UTC", "America/Sao_Paulo", "Asia/Kathmandu", "Australia/Lord_Howe", "Africa/Monrovia"]),
 )
 @settings(max_examples=500, deadline=None)
@@ -53,23 +53,23 @@ def test_local_date_remembered_per_quarter_hour_is_the_exact_one(seconds, zone):
     """Kathmandu's midnight is at :15 of UTC, Lord Howe moves by half an hour, Monrovia was -0:44:30
     until 1972 (its midnight inside a quarter hour)."""
     tz = ZoneInfo(zone)
-    assert telegram.local_date(seconds, tz) == datetime.fromtimestamp(seconds, tz).date()
+    assert shape.local_date(seconds, tz) == datetime.fromtimestamp(seconds, tz).date()
 
 
 def test_local_date_around_a_midnight_inside_a_quarter_hour():
     tz = ZoneInfo("Africa/Monrovia")  # 1970: UTC-0:44:30, so midnight is 00:44:30 UTC
     midnight = int(datetime(1970, 6, 2, tzinfo=tz).timestamp())
-    assert [telegram.local_date(midnight + d, tz) for d in (-1, 0)] == [date(1970, 6, 1), date(1970, 6, 2)]
+    assert [shape.local_date(midnight + d, tz) for d in (-1, 0)] == [date(1970, 6, 1), date(1970, 6, 2)]
 
 
 def test_context_date_of_an_update_without_time_is_its_arrival():
     update = {"update_id": 1, "callback_query": {"id": "x"}}
-    assert telegram.context_date(update, SAO_PAULO, ARRIVAL) == date(2025, 11, 22)
+    assert shape.context_date(update, SAO_PAULO, ARRIVAL) == date(2025, 11, 22)
 
 
 def test_an_edit_belongs_to_the_day_of_the_edit():
     update = {"update_id": 2, "edited_message": {"date": LATE_EVENING - 3 * 86400, "edit_date": LATE_EVENING}}
-    assert telegram.context_date(update, ZoneInfo("UTC"), ARRIVAL) == date(2025, 11, 23)
+    assert shape.context_date(update, ZoneInfo("UTC"), ARRIVAL) == date(2025, 11, 23)
 
 
 @pytest.mark.parametrize(
@@ -103,20 +103,20 @@ def test_an_edit_belongs_to_the_day_of_the_edit():
     ],
 )
 def test_chat_and_user_of_any_update_type(update, chat, user):
-    assert telegram.chat_id(update) == chat
-    assert telegram.user_id(update) == user
+    assert shape.chat_id(update) == chat
+    assert shape.user_id(update) == user
 
 
 def test_media_of_a_live_photo_is_its_video():
     live = {"file_id": "v", "file_unique_id": "V", "width": 1080, "height": 1920, "duration": 3}
     message = {"live_photo": {**live, "photo": [{"file_id": "p", "width": 90, "height": 160}]}, "photo": [{}]}
-    assert telegram.media(message, telegram.message_type(message)) == message["live_photo"]
-    assert telegram.media({"paid_media": {"star_count": 5}}, "paid_media") == {}
+    assert shape.media(message, shape.message_type(message)) == message["live_photo"]
+    assert shape.media({"paid_media": {"star_count": 5}}, "paid_media") == {}
 
 
 def test_update_type_is_the_key_besides_update_id():
-    assert telegram.update_type({"update_id": 1, "chat_join_request": {}}) == "chat_join_request"
-    assert telegram.update_type({"update_id": 1}) == "unknown"
+    assert shape.update_type({"update_id": 1, "chat_join_request": {}}) == "chat_join_request"
+    assert shape.update_type({"update_id": 1}) == "unknown"
 
 
 @pytest.mark.parametrize(
@@ -154,7 +154,7 @@ def test_update_type_is_the_key_besides_update_id():
     ],
 )
 def test_message_type(message, kind):
-    assert telegram.message_type({"message_id": 1, "date": 1, "chat": {"id": 1}, **message}) == kind
+    assert shape.message_type({"message_id": 1, "date": 1, "chat": {"id": 1}, **message}) == kind
 
 
 @pytest.mark.parametrize(
@@ -177,13 +177,13 @@ def test_message_type(message, kind):
 )
 def test_parse_update_rejects_what_is_not_an_update(body, reason, message):
     with pytest.raises(InvalidUpdate) as error:
-        telegram.parse_update(body)
+        shape.parse_update(body)
     assert str(error.value).startswith(message)
     assert error.value.reason == reason
 
 
 def test_an_update_id_of_63_bits_is_an_update():
-    text, update = telegram.parse_update(b'{"update_id": 9223372036854775807, "message": {}}')
+    text, update = shape.parse_update(b'{"update_id": 9223372036854775807, "message": {}}')
     assert update["update_id"] == 2**63 - 1 and text.startswith("{")
 
 
@@ -191,8 +191,8 @@ def test_a_date_in_year_9999_has_a_day_in_every_time_zone():
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
-    update = {"update_id": 1, "message": {"date": telegram.MAX_UNIX_SECONDS, "chat": {"id": 1}}}
+    update = {"update_id": 1, "message": {"date": shape.MAX_UNIX_SECONDS, "chat": {"id": 1}}}
     for zone in ("Pacific/Kiritimati", "Etc/GMT+12", "UTC"):
-        assert telegram.context_date(update, ZoneInfo(zone), datetime.now(UTC)).year == 9999
-    late = {"update_id": 1, "message": {"date": telegram.MAX_UNIX_SECONDS + 1, "chat": {"id": 1}}}
-    assert telegram.event_time(late) is None  # not a time: the update is filed by its arrival
+        assert shape.context_date(update, ZoneInfo(zone), datetime.now(UTC)).year == 9999
+    late = {"update_id": 1, "message": {"date": shape.MAX_UNIX_SECONDS + 1, "chat": {"id": 1}}}
+    assert shape.event_time(late) is None  # not a time: the update is filed by its arrival

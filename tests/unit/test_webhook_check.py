@@ -7,9 +7,9 @@ import time
 import pytest
 
 from helpers import assert_emf
-from tgpipe.botapi import ApiUnavailable, BadToken, BotApi, RateLimited
-from tgpipe.botsetup import WebhookCheck, check_webhook
 from tgpipe.logs import JsonFormatter
+from tgpipe.telegram.botapi import ApiUnavailable, BadToken, BotApi, RateLimited
+from tgpipe.telegram.botsetup import WebhookCheck, check_webhook
 
 URL = "https://abc.execute-api.us-east-1.amazonaws.com/telegram/webhook"
 NOW = 1763899200
@@ -27,7 +27,7 @@ def emf_of(caplog):
 
 def test_a_webhook_delivering_to_its_url_is_healthy(fake, api, caplog):
     set_webhook(fake)
-    with caplog.at_level(logging.INFO, logger="tgpipe.botsetup"):
+    with caplog.at_level(logging.INFO, logger="tgpipe.telegram.botsetup"):
         check = check_webhook(api, URL, 900, now=lambda: NOW)
     assert not check.failing and check.problems() == []
     assert check.describe() == "webhook delivering; 0 update(s) pending"
@@ -41,7 +41,7 @@ def test_a_delivery_error_since_the_last_check_is_failing_with_pending_updates(f
     fake.webhook_last_error = (NOW - 120, "Wrong response from the webhook: 503 Service Unavailable")
     for n in range(3):  # Telegram keeps what it could not deliver
         fake.add_update("message", {"message_id": n, "date": NOW, "chat": {"id": -1}})
-    with caplog.at_level(logging.INFO, logger="tgpipe.botsetup"):
+    with caplog.at_level(logging.INFO, logger="tgpipe.telegram.botsetup"):
         check = check_webhook(api, URL, 900, now=lambda: NOW)
     assert check.failing and check.recent_error and not check.wrong_url
     assert check.problems() == [

@@ -1,0 +1,270 @@
+"""Turn days of raw updates into the `telegram` and `telegram_updates` Parquet tables.
+
+A day is rebuilt whole: its raw objects are listed, fetched concurrently (one request each) and
+parsed in `update_id` order, and the rows are streamed to one Parquet file per table in row
+groups of BATCH_ROWS, so memory does not grow with the size of the day. The file then replaces
+the day's previous output. Output names are deterministic, so re-running a day never duplicates
+rows. A day with no raw objects is left alone (its raw objects may have expired while its Parquet
+must stay).
+
+Dedupe by `update_id`: an update is a row of the first day it is stored under. An update with no
+time of its own (a callback query, a poll answer, ...) is filed under the day it arrived, so a
+redelivery after midnight is stored again under the next day. Building a day therefore skips, as
+duplicates, the update ids stored under the day before and those stored under an earlier day of
+the same run, known from the names of one listing of each raw folder before any day is built
+(nothing is read; `day_tasks`). So the rule holds for a run of one day as for a run of many,
+whichever day is built first, and a run can build its days in worker processes at once (`jobs`).
+
+A raw object that is not an update, or that the column readers cannot handle, is copied to the
+quarantine area and counted; it never fails its day. A store error does fail it, so that the
+Lambda is retried. An update or imported message of a person or chat on the raw store's forgotten
+list (`tgpipe.store.forgotten`) is left out, counted, and copies of their messages inside other updates
+are cut down, so no later run brings a forgotten person back.
+
+Late data: a run also rebuilds every recent day (the `ETL_LATE_DAYS` days that end yesterday)
+whose newest raw object is newer than its Parquet. To make that comparison sound, a day's raw
+folder is listed again after its Parquet is written; objects that arrived while it was being
+built make it build again, so every raw object older than a day's Parquet is in it.
+
+Pseudonymised tables (PSEUDONYMIZE=1): each update, the bot's and the imported ones alike, is
+rewritten by `tgpipe.build.pseudonym` before its columns are read, so every column and the payload come
+from the rewritten update; the raw store keeps the update as received.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from tgpipe.build import imported, readers, schema
+from tgpipe.build.imported import ImportTally
+from tgpipe.build.parquet import TableWriter
+from tgpipe.build.plan import DayTask, _raw_keys, stored_update_ids
+from tgpipe.capture.ingest import quarantine
+from tgpipe.config import Settings
+from tgpipe.errors import InvalidUpdate, StoreError
+from tgpipe.store import forgotten, layout
+from tgpipe.store.base import Store
+from tgpipe.telegram import shape
+
+log = logging.getLogger(__name__)
+
+
+#: Times a day is built while raw objects keep arriving for it during the build.
+BUILD_ATTEMPTS = 3
+
+
+@dataclass
+class DayResult:
+    """What the ETL did for one day."""
+
+    day: date
+    late: bool = False
+    """Whether the day was rebuilt because raw objects arrived after its Parquet was written."""
+    raw_objects: int = 0
+    updates: int = 0
+    messages: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    bytes_read: int = 0
+    bytes_written: int = 0
+    seconds: float = 0.0
+    files: list[str] = field(default_factory=list)
+    imported: int = 0
+    """Messages of the day's rows that came from Telegram Desktop exports (counted in `messages`)."""
+    imports: dict[int, ImportTally] = field(default_factory=dict)
+    """Per chat, what became of the day's imported copies (`imported.kept_messages`)."""
+    forgotten: int = 0
+    """Updates and imported messages left out: their person or chat is on the forgotten list."""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "day": self.day.isoformat()}
+
+
+def process_day(
+    raw: Store,
+    enriched: Store,
+    task: DayTask,
+    settings: Settings,
+    listed: forgotten.Forgotten = forgotten.NOBODY,
+) -> DayResult:
+    """Rebuild one day, skipping the updates `task` names as duplicates and what `listed` names."""
+    started = time.perf_counter()
+    day, keys, seen = task.day, task.keys, set(task.duplicates)
+    imports = imported.day_files(raw, day)
+    for attempt in range(1, BUILD_ATTEMPTS + 1):
+        result = DayResult(day, late=task.late, raw_objects=len(keys))
+        if not keys and not imports:
+            break
+        written = build_day(raw, enriched, day, keys, settings, seen, result, imports, listed)
+        arrived = set(_raw_keys(raw, day)).difference(keys)
+        if not arrived or attempt == BUILD_ATTEMPTS:
+            if arrived:  # still arriving: the next run's late-data check sees them as newer
+                log.warning("raw objects keep arriving for a day", extra={"day": day.isoformat()})
+            break
+        log.info("raw objects arrived while building; building again", extra={"day": day.isoformat()})
+        seen.difference_update(written)
+        # What `day_tasks` found for the keys it listed, for those that arrived since.
+        seen.update(stored_update_ids(raw, day - timedelta(days=1)) & {layout.update_id_of(k) for k in arrived})
+        keys = sorted([*keys, *arrived], key=layout.update_id_of)
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def build_day(
+    raw: Store,
+    enriched: Store,
+    day: date,
+    keys: list[str],
+    settings: Settings,
+    seen: set[int],
+    result: DayResult,
+    imports: list[str] = (),
+    listed: forgotten.Forgotten = forgotten.NOBODY,
+) -> list[int]:
+    """Write the day's tables from the raw objects `keys` and the imported messages `imports`
+    (`tgpipe.build.imported`: the bot's rows win), without what `listed` names (`forgotten.screen`);
+    fill `result`; return the update ids written.
+
+    The new files are built in the enriched store's scratch folder, then replace the day's files
+    together (`Store.put_files`): a reader sees the whole old day or the whole new one.
+
+    Raises:
+        StoreError: a store failed, or the files could not be built (a full disk).
+    """
+    written: list[int] = []
+    pseudonyms = settings.pseudonymizer()  # made once per process and key
+    with enriched.scratch() as tmp, cyclic_gc_paused():
+        writers = day_writers(tmp)
+        messages, updates = writers["telegram"], writers["telegram_updates"]
+        captured = imported.Captured()
+        try:
+            for key, data in raw.get_many(keys):
+                result.bytes_read += len(data)
+                try:
+                    text, update = shape.parse_update(data)
+                    if update["update_id"] in seen:
+                        result.duplicates += 1
+                        continue
+                    if listed:
+                        verdict = forgotten.screen(update, listed)
+                        if verdict.left_out:
+                            result.forgotten += 1
+                            continue
+                        if verdict.redacted is not None:
+                            update = verdict.redacted
+                            text = shape.encode_update(update).decode("utf-8")
+                    if pseudonyms is not None:  # after the forgotten list, which names real ids
+                        text, update = pseudonyms.update(update)
+                    row = readers.Update(text, update, settings.timezone)
+                    update_values = updates.values(row)
+                    is_message = row.type in shape.MESSAGE_UPDATE_TYPES and row.body
+                    message_values = messages.values(row) if is_message else None
+                except InvalidUpdate as e:
+                    quarantine(raw, data, day, e.reason, str(e), "etl", raw_key=key)
+                    result.quarantined += 1
+                    continue
+                except Exception as e:  # a reader failed on this update: keep it out, never fail the day
+                    detail = f"cannot read columns: {type(e).__name__}: {e}"
+                    quarantine(raw, data, day, "unreadable_columns", detail, "etl", raw_key=key)
+                    result.quarantined += 1
+                    continue
+                seen.add(update["update_id"])
+                written.append(update["update_id"])
+                updates.append(update_values)
+                if message_values is not None:
+                    messages.append(message_values)
+                    if imports:  # what the day's imported messages are matched with
+                        captured.add(row)
+            if imports:
+                files = dict(raw.get_many(imports))
+                result.bytes_read += sum(map(len, files.values()))
+                if listed:
+                    files = {key: _screen_lines(data, listed, result) for key, data in files.items()}
+
+                def read(text: str, update: dict[str, Any]) -> readers.Update:
+                    if pseudonyms is not None:  # as the bot's rows, so that they match
+                        pseudonyms.rewrite(update)
+                    return readers.Update(text, update, settings.timezone, imported.SOURCE)
+
+                for line, values in imported.kept_messages(files, captured, result.imports, read, messages.values):
+                    if isinstance(values, json.JSONDecodeError):  # the raw store is a folder anyone can touch
+                        quarantine(raw, line, day, "not_json", f"not JSON: {values}", "import")
+                        result.quarantined += 1
+                    elif isinstance(values, Exception):  # as for raw updates: keep it out, never fail the day
+                        detail = f"cannot read columns: {type(values).__name__}: {values}"
+                        quarantine(raw, line, day, "unreadable_columns", detail, "import")
+                        result.quarantined += 1
+                    else:
+                        messages.append(values)
+                        result.imported += 1
+            changes = day_changes(enriched, day, writers)
+            for key, path in changes.items():
+                if path is not None:
+                    result.files.append(key)
+                    result.bytes_written += path.stat().st_size
+        except OSError as e:  # pyarrow writing the new files: a full or read-only disk
+            raise StoreError(f"cannot build the tables of {day} in {tmp}: {e.strerror or e}") from e
+        enriched.put_files(changes)
+        result.updates, result.messages = updates.rows, messages.rows
+    return written
+
+
+@contextmanager
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a day is built.
+
+    A day's objects (parsed JSON, rows of plain values) form no reference cycles, so collections
+    during a build free nothing, yet each one walks the objects held (a day's imported messages,
+    a row group's rows), which costs a good part of the build's time. Reference counting still frees
+    everything as it goes; a cycle made meanwhile (an exception's traceback) is collected once
+    the collector resumes, at the end of the day.
+    """
+    if not gc.isenabled():  # paused already (an enclosing build, or the embedding program)
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def day_writers(tmp: str | Path) -> dict[str, TableWriter]:
+    """A writer for each table of a day, its file in the scratch folder `tmp`."""
+    return {table: TableWriter(columns, Path(tmp) / f"{table}.parquet") for table, columns in schema.TABLES.items()}
+
+
+def day_changes(enriched: Store, day: date, writers: dict[str, TableWriter]) -> dict[str, Path | None]:
+    """Close the day's writers and return what `Store.put_files` does to replace the day's tables
+    with them, together: each table's new file, and every other table file of the day removed (a
+    table with no rows has none)."""
+    changes: dict[str, Path | None] = {}
+    for table, writer in writers.items():
+        writer.close()
+        key = layout.table_file_key(table, day)
+        if writer.rows:
+            changes[key] = writer.path
+        for old in enriched.list(layout.table_day_prefix(table, day)):
+            if layout.is_table_file(old.key) and old.key not in changes:
+                changes[old.key] = None
+    return changes
+
+
+def _screen_lines(data: bytes, listed: forgotten.Forgotten, result: DayResult) -> bytes:
+    """An imported file's lines without the messages `listed` names (counted in `result`)."""
+    kept = []
+    for line in data.splitlines():
+        if line.strip() and forgotten.screen(imported.parse_line(line), listed).left_out:
+            result.forgotten += 1
+        else:
+            kept.append(line)
+    return b"\n".join(kept)

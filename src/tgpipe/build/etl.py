@@ -1,0 +1,239 @@
+"""Turn days of raw updates into the `telegram` and `telegram_updates` Parquet tables.
+
+A day is rebuilt whole: its raw objects are listed, fetched concurrently (one request each) and
+parsed in `update_id` order, and the rows are streamed to one Parquet file per table in row
+groups of BATCH_ROWS, so memory does not grow with the size of the day. The file then replaces
+the day's previous output. Output names are deterministic, so re-running a day never duplicates
+rows. A day with no raw objects is left alone (its raw objects may have expired while its Parquet
+must stay).
+
+Dedupe by `update_id`: an update is a row of the first day it is stored under. An update with no
+time of its own (a callback query, a poll answer, ...) is filed under the day it arrived, so a
+redelivery after midnight is stored again under the next day. Building a day therefore skips, as
+duplicates, the update ids stored under the day before and those stored under an earlier day of
+the same run, known from the names of one listing of each raw folder before any day is built
+(nothing is read; `day_tasks`). So the rule holds for a run of one day as for a run of many,
+whichever day is built first, and a run can build its days in worker processes at once (`jobs`).
+
+A raw object that is not an update, or that the column readers cannot handle, is copied to the
+quarantine area and counted; it never fails its day. A store error does fail it, so that the
+Lambda is retried. An update or imported message of a person or chat on the raw store's forgotten
+list (`tgpipe.store.forgotten`) is left out, counted, and copies of their messages inside other updates
+are cut down, so no later run brings a forgotten person back.
+
+Late data: a run also rebuilds every recent day (the `ETL_LATE_DAYS` days that end yesterday)
+whose newest raw object is newer than its Parquet. To make that comparison sound, a day's raw
+folder is listed again after its Parquet is written; objects that arrived while it was being
+built make it build again, so every raw object older than a day's Parquet is in it.
+
+Pseudonymised tables (PSEUDONYMIZE=1): each update, the bot's and the imported ones alike, is
+rewritten by `tgpipe.build.pseudonym` before its columns are read, so every column and the payload come
+from the rewritten update; the raw store keeps the update as received.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, as_completed, wait
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Protocol
+
+from tgpipe import logs
+from tgpipe.build import last_run
+from tgpipe.build.day import DayResult, process_day
+from tgpipe.build.plan import DaySelection, DayTask, EtlPlan, day_tasks, plan_etl
+from tgpipe.config import Settings
+from tgpipe.store import forgotten, layout
+from tgpipe.store import settings as store_settings
+from tgpipe.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EtlResult:
+    days: list[DayResult]
+    seconds: float = 0.0
+    """How long the run took (less than its days' seconds added up when days were built at once)."""
+    workers: int = 1
+    """Worker processes the days were built in (1: in the run's own process)."""
+
+    @property
+    def updates(self) -> int:
+        return sum(d.updates for d in self.days)
+
+    @property
+    def messages(self) -> int:
+        return sum(d.messages for d in self.days)
+
+    @property
+    def rows(self) -> int:
+        """Rows written: one per update (telegram_updates) plus one per message (telegram)."""
+        return self.updates + self.messages
+
+    @property
+    def files(self) -> list[str]:
+        return [f for d in self.days for f in d.files]
+
+    def partitions(self) -> dict[str, list[str]]:
+        """Return, per table, the days (YYYY-MM-DD) this run wrote a file for: what to register."""
+        written: dict[str, list[str]] = {table: [] for table in layout.TABLE_NAMES}
+        for key in self.files:
+            table, day = layout.table_and_day(key)
+            written[table].append(day.isoformat())
+        return written
+
+    def describe_days(self) -> list[str]:
+        """Return one line per day: its counts, and whether it was rebuilt for late data."""
+        return [
+            f"{d.day}  updates {d.updates:>6}  messages {d.messages:>6}  "
+            f"duplicates {d.duplicates}  quarantined {d.quarantined}" + ("  (late)" if d.late else "")
+            for d in self.days
+        ]
+
+    def describe(self) -> str:
+        """Return the run's summary in one line."""
+        totals = self.to_dict()
+        late = f" ({len(totals['late_days'])} rebuilt for late data)" if totals["late_days"] else ""
+        return (
+            f"{totals['days']} day(s){late}, {totals['updates']} updates, {totals['messages']} messages, "
+            f"{totals['duplicates']} duplicates, {totals['quarantined']} quarantined, "
+            f"{totals['files']} file(s), {totals['bytes_read'] / 1e6:.1f} MB read in {totals['seconds']:.1f} s"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "days": len(self.days),
+            "days_written": sum(1 for d in self.days if d.files),
+            "updates": self.updates,
+            "messages": self.messages,
+            "rows": self.rows,
+            "duplicates": sum(d.duplicates for d in self.days),
+            "quarantined": sum(d.quarantined for d in self.days),
+            "imported": sum(d.imported for d in self.days),
+            "files": len(self.files),
+            "partitions": self.partitions(),
+            "late_days": [d.day.isoformat() for d in self.days if d.late],
+            "bytes_read": sum(d.bytes_read for d in self.days),
+            "bytes_written": sum(d.bytes_written for d in self.days),
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Progress(Protocol):
+    """Where a run reports its progress (the CLI's progress bar)."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self) -> None: ...
+
+
+def run_etl(
+    raw: Store,
+    enriched: Store,
+    asked: Sequence[date] | DaySelection | EtlPlan,
+    settings: Settings,
+    progress: Progress | None = None,
+    jobs: int = 1,
+) -> EtlResult:
+    """Build the Parquet tables of the days asked for (and of recent days with late data),
+    deduplicating updates across them, `jobs` days at a time (`build_days`); log one line per day,
+    and one for the run once it succeeded (carrying the metrics EtlRunsSucceeded and EtlRows,
+    CloudWatch metrics in Lambda).
+
+    Raises:
+        StoreError: a store could not be read or written; days finished before stay written.
+        ConfigError: a store was set up with another TIMEZONE, or the enriched store's tables are
+            pseudonymised otherwise (`store_settings.require`); PSEUDONYMIZE=1 without a usable key.
+    """
+    pseudonyms = settings.pseudonymizer()
+    store_settings.require(raw, settings, role="raw store")
+    key = pseudonyms.fingerprint if pseudonyms else None
+    store_settings.require(enriched, settings, role="enriched store", pseudonym_key=key)
+    # One run builds a store at a time.
+    with raw.writing(), enriched.writing(alone=True, prefixes=layout.TABLE_PREFIXES):
+        plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
+        run = build_days(raw, enriched, plan, settings, progress, jobs)
+        last_run.record(enriched, run)  # what `tgpipe status` says of the newest run
+    log.info("etl run done", extra={**run.to_dict(), **logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows)})
+    return run
+
+
+def build_days(
+    raw: Store,
+    enriched: Store,
+    plan: EtlPlan,
+    settings: Settings,
+    progress: Progress | None = None,
+    jobs: int = 1,
+) -> EtlResult:
+    """Build the days of `plan` (deduplicating across them, `day_tasks`), leaving out what the raw
+    store's forgotten list names: one after another, or up to `jobs` at once in worker processes
+    (`_build_in_workers`). The caller holds the stores (`Store.writing`) as `run_etl` does.
+
+    Raises:
+        StoreError: a store could not be read or written; days finished before stay written.
+    """
+    started = time.perf_counter()
+    listed = forgotten.load(raw)
+    if progress:
+        progress.start(len(plan.days))
+    tasks = day_tasks(raw, plan)
+    workers = min(jobs, len(plan.days)) if jobs > 1 else 1
+    if workers > 1:
+        built = _build_in_workers(raw, enriched, tasks, settings, listed, workers)
+    else:
+        built = (process_day(raw, enriched, task, settings, listed) for task in tasks)
+    results = []
+    for result in built:
+        log.info("etl day", extra=result.to_dict())
+        results.append(result)
+        if progress:
+            progress.advance()
+    return EtlResult(sorted(results, key=lambda r: r.day), time.perf_counter() - started, workers)
+
+
+def _build_in_workers(
+    raw: Store,
+    enriched: Store,
+    tasks: Iterable[DayTask],
+    settings: Settings,
+    listed: forgotten.Forgotten,
+    jobs: int,
+) -> Iterator[DayResult]:
+    """Build the days of `tasks` in `jobs` worker processes at once; yield each result when done.
+
+    Days are independent once `day_tasks` has found their duplicates, and a day's build is
+    Python work the GIL would serialise in threads. Workers start fresh (spawn: this process
+    holds threads, which fork would copy mid-use) with this process's log set-up. Tasks are made
+    as workers come free (two per worker wait at most), so a long run holds few days' listings.
+    An error in a worker is raised here once the days under way are finished; the days not
+    started are not built.
+    """
+    root = logging.getLogger()
+    as_json = any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers)
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(as_json, root.level)) as pool:
+        running: set[Future] = set()
+        try:
+            for task in tasks:
+                running.add(pool.submit(process_day, raw, enriched, task, settings, listed))
+                if len(running) >= 3 * jobs:
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    yield from (future.result() for future in done)
+            for future in as_completed(running):
+                yield future.result()
+        finally:
+            for future in running:
+                future.cancel()
+
+
+def _start_worker(as_json: bool, level: int) -> None:
+    """Set up a worker process's logging as its parent's: JSON lines or Python's default, at its level."""
+    if as_json:
+        logs.configure()
+    logging.getLogger().setLevel(level)

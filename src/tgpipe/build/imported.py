@@ -1,0 +1,189 @@
+"""Imported history in the ETL: a day's messages from Telegram Desktop exports, without duplicates.
+
+`tgpipe.history.importer` keeps each imported export's messages as Bot API updates, per day and chat
+(`imported/context_date=D/<export>_<chat>.jsonl`). When the ETL builds day D it reads them after
+the bot's own updates and keeps one row per message:
+
+- **A message the bot captured keeps the bot's row** (its fields are richer). In supergroups and
+  channels a message is known by `(chat_id, message_id)`, as the bot sees it, checked by `date`
+  (the time it was sent, which edits keep). In basic groups and
+  private chats every account numbers messages itself, so ids cannot match: there an imported
+  message is the bot's when the bot has a message in the same chat at the same second, from the
+  same sender, of the same kind. (Not by text: an export holds the text after the last edit, the
+  bot the text as first posted.) Several such messages at once (an album) are matched by count.
+- **Exports that overlap** (the same file imported twice, a newer export of the same chat) give
+  one row per message: in supergroups and channels the copy with the latest edit; elsewhere as
+  many copies as the export that has the most of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from tgpipe.store import layout
+from tgpipe.store.base import Store
+
+if TYPE_CHECKING:  # pyarrow: `tgpipe import` writes these lines in a function without it
+    from tgpipe.build import readers
+
+SOURCE = "desktop_export"
+#: Chat types whose message ids are the chat's own, the same for every account and the bot.
+_IDS_MATCH = ("supergroup", "channel")
+
+
+_PLAIN = frozenset((type(None), bool, int, float, str))
+
+
+def _key(value: Any) -> Any:
+    """`value` as part of a dict key: a malformed update may hold a list where an id belongs."""
+    return value if type(value) in _PLAIN else repr(value)
+
+
+def _identity(row: readers.Update) -> tuple:
+    """How a message is told apart from the others of its day (see the module's rules)."""
+    body, chat = row.body, row.chat
+    if chat.get("type") in _IDS_MATCH:
+        return ("id", _key(chat.get("id")), _key(body.get("message_id")), _key(body.get("date")))
+    return ("moment", _key(chat.get("id")), _key(body.get("date")), _key(row.sender.get("id")), row.message_type)
+
+
+@dataclass
+class Captured:
+    """The messages of a day the bot captured, as imported ones are compared with them."""
+
+    ids: set[tuple] = field(default_factory=set)
+    moments: Counter = field(default_factory=Counter)
+
+    def add(self, row: readers.Update) -> None:
+        identity = _identity(row)
+        if identity[0] == "id":
+            self.ids.add(identity)
+        else:
+            self.moments[identity] += 1
+
+    def has(self, identity: tuple) -> bool:
+        return identity in self.ids if identity[0] == "id" else self.moments[identity] > 0
+
+
+@dataclass
+class ImportTally:
+    """What became of one chat's imported copies on one day."""
+
+    rows: int = 0
+    """Rows written: messages the bot did not capture."""
+    captured: int = 0
+    """Copies of messages the bot captured (its rows are kept)."""
+    overlap: int = 0
+    """Further copies of a message from another export (or a second import of one)."""
+
+
+def day_files(raw: Store, day: date) -> list[str]:
+    """Return the keys of the day's imported messages, in key order."""
+    return [o.key for o in raw.list(layout.imported_day_prefix(day)) if layout.is_imported_key(o.key)]
+
+
+def kept_messages(
+    files: Mapping[str, bytes],
+    captured: Captured,
+    tallies: dict[int, ImportTally],
+    read: Callable[[str, dict[str, Any]], readers.Update],
+    values: Callable[[readers.Update], tuple],
+) -> Iterator[tuple[bytes, tuple | Exception]]:
+    """Yield `(line, values)` for each imported message of a day's `files` (key: bytes) to write,
+    one copy each (see the module's rules); count the others into `tallies` per chat.
+
+    `read(text, update)` makes the row of a line's text and parsed update (pseudonymising it first
+    when the tables are: the bot's rows in `captured` went through that too, so that they match);
+    `values(row)` gives its table row. A line that is not JSON, or that either fails on, is
+    yielded with the exception in place of its values, for the ETL to quarantine; it never fails
+    the day. Each line is read once, and only its values are held until the day's copies are
+    compared (a parsed message takes several times their memory).
+    """
+    keys = sorted(files)
+    chosen: dict[tuple, tuple] = {}  # supergroups and channels: identity -> (edit time, file, line)
+    moments: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # elsewhere
+    copies: Counter = Counter()
+    lines = [files[key].splitlines() for key in keys]
+    made: list[list[tuple[tuple, Any, tuple] | Exception]] = []
+    for n, file_lines in enumerate(lines):
+        made.append(entries := [_entry(line, read, values) for line in file_lines])
+        for m, entry in enumerate(entries):
+            if isinstance(entry, Exception):
+                continue
+            identity = entry[0]
+            copies[identity] += 1
+            if identity[0] == "id":
+                rank = (entry[1] or 0, n, m)
+                if identity not in chosen or rank > chosen[identity]:
+                    chosen[identity] = rank
+            else:
+                moments[identity][n].append(m)
+    keep = {(n, m) for n, entries in enumerate(made) for m, entry in enumerate(entries) if isinstance(entry, Exception)}
+    for identity, count in copies.items():
+        tally = tallies.setdefault(identity[1], ImportTally())
+        if identity[0] == "id":
+            if captured.has(identity):
+                tally.captured += 1
+                tally.overlap += count - 1
+                continue
+            keep.add(chosen[identity][1:])
+            tally.rows += 1
+            tally.overlap += count - 1
+            continue
+        per_file = moments[identity]
+        most = max(per_file, key=lambda f: (len(per_file[f]), -f))  # the export with the most copies
+        bot = min(captured.moments[identity], len(per_file[most]))
+        wanted = per_file[most][bot:]
+        keep.update((most, m) for m in wanted)
+        tally.rows += len(wanted)
+        tally.captured += bot
+        tally.overlap += count - len(per_file[most])
+    for n, file_lines in enumerate(lines):
+        for m, line in enumerate(file_lines):
+            if (n, m) in keep:
+                entry = made[n][m]
+                yield line, entry if isinstance(entry, Exception) else entry[2]
+        lines[n] = made[n] = []
+
+
+def _entry(
+    line: bytes,
+    read: Callable[[str, dict[str, Any]], readers.Update],
+    values: Callable[[readers.Update], tuple],
+) -> tuple[tuple, Any, tuple] | Exception:
+    """One imported line's identity, edit time and table row, or why it has none."""
+    try:
+        row = read(line.decode("utf-8"), parse_line(line))
+        return _identity(row), row.body.get("edit_date"), values(row)
+    except Exception as e:  # a line that is not JSON, or that a reader fails on: quarantined, not fatal
+        return e
+
+
+def encode_line(update: dict[str, Any]) -> bytes:
+    """Return an imported message's line: compact JSON, UTF-8 kept, and a newline.
+
+    orjson is several times as fast as `json.dumps` here, which counts at 1,000,000s of
+    messages; what it cannot write (a string with a lone surrogate, an integer beyond 64 bits)
+    `json` writes, in ASCII (a lone surrogate as its escape, which is JSON but not UTF-8).
+    """
+    try:
+        return orjson.dumps(update, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        return json.dumps(update, separators=(",", ":")).encode("ascii") + b"\n"
+
+
+def parse_line(line: bytes) -> Any:
+    """Parse a line `encode_line` wrote: with orjson (faster than `json.loads`), or `json`
+    for what orjson refuses (a lone surrogate's escape). orjson reads an integer beyond 64 bits as
+    a float; no Telegram id or count is one, and no integer column takes either (NULL)."""
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)

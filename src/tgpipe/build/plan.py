@@ -1,0 +1,195 @@
+"""Turn days of raw updates into the `telegram` and `telegram_updates` Parquet tables.
+
+A day is rebuilt whole: its raw objects are listed, fetched concurrently (one request each) and
+parsed in `update_id` order, and the rows are streamed to one Parquet file per table in row
+groups of BATCH_ROWS, so memory does not grow with the size of the day. The file then replaces
+the day's previous output. Output names are deterministic, so re-running a day never duplicates
+rows. A day with no raw objects is left alone (its raw objects may have expired while its Parquet
+must stay).
+
+Dedupe by `update_id`: an update is a row of the first day it is stored under. An update with no
+time of its own (a callback query, a poll answer, ...) is filed under the day it arrived, so a
+redelivery after midnight is stored again under the next day. Building a day therefore skips, as
+duplicates, the update ids stored under the day before and those stored under an earlier day of
+the same run, known from the names of one listing of each raw folder before any day is built
+(nothing is read; `day_tasks`). So the rule holds for a run of one day as for a run of many,
+whichever day is built first, and a run can build its days in worker processes at once (`jobs`).
+
+A raw object that is not an update, or that the column readers cannot handle, is copied to the
+quarantine area and counted; it never fails its day. A store error does fail it, so that the
+Lambda is retried. An update or imported message of a person or chat on the raw store's forgotten
+list (`tgpipe.store.forgotten`) is left out, counted, and copies of their messages inside other updates
+are cut down, so no later run brings a forgotten person back.
+
+Late data: a run also rebuilds every recent day (the `ETL_LATE_DAYS` days that end yesterday)
+whose newest raw object is newer than its Parquet. To make that comparison sound, a day's raw
+folder is listed again after its Parquet is written; objects that arrived while it was being
+built make it build again, so every raw object older than a day's Parquet is in it.
+
+Pseudonymised tables (PSEUDONYMIZE=1): each update, the bot's and the imported ones alike, is
+rewritten by `tgpipe.build.pseudonym` before its columns are read, so every column and the payload come
+from the rewritten update; the raw store keeps the update as received.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from tgpipe import dates
+from tgpipe.config import Settings
+from tgpipe.errors import InvalidRequest
+from tgpipe.store import layout
+from tgpipe.store.base import ObjectInfo, Store
+
+log = logging.getLogger(__name__)
+
+
+def raw_days(raw: Store) -> list[date]:
+    """Return every day that has raw updates or imported messages, in order."""
+    found = set()
+    for name in {*raw.list_folders(layout.RAW_PREFIX), *raw.list_folders(layout.IMPORTED_PREFIX)}:
+        day = layout.day_of_folder(name)
+        if day is None:
+            log.warning("skipping a raw folder that is not a day", extra={"folder": name})
+        else:
+            found.add(day)
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class DaySelection:
+    """The days a run is asked to build: one day, a range, every raw day, or (nothing set) yesterday.
+
+    Raises:
+        InvalidRequest: the choices contradict each other.
+    """
+
+    day: date | None = None
+    first: date | None = None
+    last: date | None = None
+    all_days: bool = False
+
+    def __post_init__(self):
+        if sum((self.day is not None, self.first is not None or self.last is not None, self.all_days)) > 1:
+            raise InvalidRequest("choose one of a date, a from/to range, or all days")
+        if (self.first is None) != (self.last is None):
+            raise InvalidRequest("a range needs both from and to")
+        dates.check_range(self.first, self.last)
+
+    @classmethod
+    def from_event(cls, event: Mapping[str, Any]) -> DaySelection:
+        """Read an ETL Lambda event: {}, {"date": D}, {"from": D1, "to": D2} or {"all": true}.
+
+        Raises:
+            InvalidRequest: an unknown key, or a value that is not a YYYY-MM-DD date.
+        """
+        unknown = set(event) - {"date", "from", "to", "all"}
+        if unknown:
+            raise InvalidRequest(f"unknown ETL event keys {sorted(unknown)} (expected date, from/to or all)")
+
+        def day(key: str) -> date | None:
+            return dates.parse_day(event[key], f"ETL event {key}") if event.get(key) is not None else None
+
+        return cls(day("date"), day("from"), day("to"), bool(event.get("all")))
+
+    def days(self, raw: Store, settings: Settings, now: datetime | None = None) -> list[date]:
+        """Return the days selected, in order."""
+        if self.all_days:
+            return raw_days(raw)
+        if self.first is not None:
+            return dates.day_range(self.first, self.last)
+        return [self.day or dates.yesterday(settings.timezone, now)]
+
+
+def is_late(raw: Store, enriched: Store, day: date) -> bool:
+    """Whether `day` has a raw object at least as new as its Parquet (or raw objects and no Parquet).
+
+    "At least as new": S3 keeps modification times to the second, so an object stored in the
+    same second as the Parquet counts as late. The cost is, rarely, one needless rebuild.
+    """
+    sources = [*_raw_objects(raw, day), *raw.list(layout.imported_day_prefix(day))]
+    newest = max((o.modified for o in sources), default=None)
+    if newest is None:
+        return False
+    built = [
+        o.modified
+        for table in layout.TABLE_NAMES
+        for o in enriched.list(layout.table_day_prefix(table, day))
+        if layout.is_table_file(o.key)
+    ]
+    return not built or newest >= max(built)
+
+
+@dataclass(frozen=True)
+class EtlPlan:
+    days: list[date]
+    """Every day the run builds, in order."""
+    late: frozenset[date] = frozenset()
+    """The days among them added because late raw objects arrived."""
+
+
+def plan_etl(
+    raw: Store,
+    enriched: Store,
+    asked: Iterable[date] | DaySelection,
+    settings: Settings,
+    now: datetime | None = None,
+) -> EtlPlan:
+    """Return the days to build: those asked for, plus the recent days that have late raw objects."""
+    asked = set(asked.days(raw, settings, now) if isinstance(asked, DaySelection) else asked)
+    recent = dates.last_days(settings.etl_late_days, settings.timezone, now)
+    late = {d for d in recent if d not in asked and is_late(raw, enriched, d)}
+    return EtlPlan(sorted(asked | late), frozenset(late))
+
+
+@dataclass(frozen=True)
+class DayTask:
+    """A day to build, as the run found it before building any."""
+
+    day: date
+    keys: list[str]
+    """The day's raw updates, in update_id order."""
+    duplicates: frozenset[int]
+    """The ids among `keys` the day skips: stored under the day before, or under an earlier day of the run."""
+    late: bool = False
+
+
+def day_tasks(raw: Store, plan: EtlPlan) -> Iterator[DayTask]:
+    """Yield the days of `plan` in order, each with its raw updates and the ids it skips as
+    duplicates (see the module), from one listing of each day's raw folder (and of the day before
+    each day the run does not build)."""
+    earlier: set[int] = set()  # the ids stored under the run's days so far
+    previous: tuple[date, set[int]] | None = None
+    for day in plan.days:
+        keys = sorted(_raw_keys(raw, day), key=layout.update_id_of)
+        ids = {layout.update_id_of(key) for key in keys}
+        before = day - timedelta(days=1)
+        stored_before = previous[1] if previous and previous[0] == before else stored_update_ids(raw, before)
+        yield DayTask(day, keys, frozenset((ids & stored_before) | (ids & earlier)), late=day in plan.late)
+        earlier |= ids
+        previous = (day, ids)
+
+
+def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:
+    return [o for o in raw.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
+
+
+def _raw_keys(raw: Store, day: date) -> list[str]:
+    """Return the keys of the day's updates. A file whose name is not `<update_id>.json` was not
+    stored by tgpipe: it is skipped with a warning, never read."""
+    keys = []
+    for obj in _raw_objects(raw, day):
+        if layout.update_id_of(obj.key) is None:
+            log.warning("skipping a raw file whose name is not an update id", extra={"key": obj.key})
+        else:
+            keys.append(obj.key)
+    return keys
+
+
+def stored_update_ids(raw: Store, day: date) -> set[int]:
+    """Return the ids of the updates stored under `day` (from the names of one listing)."""
+    return {i for o in _raw_objects(raw, day) if (i := layout.update_id_of(o.key)) is not None}

@@ -1,0 +1,94 @@
+"""The `tgpipe` command: each command parses its options, calls one core function and prints.
+
+Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
+(2 for usage errors), never a traceback. `tgpipe status` exits 3 when what it found needs attention.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tgpipe.cli.options import POSITIVE, Stores, athena_options, make_scope, scope_options, store_options
+from tgpipe.query import output
+from tgpipe.query.results import ENGINES
+
+
+@click.command()
+@store_options
+@click.argument("name", required=False)
+@click.option("--sql", help="Run this SQL instead of a named query (tables: telegram, telegram_updates).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(output.FORMATS),
+    default=output.FORMATS[0],
+    show_default=True,
+    help="Output format: json is one array of row objects.",
+)
+@click.option("--max-rows", type=POSITIVE, metavar="N", help="Show at most N rows (table format only).")
+@click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
+@scope_options
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default=ENGINES[0],
+    show_default=True,
+    help="duckdb reads the local enriched store; athena runs on the deployed stack.",
+)
+@athena_options
+def query(
+    data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries, first, last, chat_id, engine, workgroup, database
+):
+    """Run the named query NAME (see --list), or any SQL with --sql.
+
+    The same named query runs locally (DuckDB) or on Athena (--engine athena --workgroup W).
+    --from, --to and --chat narrow the tables telegram and telegram_updates to those days and that
+    chat, as `tgpipe report` does, so a query gives the numbers of the report over the same scope.
+
+    Example: tgpipe query --data-dir ./data messages_per_day --from 2025-11-01 --to 2025-11-30
+    """
+    from tgpipe.query.engines import run_query
+    from tgpipe.query.named import named_queries, named_query
+
+    if list_queries:
+        click.echo("\n".join(f"{q.name:<45} {q.description}" for q in named_queries()))
+        return
+    if (name is None) == (sql is None):
+        raise click.UsageError("give a query NAME or --sql (not both)")
+    stores = Stores(data_dir, raw, enriched)
+    if engine == "duckdb":
+        stores.require(stores.enriched, "enriched store")
+    text = sql if sql is not None else named_query(name).sql
+    local = stores.enriched if engine == "duckdb" else None
+    result = run_query(text, engine, local, workgroup, database, make_scope(first, last, chat_id))
+    click.echo(output.render(result, fmt, max_rows), nl=False)
+
+
+@click.command()
+@store_options
+@click.option("--out", type=click.Path(dir_okay=False), required=True, help="HTML file to write.")
+@scope_options
+@click.option(
+    "--pseudonymize",
+    is_flag=True,
+    help="Only from pseudonymised tables (built with tgpipe etl --pseudonymize): refuse a store that has names.",
+)
+def report(data_dir, raw, enriched, out, first, last, chat_id, pseudonymize):
+    """Write an analytics report as one self-contained HTML file (charts inline, works offline).
+
+    Each chart is drawn from a named query in queries/, run over the chosen days and chat, and
+    each table can be downloaded as CSV. Times are shown in TIMEZONE when the tables were built in
+    it (otherwise in the offset the tables show, and the page says so). Over pseudonymised tables
+    people are named by pseudonym ("person 9f3a61c2"); --pseudonymize makes sure the store has no names.
+
+    Example: tgpipe report --data-dir ./data --out report.html --from 2025-11-01 --to 2025-11-30
+    """
+    from tgpipe.report import document as report_core
+
+    stores = Stores(data_dir, raw, enriched)
+    stores.require(stores.enriched, "enriched store")
+    scope = make_scope(first, last, chat_id)
+    written = report_core.write_report(stores.enriched, Path(out), scope, pseudonymized=pseudonymize)
+    click.echo(f"report: {written.describe()}")

@@ -1,0 +1,83 @@
+"""The `tgpipe` command: each command parses its options, calls one core function and prints.
+
+Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
+(2 for usage errors), never a traceback. `tgpipe status` exits 3 when what it found needs attention.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from tgpipe import __version__
+from tgpipe.cli import analysis, build, capture, history, ops, privacy
+from tgpipe.errors import TgpipeError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="tgpipe")
+def cli():
+    """tgpipe: Telegram updates kept raw, turned into Parquet tables, queried with SQL.
+
+    Example: tgpipe sample --out updates.jsonl && tgpipe ingest updates.jsonl && tgpipe etl --all
+    """
+
+
+for command in (
+    capture.ingest,
+    history.import_command,
+    build.etl,
+    analysis.query,
+    analysis.report,
+    capture.sample_command,
+    capture.poll,
+    capture.serve,
+    ops.run,
+    ops.status,
+    ops.repair,
+    privacy.forget,
+    privacy.prune,
+    capture.webhook,
+    capture.bot,
+):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return its exit code (errors are one line on stderr)."""
+    try:
+        code = cli.main(args=argv, prog_name="tgpipe", standalone_mode=False)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        return 130
+    except click.ClickException as e:
+        click.echo(f"Error: {e.format_message()}", err=True)
+        return e.exit_code
+    except TgpipeError as e:
+        click.echo(f"Error: {one_line(str(e))}", err=True)
+        return 1
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        return 130
+    except OSError as e:  # a file the command was given or writes (the report's --out, stdin)
+        where = f": {e.filename}" if e.filename else ""
+        click.echo(f"Error: {one_line(e.strerror or str(e))}{where}", err=True)
+        return 1
+    except Exception as e:
+        if os.environ.get("TGPIPE_TRACEBACK"):
+            raise
+        click.echo(
+            f"Error: unexpected {type(e).__name__}: {one_line(str(e))} "
+            "(a bug in tgpipe: please report it; TGPIPE_TRACEBACK=1 shows where it happened)",
+            err=True,
+        )
+        return 1
+    return code if isinstance(code, int) else 0
+
+
+def one_line(text: str) -> str:
+    """An error's text as one line, without anything shaped like a bot token."""
+    from tgpipe.logs import redact
+
+    return redact(" ".join(text.split()))[:2000]

@@ -1,0 +1,284 @@
+"""The `tgpipe` command: each command parses its options, calls one core function and prints.
+
+Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
+(2 for usage errors), never a traceback. `tgpipe status` exits 3 when what it found needs attention.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+
+from tgpipe import config, dates
+from tgpipe.config import Settings, parse_chat_ids, parse_timezone
+from tgpipe.errors import NotFoundError, TgpipeError
+from tgpipe.store.base import Store
+from tgpipe.store.local import LocalStore
+from tgpipe.store.uri import open_store
+
+DEFAULT_DATA_DIR = "./data"
+
+
+POSITIVE = click.IntRange(min=1)
+
+
+def parse_day(ctx, param, value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return dates.parse_day(value, param.opts[0])
+    except TgpipeError:
+        raise click.BadParameter(f"{value!r} is not a date in YYYY-MM-DD form") from None
+
+
+class Stores:
+    """The raw and enriched stores a command was pointed at (a malformed URI is refused at once).
+
+    A local raw store keeps its files private to their owner: every update as received.
+    """
+
+    def __init__(self, data_dir: str, raw: str | None, enriched: str | None):
+        self.raw = open_store(raw or Path(data_dir) / "raw", private=True)
+        self.enriched = open_store(enriched or Path(data_dir) / "enriched")
+
+    def require(self, store: Store, what: str) -> Store:
+        """Return `store` if it exists: a missing folder is one error line (S3 is checked on use)."""
+        if isinstance(store, LocalStore) and not store.root.is_dir():
+            raise NotFoundError(f"{what} {store} does not exist (run `tgpipe ingest` first, or check --data-dir)")
+        return store
+
+
+def option_group(*options):
+    """Return one decorator that adds `options`, in the order given (as they show in --help)."""
+
+    def add(f):
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return add
+
+
+#: --data-dir, --raw and --enriched: every command that touches data.
+store_options = option_group(
+    click.option(
+        "--data-dir",
+        default=DEFAULT_DATA_DIR,
+        show_default=True,
+        envvar="TGPIPE_DATA_DIR",
+        type=click.Path(file_okay=False),
+        help="Folder holding raw/ and enriched/.",
+    ),
+    click.option(
+        "--raw",
+        metavar="URI",
+        envvar="RAW_STORE",
+        help="Raw store (folder or s3://bucket/prefix). Default: DATA_DIR/raw.",
+    ),
+    click.option(
+        "--enriched",
+        metavar="URI",
+        envvar="ENRICHED_STORE",
+        help="Enriched store (folder or s3://bucket/prefix). Default: DATA_DIR/enriched.",
+    ),
+)
+
+
+#: --timezone and --allowed-chat-ids, which override TIMEZONE and TELEGRAM_ALLOWED_CHAT_IDS.
+settings_options = option_group(
+    click.option(
+        "--timezone",
+        "timezone_name",
+        metavar="ZONE",
+        help="IANA time zone of context_date (overrides TIMEZONE; default UTC).",
+    ),
+    click.option(
+        "--allowed-chat-ids",
+        metavar="IDS",
+        help="Comma-separated chat ids to keep (overrides TELEGRAM_ALLOWED_CHAT_IDS).",
+    ),
+)
+
+
+def jobs_option(default_help: str):
+    """--jobs N: how many days a command builds at once, in worker processes."""
+    return click.option(
+        "--jobs",
+        type=click.IntRange(1, 64),
+        metavar="N",
+        help=f"Days built at once, in worker processes ({default_help}). Each holds the day it builds "
+        "in memory; more than the CPUs gains nothing.",
+    )
+
+
+def make_settings(timezone_name: str | None, allowed_chat_ids: str | None) -> Settings:
+    return Settings.from_env().with_overrides(
+        timezone=parse_timezone(timezone_name) if timezone_name else None,
+        allowed_chat_ids=parse_chat_ids(allowed_chat_ids) if allowed_chat_ids else None,
+    )
+
+
+#: --workgroup and --database: commands that talk to the deployed stack.
+athena_options = option_group(
+    click.option(
+        "--workgroup",
+        envvar="ATHENA_WORKGROUP",
+        metavar="NAME",
+        help="Athena workgroup (env ATHENA_WORKGROUP; `terraform output`).",
+    ),
+    click.option(
+        "--database",
+        envvar="GLUE_DATABASE",
+        metavar="NAME",
+        help="Glue database of the tables (env GLUE_DATABASE; `terraform output`).",
+    ),
+)
+
+
+#: --from, --to and --chat: which days and chat a query or the report reads (a `query.Scope`).
+scope_options = option_group(
+    click.option("--from", "first", callback=parse_day, metavar="YYYY-MM-DD", help="First day (context_date)."),
+    click.option("--to", "last", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (context_date)."),
+    click.option("--chat", "chat_id", type=int, metavar="ID", help="Only this chat (e.g. --chat=-1001234567890)."),
+)
+
+
+def make_scope(first: date | None, last: date | None, chat_id: int | None):
+    from tgpipe.query.scope import Scope
+
+    return Scope(first, last, chat_id)
+
+
+def require_option(value: str | None, flag: str) -> str:
+    if not value:
+        raise click.UsageError(f"{flag} is required here (or set its environment variable)")
+    return value
+
+
+#: --secret-file, which overrides TELEGRAM_WEBHOOK_SECRET.
+secret_file_option = click.option(
+    "--secret-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="File holding the webhook secret (overrides TELEGRAM_WEBHOOK_SECRET).",
+)
+
+
+#: --host, --port, --no-access-log and --no-group-commit: serve and run.
+serve_options = option_group(
+    click.option("--host", default=config.DEFAULT_HOST, show_default=True, help="Address to listen on."),
+    click.option("--port", default=config.DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535), help="Port."),
+    click.option("--no-access-log", is_flag=True, help="Do not log each request."),
+    click.option(
+        "--no-group-commit",
+        is_flag=True,
+        help="Fsync each update on its own instead of syncing concurrent ones together (slower).",
+    ),
+    click.option(
+        "--tls-cert",
+        type=click.Path(dir_okay=False),
+        metavar="FILE",
+        help="Serve HTTPS with this certificate chain (PEM), so Telegram can call the server with no proxy.",
+    ),
+    click.option("--tls-key", type=click.Path(dir_okay=False), metavar="FILE", help="The certificate's private key."),
+)
+
+
+#: --metrics-host and --metrics-port: poll, and run in poll mode (serve has /metrics on its own port).
+metrics_options = option_group(
+    click.option(
+        "--metrics-host",
+        metavar="HOST",
+        help=f"Address of the /metrics listener of --metrics-port [default: {config.DEFAULT_HOST}].",
+    ),
+    click.option(
+        "--metrics-port",
+        type=click.IntRange(0, 65535),
+        metavar="PORT",
+        help="Serve Prometheus metrics on GET /metrics at this port while polling (default: no listener).",
+    ),
+)
+
+
+poll_timeout_option = click.option(
+    "--poll-timeout",
+    default=config.DEFAULT_POLL_TIMEOUT,
+    show_default=True,
+    type=click.IntRange(0, 600),
+    metavar="SECONDS",
+    help="How long each getUpdates waits for new updates.",
+)
+
+
+def webhook_settings(timezone_name: str | None, allowed_chat_ids: str | None, secret_file: Path | None) -> Settings:
+    """Settings for the webhook server: the environment, the flags, and the secret file if given."""
+    from tgpipe.telegram import botsetup
+
+    settings = make_settings(timezone_name, allowed_chat_ids)
+    return settings.with_overrides(webhook_secret=botsetup.read_secret(secret_file) if secret_file else None)
+
+
+def serve_settings(host, port, no_access_log, no_group_commit, tls_cert, tls_key):
+    """The server's options from the flags of `serve_options`."""
+    from tgpipe.capture import server
+
+    return server.ServeOptions(
+        host,
+        port,
+        access_log=not no_access_log,
+        group_commit=not no_group_commit,
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+    )
+
+
+def metrics_address(host: str | None, port: int | None) -> tuple[str, int] | None:
+    """Where --metrics-host and --metrics-port put the /metrics listener; None without a port."""
+    if port is None:
+        if host is not None:
+            raise click.UsageError("--metrics-host needs --metrics-port")
+        return None
+    return host or config.DEFAULT_HOST, port
+
+
+def bot_api():
+    """The Bot API client for TELEGRAM_BOT_TOKEN at TELEGRAM_API_URL."""
+    from tgpipe.telegram.botapi import BotApi
+
+    return BotApi.from_env()
+
+
+def parse_time_of_day(ctx, param, value: str):
+    from datetime import time
+
+    try:
+        return time.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a time of day in HH:MM form") from None
+
+
+class ProgressBar:
+    """The ETL's progress over many days on stderr, for people: hidden on a pipe or in a log (where
+    click would print its label alone) and for a single day."""
+
+    def __init__(self, label: str):
+        self.label = label
+        self._bar = None
+
+    def __enter__(self) -> ProgressBar:
+        return self
+
+    def start(self, total: int) -> None:
+        hidden = total < 2 or not sys.stderr.isatty()
+        self._bar = click.progressbar(length=total, label=self.label, file=sys.stderr, hidden=hidden, show_pos=True)
+        self._bar.__enter__()
+
+    def advance(self) -> None:
+        self._bar.update(1)
+
+    def __exit__(self, *exc) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(*exc)

@@ -1,0 +1,105 @@
+"""One Telegram Desktop export message -> the Bot API `Message` a bot would have received.
+
+`tgpipe.history.desktop_export` reads the file and calls `map_message` for each message object, with the
+`ChatContext` of its chat. The result is shaped like a Bot API Message, so the column readers of
+`tgpipe.build.readers` read it like a bot's: what the export lacks (file ids, usernames, last names,
+forward dates, ...) is simply absent and reads as NULL. The rules, field by field, are in
+docs/desktop-export.md; the format facts they rest on are in Telegram Desktop's exporter
+(`export_output_json.cpp`, `export_data_types.cpp`).
+
+Ids: the export writes bare MTProto ids (since Desktop 2.7.2) as `"user123"`, `"channel123"`,
+`"chat123"`; older exports write internal PeerIds as numbers (`2**32 + id` for users,
+`2**33 + id` for chats and channels alike). Bot API ids: a user's id as is, a basic group `-id`,
+a supergroup or channel `-(10**12 + id)`.
+"""
+
+from __future__ import annotations
+
+from array import array
+from datetime import datetime, tzinfo
+from typing import Any
+
+
+class Threads:
+    """Forum topic of each message seen so far in a forum supergroup (0: none, the General topic).
+
+    The export does not write a message's topic: a message in a topic replies to the topic's
+    creation message, or to another message of the topic, so the topic is found by following the
+    reply. Ids up to 2**24 are kept in an array (4 bytes per id), the rare larger ones in a dict,
+    so memory stays small whatever the size of the export.
+    """
+
+    __slots__ = ("_dense", "_sparse")
+    _DENSE_LIMIT = 1 << 24
+
+    def __init__(self):
+        self._dense = array("i")
+        self._sparse: dict[int, int] = {}
+
+    def get(self, message_id: int) -> int:
+        if 0 <= message_id < len(self._dense):
+            return self._dense[message_id]
+        return self._sparse.get(message_id, 0)
+
+    def set(self, message_id: int, thread: int) -> None:
+        if 0 <= message_id < self._DENSE_LIMIT and 0 < thread < 2**31:
+            dense = self._dense
+            if message_id >= len(dense):  # grow by doubling, zero-filled
+                grow = max(message_id + 1 - len(dense), len(dense), 1024)
+                dense.frombytes(bytes(dense.itemsize * grow))
+            dense[message_id] = thread
+        else:
+            self._sparse[message_id] = thread
+
+
+class ChatContext:
+    """What mapping a message needs to know about its chat (one per exported chat)."""
+
+    __slots__ = ("chat", "kind", "bare_id", "tz", "threads", "bot_id", "exporter_id", "old_ids")
+
+    def __init__(
+        self,
+        chat: dict[str, Any],
+        bare_id: int,
+        tz: tzinfo | None,
+        old_ids: bool,
+        bot_id: int | None = None,
+        exporter_id: int | None = None,
+    ):
+        self.chat = chat
+        """The Bot API chat object (`id`, `type`, `title` or `first_name`)."""
+        self.kind: str = chat["type"]
+        self.bare_id = bare_id
+        self.tz = tz
+        self.old_ids = old_ids
+        self.threads: Threads | None = None
+        """Created at the first forum topic of a supergroup."""
+        self.bot_id = bot_id
+        """The bot of a `bot_chat` export (its messages come from a bot)."""
+        self.exporter_id = exporter_id
+
+
+class MissingTimezone(Exception):
+    """A message has only a local `date` and no time zone was given to read it in."""
+
+
+def unix_time(raw: dict[str, Any], unix_key: str, local_key: str, tz: tzinfo | None) -> int | None:
+    """Return `raw[unix_key]` (digits) as unix seconds, else `raw[local_key]` (local time of the
+    exporting computer, no offset) read in `tz`; None if the message has neither.
+
+    At a fall-back change of the clock a local time names two instants: the first is taken.
+    """
+    value = raw.get(unix_key)
+    if type(value) is str and value.isdigit():
+        return int(value)
+    if type(value) is int:
+        return value
+    local = raw.get(local_key)
+    if type(local) is not str:
+        return None
+    if tz is None:
+        raise MissingTimezone
+    try:
+        return int(datetime.fromisoformat(local).replace(tzinfo=tz).timestamp())
+    except ValueError:
+        return None
