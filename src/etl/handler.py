@@ -12,6 +12,7 @@ DEAD_LETTER_QUEUE_URL, and for pseudonymised tables PSEUDONYMIZE and PSEUDONYMIZ
 import os
 
 from tgpipe import logs
+from tgpipe.aws.events import EtlEvent
 from tgpipe.aws.scheduled import run_scheduled
 from tgpipe.build.etl import run_etl
 from tgpipe.build.plan import DaySelection
@@ -25,7 +26,7 @@ ENRICHED = open_store(os.environ["ENRICHED_STORE"])
 
 
 def etl(event):
-    return run_etl(RAW, ENRICHED, DaySelection.from_event(event or {}), SETTINGS)
+    return run_etl(RAW, ENRICHED, DaySelection.of(EtlEvent.from_event(event)), SETTINGS)
 
 
 def handler(event, context):

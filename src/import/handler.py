@@ -10,6 +10,7 @@ Environment: RAW_STORE, TIMEZONE, ETL_FUNCTION, LOG_LEVEL, DEAD_LETTER_QUEUE_URL
 import os
 
 from tgpipe import logs
+from tgpipe.aws.events import s3_objects_created
 from tgpipe.aws.scheduled import run_scheduled
 from tgpipe.config import Settings
 from tgpipe.history import inbox
@@ -21,5 +22,9 @@ RAW = open_store(os.environ["RAW_STORE"])
 BUILD = inbox.etl_function_builder(os.environ["ETL_FUNCTION"])
 
 
+def import_exports(event):
+    return inbox.import_s3_objects(s3_objects_created(event or {}), RAW, SETTINGS, BUILD)
+
+
 def handler(event, context):
-    return run_scheduled(lambda: inbox.import_s3_event(event or {}, RAW, SETTINGS, BUILD), event, context)
+    return run_scheduled(lambda: import_exports(event), event, context)

@@ -9,6 +9,7 @@ queue once (see tgpipe.aws.scheduled). Environment: GLUE_DATABASE, ENRICHED_STOR
 import os
 
 from tgpipe import logs
+from tgpipe.aws.events import RepairEvent
 from tgpipe.aws.scheduled import run_scheduled
 from tgpipe.config import Settings
 from tgpipe.ops.repair import RepairRequest
@@ -22,7 +23,7 @@ WORKGROUP = os.environ.get("ATHENA_WORKGROUP")
 
 
 def repair(event):
-    return RepairRequest.from_event(event or {}, SETTINGS.timezone).run(DATABASE, ENRICHED, WORKGROUP)
+    return RepairRequest.of(RepairEvent.from_event(event), SETTINGS.timezone).run(DATABASE, ENRICHED, WORKGROUP)
 
 
 def handler(event, context):

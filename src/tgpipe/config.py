@@ -20,20 +20,14 @@
 
 from __future__ import annotations
 
-import functools
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import time
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tgpipe.aws.clients import client, failure
-from tgpipe.errors import ConfigError, SecretUnavailable
-
-if TYPE_CHECKING:
-    from tgpipe.build.pseudonym import Pseudonymizer
+from tgpipe.errors import ConfigError
 
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
@@ -105,49 +99,9 @@ def check_secret(secret: str | None) -> str | None:
     return secret
 
 
-def parameter_value(name: str, variable: str) -> str:
-    """Return the SSM SecureString `name` (`name[:version]`) decrypted; `variable` names the setting
-    that gave it, for errors. The value is never logged nor put in an error message.
-
-    Raises:
-        ConfigError, NotFoundError: the parameter does not exist or cannot be read.
-        SecretUnavailable: SSM could not be reached or throttled (retrying may help).
-    """
-    try:
-        return client("ssm").get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"]
-    except Exception as e:
-        raise failure(f"cannot read SSM parameter {name} ({variable})", e, SecretUnavailable) from None
-
-
-@functools.cache
-def secret_from_parameter(name: str) -> str:
-    """Return the webhook secret held in the SSM SecureString `name` (`name[:version]`), decrypted.
-
-    Fetched once per process (a Lambda container) and cached; failures are not cached.
-
-    Raises:
-        ConfigError, NotFoundError: the parameter does not exist, cannot be read, or holds no valid secret.
-        SecretUnavailable: SSM could not be reached or throttled (retrying may help).
-    """
-    value = parameter_value(name, "TELEGRAM_WEBHOOK_SECRET_PARAMETER")
-    if not SECRET_PATTERN.fullmatch(value):
-        raise ConfigError(f"SSM parameter {name} must hold 1-256 characters of A-Z, a-z, 0-9, _ and -")
-    return value
-
-
-@functools.cache
-def bot_token_from_parameter(name: str) -> str:
-    """Return the bot token held in the SSM SecureString `name`, read once per process (cached).
-
-    Raises:
-        ConfigError, NotFoundError, SecretUnavailable: as `parameter_value`.
-    """
-    return parameter_value(name, "TELEGRAM_BOT_TOKEN_PARAMETER")
-
-
 #: Shortest pseudonym key accepted (as `pseudonym.MIN_KEY_CHARS`, which this module does not import).
 MIN_PSEUDONYM_KEY_CHARS = 32
-_NO_PSEUDONYM_KEY = (
+NO_PSEUDONYM_KEY = (
     "PSEUDONYMIZE=1 needs a key: set PSEUDONYMIZE_KEY (at least 32 characters; make one with "
     "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`) or PSEUDONYMIZE_KEY_PARAMETER "
     "(an SSM SecureString)"
@@ -179,19 +133,6 @@ def check_pseudonym_key(key: str | None, where: str = "PSEUDONYMIZE_KEY") -> str
     if len(key) < MIN_PSEUDONYM_KEY_CHARS:
         raise ConfigError(f"{where} must hold at least {MIN_PSEUDONYM_KEY_CHARS} characters: a shorter key is refused")
     return key
-
-
-@functools.cache
-def pseudonym_key_from_parameter(name: str) -> str:
-    """Return the pseudonym key held in the SSM SecureString `name` (`name[:version]`), read once per
-    process (cached; failures are not).
-
-    Raises:
-        ConfigError, NotFoundError, SecretUnavailable: as `parameter_value`, or the value is too short.
-    """
-    value = parameter_value(name, "PSEUDONYMIZE_KEY_PARAMETER")
-    check_pseudonym_key(value, f"SSM parameter {name} (PSEUDONYMIZE_KEY_PARAMETER)")
-    return value
 
 
 def _whole_number(text: str, low: int, high: int | None = None) -> int | None:
@@ -273,12 +214,12 @@ class Settings:
     enriched_retention_days: int | None = None
     """Days of tables `tgpipe prune` and `tgpipe run` keep (None: all); on AWS, a lifecycle rule."""
     webhook_secret_parameter: str | None = None
-    """SSM parameter holding the webhook secret, read on first use (see `secret_from_parameter`)."""
+    """SSM parameter holding the webhook secret, read on first use (`tgpipe.aws.ssm.webhook_secret`)."""
     pseudonymize: bool = False
-    """Whether the ETL writes pseudonymised tables (`tgpipe.build.pseudonym`); see `pseudonymizer()`."""
+    """Whether the ETL writes pseudonymised tables (`tgpipe.build.pseudonym.from_settings`)."""
     pseudonymize_key: str | None = field(default=None, repr=False)
     pseudonymize_key_parameter: str | None = None
-    """SSM parameter holding the pseudonym key, read on first use (see `pseudonym_key_from_parameter`)."""
+    """SSM parameter holding the pseudonym key, read on first use (`tgpipe.aws.ssm.pseudonym_key`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -298,7 +239,7 @@ class Settings:
         if key is not None and key_parameter is not None:
             raise ConfigError("set PSEUDONYMIZE_KEY or PSEUDONYMIZE_KEY_PARAMETER, not both")
         if pseudonymize and key is None and key_parameter is None:
-            raise ConfigError(_NO_PSEUDONYM_KEY)
+            raise ConfigError(NO_PSEUDONYM_KEY)
         return cls(
             timezone=parse_timezone(env.get("TIMEZONE") or "UTC"),
             allowed_chat_ids=parse_chat_ids(env.get("TELEGRAM_ALLOWED_CHAT_IDS")),
@@ -315,38 +256,6 @@ class Settings:
             pseudonymize_key=key,
             pseudonymize_key_parameter=key_parameter,
         )
-
-    def resolve_webhook_secret(self) -> str | None:
-        """Return the webhook secret: the configured value, else the SSM parameter's (cached).
-
-        Raises:
-            ConfigError: the parameter cannot be read or holds no valid secret.
-            SecretUnavailable: SSM could not be reached.
-        """
-        if self.webhook_secret is not None:
-            return self.webhook_secret
-        if self.webhook_secret_parameter:
-            return secret_from_parameter(self.webhook_secret_parameter)
-        return None
-
-    def pseudonymizer(self) -> Pseudonymizer | None:
-        """Return what pseudonymises the tables under the configured key, or None when they are plain
-        (PSEUDONYMIZE off). The key comes from PSEUDONYMIZE_KEY or, read once, its SSM parameter.
-
-        Raises:
-            ConfigError: pseudonymising with no key, or with one that is too short.
-            NotFoundError, SecretUnavailable: the SSM parameter cannot be read.
-        """
-        if not self.pseudonymize:
-            return None
-        from tgpipe.build import pseudonym
-
-        key = check_pseudonym_key(self.pseudonymize_key)
-        if key is None and self.pseudonymize_key_parameter:
-            key = pseudonym_key_from_parameter(self.pseudonymize_key_parameter)
-        if key is None:
-            raise ConfigError(_NO_PSEUDONYM_KEY)
-        return pseudonym.pseudonymizer(key)
 
     def with_overrides(self, **changes) -> Settings:
         """Return a copy with the non-None `changes` applied (used for CLI flags)."""

@@ -105,7 +105,10 @@ def test_serve_without_a_secret_is_one_clear_error(tmp_path):
 
 
 def test_the_ingest_path_does_not_import_pyarrow():
-    code = "import sys, tgpipe.capture.server, tgpipe.capture.poller, tgpipe.telegram.botsetup, tgpipe.cli; print('pyarrow' in sys.modules)"
+    code = (
+        "import sys, tgpipe.capture.server, tgpipe.capture.poller, tgpipe.telegram.botsetup, tgpipe.cli.main; "
+        "print('pyarrow' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
 

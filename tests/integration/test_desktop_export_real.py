@@ -15,6 +15,7 @@ import pytest
 
 from helpers import ROOT
 from tgpipe.build import readers, schema
+from tgpipe.build.rows import row_reader
 from tgpipe.history.desktop_export import read_export
 
 EXPORTS = ROOT.parent / "shared" / "testdata" / "desktop-export"
@@ -32,7 +33,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 COLUMNS = [c.name for c in schema.MESSAGE_COLUMNS]
-READ_ROW = readers.row_reader(schema.MESSAGE_COLUMNS)
+READ_ROW = row_reader(schema.MESSAGE_COLUMNS)
 #: The keys under which the export writes a media file's local path (or a placeholder instead).
 PATH_KEYS = ("photo", "file", "thumbnail", "contact_vcard")
 PLACEHOLDERS = ("(File not included", "(File exceeds", "(File unavailable", "(Photo not included")

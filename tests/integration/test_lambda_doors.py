@@ -290,7 +290,7 @@ WEBHOOK_URL = "https://abc.execute-api.us-east-1.amazonaws.com/telegram/webhook"
 def check_env(aws, fake, monkeypatch):
     """The webhook check's environment as Terraform gives it: the token in an SSM SecureString."""
     from fake_telegram import TOKEN
-    from tgpipe.config import bot_token_from_parameter
+    from tgpipe.aws.ssm import bot_token_from_parameter
 
     name = f"/check-{fresh_name()}/telegram/bot-token"
     aws_client("ssm").put_parameter(Name=name, Value=TOKEN, Type="SecureString")

@@ -6,6 +6,7 @@ import pytest
 
 from helpers import create_glue_tables, load_handler
 from tgpipe.aws.clients import client
+from tgpipe.aws.events import RepairEvent
 from tgpipe.errors import ConfigError, InvalidRequest, NotFoundError
 from tgpipe.ops import repair
 from tgpipe.store.s3 import S3Store
@@ -38,7 +39,7 @@ def test_registers_exactly_what_the_etl_wrote_once(catalog):
     etl_result = {"partitions": {"telegram": ["2025-11-22"], "telegram_updates": ["2025-11-22", "2025-11-23"]}}
     first = repair.register_partitions(DATABASE, etl_result["partitions"])
     assert (first.created, first.existing) == (3, 0)
-    again = repair.RepairRequest.from_event(etl_result, UTC).run(DATABASE, None, None)
+    again = repair.RepairRequest.of(RepairEvent.from_event(etl_result), UTC).run(DATABASE, None, None)
     assert (again.created, again.existing) == (0, 3)
     assert partition_days(glue, "telegram") == ["2025-11-22"]
     assert partition_days(glue, "telegram_updates") == ["2025-11-22", "2025-11-23"]
@@ -93,7 +94,7 @@ def test_recent_days_registers_what_is_stored_lately(catalog):
     glue, enriched = catalog
     today = date.today()
     write_days(enriched, [(today - timedelta(days=n)).isoformat() for n in (1, 2, 30)])
-    result = repair.RepairRequest.from_event({"recent_days": 7}, UTC).run(DATABASE, enriched, None)
+    result = repair.RepairRequest.of(RepairEvent.from_event({"recent_days": 7}), UTC).run(DATABASE, enriched, None)
     assert result.created == 4
     assert partition_days(glue, "telegram") == sorted((today - timedelta(days=n)).isoformat() for n in (1, 2))
 
@@ -123,7 +124,7 @@ def test_msck_runs_through_the_athena_workgroup(catalog, bucket):
 
 def test_msck_without_a_workgroup_is_a_clear_error():
     with pytest.raises(ConfigError, match="set ATHENA_WORKGROUP"):
-        repair.RepairRequest.from_event({"mode": "msck"}, UTC).run(DATABASE, None, None)
+        repair.RepairRequest.of(RepairEvent.from_event({"mode": "msck"}), UTC).run(DATABASE, None, None)
 
 
 def test_a_missing_table_is_a_clear_terminal_error(aws):
@@ -137,4 +138,4 @@ def test_a_missing_table_is_a_clear_terminal_error(aws):
 )
 def test_unknown_events_are_rejected_as_terminal(event):
     with pytest.raises(InvalidRequest):
-        repair.RepairRequest.from_event(event, UTC)
+        repair.RepairRequest.of(RepairEvent.from_event(event), UTC)

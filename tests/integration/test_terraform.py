@@ -23,7 +23,7 @@ import pytest
 from helpers import ROOT, api_gateway_event, assert_emf, load_handler, load_script, to_bytes
 from terraform_local import FAKE_BOT_TOKEN, TERRAFORM, LocalStack, build_zips, terraform_installed
 from tgpipe.aws.clients import client
-from tgpipe.config import secret_from_parameter
+from tgpipe.aws.ssm import secret_from_parameter
 from tgpipe.logs import JsonFormatter
 
 pytestmark = pytest.mark.slow
@@ -677,7 +677,7 @@ def test_an_export_put_in_the_raw_bucket_inbox_is_imported_and_built(stack, aws,
 
 def test_the_webhook_check_runs_with_its_environment_against_telegram(stack, aws, monkeypatch, caplog, outputs):
     from fake_telegram import FakeTelegram
-    from tgpipe.config import bot_token_from_parameter
+    from tgpipe.aws.ssm import bot_token_from_parameter
 
     env = use_function_env(monkeypatch, "webhook-check")
     assert env == {
@@ -706,8 +706,8 @@ def test_pseudonymize_gives_the_etl_a_key_in_ssm_that_no_state_or_plan_holds(sta
     """Turned on for the applied stack (an update in place, as for an existing deployment): the
     parameter, the ETL's environment and role; then the ETL run with that environment; then a new
     key given as an (ephemeral) variable. Last in this module: the stack stays pseudonymised."""
+    from tgpipe.aws.ssm import pseudonym_key_from_parameter
     from tgpipe.build.pseudonym import Pseudonymizer
-    from tgpipe.config import pseudonym_key_from_parameter
 
     stack.variables["pseudonymize"] = True
     stack.copy_module()  # rewrites local.tfvars.json; the state stays

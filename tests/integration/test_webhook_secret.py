@@ -5,8 +5,10 @@ import logging
 import pytest
 
 from helpers import api_gateway_event, load_handler, to_bytes
+from tgpipe.aws import ssm
 from tgpipe.aws.clients import client
-from tgpipe.config import Settings, secret_from_parameter
+from tgpipe.aws.ssm import secret_from_parameter
+from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, NotFoundError
 from tgpipe.logs import JsonFormatter
 
@@ -35,15 +37,15 @@ def test_the_secret_is_read_decrypted_once_per_process(parameter):
     calls = count_ssm_calls()
     settings = Settings.from_env({"TELEGRAM_WEBHOOK_SECRET_PARAMETER": parameter})
     assert settings.webhook_secret is None
-    assert settings.resolve_webhook_secret() == SECRET
-    assert settings.resolve_webhook_secret() == SECRET
+    assert ssm.webhook_secret(settings) == SECRET
+    assert ssm.webhook_secret(settings) == SECRET
     assert len(calls) == 1
 
 
 def test_a_version_selector_reads_that_version(parameter):
     client("ssm").put_parameter(Name=parameter, Value="second_value", Type="SecureString", Overwrite=True)
-    assert Settings(webhook_secret_parameter=f"{parameter}:1").resolve_webhook_secret() == SECRET
-    assert Settings(webhook_secret_parameter=f"{parameter}:2").resolve_webhook_secret() == "second_value"
+    assert ssm.webhook_secret(Settings(webhook_secret_parameter=f"{parameter}:1")) == SECRET
+    assert ssm.webhook_secret(Settings(webhook_secret_parameter=f"{parameter}:2")) == "second_value"
 
 
 def test_a_missing_parameter_is_a_clear_error_and_is_not_cached(parameter):
@@ -54,7 +56,7 @@ def test_a_missing_parameter_is_a_clear_error_and_is_not_cached(parameter):
     )
     for _ in range(2):
         with pytest.raises(NotFoundError) as error:
-            settings.resolve_webhook_secret()
+            ssm.webhook_secret(settings)
         assert str(error.value) == message
     assert secret_from_parameter.cache_info().currsize == 0
 
@@ -62,7 +64,7 @@ def test_a_missing_parameter_is_a_clear_error_and_is_not_cached(parameter):
 def test_a_parameter_holding_a_bad_secret_is_refused_without_showing_it(parameter):
     client("ssm").put_parameter(Name=parameter, Value="has spaces, no good", Type="SecureString", Overwrite=True)
     with pytest.raises(ConfigError) as error:
-        Settings(webhook_secret_parameter=parameter).resolve_webhook_secret()
+        ssm.webhook_secret(Settings(webhook_secret_parameter=parameter))
     assert str(error.value) == f"SSM parameter {parameter} must hold 1-256 characters of A-Z, a-z, 0-9, _ and -"
 
 

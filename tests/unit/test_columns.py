@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tgpipe.build import readers, schema
+from tgpipe.build.rows import row_reader
 from tgpipe.telegram import shape
 
 NOON = 1763899200  # 2025-11-23 12:00 UTC
@@ -34,7 +35,7 @@ def row(update, tz=UTC):
         if not table:
             continue
         one_by_one = {c.name: readers.cast_for(c.type, c.keep_empty)(c.read(parsed)) for c in table}
-        compiled = dict(zip([c.name for c in table], readers.row_reader(table)(parsed), strict=True))
+        compiled = dict(zip([c.name for c in table], row_reader(table)(parsed), strict=True))
         assert compiled == one_by_one
         out[table is schema.UPDATE_COLUMNS] = one_by_one
     return out.get(False, {}), out[True]

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from exportkit import GROUP, GROUP_ID, T0, account, chat, dump, message, service
 from tgpipe.build import readers, schema
+from tgpipe.build.rows import row_reader
 from tgpipe.errors import InvalidExport, InvalidRequest, Terminal
 from tgpipe.history.desktop_export import RepairedStream, read_export
 from tgpipe.history.mapping.service import NO_BOT_API_EQUIVALENT
@@ -22,7 +23,7 @@ from tgpipe.history.mapping.service import NO_BOT_API_EQUIVALENT
 ANONYMOUS_BOT = 1087968824
 PLACEHOLDER = "(File not included. Change data exporting settings to download.)"
 COLUMNS = [c.name for c in schema.MESSAGE_COLUMNS]
-READ_ROW = readers.row_reader(schema.MESSAGE_COLUMNS)
+READ_ROW = row_reader(schema.MESSAGE_COLUMNS)
 
 
 # ---- building exports ---------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import pytest
 
 from helpers import to_bytes
 from tgpipe import dates
+from tgpipe.aws.events import EtlEvent
 from tgpipe.build import etl, parquet
 from tgpipe.build.plan import DaySelection, plan_etl, raw_days
 from tgpipe.capture import ingest
@@ -211,7 +212,7 @@ def test_more_than_one_batch_is_streamed_to_one_file(raw_store, enriched_store, 
     ],
 )
 def test_days_of_an_event(event, days, raw_store, settings):
-    assert DaySelection.from_event(event).days(raw_store, settings) == days
+    assert DaySelection.of(EtlEvent.from_event(event)).days(raw_store, settings) == days
 
 
 def test_the_default_day_is_yesterday_in_the_timezone(raw_store):
@@ -235,7 +236,7 @@ def test_the_default_day_is_yesterday_in_the_timezone(raw_store):
 )
 def test_bad_events_are_clear_terminal_errors(event, message):
     with pytest.raises(InvalidRequest) as error:
-        DaySelection.from_event(event)
+        DaySelection.of(EtlEvent.from_event(event))
     assert str(error.value) == message
     assert not is_transient(error.value)
 

@@ -11,7 +11,7 @@ import pytest
 
 import privacykit as kit
 from helpers import to_bytes
-from tgpipe.build import etl
+from tgpipe.build import etl, pseudonym
 from tgpipe.build.plan import DaySelection
 from tgpipe.capture import ingest
 from tgpipe.config import Settings
@@ -221,7 +221,7 @@ def test_pseudonymised_tables_are_searched_and_rebuilt_by_her_pseudonym(tmp_path
     ingest.store_updates(kit.bodies(), raw, PSEUDONYMIZED)
     importer.import_export(kit.export_file(tmp_path), raw, enriched, PSEUDONYMIZED)
     etl.run_etl(raw, enriched, DaySelection(all_days=True), PSEUDONYMIZED)
-    zoe = PSEUDONYMIZED.pseudonymizer().pseudonym(kit.ZOE)
+    zoe = pseudonym.from_settings(PSEUDONYMIZED).pseudonym(kit.ZOE)
     before = kit.table_rows(enriched.root, "telegram")
     assert zoe in {r["user_id"] for r in before} and kit.ZOE not in {r["user_id"] for r in before}
     if raw_gone:

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tgpipe.build import etl, readers, schema
+from tgpipe.build.rows import row_reader
 from tgpipe.config import Settings
 from tgpipe.store import layout
 from tgpipe.store.local import LocalStore
@@ -110,7 +111,7 @@ def parse(update: dict, tz) -> readers.Update:
 
 
 def columns_of(columns, row: readers.Update) -> dict:
-    return dict(zip([c.name for c in columns], readers.row_reader(columns)(row), strict=True))
+    return dict(zip([c.name for c in columns], row_reader(columns)(row), strict=True))
 
 
 @given(st.one_of(updates, message_updates), zones)
@@ -118,7 +119,7 @@ def columns_of(columns, row: readers.Update) -> dict:
 def test_every_column_is_of_its_declared_type(update, tz):
     row = parse(update, tz)
     for columns in schema.TABLES.values():
-        read = readers.row_reader(columns)(row)
+        read = row_reader(columns)(row)
         for column, value in zip(columns, read, strict=True):
             assert of_type(value, column.type, column.keep_empty), (column.name, value)
             one = readers.cast_for(column.type, column.keep_empty)(column.read(row))  # the column alone
@@ -143,7 +144,7 @@ def test_a_message_is_of_the_first_kind_it_carries(update):
 def test_the_update_type_and_the_whole_update_reach_telegram_updates(update):
     row = parse(update, ZoneInfo("UTC"))
     names = [c.name for c in schema.UPDATE_COLUMNS]
-    values = dict(zip(names, readers.row_reader(schema.UPDATE_COLUMNS)(row), strict=True))
+    values = dict(zip(names, row_reader(schema.UPDATE_COLUMNS)(row), strict=True))
     kind = next(k for k in update if k != "update_id") if len(update) > 1 else "unknown"
     assert values["update_type"] == kind
     assert values["update_id"] == update["update_id"]

@@ -9,9 +9,11 @@ import pytest
 
 import personkit
 from helpers import ROOT
+from tgpipe.aws.ssm import pseudonym_key_from_parameter
 from tgpipe.build import pseudonym, readers, schema
 from tgpipe.build.pseudonym import PSEUDONYM_MIN, Pseudonymizer
-from tgpipe.config import Settings, pseudonym_key_from_parameter
+from tgpipe.build.rows import row_reader
+from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, NotFoundError
 from tgpipe.telegram import sample, shape
 
@@ -69,7 +71,7 @@ def test_pseudonymize_needs_a_key():
     assert str(raised.value).startswith("PSEUDONYMIZE=1 needs a key: set PSEUDONYMIZE_KEY")
     # --pseudonymize with no key in the environment: refused when the run starts.
     with pytest.raises(ConfigError, match="needs a key"):
-        Settings.from_env({}).with_overrides(pseudonymize=True).pseudonymizer()
+        pseudonym.from_settings(Settings.from_env({}).with_overrides(pseudonymize=True))
     with pytest.raises(ConfigError, match="not both"):
         Settings.from_env({"PSEUDONYMIZE_KEY": KEY, "PSEUDONYMIZE_KEY_PARAMETER": "/tgpipe/pseudonym-key"})
     with pytest.raises(ConfigError, match="PSEUDONYMIZE must be 1 or 0"):
@@ -77,11 +79,13 @@ def test_pseudonymize_needs_a_key():
 
 
 def test_settings_give_the_pseudonymizer_and_never_show_the_key():
-    assert Settings.from_env({}).pseudonymizer() is None
-    assert Settings.from_env({"PSEUDONYMIZE_KEY": KEY}).pseudonymizer() is None  # a key alone turns nothing on
+    assert pseudonym.from_settings(Settings.from_env({})) is None
+    assert pseudonym.from_settings(Settings.from_env({"PSEUDONYMIZE_KEY": KEY})) is None  # a key alone turns nothing on
     settings = Settings.from_env({"PSEUDONYMIZE": "true", "PSEUDONYMIZE_KEY": KEY})
-    assert settings.pseudonymizer().fingerprint == P.fingerprint
-    assert settings.pseudonymizer() is settings.pseudonymizer()  # made once: its pseudonyms are cached
+    assert pseudonym.from_settings(settings).fingerprint == P.fingerprint
+    assert pseudonym.from_settings(settings) is pseudonym.from_settings(
+        settings
+    )  # made once: its pseudonyms are cached
     assert KEY not in repr(settings) and KEY not in str(settings)
 
 
@@ -94,13 +98,13 @@ def test_the_key_can_come_from_an_ssm_secure_string(aws):
     pseudonym_key_from_parameter.cache_clear()
     try:
         env = {"PSEUDONYMIZE": "1", "PSEUDONYMIZE_KEY_PARAMETER": "/tgpipe/pseudonym-key:1"}
-        assert Settings.from_env(env).pseudonymizer().fingerprint == Pseudonymizer(OTHER_KEY).fingerprint
+        assert pseudonym.from_settings(Settings.from_env(env)).fingerprint == Pseudonymizer(OTHER_KEY).fingerprint
         with pytest.raises(ConfigError) as raised:
-            Settings.from_env({**env, "PSEUDONYMIZE_KEY_PARAMETER": "/tgpipe/short-key"}).pseudonymizer()
+            pseudonym.from_settings(Settings.from_env({**env, "PSEUDONYMIZE_KEY_PARAMETER": "/tgpipe/short-key"}))
         assert "SSM parameter /tgpipe/short-key (PSEUDONYMIZE_KEY_PARAMETER) must hold at least 32" in str(raised.value)
         assert "too-short" not in str(raised.value)
         with pytest.raises((ConfigError, NotFoundError), match="cannot read SSM parameter /tgpipe/missing"):
-            Settings.from_env({**env, "PSEUDONYMIZE_KEY_PARAMETER": "/tgpipe/missing"}).pseudonymizer()
+            pseudonym.from_settings(Settings.from_env({**env, "PSEUDONYMIZE_KEY_PARAMETER": "/tgpipe/missing"}))
     finally:
         pseudonym_key_from_parameter.cache_clear()
 
@@ -252,7 +256,7 @@ def plain_and_pseudonymised_rows(update: dict) -> list[tuple[tuple, dict, dict]]
     if plain.type in shape.MESSAGE_UPDATE_TYPES and plain.body:
         tables.append(schema.MESSAGE_COLUMNS)
     for columns in tables:
-        read = readers.row_reader(columns)
+        read = row_reader(columns)
         names = [c.name for c in columns]
         rows = [dict(zip(names, read(u), strict=True)) for u in (plain, pseudonymised)]
         found.append((columns, *rows))

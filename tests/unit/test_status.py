@@ -18,6 +18,7 @@ from tgpipe.ops import status
 from tgpipe.store import layout
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import ObjectInfo
+from tgpipe.store.quarantine import quarantine
 from tgpipe.store.s3 import S3Store
 from tgpipe.telegram.botapi import BotApi
 
@@ -219,7 +220,7 @@ def test_gaps_in_update_ids_are_ranges_of_missing_ids(pipeline):
 
 def test_a_quarantined_update_or_one_filed_the_day_before_leaves_no_gap(pipeline):
     pipeline.add(0, 8)
-    ingest.quarantine(pipeline.raw, b"{...}", pipeline.day(0), "unstorable", "refused", "test", update_id=6)
+    quarantine(pipeline.raw, b"{...}", pipeline.day(0), "unstorable", "refused", "test", update_id=6)
     pipeline.add(-7, 7)  # stored under the day before the window (it arrived late)
     found = pipeline.check()
     assert found.update_ids.gaps == []

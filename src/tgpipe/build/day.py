@@ -44,15 +44,15 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tgpipe.build import imported, readers, schema
+from tgpipe.build import imported, pseudonym, readers, schema
 from tgpipe.build.imported import ImportTally
 from tgpipe.build.parquet import TableWriter
 from tgpipe.build.plan import DayTask, _raw_keys, stored_update_ids
-from tgpipe.capture.ingest import quarantine
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidUpdate, StoreError
 from tgpipe.store import forgotten, layout
 from tgpipe.store.base import Store
+from tgpipe.store.quarantine import quarantine
 from tgpipe.telegram import shape
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ def build_day(
         StoreError: a store failed, or the files could not be built (a full disk).
     """
     written: list[int] = []
-    pseudonyms = settings.pseudonymizer()  # made once per process and key
+    pseudonyms = pseudonym.from_settings(settings)  # made once per process and key
     with enriched.scratch() as tmp, cyclic_gc_paused():
         writers = day_writers(tmp)
         messages, updates = writers["telegram"], writers["telegram_updates"]

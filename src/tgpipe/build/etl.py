@@ -43,7 +43,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from tgpipe import logs
-from tgpipe.build import last_run
+from tgpipe.build import last_run, pseudonym
 from tgpipe.build.day import DayResult, process_day
 from tgpipe.build.plan import DaySelection, DayTask, EtlPlan, day_tasks, plan_etl
 from tgpipe.config import Settings
@@ -150,7 +150,7 @@ def run_etl(
         ConfigError: a store was set up with another TIMEZONE, or the enriched store's tables are
             pseudonymised otherwise (`store_settings.require`); PSEUDONYMIZE=1 without a usable key.
     """
-    pseudonyms = settings.pseudonymizer()
+    pseudonyms = pseudonym.from_settings(settings)
     store_settings.require(raw, settings, role="raw store")
     key = pseudonyms.fingerprint if pseudonyms else None
     store_settings.require(enriched, settings, role="enriched store", pseudonym_key=key)

@@ -11,17 +11,25 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from tgpipe import __version__, dates
 from tgpipe.errors import NotFoundError
 from tgpipe.store import layout
 from tgpipe.store.base import Store
 
-if TYPE_CHECKING:  # etl imports pyarrow; this module is read without it
-    from tgpipe.build.etl import EtlResult
+
+class FinishedRun(Protocol):
+    """What the record is made of: an ETL run's result (`tgpipe.build.etl.EtlResult`)."""
+
+    days: Sequence[Any]
+    """Each day's result: its `day` (a date) and the table `files` it wrote."""
+
+    def to_dict(self) -> dict[str, Any]: ...
+
 
 log = logging.getLogger(__name__)
 #: Where a run's figures came from: this record, or (for a store built before it) the table files.
@@ -50,7 +58,7 @@ class EtlRun:
     written_by: str = ""
 
     @classmethod
-    def of(cls, result: EtlResult, finished_at: datetime | None = None) -> EtlRun:
+    def of(cls, result: FinishedRun, finished_at: datetime | None = None) -> EtlRun:
         totals = result.to_dict()
         return cls(
             finished_at=finished_at or dates.utc_now(),
@@ -82,7 +90,7 @@ class EtlRun:
         return {**asdict(self), "finished_at": self.finished_at.isoformat()}
 
 
-def record(enriched: Store, result: EtlResult) -> EtlRun:
+def record(enriched: Store, result: FinishedRun) -> EtlRun:
     """Write the record of a run that has just succeeded in `enriched` (replacing the one before)."""
     run = EtlRun.of(result)
     enriched.put(layout.LAST_ETL_RUN_KEY, run.to_json())

@@ -41,7 +41,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe.build import readers, schema
+from tgpipe.build import schema
+from tgpipe.build.rows import row_reader
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ class TableWriter:
         self.path = path
         self.batch_rows = batch_rows or BATCH_ROWS
         self.rows = 0
-        self.values = readers.row_reader(self.columns)
+        self.values = row_reader(self.columns)
         """Return an update's value for every column, each of the column's type or None."""
         self._struct = pa.struct(list(self.schema))
         self._batch: list[tuple[Any, ...]] = []

@@ -34,12 +34,12 @@ from the rewritten update; the raw store keeps the update as received.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from tgpipe import dates
+from tgpipe.aws.events import EtlEvent
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest
 from tgpipe.store import layout
@@ -81,20 +81,13 @@ class DaySelection:
         dates.check_range(self.first, self.last)
 
     @classmethod
-    def from_event(cls, event: Mapping[str, Any]) -> DaySelection:
-        """Read an ETL Lambda event: {}, {"date": D}, {"from": D1, "to": D2} or {"all": true}.
+    def of(cls, event: EtlEvent) -> DaySelection:
+        """The days an ETL Lambda event asks for.
 
         Raises:
-            InvalidRequest: an unknown key, or a value that is not a YYYY-MM-DD date.
+            InvalidRequest: its choices contradict each other.
         """
-        unknown = set(event) - {"date", "from", "to", "all"}
-        if unknown:
-            raise InvalidRequest(f"unknown ETL event keys {sorted(unknown)} (expected date, from/to or all)")
-
-        def day(key: str) -> date | None:
-            return dates.parse_day(event[key], f"ETL event {key}") if event.get(key) is not None else None
-
-        return cls(day("date"), day("from"), day("to"), bool(event.get("all")))
+        return cls(event.day, event.first, event.last, event.all_days)
 
     def days(self, raw: Store, settings: Settings, now: datetime | None = None) -> list[date]:
         """Return the days selected, in order."""

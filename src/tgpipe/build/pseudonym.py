@@ -37,6 +37,10 @@ import hmac
 import json
 from typing import Any
 
+from tgpipe.aws import ssm
+from tgpipe.config import NO_PSEUDONYM_KEY, Settings
+from tgpipe.errors import ConfigError
+
 #: Shortest key accepted, in characters (PSEUDONYMIZE_KEY, or the SSM parameter's value).
 MIN_KEY_CHARS = 32
 #: What replaces an id that is not a 64-bit integer: text, which no id column reads.
@@ -212,6 +216,22 @@ class Pseudonymizer:
         if type(value) is int and _INT64_MIN <= value <= _INT64_MAX:
             return self.pseudonym(value)
         return None if value is None else WITHHELD
+
+
+def from_settings(settings: Settings) -> Pseudonymizer | None:
+    """Return what pseudonymises the tables under the configured key, or None when they are plain
+    (PSEUDONYMIZE off). The key comes from PSEUDONYMIZE_KEY or, read once, its SSM parameter.
+
+    Raises:
+        ConfigError: pseudonymising with no key, or with one that is too short.
+        NotFoundError, SecretUnavailable: the SSM parameter cannot be read.
+    """
+    if not settings.pseudonymize:
+        return None
+    key = ssm.pseudonym_key(settings)
+    if key is None:
+        raise ConfigError(NO_PSEUDONYM_KEY)
+    return pseudonymizer(key)
 
 
 @functools.lru_cache(maxsize=4)

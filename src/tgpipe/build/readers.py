@@ -9,17 +9,13 @@ property tests in tests/unit/test_parser.py hold this for generated updates.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
 from tgpipe.telegram import shape
-
-if TYPE_CHECKING:
-    from tgpipe.build.schema import Column
-
 
 #: Entity types collected into list columns; a `text_link`'s target URL joins the `url`s.
 ENTITY_KINDS = frozenset(("hashtag", "mention", "url", "bot_command"))
@@ -89,11 +85,11 @@ def _entities(message: dict[str, Any]) -> dict[str, list[str]]:
 
 # ---- casts: a JSON value -> the column's type, or None ---------------------------------------
 
-_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
 def as_int(value: Any) -> int | None:
-    return value if type(value) is int and _INT64_MIN <= value <= _INT64_MAX else None
+    return value if type(value) is int and INT64_MIN <= value <= INT64_MAX else None
 
 
 def as_str(value: Any) -> str | None:
@@ -110,12 +106,12 @@ def as_float(value: Any) -> float | None:
     return None
 
 
-_MAX_MILLIS = (shape.MAX_UNIX_SECONDS + 86_400) * 1000
+MAX_MILLIS = (shape.MAX_UNIX_SECONDS + 86_400) * 1000
 
 
 def as_millis(value: Any) -> int | None:
     """Cast milliseconds since the epoch (how timestamp columns are built) within years 1-9999."""
-    if type(value) is int and 0 <= value <= _MAX_MILLIS:
+    if type(value) is int and 0 <= value <= MAX_MILLIS:
         return value
     return None
 
@@ -150,62 +146,6 @@ def cast_for(type_: pa.DataType, keep_empty: bool = False) -> Callable[[Any], An
 
         return cast_list
     return _CASTS[type_]
-
-
-#: The casts `row_reader` writes out in its code, each the expression of an `as_*` function.
-_INLINE_CASTS = {
-    pa.int64(): f"(_v if type(_v := {{}}) is int and {_INT64_MIN} <= _v <= {_INT64_MAX} else None)",
-    pa.string(): "(_v if type(_v := {}) is str else None)",
-    pa.bool_(): "(_v if type(_v := {}) is bool else None)",
-    TIMESTAMP: f"(_v if type(_v := {{}}) is int and 0 <= _v <= {_MAX_MILLIS} else None)",
-}
-
-
-@functools.cache
-def row_reader(columns: Sequence[Column]) -> Callable[[Update], tuple[Any, ...]]:
-    """Return a function that reads every column of an update at once, each value cast to its
-    column's type (or None).
-
-    It is compiled from the columns, with `Get` readers and the scalar casts inlined, because it
-    runs for each of 100,000s of updates: a call per column and per cast costs more than the
-    reading itself (the compiled function is about three times as fast as calling them). Each
-    `Get` first asks whether its root holds its first key (most columns are NULL in most
-    updates, and `in` is the cheapest way to find that), as does a reader with `body_keys`;
-    each root is read once.
-    """
-    env: dict[str, Any] = {}
-    items = []
-    roots: dict[str, str] = {}  # Update attribute -> the local variable that holds it
-    for n, column in enumerate(columns):
-        read = column.read
-        present = None
-        if isinstance(read, Get) and read.keys:
-            local = roots.setdefault(read.root, f"r{len(roots)}")
-            expression, present = read.expression(local), f"{read.keys[0]!r} in {local}"
-        elif isinstance(read, Get):
-            expression = f"u.{read.root}"
-        else:
-            env[f"read{n}"] = read
-            expression = f"read{n}(u)"
-            if keys := getattr(read, "body_keys", None):
-                local = roots.setdefault("body", f"r{len(roots)}")
-                present = " or ".join(f"{key!r} in {local}" for key in keys)
-        if column.type in _INLINE_CASTS:
-            expression = _INLINE_CASTS[column.type].format(expression)
-        else:
-            env[f"cast{n}"] = cast_for(column.type, column.keep_empty)
-            expression = f"cast{n}({expression})"
-        # Every cast takes None to None, so a value not there is None without being cast.
-        items.append(f"({expression} if {present} else None)" if present else expression)
-    source = (
-        "def read_row(u):\n"
-        + "".join(f"    {local} = u.{root}\n" for root, local in roots.items())
-        + "    return (\n"
-        + "".join(f"        {item},\n" for item in items)
-        + "    )\n"
-    )
-    exec(compile(source, f"<row reader of {columns[0].name}...>", "exec"), env)
-    return env["read_row"]
 
 
 # ---- readers ------------------------------------------------------------------------------

@@ -55,7 +55,7 @@ class Column:
     """Where the value comes from, as a Bot API path (`message.from.id`) or a rule."""
     description: str
     read: Callable[[Update], Any]
-    """Return the value as found; `readers.row_reader` casts it to `type` (and inlines `Get` readers)."""
+    """Return the value as found; `rows.row_reader` casts it to `type` (and inlines `Get` readers)."""
     example: str = ""
     keep_empty: bool = False
     """For a list column: whether an empty list stays `[]` (it says something, as a removed

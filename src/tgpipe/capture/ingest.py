@@ -7,8 +7,6 @@ start.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import json
 import logging
@@ -16,16 +14,19 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import IO, Any
 
 from tgpipe import dates, logs
+from tgpipe.aws import ssm
+from tgpipe.aws.events import ApiGatewayRequest, api_gateway_response
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, InvalidUpdate, StoreRefused, Terminal, TgpipeError, is_transient
 from tgpipe.store import forgotten, layout
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import Store, chunked
+from tgpipe.store.quarantine import quarantine
 from tgpipe.telegram import shape
 
 log = logging.getLogger(__name__)
@@ -106,21 +107,6 @@ def store_update(
     return IngestResult(outcome, key, update_id)
 
 
-def quarantine(store: Store, body: bytes, day: date, reason: str, detail: str, source: str, **fields: Any) -> str:
-    """Keep a body that cannot be used as an update in the quarantine area of `store`, with the
-    record of why (`reason`, one word; `detail`, one line; where it came from); return its key.
-
-    The key is the body's digest, so quarantining the same body twice keeps one copy (and its
-    first reason).
-    """
-    key = layout.quarantine_key(hashlib.sha256(body).hexdigest(), day)
-    record = {"reason": reason, "detail": detail, "source": source, "at": dates.utc_now().isoformat(), **fields}
-    store.put_new(layout.quarantine_reason_key(key), json.dumps(record, ensure_ascii=False).encode())
-    store.put_new(key, body)
-    log.warning("quarantined", extra={"key": key, "reason": reason, "detail": detail, **fields})
-    return key
-
-
 def secret_matches(given: str | None, expected: str) -> bool:
     """Compare the webhook secret in constant time."""
     if given is None:
@@ -136,7 +122,7 @@ def authorized(headers: Mapping[str, str], settings: Settings) -> bool:
         ConfigError: no webhook secret is configured, or its SSM parameter is unusable.
         SecretUnavailable: the secret's SSM parameter could not be read right now.
     """
-    secret = settings.resolve_webhook_secret()
+    secret = ssm.webhook_secret(settings)
     if secret is None:
         raise ConfigError(
             "TELEGRAM_WEBHOOK_SECRET is not set (nor TELEGRAM_WEBHOOK_SECRET_PARAMETER): refusing webhook requests"
@@ -227,11 +213,9 @@ def respond_to_webhook(body: bytes, headers: Mapping[str, str], store: Store, se
 
 def handle_api_gateway_event(event: Mapping[str, Any], store: Store, settings: Settings) -> dict:
     """Answer an API Gateway HTTP API (payload v2) request carrying a webhook update."""
-    body = event.get("body") or ""
-    raw = base64.b64decode(body) if event.get("isBase64Encoded") else body.encode("utf-8")
-    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    response = respond_to_webhook(raw, headers, store, settings)
-    return {"statusCode": response.status, "body": response.body}
+    request = ApiGatewayRequest.from_event(event)
+    response = respond_to_webhook(request.body, request.headers, store, settings)
+    return api_gateway_response(response.status, response.body)
 
 
 # ---- batches from a file ------------------------------------------------------------------
@@ -248,16 +232,8 @@ def iter_bodies(stream: IO[bytes]) -> Iterator[bytes]:
     re-encoded compactly. A line that is not JSON is still yielded, so it gets quarantined.
 
     Raises:
-        InvalidInputFile: a `getUpdates` response that says `"ok": false`, or a Telegram Desktop
-            export (that is `tgpipe import`'s).
+        InvalidInputFile: a `getUpdates` response that says `"ok": false`.
     """
-    if hasattr(stream, "peek"):
-        from tgpipe.history.desktop_export import looks_like_export
-
-        if looks_like_export(stream.peek(65536)):
-            raise InvalidInputFile(
-                "this is a Telegram Desktop export, not updates: import it with `tgpipe import FILE`"
-            )
     first = stream.readline()
     while first and not first.strip():
         first = stream.readline()

@@ -47,6 +47,7 @@ def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
     Example: tgpipe ingest --data-dir ./data updates.jsonl
     """
     from tgpipe.capture import ingest as ingest_core
+    from tgpipe.history.desktop_export import looks_like_export
 
     settings = make_settings(timezone_name, allowed_chat_ids)
     store = Stores(data_dir, raw, enriched).raw
@@ -55,6 +56,10 @@ def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
     except OSError as e:
         raise NotFoundError(f"cannot read {file}: {e.strerror}") from None
     with stream, store.writing():
+        if hasattr(stream, "peek") and looks_like_export(stream.peek(65536)):
+            raise ingest_core.InvalidInputFile(
+                "this is a Telegram Desktop export, not updates: import it with `tgpipe import FILE`"
+            )
         summary = ingest_core.store_updates(ingest_core.iter_bodies(stream), store, settings)
     click.echo(f"{summary.describe()} -> {store}")
 

@@ -27,14 +27,14 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote_plus
 
 from tgpipe.aws.clients import client, failure
+from tgpipe.aws.events import S3Object
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, NotFoundError, StoreError
 from tgpipe.history import importer
@@ -161,33 +161,24 @@ class InboxRun:
         return {"imports": [i.to_dict() for i in self.imports]}
 
 
-def import_s3_event(event: Mapping[str, Any], raw: S3Store, settings: Settings, build: BuildDays) -> InboxRun:
-    """Import every export an S3 event notification names (see `import_inbox_object`)."""
-    return InboxRun([import_inbox_object(raw, key, settings, build) for key in s3_event_keys(event, raw)])
-
-
-def s3_event_keys(event: Mapping[str, Any], raw: S3Store) -> Iterator[str]:
-    """Yield the store keys of the objects an S3 event notification says were created in `raw`.
-
-    S3's test event (sent when the notification is set up) names no object and yields nothing.
+def import_s3_objects(objects: Iterable[S3Object], raw: S3Store, settings: Settings, build: BuildDays) -> InboxRun:
+    """Import every export an S3 event notification names (see `import_inbox_object`).
 
     Raises:
-        InvalidRequest: the event is not an S3 notification, or names an object of another bucket.
+        InvalidRequest: an object is not in the raw store.
     """
-    if event.get("Event") == "s3:TestEvent":
-        return
-    records = event.get("Records")
-    if not isinstance(records, list):
-        raise InvalidRequest("the import event is not an S3 event notification (no Records)")
-    for record in records:
-        try:
-            bucket = record["s3"]["bucket"]["name"]
-            object_key = unquote_plus(record["s3"]["object"]["key"])  # S3 URL-encodes keys in events
-        except (KeyError, TypeError):
-            raise InvalidRequest("an S3 event record names no bucket and key") from None
-        if bucket != raw.bucket or not object_key.startswith(raw.prefix):
-            raise InvalidRequest(f"s3://{bucket}/{object_key} is not in the raw store {raw.uri}")
-        yield object_key[len(raw.prefix) :]
+    return InboxRun([import_inbox_object(raw, store_key(obj, raw), settings, build) for obj in objects])
+
+
+def store_key(obj: S3Object, raw: S3Store) -> str:
+    """The key in `raw` of an object an S3 notification names.
+
+    Raises:
+        InvalidRequest: the object is in another bucket or outside the store's prefix.
+    """
+    if obj.bucket != raw.bucket or not obj.key.startswith(raw.prefix):
+        raise InvalidRequest(f"s3://{obj.bucket}/{obj.key} is not in the raw store {raw.uri}")
+    return obj.key[len(raw.prefix) :]
 
 
 def etl_function_builder(function_name: str) -> BuildDays:

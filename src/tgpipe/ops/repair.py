@@ -21,7 +21,8 @@ from typing import Any
 
 from tgpipe import dates
 from tgpipe.aws.clients import client, error_code, failure
-from tgpipe.errors import ConfigError, InvalidRequest, Terminal, TgpipeError, Transient
+from tgpipe.aws.events import RepairEvent
+from tgpipe.errors import ConfigError, Terminal, TgpipeError, Transient
 from tgpipe.store import layout
 from tgpipe.store.base import Store
 from tgpipe.store.layout import TABLE_NAMES
@@ -190,15 +191,8 @@ def msck_repair(database: str, workgroup: str) -> RepairResult:
 
 @dataclass(frozen=True)
 class RepairRequest:
-    """What a repair Lambda event asks for; `from_event` reads one and `run` does it.
-
-    - the ETL function's on-success destination record: register the partitions it wrote
-      (`responsePayload.partitions`; none when the ETL run failed terminally);
-    - `{"partitions": {table: [days]}}`: exactly those;
-    - `{"from": D1, "to": D2}`: every stored day in the range (a backfill);
-    - `{"recent_days": N}`: every stored day from N days ago to today (the scheduled safety net);
-    - `{"mode": "msck"}`: `MSCK REPAIR TABLE` through Athena.
-    """
+    """What a repair Lambda event (`tgpipe.aws.events.RepairEvent`) asks for; `of` reads one and
+    `run` does it."""
 
     partitions: Mapping[str, list[str]] | None = None
     first: date | None = None
@@ -206,29 +200,16 @@ class RepairRequest:
     msck: bool = False
 
     @classmethod
-    def from_event(cls, event: Mapping[str, Any], tz: tzinfo, now: datetime | None = None) -> RepairRequest:
-        """Read a repair event; `tz` decides what today is for `recent_days`.
-
-        Raises:
-            InvalidRequest: the event has none of the forms above.
-        """
-        payload = event.get("responsePayload", event)
-        if event.get("mode") == "msck":
+    def of(cls, event: RepairEvent, tz: tzinfo, now: datetime | None = None) -> RepairRequest:
+        """The request of a repair event; `tz` decides what today is for `recent_days`."""
+        if event.msck:
             return cls(msck=True)
-        if isinstance(payload, Mapping) and ("partitions" in payload or "error" in payload):
-            partitions = payload.get("partitions") or {}
-            return cls(partitions={table: list(days) for table, days in partitions.items() if table in TABLE_NAMES})
-        if "recent_days" in event:
-            count = event["recent_days"]
-            if type(count) is not int or count < 0:
-                raise InvalidRequest(f"recent_days must be a whole number of days, not {count!r}")
-            first, last = dates.back_to_today(count, tz, now)
+        if event.partitions is not None:
+            return cls(partitions={table: days for table, days in event.partitions.items() if table in TABLE_NAMES})
+        if event.recent_days is not None:
+            first, last = dates.back_to_today(event.recent_days, tz, now)
             return cls(first=first, last=last)
-        if "from" in event and "to" in event:
-            return cls(first=dates.parse_day(event["from"], "from"), last=dates.parse_day(event["to"], "to"))
-        raise InvalidRequest(
-            "unknown repair event: expected an ETL result (partitions), from and to, recent_days, or mode=msck"
-        )
+        return cls(first=event.first, last=event.last)
 
     def run(self, database: str, enriched: Store | None, workgroup: str | None) -> RepairResult:
         """Do what was asked.

@@ -45,7 +45,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from tgpipe.build import etl, imported, readers, schema
+from tgpipe.build import etl, imported, pseudonym, readers, schema
 from tgpipe.build.day import day_changes, day_writers
 from tgpipe.build.plan import EtlPlan
 from tgpipe.config import Settings
@@ -156,7 +156,7 @@ def forget(
     if not asked:
         raise InvalidRequest("say whom to forget: --user-id ID or --chat-id ID")
     store_settings.require(raw, settings, role="raw store")
-    pseudonyms = settings.pseudonymizer()
+    pseudonyms = pseudonym.from_settings(settings)
     # Before anything is removed: the tables must be rebuilt with the key they were built with.
     key = pseudonyms.fingerprint if pseudonyms else None
     store_settings.require(enriched, settings, role="enriched store", pseudonym_key=key)
@@ -426,7 +426,7 @@ def _rebuild(
 def in_tables(listed: Forgotten, settings: Settings) -> Forgotten:
     """The ids by which pseudonymised tables name them: a user's pseudonym, a private chat's too
     (its id is its user's); a group's or channel's id stays (`tgpipe.build.pseudonym`). Plain tables: `listed`."""
-    pseudonyms = settings.pseudonymizer()
+    pseudonyms = pseudonym.from_settings(settings)
     if pseudonyms is None:
         return listed
     chats = (pseudonyms.pseudonym(c) if c > 0 else c for c in listed.chat_ids)

@@ -106,7 +106,7 @@ class BotApi:
         env = os.environ if env is None else env
         token = env.get("TELEGRAM_BOT_TOKEN", "")
         if not token and env.get("TELEGRAM_BOT_TOKEN_PARAMETER"):
-            from tgpipe.config import bot_token_from_parameter
+            from tgpipe.aws.ssm import bot_token_from_parameter
 
             token = bot_token_from_parameter(env["TELEGRAM_BOT_TOKEN_PARAMETER"].strip())
         return cls(token, env.get("TELEGRAM_API_URL") or DEFAULT_API_URL)
