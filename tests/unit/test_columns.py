@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tgpipe.build import readers, schema
-from tgpipe.build.rows import row_reader
+from tgpipe.build.rows import row_reader, with_derived
 from tgpipe.telegram import shape
 
 NOON = 1763899200  # 2025-11-23 12:00 UTC
@@ -34,7 +34,8 @@ def row(update, tz=UTC):
     for table in (columns, schema.UPDATE_COLUMNS):
         if not table:
             continue
-        one_by_one = {c.name: readers.cast_for(c.type, c.keep_empty)(c.read(parsed)) for c in table}
+        alone = {c.name: readers.cast_for(c.type, c.keep_empty)(c.read(parsed)) for c in table if c.read_from_update}
+        one_by_one = dict(zip([c.name for c in table], with_derived(table, alone), strict=True))
         compiled = dict(zip([c.name for c in table], row_reader(table)(parsed), strict=True))
         assert compiled == one_by_one
         out[table is schema.UPDATE_COLUMNS] = one_by_one

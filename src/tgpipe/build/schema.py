@@ -17,6 +17,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from tgpipe.build import derived
 from tgpipe.build.pseudonym import DROPPED, DROPPED_IF_PERSON, HASHED, HASHED_EACH, HASHED_IF_PRIVATE, REWRITTEN, kept
 from tgpipe.build.readers import (
     TIMESTAMP,
@@ -48,14 +49,24 @@ from tgpipe.telegram import shape
 
 
 @dataclass(frozen=True)
+class Derived:
+    """A column's value computed from other columns of the same row (`tgpipe.build.derived`), after
+    they are read and cast: `function(*values of inputs)`."""
+
+    inputs: tuple[str, ...]
+    function: Callable[..., Any]
+
+
+@dataclass(frozen=True)
 class Column:
     name: str
     type: pa.DataType
     source: str
     """Where the value comes from, as a Bot API path (`message.from.id`) or a rule."""
     description: str
-    read: Callable[[Update], Any]
-    """Return the value as found; `rows.row_reader` casts it to `type` (and inlines `Get` readers)."""
+    read: Callable[[Update], Any] | Derived
+    """Return the value as found; `rows.row_reader` casts it to `type` (and inlines `Get` readers).
+    A `Derived` value is computed from other columns of the row instead."""
     example: str = ""
     keep_empty: bool = False
     """For a list column: whether an empty list stays `[]` (it says something, as a removed
@@ -65,6 +76,11 @@ class Column:
     or `kept(reason)` for a column that sounds personal and is not; empty for the others. The
     rewrite itself is `pseudonym.Pseudonymizer`'s; tests/unit/test_pseudonym.py holds every column
     to what it declares here, and the data dictionary shows it."""
+
+    @property
+    def read_from_update(self) -> bool:
+        """Whether the value is read from the update (else computed from other columns: `Derived`)."""
+        return not isinstance(self.read, Derived)
 
 
 # ---- tables -------------------------------------------------------------------------------
@@ -796,6 +812,40 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         Get("source"),
         "bot",
     ),
+    # Computed from the columns above (tgpipe.build.derived), so the named queries say who sent a
+    # message without repeating the rule (issue 23).
+    Column(
+        "sender_kind",
+        STR,
+        "from user_id, user_is_bot, sender_chat_id, sender_chat_type and chat_type",
+        "Who sent the message: person or bot (a user), channel or group (a chat posting as itself: "
+        "its sender_chat, or the chat itself when the message has neither a user nor a sender chat).",
+        Derived(("user_id", "user_is_bot", "sender_chat_id", "sender_chat_type", "chat_type"), derived.sender_kind),
+        "person",
+        pseudonymized=kept("a kind of sender"),
+    ),
+    Column(
+        "sender_name",
+        STR,
+        "from user_first_name, sender_chat_title and chat_title",
+        "The sender's name: the sender chat's title, the chat's title when the message has neither a "
+        "user nor a sender chat, else the user's first name.",
+        Derived(
+            ("user_id", "user_first_name", "sender_chat_id", "sender_chat_title", "chat_title"), derived.sender_name
+        ),
+        "Ana",
+        pseudonymized=DROPPED_IF_PERSON,
+    ),
+    Column(
+        "sent_as_chat_id",
+        I64,
+        "sender_chat_id, or chat_id when user_id is NULL",
+        "The chat the message was posted as (a channel, or a group's anonymous admins); NULL when a user "
+        "sent it. With user_id, it names the sender: the named queries group by both.",
+        Derived(("user_id", "sender_chat_id", "chat_id"), derived.sent_as_chat_id),
+        "-1001234567890",
+        pseudonymized=HASHED_IF_PRIVATE,
+    ),
 )
 
 UPDATE_COLUMNS: tuple[Column, ...] = (
@@ -1099,6 +1149,16 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "Longitude of a location, as location_latitude.",
         location_or_venue("longitude"),
         "-46.6333",
+    ),
+    # Computed from the columns above (tgpipe.build.derived, issue 23).
+    Column(
+        "added_reactions",
+        STRINGS,
+        "new_reactions without old_reactions",
+        "Reactions a message_reaction update added (each as in new_reactions): those the user has on "
+        "the message now and did not have before. NULL when it added none.",
+        Derived(("new_reactions", "old_reactions"), derived.added_reactions),
+        '["🔥"]',
     ),
 )
 

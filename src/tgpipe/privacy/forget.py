@@ -48,6 +48,7 @@ import pyarrow.parquet as pq
 from tgpipe.build import etl, imported, pseudonym, readers, schema
 from tgpipe.build.day import day_changes, day_writers
 from tgpipe.build.plan import EtlPlan
+from tgpipe.build.rows import with_derived
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, InvalidUpdate, NotFoundError
 from tgpipe.privacy import audit
@@ -464,7 +465,7 @@ def rebuild_from_tables(enriched: Store, day: date, listed: Forgotten, settings:
 
 def _imported_rows(table: pa.Table | None, listed: Forgotten, columns: tuple[schema.Column, ...]):
     """Yield the values of the imported rows of a `telegram` table that `listed` does not name, in
-    the columns' order (a column an older file lacks is None)."""
+    the columns' order (a column an older file lacks is None, a derived one is computed)."""
     if table is None or "source" not in table.column_names:
         return
     rows = table.filter(pc.equal(table["source"], imported.SOURCE))
@@ -474,4 +475,4 @@ def _imported_rows(table: pa.Table | None, listed: Forgotten, columns: tuple[sch
     for record in rows.to_pylist():
         if record.get("user_id") in listed.user_ids or record.get("chat_id") in listed.chat_ids:
             continue
-        yield tuple(record.get(c.name) for c in columns)
+        yield with_derived(columns, record)

@@ -5,23 +5,9 @@ sender_cte AS (
     user_id,
     user_first_name,
     text,
-    CASE
-      WHEN sender_chat_id IS NOT NULL THEN sender_chat_id
-      WHEN user_id IS NULL THEN chat_id
-    END AS sender_chat_id,
-    CASE
-      WHEN sender_chat_id IS NOT NULL AND sender_chat_type = 'channel' THEN 'channel'
-      WHEN sender_chat_id IS NOT NULL THEN 'group'
-      WHEN user_id IS NULL AND chat_type = 'channel' THEN 'channel'
-      WHEN user_id IS NULL THEN 'group'
-      WHEN user_is_bot THEN 'bot'
-      ELSE 'person'
-    END AS sender_kind,
-    CASE
-      WHEN sender_chat_id IS NOT NULL THEN sender_chat_title
-      WHEN user_id IS NULL THEN chat_title
-      ELSE user_first_name
-    END AS sender_name
+    sent_as_chat_id AS sender_chat_id,
+    sender_kind,
+    sender_name
   FROM telegram
   WHERE text IS NOT NULL
 )

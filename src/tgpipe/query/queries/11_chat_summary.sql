@@ -10,9 +10,7 @@ SELECT
   max(context_date) AS last_day,
   max(date_utc) AS last_message_utc,
   max_by(date_local, date_utc) FILTER (WHERE date_local IS NOT NULL) AS last_message_local,
-  count(DISTINCT CASE
-    WHEN sender_chat_id IS NULL AND user_id IS NOT NULL AND NOT COALESCE(user_is_bot, false) THEN user_id
-  END) AS person_amount,
+  count(DISTINCT CASE WHEN sender_kind = 'person' THEN user_id END) AS person_amount,
   max_by(chat_username, update_id) FILTER (WHERE chat_username IS NOT NULL) AS chat_username
 FROM telegram
 GROUP BY chat_id

@@ -5,7 +5,7 @@ person_week_cte AS (
     user_id,
     CAST(date_trunc('week', context_date) AS DATE) AS week_start
   FROM telegram
-  WHERE sender_chat_id IS NULL AND user_id IS NOT NULL AND NOT COALESCE(user_is_bot, false)
+  WHERE sender_kind = 'person'
 ),
 first_week_cte AS (
   SELECT

@@ -11,30 +11,16 @@ message_cte AS (
     user_id,
     user_first_name,
     user_username,
-    CASE
-      WHEN sender_chat_id IS NOT NULL THEN sender_chat_id
-      WHEN user_id IS NULL THEN chat_id
-    END AS sender_chat_id,
-    CASE
-      WHEN sender_chat_id IS NOT NULL AND sender_chat_type = 'channel' THEN 'channel'
-      WHEN sender_chat_id IS NOT NULL THEN 'group'
-      WHEN user_id IS NULL AND chat_type = 'channel' THEN 'channel'
-      WHEN user_id IS NULL THEN 'group'
-      WHEN user_is_bot THEN 'bot'
-      ELSE 'person'
-    END AS sender_kind,
-    CASE
-      WHEN sender_chat_id IS NOT NULL THEN sender_chat_title
-      WHEN user_id IS NULL THEN chat_title
-      ELSE user_first_name
-    END AS sender_name,
+    sent_as_chat_id AS sender_chat_id,
+    sender_kind,
+    sender_name,
     CASE
       WHEN chat_type IN ('channel', 'supergroup') AND chat_username IS NOT NULL
         THEN 'https://t.me/' || chat_username || '/' || CAST(message_id AS VARCHAR)
     END AS message_link
   FROM telegram
 ),
-new_reaction_cte AS (
+added_reaction_cte AS (
   SELECT
     update_id,
     chat_id,
@@ -42,29 +28,8 @@ new_reaction_cte AS (
     user_id,
     reaction
   FROM telegram_updates
-  CROSS JOIN UNNEST(new_reactions) AS t (reaction)
+  CROSS JOIN UNNEST(added_reactions) AS t (reaction)
   WHERE update_type = 'message_reaction'
-),
-old_reaction_cte AS (
-  SELECT
-    update_id,
-    reaction
-  FROM telegram_updates
-  CROSS JOIN UNNEST(old_reactions) AS t (reaction)
-  WHERE update_type = 'message_reaction'
-),
-added_reaction_cte AS (
-  SELECT
-    n.update_id,
-    n.chat_id,
-    n.message_id,
-    n.user_id,
-    n.reaction
-  FROM new_reaction_cte AS n
-  LEFT JOIN old_reaction_cte AS o
-    ON o.update_id = n.update_id
-    AND o.reaction = n.reaction
-  WHERE o.update_id IS NULL
 ),
 reaction_cte AS (
   SELECT

@@ -4,12 +4,9 @@ message_cte AS (
   SELECT
     count(1) AS message_amount,
     count(DISTINCT context_date) AS active_days,
-    count(DISTINCT CASE WHEN sender_chat_id IS NULL AND user_id IS NOT NULL AND NOT COALESCE(user_is_bot, false) THEN user_id END) AS person_amount,
-    count(DISTINCT CASE WHEN sender_chat_id IS NULL AND user_is_bot THEN user_id END) AS bot_amount,
-    count(DISTINCT CASE
-      WHEN sender_chat_id IS NOT NULL THEN sender_chat_id
-      WHEN user_id IS NULL THEN chat_id
-    END) AS chat_sender_amount,
+    count(DISTINCT CASE WHEN sender_kind = 'person' THEN user_id END) AS person_amount,
+    count(DISTINCT CASE WHEN sender_kind = 'bot' THEN user_id END) AS bot_amount,
+    count(DISTINCT sent_as_chat_id) AS chat_sender_amount,
     count(text) AS text_message_amount,
     count(reply_to_message_id) AS reply_amount,
     count(1) FILTER (WHERE update_type = 'message' AND message_type = 'left_chat_member') AS left_amount,
@@ -29,7 +26,7 @@ edit_cte AS (
   FROM telegram_updates
   WHERE update_type IN ('edited_message', 'edited_channel_post', 'edited_business_message')
 ),
-new_reaction_cte AS (
+added_reaction_cte AS (
   SELECT
     update_id,
     chat_id,
@@ -37,29 +34,8 @@ new_reaction_cte AS (
     user_id,
     reaction
   FROM telegram_updates
-  CROSS JOIN UNNEST(new_reactions) AS t (reaction)
+  CROSS JOIN UNNEST(added_reactions) AS t (reaction)
   WHERE update_type = 'message_reaction'
-),
-old_reaction_cte AS (
-  SELECT
-    update_id,
-    reaction
-  FROM telegram_updates
-  CROSS JOIN UNNEST(old_reactions) AS t (reaction)
-  WHERE update_type = 'message_reaction'
-),
-added_reaction_cte AS (
-  SELECT
-    n.update_id,
-    n.chat_id,
-    n.message_id,
-    n.user_id,
-    n.reaction
-  FROM new_reaction_cte AS n
-  LEFT JOIN old_reaction_cte AS o
-    ON o.update_id = n.update_id
-    AND o.reaction = n.reaction
-  WHERE o.update_id IS NULL
 ),
 reaction_cte AS (
   SELECT count(1) AS reaction_amount
