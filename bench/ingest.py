@@ -30,6 +30,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from tgpipe.capture.ingest import handle_api_gateway_event  # noqa: E402
 from tgpipe.config import Settings  # noqa: E402
+from tgpipe.errors import NotFoundError  # noqa: E402
 from tgpipe.store.base import Store  # noqa: E402
 from tgpipe.store.local import LocalStore  # noqa: E402
 from tgpipe.telegram import sample  # noqa: E402
@@ -65,7 +66,10 @@ class MemoryStore(Store):
         self.objects[key] = Path(path).read_bytes()
 
     def get(self, key):
-        return self.objects[key]
+        try:
+            return self.objects[key]
+        except KeyError:
+            raise NotFoundError(f"{self.uri}{key} does not exist") from None
 
     def list(self, prefix):
         return iter(())

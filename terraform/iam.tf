@@ -9,18 +9,18 @@ locals {
     [for table in keys(local.glue_tables) : "${local.glue_prefix}:table/${local.glue_database}/${table}"],
   )
   table_prefixes = [for table in keys(local.glue_tables) : "${table}/"]
-  # The raw bucket's data (tgpipe.layout: RAW_DAY_FOLDERS and EXPORTS_PREFIX): what raw retention expires.
+  # The raw bucket's data (tgpipe.store.layout: RAW_DAY_FOLDERS and EXPORTS_PREFIX): what raw retention expires.
   raw_data_prefixes = ["telegram/", "quarantine/", "imported/", "exports/"]
-  # Where a store records the settings its keys depend on (tgpipe.layout.SETTINGS_KEY): written by
+  # Where a store records the settings its keys depend on (tgpipe.store.layout.SETTINGS_KEY): written by
   # the first function that writes the store, read by every one that writes it later.
   settings_key = "_tgpipe/settings.json"
-  # The ETL's record of its newest run in the enriched bucket (tgpipe.layout.LAST_ETL_RUN_KEY), which
+  # The ETL's record of its newest run in the enriched bucket (tgpipe.store.layout.LAST_ETL_RUN_KEY), which
   # `tgpipe status` reads.
   etl_run_key = "_tgpipe/last_etl_run.json"
-  # The people and chats `tgpipe forget` removed (tgpipe.layout.FORGOTTEN_KEY): every function that
+  # The people and chats `tgpipe forget` removed (tgpipe.store.layout.FORGOTTEN_KEY): every function that
   # takes data in reads it, so that they stay out.
   forgotten_key = "_tgpipe/forgotten.json"
-  # Empty markers of the messages that carried the opt-out hashtag (tgpipe.layout.OPTOUT_PREFIX),
+  # Empty markers of the messages that carried the opt-out hashtag (tgpipe.store.layout.OPTOUT_PREFIX),
   # so that their edits stay out too.
   optout_prefix = "optout/"
 }

@@ -266,7 +266,7 @@ resource "aws_s3_bucket_notification" "raw_import_inbox" {
     id                  = "import-telegram-desktop-exports"
     lambda_function_arn = module.import.function_arn
     events              = ["s3:ObjectCreated:*"]
-    filter_prefix       = "import/" # tgpipe.layout.IMPORT_INBOX_PREFIX
+    filter_prefix       = "import/" # tgpipe.store.layout.IMPORT_INBOX_PREFIX
   }
 
   depends_on = [aws_lambda_permission.import_from_raw_bucket]

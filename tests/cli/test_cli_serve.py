@@ -161,7 +161,11 @@ def test_run_polls_and_runs_the_nightly_etl_then_stops_cleanly(tmp_path):
         message = {"message_id": 1, "date": int(yesterday.timestamp()), "chat": {"id": -5}, "text": "oi"}
         sent = fake.add_update("message", message)
         done = process.wait_for_log("etl run done")
-        metrics = metrics_of(metrics_port)
+        # The run logs its line, then the daemon counts it: wait (bounded) for the count.
+        deadline = time.monotonic() + 10
+        while (metrics := metrics_of(metrics_port)).get(("tgpipe_etl_runs_total", ())) != 1:
+            assert time.monotonic() < deadline, "the ETL run was never counted"
+            time.sleep(0.05)
         code, out, log = process.stop()
     assert code == 0, log
     assert metrics[("tgpipe_info", ("poll", "0.1.0"))] == 1

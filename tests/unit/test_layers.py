@@ -153,3 +153,20 @@ def test_no_two_modules_import_each_other_even_for_annotations():
         if name not in state:
             visit(name, [name])
     assert cycles == []
+
+
+def test_the_unit_tests_mirror_the_package():
+    """tests/unit/<subpackage>/test_<module>[_<aspect>].py tests src/tgpipe/<subpackage>/<module>.py;
+    tests/unit/test_<module>.py a base module (or the project: the layers, the lock, the alert rules)."""
+    unit = ROOT / "tests" / "unit"
+    project_wide = {"layers", "lock", "alert_rules"}
+    for test in unit.rglob("test_*.py"):
+        where = test.parent.relative_to(unit)
+        name = test.stem.removeprefix("test_")
+        if where == Path("."):
+            modules = {p.stem for p in PACKAGE.glob("*.py")} | project_wide
+        elif where == Path("scripts"):
+            modules = {p.stem for p in (ROOT / "scripts").glob("*.py")}
+        else:
+            modules = {p.stem for p in (PACKAGE / where).rglob("*.py")} - {"__init__"}
+        assert any(name == m or name.startswith(f"{m}_") for m in modules), test.relative_to(ROOT)

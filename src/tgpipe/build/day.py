@@ -1,34 +1,23 @@
-"""Turn days of raw updates into the `telegram` and `telegram_updates` Parquet tables.
+"""Build one day of the `telegram` and `telegram_updates` tables from its raw updates.
 
-A day is rebuilt whole: its raw objects are listed, fetched concurrently (one request each) and
-parsed in `update_id` order, and the rows are streamed to one Parquet file per table in row
-groups of BATCH_ROWS, so memory does not grow with the size of the day. The file then replaces
-the day's previous output. Output names are deterministic, so re-running a day never duplicates
-rows. A day with no raw objects is left alone (its raw objects may have expired while its Parquet
-must stay).
-
-Dedupe by `update_id`: an update is a row of the first day it is stored under. An update with no
-time of its own (a callback query, a poll answer, ...) is filed under the day it arrived, so a
-redelivery after midnight is stored again under the next day. Building a day therefore skips, as
-duplicates, the update ids stored under the day before and those stored under an earlier day of
-the same run, known from the names of one listing of each raw folder before any day is built
-(nothing is read; `day_tasks`). So the rule holds for a run of one day as for a run of many,
-whichever day is built first, and a run can build its days in worker processes at once (`jobs`).
+A day is rebuilt whole: its raw objects are fetched concurrently (one request each) and parsed in
+`update_id` order, and the rows are streamed to one Parquet file per table (`tgpipe.build.parquet`),
+so memory does not grow with the size of the day. The files then replace the day's previous
+output together. Output names are deterministic, so re-running a day never duplicates rows. A day
+with no raw objects is left alone (its raw objects may have expired while its Parquet must stay).
 
 A raw object that is not an update, or that the column readers cannot handle, is copied to the
 quarantine area and counted; it never fails its day. A store error does fail it, so that the
 Lambda is retried. An update or imported message of a person or chat on the raw store's forgotten
-list (`tgpipe.store.forgotten`) is left out, counted, and copies of their messages inside other updates
-are cut down, so no later run brings a forgotten person back.
+list (`tgpipe.store.forgotten`) is left out, counted, and copies of their messages inside other
+updates are cut down, so no later run brings a forgotten person back.
 
-Late data: a run also rebuilds every recent day (the `ETL_LATE_DAYS` days that end yesterday)
-whose newest raw object is newer than its Parquet. To make that comparison sound, a day's raw
-folder is listed again after its Parquet is written; objects that arrived while it was being
-built make it build again, so every raw object older than a day's Parquet is in it.
+Late data: a day's raw folder is listed again after its Parquet is written; objects that arrived
+while it was being built make it build again, so every raw object older than a day's Parquet is in it.
 
 Pseudonymised tables (PSEUDONYMIZE=1): each update, the bot's and the imported ones alike, is
-rewritten by `tgpipe.build.pseudonym` before its columns are read, so every column and the payload come
-from the rewritten update; the raw store keeps the update as received.
+rewritten by `tgpipe.build.pseudonym` before its columns are read, so every column and the payload
+come from the rewritten update; the raw store keeps the update as received.
 """
 
 from __future__ import annotations
@@ -47,7 +36,7 @@ from typing import Any
 from tgpipe.build import imported, pseudonym, readers, schema
 from tgpipe.build.imported import ImportTally
 from tgpipe.build.parquet import TableWriter
-from tgpipe.build.plan import DayTask, _raw_keys, stored_update_ids
+from tgpipe.build.plan import DayTask, raw_keys, stored_update_ids
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidUpdate, StoreError
 from tgpipe.store import forgotten, layout
@@ -105,7 +94,7 @@ def process_day(
         if not keys and not imports:
             break
         written = build_day(raw, enriched, day, keys, settings, seen, result, imports, listed)
-        arrived = set(_raw_keys(raw, day)).difference(keys)
+        arrived = set(raw_keys(raw, day)).difference(keys)
         if not arrived or attempt == BUILD_ATTEMPTS:
             if arrived:  # still arriving: the next run's late-data check sees them as newer
                 log.warning("raw objects keep arriving for a day", extra={"day": day.isoformat()})
@@ -134,79 +123,21 @@ def build_day(
     (`tgpipe.build.imported`: the bot's rows win), without what `listed` names (`forgotten.screen`);
     fill `result`; return the update ids written.
 
-    The new files are built in the enriched store's scratch folder, then replace the day's files
-    together (`Store.put_files`): a reader sees the whole old day or the whole new one.
+    In three steps: the bot's updates (`DayBuild.add_updates`), the imported messages the bot did
+    not capture (`DayBuild.add_imported`), then the new files, built in the enriched store's
+    scratch folder, replace the day's files together (`Store.put_files`): a reader sees the whole
+    old day or the whole new one.
 
     Raises:
         StoreError: a store failed, or the files could not be built (a full disk).
     """
-    written: list[int] = []
-    pseudonyms = pseudonym.from_settings(settings)  # made once per process and key
     with enriched.scratch() as tmp, cyclic_gc_paused():
-        writers = day_writers(tmp)
-        messages, updates = writers["telegram"], writers["telegram_updates"]
-        captured = imported.Captured()
+        build = DayBuild(raw, day, settings, result, listed, day_writers(tmp))
         try:
-            for key, data in raw.get_many(keys):
-                result.bytes_read += len(data)
-                try:
-                    text, update = shape.parse_update(data)
-                    if update["update_id"] in seen:
-                        result.duplicates += 1
-                        continue
-                    if listed:
-                        verdict = forgotten.screen(update, listed)
-                        if verdict.left_out:
-                            result.forgotten += 1
-                            continue
-                        if verdict.redacted is not None:
-                            update = verdict.redacted
-                            text = shape.encode_update(update).decode("utf-8")
-                    if pseudonyms is not None:  # after the forgotten list, which names real ids
-                        text, update = pseudonyms.update(update)
-                    row = readers.Update(text, update, settings.timezone)
-                    update_values = updates.values(row)
-                    is_message = row.type in shape.MESSAGE_UPDATE_TYPES and row.body
-                    message_values = messages.values(row) if is_message else None
-                except InvalidUpdate as e:
-                    quarantine(raw, data, day, e.reason, str(e), "etl", raw_key=key)
-                    result.quarantined += 1
-                    continue
-                except Exception as e:  # a reader failed on this update: keep it out, never fail the day
-                    detail = f"cannot read columns: {type(e).__name__}: {e}"
-                    quarantine(raw, data, day, "unreadable_columns", detail, "etl", raw_key=key)
-                    result.quarantined += 1
-                    continue
-                seen.add(update["update_id"])
-                written.append(update["update_id"])
-                updates.append(update_values)
-                if message_values is not None:
-                    messages.append(message_values)
-                    if imports:  # what the day's imported messages are matched with
-                        captured.add(row)
+            written = build.add_updates(keys, seen, match_imports=bool(imports))
             if imports:
-                files = dict(raw.get_many(imports))
-                result.bytes_read += sum(map(len, files.values()))
-                if listed:
-                    files = {key: _screen_lines(data, listed, result) for key, data in files.items()}
-
-                def read(text: str, update: dict[str, Any]) -> readers.Update:
-                    if pseudonyms is not None:  # as the bot's rows, so that they match
-                        pseudonyms.rewrite(update)
-                    return readers.Update(text, update, settings.timezone, imported.SOURCE)
-
-                for line, values in imported.kept_messages(files, captured, result.imports, read, messages.values):
-                    if isinstance(values, json.JSONDecodeError):  # the raw store is a folder anyone can touch
-                        quarantine(raw, line, day, "not_json", f"not JSON: {values}", "import")
-                        result.quarantined += 1
-                    elif isinstance(values, Exception):  # as for raw updates: keep it out, never fail the day
-                        detail = f"cannot read columns: {type(values).__name__}: {values}"
-                        quarantine(raw, line, day, "unreadable_columns", detail, "import")
-                        result.quarantined += 1
-                    else:
-                        messages.append(values)
-                        result.imported += 1
-            changes = day_changes(enriched, day, writers)
+                build.add_imported(imports)
+            changes = day_changes(enriched, day, build.writers)
             for key, path in changes.items():
                 if path is not None:
                     result.files.append(key)
@@ -214,8 +145,104 @@ def build_day(
         except OSError as e:  # pyarrow writing the new files: a full or read-only disk
             raise StoreError(f"cannot build the tables of {day} in {tmp}: {e.strerror or e}") from e
         enriched.put_files(changes)
-        result.updates, result.messages = updates.rows, messages.rows
+        result.updates, result.messages = build.updates.rows, build.messages.rows
     return written
+
+
+@dataclass
+class DayBuild:
+    """One day's tables being written: the rows of its updates, then of its imported messages."""
+
+    raw: Store
+    day: date
+    settings: Settings
+    result: DayResult
+    listed: forgotten.Forgotten
+    writers: dict[str, TableWriter]
+    captured: imported.Captured = field(default_factory=imported.Captured)
+    """The bot's messages of the day, which the imported ones are matched with."""
+
+    def __post_init__(self):
+        self.messages, self.updates = self.writers["telegram"], self.writers["telegram_updates"]
+        self.pseudonyms = pseudonym.from_settings(self.settings)  # made once per process and key
+
+    def add_updates(self, keys: list[str], seen: set[int], match_imports: bool) -> list[int]:
+        """Add a row per raw update of `keys` (and per message) not in `seen`, in order; return the
+        ids written (added to `seen`). A body the readers cannot take is quarantined."""
+        written = []
+        for key, data in self.raw.get_many(keys):
+            self.result.bytes_read += len(data)
+            try:
+                row = self._row(data, seen)
+                if row is None:
+                    continue
+                update_values = self.updates.values(row)
+                is_message = row.type in shape.MESSAGE_UPDATE_TYPES and row.body
+                message_values = self.messages.values(row) if is_message else None
+            except InvalidUpdate as e:
+                self._quarantine(data, e.reason, str(e), "etl", raw_key=key)
+                continue
+            except Exception as e:  # a reader failed on this update: keep it out, never fail the day
+                self._quarantine(
+                    data, "unreadable_columns", f"cannot read columns: {type(e).__name__}: {e}", "etl", raw_key=key
+                )
+                continue
+            update_id = row.update["update_id"]
+            seen.add(update_id)
+            written.append(update_id)
+            self.updates.append(update_values)
+            if message_values is not None:
+                self.messages.append(message_values)
+                if match_imports:
+                    self.captured.add(row)
+        return written
+
+    def _row(self, data: bytes, seen: set[int]) -> readers.Update | None:
+        """The update `data` as the readers see it, or None when it is a duplicate or left out:
+        screened by the forgotten list, then pseudonymised (the list names real ids)."""
+        text, update = shape.parse_update(data)
+        if update["update_id"] in seen:
+            self.result.duplicates += 1
+            return None
+        if self.listed:
+            verdict = forgotten.screen(update, self.listed)
+            if verdict.left_out:
+                self.result.forgotten += 1
+                return None
+            if verdict.redacted is not None:
+                update = verdict.redacted
+                text = shape.encode_update(update).decode("utf-8")
+        if self.pseudonyms is not None:
+            text, update = self.pseudonyms.update(update)
+        return readers.Update(text, update, self.settings.timezone)
+
+    def add_imported(self, imports: list[str]) -> None:
+        """Add a row per imported message of the files `imports` that the bot did not capture."""
+        files = dict(self.raw.get_many(imports))
+        self.result.bytes_read += sum(map(len, files.values()))
+        if self.listed:
+            files = {key: _screen_lines(data, self.listed, self.result) for key, data in files.items()}
+
+        def read(text: str, update: dict[str, Any]) -> readers.Update:
+            if self.pseudonyms is not None:  # as the bot's rows, so that they match
+                self.pseudonyms.rewrite(update)
+            return readers.Update(text, update, self.settings.timezone, imported.SOURCE)
+
+        kept = imported.kept_messages(files, self.captured, self.result.imports, read, self.messages.values)
+        for line, values in kept:
+            if isinstance(values, json.JSONDecodeError):  # the raw store is a folder anyone can touch
+                self._quarantine(line, "not_json", f"not JSON: {values}", "import")
+            elif isinstance(values, Exception):  # as for raw updates: keep it out, never fail the day
+                self._quarantine(
+                    line, "unreadable_columns", f"cannot read columns: {type(values).__name__}: {values}", "import"
+                )
+            else:
+                self.messages.append(values)
+                self.result.imported += 1
+
+    def _quarantine(self, body: bytes, reason: str, detail: str, source: str, **fields: Any) -> None:
+        quarantine(self.raw, body, self.day, reason, detail, source, **fields)
+        self.result.quarantined += 1
 
 
 @contextmanager

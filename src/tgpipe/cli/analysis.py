@@ -1,8 +1,4 @@
-"""The `tgpipe` command: each command parses its options, calls one core function and prints.
-
-Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
-(2 for usage errors), never a traceback. `tgpipe status` exits 3 when what it found needs attention.
-"""
+"""Commands that read the tables: `query` and `report`."""
 
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
-"""The `tgpipe` command: each command parses its options, calls one core function and prints.
-
-Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
-(2 for usage errors), never a traceback. `tgpipe status` exits 3 when what it found needs attention.
+"""Commands that bring updates in: `ingest`, `poll`, `serve`, `sample`, and the bot's set-up
+(`webhook set|info|delete`, `bot check`).
 """
 
 from __future__ import annotations

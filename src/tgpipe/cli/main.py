@@ -2,6 +2,7 @@
 
 Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
 (2 for usage errors), never a traceback. `tgpipe status` exits 3 when what it found needs attention.
+The commands live in this package's modules, one per group; this one puts them together.
 """
 
 from __future__ import annotations

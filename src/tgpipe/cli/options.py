@@ -1,7 +1,6 @@
-"""The `tgpipe` command: each command parses its options, calls one core function and prints.
-
-Any `TgpipeError` (and any usage error) becomes one `Error: ...` line on stderr and exit code 1
-(2 for usage errors), never a traceback. `tgpipe status` exits 3 when what it found needs attention.
+"""The options several commands share, spelled once: the stores (`--data-dir`, `--raw`,
+`--enriched`), the settings overrides, the scope of a query (`--from`, `--to`, `--chat`), Athena's
+workgroup and database, the webhook's and the metrics' addresses, and the progress bar.
 """
 
 from __future__ import annotations

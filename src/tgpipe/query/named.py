@@ -1,11 +1,7 @@
-"""SQL over the enriched tables with DuckDB, and the named queries (`tgpipe/queries/NN_name.sql`).
+"""The named queries: `queries/NN_name.sql`, shipped in the package.
 
-The views `telegram` and `telegram_updates` read every day's Parquet with the partition typed as a
-date and columns unioned by name, then are unioned with an empty table of the current schema, so a
-column added after some days were written reads as NULL for them instead of failing. A `Scope`
-narrows both views to some days and one chat, so a named query's text runs unchanged over a part
-of the data (this is how `tgpipe report --from --to --chat` filters). Athena has no such views:
-`scoped_sql` puts the same narrowing in front of the query's text instead.
+The same files are Terraform's saved Athena queries (`terraform/main.tf`) and `tgpipe query NAME`;
+the first line's comment says what a query answers.
 """
 
 from __future__ import annotations

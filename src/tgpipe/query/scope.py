@@ -1,11 +1,8 @@
-"""SQL over the enriched tables with DuckDB, and the named queries (`tgpipe/queries/NN_name.sql`).
+"""The rows a query reads: days of `context_date` and one chat (`--from`, `--to`, `--chat`).
 
-The views `telegram` and `telegram_updates` read every day's Parquet with the partition typed as a
-date and columns unioned by name, then are unioned with an empty table of the current schema, so a
-column added after some days were written reads as NULL for them instead of failing. A `Scope`
-narrows both views to some days and one chat, so a named query's text runs unchanged over a part
-of the data (this is how `tgpipe report --from --to --chat` filters). Athena has no such views:
-`scoped_sql` puts the same narrowing in front of the query's text instead.
+DuckDB's views are narrowed by `Scope.condition` (`tgpipe.query.local`). Athena has no such views:
+`scoped_sql` puts the same narrowing in front of the query's text instead, so a named query's
+text runs unchanged over a part of the data on both engines.
 """
 
 from __future__ import annotations

@@ -1,22 +1,15 @@
-"""Object stores: a local folder or an `s3://bucket[/prefix]` URI, behind one small interface.
+"""The one interface every store has, a local folder or an `s3://bucket[/prefix]` URI.
 
-Keys are always `/`-separated and relative to the store's root. Local writes are atomic and
-durable (temp file, fsync, rename, fsync of the folder), so a reader never sees half an object
-and a `200` given after `put` survives a power cut.
-
-S3 goes through two clients. Single requests (the ingest path's conditional put, uploads,
-deletes) use boto3. The ETL's bulk path, listing a day and reading every object of it, uses
-obstore: a thread pool over boto3 tops out near 500-600 GETs/s on two cores (botocore spends
-about 2 ms of CPU per request), while obstore's Rust client releases the GIL and keeps well over
-1,000 GETs/s in flight on the same pool (see docs/benchmarks.md). Both are imported on first use,
-not at import time: the ingest Lambda's cold start and the local CLI do not pay for them.
+Keys are always `/`-separated and relative to the store's root. `Store` says what a store does
+(put, put once, get, get many at a time, list, delete, replace several keys together) and does
+what is the same for both kinds; `tgpipe.store.local` and `tgpipe.store.s3` do the rest, and
+`tgpipe.store.uri` picks one from a URI.
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import logging
 import tempfile
 from abc import ABC, abstractmethod
 from collections import deque
@@ -26,8 +19,6 @@ from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import BinaryIO
-
-log = logging.getLogger(__name__)
 
 #: Objects one reader thread fetches in a row: fewer hand-offs between threads per object.
 READ_CHUNK = 16

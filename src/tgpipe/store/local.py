@@ -1,15 +1,8 @@
-"""Object stores: a local folder or an `s3://bucket[/prefix]` URI, behind one small interface.
+"""A local folder as a store: atomic, durable writes and a lock for the writer.
 
-Keys are always `/`-separated and relative to the store's root. Local writes are atomic and
-durable (temp file, fsync, rename, fsync of the folder), so a reader never sees half an object
-and a `200` given after `put` survives a power cut.
-
-S3 goes through two clients. Single requests (the ingest path's conditional put, uploads,
-deletes) use boto3. The ETL's bulk path, listing a day and reading every object of it, uses
-obstore: a thread pool over boto3 tops out near 500-600 GETs/s on two cores (botocore spends
-about 2 ms of CPU per request), while obstore's Rust client releases the GIL and keeps well over
-1,000 GETs/s in flight on the same pool (see docs/benchmarks.md). Both are imported on first use,
-not at import time: the ingest Lambda's cold start and the local CLI do not pay for them.
+Local writes are atomic and durable (temp file, fsync, rename, fsync of the folder), so a reader
+never sees half an object and a `200` given after `put` survives a power cut. The raw store keeps
+its files private to their owner (every update as received); the enriched store's honour the umask.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""Object stores: a local folder or an `s3://bucket[/prefix]` URI, behind one small interface.
-
-Keys are always `/`-separated and relative to the store's root. Local writes are atomic and
-durable (temp file, fsync, rename, fsync of the folder), so a reader never sees half an object
-and a `200` given after `put` survives a power cut.
+"""An S3 bucket (and prefix) as a store.
 
 S3 goes through two clients. Single requests (the ingest path's conditional put, uploads,
 deletes) use boto3. The ETL's bulk path, listing a day and reading every object of it, uses
@@ -16,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import io
-import logging
 import os
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
@@ -27,9 +22,6 @@ from tgpipe.aws.clients import client, error_code, failure
 from tgpipe.errors import NotFoundError, StoreError, TgpipeError
 from tgpipe.store import layout
 from tgpipe.store.base import ObjectInfo, Store, chunked
-
-log = logging.getLogger(__name__)
-
 
 #: GETs in flight while the ETL reads a day from S3; obstore's connection pool keeps as many.
 S3_READ_WORKERS = 128

@@ -1,20 +1,11 @@
-"""Object stores: a local folder or an `s3://bucket[/prefix]` URI, behind one small interface.
+"""A store from its URI: a folder path, or `s3://bucket[/prefix]`.
 
-Keys are always `/`-separated and relative to the store's root. Local writes are atomic and
-durable (temp file, fsync, rename, fsync of the folder), so a reader never sees half an object
-and a `200` given after `put` survives a power cut.
-
-S3 goes through two clients. Single requests (the ingest path's conditional put, uploads,
-deletes) use boto3. The ETL's bulk path, listing a day and reading every object of it, uses
-obstore: a thread pool over boto3 tops out near 500-600 GETs/s on two cores (botocore spends
-about 2 ms of CPU per request), while obstore's Rust client releases the GIL and keeps well over
-1,000 GETs/s in flight on the same pool (see docs/benchmarks.md). Both are imported on first use,
-not at import time: the ingest Lambda's cold start and the local CLI do not pay for them.
+A malformed URI is refused (never made into a folder of that name), so a typo in `--raw` or
+`RAW_STORE` is one `Error:` line, not data written somewhere unexpected.
 """
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from pathlib import Path
@@ -23,9 +14,6 @@ from tgpipe.errors import ConfigError
 from tgpipe.store.base import Store
 from tgpipe.store.local import LocalStore
 from tgpipe.store.s3 import S3Store
-
-log = logging.getLogger(__name__)
-
 
 #: S3's rules for bucket names: 3-63 lower-case letters, digits, dots and hyphens.
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")

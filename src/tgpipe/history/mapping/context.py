@@ -1,16 +1,5 @@
-"""One Telegram Desktop export message -> the Bot API `Message` a bot would have received.
-
-`tgpipe.history.desktop_export` reads the file and calls `map_message` for each message object, with the
-`ChatContext` of its chat. The result is shaped like a Bot API Message, so the column readers of
-`tgpipe.build.readers` read it like a bot's: what the export lacks (file ids, usernames, last names,
-forward dates, ...) is simply absent and reads as NULL. The rules, field by field, are in
-docs/desktop-export.md; the format facts they rest on are in Telegram Desktop's exporter
-(`export_output_json.cpp`, `export_data_types.cpp`).
-
-Ids: the export writes bare MTProto ids (since Desktop 2.7.2) as `"user123"`, `"channel123"`,
-`"chat123"`; older exports write internal PeerIds as numbers (`2**32 + id` for users,
-`2**33 + id` for chats and channels alike). Bot API ids: a user's id as is, a basic group `-id`,
-a supergroup or channel `-(10**12 + id)`.
+"""What mapping a chat's messages needs to know besides each message: the chat, its time zone (for
+old exports' local times) and the forum topics and reply threads seen so far.
 """
 
 from __future__ import annotations

@@ -1,16 +1,12 @@
 """One Telegram Desktop export message -> the Bot API `Message` a bot would have received.
 
-`tgpipe.history.desktop_export` reads the file and calls `map_message` for each message object, with the
-`ChatContext` of its chat. The result is shaped like a Bot API Message, so the column readers of
-`tgpipe.build.readers` read it like a bot's: what the export lacks (file ids, usernames, last names,
-forward dates, ...) is simply absent and reads as NULL. The rules, field by field, are in
-docs/desktop-export.md; the format facts they rest on are in Telegram Desktop's exporter
-(`export_output_json.cpp`, `export_data_types.cpp`).
-
-Ids: the export writes bare MTProto ids (since Desktop 2.7.2) as `"user123"`, `"channel123"`,
-`"chat123"`; older exports write internal PeerIds as numbers (`2**32 + id` for users,
-`2**33 + id` for chats and channels alike). Bot API ids: a user's id as is, a basic group `-id`,
-a supergroup or channel `-(10**12 + id)`.
+`tgpipe.history.desktop_export` reads the file and calls `map_message` for each message object,
+with the `ChatContext` of its chat. The result is shaped like a Bot API Message, so the column
+readers of `tgpipe.build.readers` read it like a bot's: what the export lacks (file ids,
+usernames, last names, forward dates, ...) is simply absent and reads as NULL. The rules, field by
+field, are in docs/desktop-export.md; the format facts they rest on are in Telegram Desktop's
+exporter (`export_output_json.cpp`, `export_data_types.cpp`). This package's other modules map
+each kind of content.
 """
 
 from __future__ import annotations
@@ -19,9 +15,9 @@ from typing import Any
 
 from tgpipe.history.mapping.context import ChatContext, unix_time
 from tgpipe.history.mapping.ids import USER, bot_api_id, parse_peer
-from tgpipe.history.mapping.media import _media
-from tgpipe.history.mapping.senders import _forward_origin, _set_sender
-from tgpipe.history.mapping.service import _NO_ACTOR, ACTIONS, NO_BOT_API_EQUIVALENT, NO_EQUIVALENT_REASON
+from tgpipe.history.mapping.media import set_media
+from tgpipe.history.mapping.senders import forward_origin, set_sender
+from tgpipe.history.mapping.service import ACTIONS, NO_ACTOR, NO_BOT_API_EQUIVALENT, NO_EQUIVALENT_REASON
 from tgpipe.history.mapping.text import text_and_entities
 
 
@@ -67,9 +63,9 @@ def map_message(raw: dict[str, Any], ctx: ChatContext) -> tuple[dict[str, Any] |
 
     msg: dict[str, Any] = {"message_id": message_id}
     if action is None:
-        _set_sender(msg, raw.get("from_id"), raw.get("from"), ctx, raw)
-    elif action not in _NO_ACTOR:
-        _set_sender(msg, raw.get("actor_id"), raw.get("actor"), ctx, raw)
+        set_sender(msg, raw.get("from_id"), raw.get("from"), ctx, raw)
+    elif action not in NO_ACTOR:
+        set_sender(msg, raw.get("actor_id"), raw.get("actor"), ctx, raw)
     msg["chat"] = dict(ctx.chat)
     msg["date"] = date
     edit_date = unix_time(raw, "edited_unixtime", "edited", ctx.tz) if "edited" in raw else None
@@ -83,7 +79,7 @@ def map_message(raw: dict[str, Any], ctx: ChatContext) -> tuple[dict[str, Any] |
     if type(raw.get("author")) is str:
         msg["author_signature"] = raw["author"]
     if "forwarded_from" in raw or "forwarded_from_id" in raw:
-        msg["forward_origin"] = _forward_origin(raw)
+        msg["forward_origin"] = forward_origin(raw)
     reply_to = raw.get("reply_to_message_id")
     if type(reply_to) is int:
         peer = parse_peer(raw.get("reply_to_peer_id"))
@@ -103,7 +99,7 @@ def map_message(raw: dict[str, Any], ctx: ChatContext) -> tuple[dict[str, Any] |
     if type(via) is str and via:
         msg["via_bot"] = {"is_bot": True, "username": via.removeprefix("@")}
 
-    has_media = _media(msg, raw, ctx)
+    has_media = set_media(msg, raw, ctx)
     text_value = raw["text"] if "text" in raw else raw.get("text_entities")
     if text_value:
         text, entities = text_and_entities(text_value)

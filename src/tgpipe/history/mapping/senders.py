@@ -1,17 +1,4 @@
-"""One Telegram Desktop export message -> the Bot API `Message` a bot would have received.
-
-`tgpipe.history.desktop_export` reads the file and calls `map_message` for each message object, with the
-`ChatContext` of its chat. The result is shaped like a Bot API Message, so the column readers of
-`tgpipe.build.readers` read it like a bot's: what the export lacks (file ids, usernames, last names,
-forward dates, ...) is simply absent and reads as NULL. The rules, field by field, are in
-docs/desktop-export.md; the format facts they rest on are in Telegram Desktop's exporter
-(`export_output_json.cpp`, `export_data_types.cpp`).
-
-Ids: the export writes bare MTProto ids (since Desktop 2.7.2) as `"user123"`, `"channel123"`,
-`"chat123"`; older exports write internal PeerIds as numbers (`2**32 + id` for users,
-`2**33 + id` for chats and channels alike). Bot API ids: a user's id as is, a basic group `-id`,
-a supergroup or channel `-(10**12 + id)`.
-"""
+"""Who sent an exported message (a user, a chat posting as itself) and where a forward came from."""
 
 from __future__ import annotations
 
@@ -30,7 +17,7 @@ from tgpipe.history.mapping.ids import (
 )
 
 
-def _user(bare: int, name: Any, ctx: ChatContext) -> dict[str, Any]:
+def user(bare: int, name: Any, ctx: ChatContext) -> dict[str, Any]:
     user: dict[str, Any] = {"id": bare}
     if bare == ctx.bot_id:
         user["is_bot"] = True
@@ -41,7 +28,7 @@ def _user(bare: int, name: Any, ctx: ChatContext) -> dict[str, Any]:
     return user
 
 
-def _set_sender(msg: dict[str, Any], peer_value: Any, name: Any, ctx: ChatContext, raw: dict[str, Any]) -> None:
+def set_sender(msg: dict[str, Any], peer_value: Any, name: Any, ctx: ChatContext, raw: dict[str, Any]) -> None:
     """Set `from` and `sender_chat` as the Bot API shows the sender `peer_value` named `name`."""
     peer = parse_peer(peer_value)
     if peer is None:
@@ -51,7 +38,7 @@ def _set_sender(msg: dict[str, Any], peer_value: Any, name: Any, ctx: ChatContex
     kind, bare = peer
     chat_kind = ctx.kind
     if kind == USER:
-        msg["from"] = _user(bare, name, ctx)
+        msg["from"] = user(bare, name, ctx)
         if chat_kind == "channel":
             msg["sender_chat"] = dict(ctx.chat)
         return
@@ -79,7 +66,7 @@ def _set_sender(msg: dict[str, Any], peer_value: Any, name: Any, ctx: ChatContex
         msg["from"] = dict(CHANNEL_BOT)
 
 
-def _forward_origin(raw: dict[str, Any]) -> dict[str, Any]:
+def forward_origin(raw: dict[str, Any]) -> dict[str, Any]:
     """`forwarded_from` (a name) and `forwarded_from_id` (Desktop 6.x) as a Bot API MessageOrigin.
 
     The export never writes the forward's date. Without an id (every forward in exports before

@@ -1,16 +1,5 @@
-"""One Telegram Desktop export message -> the Bot API `Message` a bot would have received.
-
-`tgpipe.history.desktop_export` reads the file and calls `map_message` for each message object, with the
-`ChatContext` of its chat. The result is shaped like a Bot API Message, so the column readers of
-`tgpipe.build.readers` read it like a bot's: what the export lacks (file ids, usernames, last names,
-forward dates, ...) is simply absent and reads as NULL. The rules, field by field, are in
-docs/desktop-export.md; the format facts they rest on are in Telegram Desktop's exporter
-(`export_output_json.cpp`, `export_data_types.cpp`).
-
-Ids: the export writes bare MTProto ids (since Desktop 2.7.2) as `"user123"`, `"channel123"`,
-`"chat123"`; older exports write internal PeerIds as numbers (`2**32 + id` for users,
-`2**33 + id` for chats and channels alike). Bot API ids: a user's id as is, a basic group `-id`,
-a supergroup or channel `-(10**12 + id)`.
+"""Service messages: each Desktop `action` as the Bot API's service field (new members, pins, topics,
+payments, ...), or, where the Bot API has none, the reason the message is skipped.
 """
 
 from __future__ import annotations
@@ -20,10 +9,11 @@ from collections.abc import Callable
 from typing import Any
 
 from tgpipe.history.mapping.context import ChatContext, Threads
-from tgpipe.history.mapping.ids import _PEER_BARE_MASK, _PEER_KIND_SHIFT, CHANNEL, CHAT, USER, bot_api_id, parse_peer
-from tgpipe.history.mapping.media import _int, _photo, _put, _str
-from tgpipe.history.mapping.senders import _user
+from tgpipe.history.mapping.ids import CHANNEL, CHAT, PEER_BARE_MASK, PEER_KIND_SHIFT, USER, bot_api_id, parse_peer
+from tgpipe.history.mapping.media import photo_sizes
+from tgpipe.history.mapping.senders import user
 from tgpipe.history.mapping.text import plain_text
+from tgpipe.history.mapping.values import int_or_none, put, str_or_none
 
 #: Service actions the Bot API has no message for: their messages are skipped.
 NO_BOT_API_EQUIVALENT = frozenset(
@@ -70,14 +60,14 @@ def _members(raw: dict[str, Any], ctx: ChatContext) -> list[dict[str, Any]]:
     names = _names(raw.get("members"))
     actor = parse_peer(raw.get("actor_id"))
     if len(names) == 1 and actor is not None and actor[0] == USER and names[0] == raw.get("actor"):
-        return [_user(actor[1], names[0], ctx)]
+        return [user(actor[1], names[0], ctx)]
     return [{"first_name": n} if type(n) is str else {} for n in names]
 
 
 def _actor_user(raw: dict[str, Any], ctx: ChatContext) -> dict[str, Any]:
     actor = parse_peer(raw.get("actor_id"))
     if actor is not None and actor[0] == USER:
-        return _user(actor[1], raw.get("actor"), ctx)
+        return user(actor[1], raw.get("actor"), ctx)
     return {"first_name": raw["actor"]} if type(raw.get("actor")) is str else {}
 
 
@@ -105,7 +95,7 @@ def _removed(msg, raw, ctx):
 
 
 def _photo_changed(msg, raw, ctx):
-    msg["new_chat_photo"] = _photo(raw)
+    msg["new_chat_photo"] = photo_sizes(raw)
 
 
 def _title_changed(msg, raw, ctx):
@@ -124,7 +114,7 @@ def _migrated_to(msg, raw, ctx):
 
 
 def _pinned(msg, raw, ctx):
-    target = _int(raw.get("message_id"))
+    target = int_or_none(raw.get("message_id"))
     if target is None:
         return
     if msg["message_id"] < 0 < target:  # a pin in migrated history names the basic group's own id
@@ -134,7 +124,7 @@ def _pinned(msg, raw, ctx):
 
 def _topic_created(msg, raw, ctx):
     topic: dict[str, Any] = {}
-    _put(topic, "name", _str(raw.get("title")))
+    put(topic, "name", str_or_none(raw.get("title")))
     msg["forum_topic_created"] = topic
     if ctx.kind == "supergroup":
         if ctx.threads is None:
@@ -150,7 +140,7 @@ def _topic_edited(msg, raw, ctx):
     if "new_title" not in raw and "new_icon_emoji_id" not in raw:
         return
     edited: dict[str, Any] = {}
-    _put(edited, "name", _str(raw.get("new_title")))
+    put(edited, "name", str_or_none(raw.get("new_title")))
     icon = raw.get("new_icon_emoji_id")
     if type(icon) is int:
         edited["icon_custom_emoji_id"] = str(icon) if icon else ""  # "" = icon removed
@@ -158,11 +148,11 @@ def _topic_edited(msg, raw, ctx):
 
 
 def _ttl(msg, raw, ctx):
-    msg["message_auto_delete_timer_changed"] = {"message_auto_delete_time": _int(raw.get("period"))}
+    msg["message_auto_delete_timer_changed"] = {"message_auto_delete_time": int_or_none(raw.get("period"))}
 
 
 def _group_call(msg, raw, ctx):
-    duration = _int(raw.get("duration"))
+    duration = int_or_none(raw.get("duration"))
     if duration is None:
         msg["video_chat_started"] = {}
     else:
@@ -170,7 +160,7 @@ def _group_call(msg, raw, ctx):
 
 
 def _group_call_scheduled(msg, raw, ctx):
-    msg["video_chat_scheduled"] = {"start_date": _int(raw.get("schedule_date"))}
+    msg["video_chat_scheduled"] = {"start_date": int_or_none(raw.get("schedule_date"))}
 
 
 def _call_invite(msg, raw, ctx):
@@ -181,8 +171,8 @@ def _call_invite(msg, raw, ctx):
 
 def _payment(msg, raw, ctx):
     payment: dict[str, Any] = {}
-    _put(payment, "currency", _str(raw.get("currency")))
-    _put(payment, "total_amount", _int(raw.get("amount")))
+    put(payment, "currency", str_or_none(raw.get("currency")))
+    put(payment, "total_amount", int_or_none(raw.get("amount")))
     if raw.get("recurring") in ("init", "used"):
         payment["is_recurring"] = True
         if raw["recurring"] == "init":
@@ -192,9 +182,9 @@ def _payment(msg, raw, ctx):
 
 def _refund(msg, raw, ctx):
     refund: dict[str, Any] = {}
-    _put(refund, "currency", _str(raw.get("currency")))
-    _put(refund, "total_amount", _int(raw.get("amount")))
-    _put(refund, "telegram_payment_charge_id", _str(raw.get("charge_id")))
+    put(refund, "currency", str_or_none(raw.get("currency")))
+    put(refund, "total_amount", int_or_none(raw.get("amount")))
+    put(refund, "telegram_payment_charge_id", str_or_none(raw.get("charge_id")))
     msg["refunded_payment"] = refund
 
 
@@ -203,7 +193,7 @@ def _allowed(msg, raw, ctx):
         msg["connected_website"] = raw["reason_domain"]
         return
     access: dict[str, Any] = {}
-    _put(access, "web_app_name", _str(raw.get("reason_app_name")))
+    put(access, "web_app_name", str_or_none(raw.get("reason_app_name")))
     msg["write_access_allowed"] = access
 
 
@@ -228,7 +218,7 @@ def _proximity(msg, raw, ctx):
         "traveler": _peer_user(raw.get("from_id"), raw.get("from")),
         "watcher": _peer_user(raw.get("to_id"), raw.get("to")),
     }
-    _put(alert, "distance", _int(raw.get("distance")))
+    put(alert, "distance", int_or_none(raw.get("distance")))
     msg["proximity_alert_triggered"] = alert
 
 
@@ -238,7 +228,7 @@ def _wallpaper(msg, raw, ctx):
 
 def _web_app_data(msg, raw, ctx):
     data: dict[str, Any] = {}
-    _put(data, "button_text", _str(raw.get("text")))
+    put(data, "button_text", str_or_none(raw.get("text")))
     msg["web_app_data"] = data
 
 
@@ -248,34 +238,34 @@ def _giveaway_created(msg, raw, ctx):
 
 def _giveaway_completed(msg, raw, ctx):
     done: dict[str, Any] = {}
-    _put(done, "winner_count", _int(raw.get("winners")))
-    _put(done, "unclaimed_prize_count", _int(raw.get("unclaimed")) or None)
+    put(done, "winner_count", int_or_none(raw.get("winners")))
+    put(done, "unclaimed_prize_count", int_or_none(raw.get("unclaimed")) or None)
     if raw.get("stars") is True:
         done["is_star_giveaway"] = True
     msg["giveaway_completed"] = done
 
 
 def _boost(msg, raw, ctx):
-    msg["boost_added"] = {"boost_count": _int(raw.get("boosts"))}
+    msg["boost_added"] = {"boost_count": int_or_none(raw.get("boosts"))}
 
 
 def _star_gift(msg, raw, ctx):
     gift: dict[str, Any] = {}
     if type(raw.get("gift_id")) is int:
         gift["id"] = str(raw["gift_id"])
-    _put(gift, "star_count", _int(raw.get("stars")))
+    put(gift, "star_count", int_or_none(raw.get("stars")))
     sent: dict[str, Any] = {"gift": gift}
-    _put(sent, "text", plain_text(raw.get("gift_text")) or None)
+    put(sent, "text", plain_text(raw.get("gift_text")) or None)
     if raw.get("is_anonymous") is True:
         sent["is_private"] = True
     msg["gift"] = sent
 
 
 def _price_changed(msg, raw, ctx):
-    stars = _int(raw.get("price_stars"))
+    stars = int_or_none(raw.get("price_stars"))
     if ctx.kind == "channel":
         changed: dict[str, Any] = {"are_direct_messages_enabled": raw.get("is_broadcast_messages_allowed") is True}
-        _put(changed, "direct_message_star_count", stars)
+        put(changed, "direct_message_star_count", stars)
         msg["direct_message_price_changed"] = changed
     else:
         msg["paid_message_price_changed"] = {"paid_message_star_count": stars}
@@ -290,7 +280,7 @@ def _tasks_done(msg, raw, ctx):
 
 def _tasks_added(msg, raw, ctx):
     tasks = [
-        {k: v for k, v in (("id", _int(t.get("id"))), ("text", plain_text(t.get("text")))) if v is not None}
+        {k: v for k, v in (("id", int_or_none(t.get("id"))), ("text", plain_text(t.get("text")))) if v is not None}
         for t in _names(raw.get("items"))
         if type(t) is dict
     ]
@@ -306,9 +296,9 @@ def _requested_peer(msg, raw, ctx):
     ids = []
     for value in values if type(values) is list else ():
         if type(value) is int and value > 0:
-            kind = (USER, CHAT, CHANNEL)[min(value >> _PEER_KIND_SHIFT, 2)]
-            ids.append((kind, value & _PEER_BARE_MASK))
-    request_id = _int(raw.get("button_id"))
+            kind = (USER, CHAT, CHANNEL)[min(value >> PEER_KIND_SHIFT, 2)]
+            ids.append((kind, value & PEER_BARE_MASK))
+    request_id = int_or_none(raw.get("button_id"))
     if ids and all(kind == USER for kind, _ in ids):
         msg["users_shared"] = {"request_id": request_id, "users": [{"user_id": bare} for _, bare in ids]}
     elif ids:
@@ -330,12 +320,12 @@ def _price(raw: dict[str, Any]) -> dict[str, Any] | None:
 def _suggested_post(msg, raw, ctx):
     if raw.get("rejected") is True:
         declined: dict[str, Any] = {}
-        _put(declined, "comment", _str(raw.get("comment")))
+        put(declined, "comment", str_or_none(raw.get("comment")))
         msg["suggested_post_declined"] = declined
         return
     approved: dict[str, Any] = {}
-    _put(approved, "price", _price(raw))
-    _put(approved, "send_date", _int(raw.get("scheduled_date")))
+    put(approved, "price", _price(raw))
+    put(approved, "send_date", int_or_none(raw.get("scheduled_date")))
     msg["suggested_post_approved"] = approved
 
 
@@ -409,7 +399,7 @@ ACTIONS: dict[str, Callable[[dict[str, Any], dict[str, Any], ChatContext], None]
 
 
 #: Actions that write no actor (no sender): payments, bot permissions, giveaways, ...
-_NO_ACTOR = frozenset(
+NO_ACTOR = frozenset(
     (
         "send_payment",
         "refunded_payment",
