@@ -16,17 +16,20 @@ keep an index that exists fresh before they return (`keep_fresh`: etl, import, t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import time
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tgpipe.search.index import Message, SearchIndex
+from tgpipe.search.index import Message, PreparedDay, SearchIndex, prepare
 from tgpipe.store import layout
 from tgpipe.store.base import Store
 from tgpipe.store.local import LocalStore
@@ -39,7 +42,8 @@ log = logging.getLogger(__name__)
 CACHE_DIR_ENV = "TGPIPE_CACHE_DIR"
 MESSAGES = layout.TABLE_NAMES[0]
 OPTIMIZE_AFTER = 7
-"""A refresh that changed more days than this merges the index's segments (queries get faster)."""
+"""A refresh that changes more days than this is a bulk load (`SearchIndex.bulk`): it merges the
+index's segments less often, then into one at the end (queries get faster)."""
 
 #: The columns of `telegram` the index reads, in the order of `index.Message` (the text and
 #: caption make its `text`; `urls` its `has_link`).
@@ -139,22 +143,41 @@ def refresh(
     started = time.perf_counter()
     current = {d: s for d, s in stamps(enriched).items() if _within(d, first, last)}
     held = {d: s for d, s in index.days().items() if _within(d, first, last)}
-    result = Refreshed()
-    for day in sorted(set(held) - set(current)):
-        index.drop_day(day)
-        result.dropped += 1
     stale = [d for d, stamp in sorted(current.items()) if held.get(d) != stamp and (d in held or not held_only)]
-    for day in stale:
-        with enriched.reading():  # an ETL replacing the day waits: the day is read whole
-            messages = read_day(enriched, day)
-        result.messages += index.replace_day(day, messages, current[day])
-        result.days += 1
-    if result.days + result.dropped > OPTIMIZE_AFTER:
-        index.optimize()
+    gone = sorted(set(held) - set(current))
+    result = Refreshed()
+    many = len(stale) + len(gone) > OPTIMIZE_AFTER
+    with index.bulk() if many else contextlib.nullcontext():
+        for day in gone:
+            index.drop_day(day)
+            result.dropped += 1
+        # One thread reads and prepares the next day while this one writes a day: SQLite indexes
+        # without Python's lock, so the two share two cores.
+        with ThreadPoolExecutor(1, thread_name_prefix="tgpipe-index") as pool:
+            ahead: deque[Future[PreparedDay]] = deque()
+            for day in stale:
+                ahead.append(pool.submit(_prepared, enriched, day))
+                if len(ahead) > 1:
+                    result.messages += _write(index, ahead.popleft(), current)
+                    result.days += 1
+            while ahead:
+                result.messages += _write(index, ahead.popleft(), current)
+                result.days += 1
     result.seconds = time.perf_counter() - started
     if result.days or result.dropped:
         log.info("search index refreshed", extra={"days": result.days, "dropped": result.dropped})
     return result
+
+
+def _prepared(enriched: Store, day: date) -> PreparedDay:
+    with enriched.reading():  # an ETL replacing the day waits: the day is read whole
+        messages = read_day(enriched, day)
+    return prepare(day, messages)
+
+
+def _write(index: SearchIndex, future: Future[PreparedDay], stamps: dict[date, str]) -> int:
+    prepared = future.result()
+    return index.write(prepared, stamps[prepared.day])
 
 
 def _within(day: date, first: date | None, last: date | None) -> bool:

@@ -23,10 +23,11 @@ would look for other tokens.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -46,6 +47,8 @@ MARK_START, MARK_END = "\x02", "\x03"
 """What a snippet puts around a match: control characters no indexed text holds, for the caller
 to render (bold, brackets) after escaping the text around them."""
 SNIPPET_TOKENS = 16
+AUTOMERGE, BULK_AUTOMERGE = 4, 16
+"""FTS5 merges a level's segments once it has this many (4 is its default; see `SearchIndex.bulk`)."""
 
 _SCHEMA = f"""
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
@@ -140,6 +143,33 @@ class Hit:
     """The text around the matches, each between MARK_START and MARK_END."""
 
 
+@dataclass(frozen=True)
+class PreparedDay:
+    """A day's messages as `SearchIndex.write` takes them: the rows of msg, in time order, the
+    text as FTS5 indexes it, and each chat's title and @username."""
+
+    day: date
+    rows: list[tuple]
+    folded: list[tuple[int, str]]
+    chats: dict[int, tuple[str | None, str | None]]
+
+
+def prepare(day: date, messages: Iterable[Message]) -> PreparedDay:
+    """Make `messages` (those with a text) a day for `SearchIndex.write`: Python's part of
+    indexing, which needs no connection (another thread may do it)."""
+    ordered = sorted((m for m in messages if m.text), key=lambda m: (m.date, m.chat_id, m.message_id))
+    first, last = day_ids(day)
+    if len(ordered) > last - first + 1:
+        raise ValueError(f"{day}: more than {last - first + 1} messages")
+    rows, folded = [], []
+    for n, message in enumerate(ordered):
+        body = text.display_text(message.text)
+        rows.append((first + n, *message[:10], body))
+        folded.append((first + n, text.fold(body)))
+    chats = {m.chat_id: (m.chat_title, m.chat_username) for m in ordered}
+    return PreparedDay(day, rows, folded, chats)
+
+
 def day_number(day: date) -> int:
     return day.toordinal() - _EPOCH
 
@@ -183,7 +213,9 @@ class SearchIndex:
         self.conn.execute("PRAGMA journal_mode = WAL")
         self.conn.execute("PRAGMA synchronous = NORMAL")
         self.conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed: see `purge`
+        self.conn.execute("PRAGMA temp_store = MEMORY")
         self._check_version()
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS folded (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
 
     def _check_version(self) -> None:
         want = version()
@@ -227,31 +259,37 @@ class SearchIndex:
     def replace_day(self, day: date, messages: Iterable[Message], stamp: str) -> int:
         """Replace the day's messages with `messages`, in one transaction, and record `stamp`;
         return how many were indexed (those with a text)."""
-        rows = sorted((m for m in messages if m.text), key=lambda m: (m.date, m.chat_id, m.message_id))
-        first, last = day_ids(day)
-        if len(rows) > last - first + 1:
-            raise ValueError(f"{day}: more than {last - first + 1} messages")
-        chats = {m.chat_id: (m.chat_title, m.chat_username) for m in rows}
+        return self.write(prepare(day, messages), stamp)
+
+    def write(self, prepared: PreparedDay, stamp: str) -> int:
+        """Replace a day with what `prepare` made of its messages (see `replace_day`).
+
+        The folded text goes to FTS5 from a temporary table in one statement, which SQLite runs
+        without Python's lock: a refresh prepares the next day meanwhile (`freshness.refresh`).
+        """
+        first, last = day_ids(prepared.day)
+        number = day_number(prepared.day)
         with self._writing():
             self._delete("id BETWEEN ? AND ?", (first, last))
             self.conn.executemany(
                 "INSERT INTO msg(id, date, chat_id, message_id, date_local, user_id, sent_as_chat_id, thread_id, "
                 "kind, has_link, sender, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((first + n, *m[:10], text.display_text(m.text)) for n, m in enumerate(rows)),
+                prepared.rows,
             )
+            self.conn.executemany("INSERT INTO temp.folded VALUES (?, ?)", prepared.folded)
             self.conn.execute(
-                "INSERT INTO msg_fts(rowid, body, tags) SELECT id, search_fold(body), tags FROM msg "
-                "WHERE id BETWEEN ? AND ?",
-                (first, last),
+                "INSERT INTO msg_fts(rowid, body, tags) "
+                "SELECT f.id, f.body, m.tags FROM temp.folded AS f JOIN msg AS m USING (id)"
             )
+            self.conn.execute("DELETE FROM temp.folded")
             self.conn.executemany(
                 "INSERT INTO chat VALUES (?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET "
                 "day = excluded.day, title = excluded.title, username = excluded.username "
                 "WHERE excluded.day >= chat.day",
-                ((chat, day_number(day), title, username) for chat, (title, username) in chats.items()),
+                ((chat, number, title, username) for chat, (title, username) in prepared.chats.items()),
             )
-            self.conn.execute("INSERT OR REPLACE INTO day VALUES (?, ?)", (day_number(day), stamp))
-        return len(rows)
+            self.conn.execute("INSERT OR REPLACE INTO day VALUES (?, ?)", (number, stamp))
+        return len(prepared.rows)
 
     def drop_day(self, day: date) -> int:
         """Remove a day (its table file is gone); return how many messages went."""
@@ -269,6 +307,17 @@ class SearchIndex:
             params,
         )
         return self.conn.execute(f"DELETE FROM msg WHERE {where}", params).rowcount
+
+    @contextlib.contextmanager
+    def bulk(self) -> Iterator[None]:
+        """Write many days inside this: FTS5 merges its segments less often meanwhile (automerge 16
+        instead of 4, about a tenth less CPU), then merges them all into one (`optimize`)."""
+        self.conn.execute("INSERT INTO msg_fts(msg_fts, rank) VALUES ('automerge', ?)", (BULK_AUTOMERGE,))
+        try:
+            yield
+        finally:
+            self.conn.execute("INSERT INTO msg_fts(msg_fts, rank) VALUES ('automerge', ?)", (AUTOMERGE,))
+        self.optimize()
 
     def optimize(self) -> None:
         """Merge the index's segments into one (about 1 s a million messages): queries get faster."""
