@@ -180,7 +180,6 @@ def percentile(values: list[float], q: float) -> float:
 
 def query_sets(index, generator: Generator, count: int, rng: random.Random) -> dict[str, list[str]]:
     """Queries by class: one word by how many messages hold it, phrases, prefixes."""
-    vocab = [(script, words) for script, words in generator.vocab.items() if script not in SPACELESS]
     rare_terms = index.conn.execute(
         "SELECT term FROM msg_fts_vocab WHERE col = 'body' AND doc BETWEEN 1 AND 20 AND length(term) > 3 "
         "ORDER BY term LIMIT 20000"
@@ -264,6 +263,51 @@ def sizes(index) -> dict[str, int]:
     return {"fts": fts, "msg": pages.get("msg", 0), "file": sum(pages.values())}
 
 
+def latency(walls: list[float], cpus: list[float]) -> str:
+    return (
+        f"p50 {statistics.median(walls):.2f} ms, p99 {percentile(walls, 0.99):.1f} ms, max {max(walls):.0f} ms "
+        f"(CPU p50 {statistics.median(cpus):.2f}, p99 {percentile(cpus, 0.99):.1f})"
+    )
+
+
+def measure(root: Path, messages: int, text_bytes: int, args, out: list) -> dict[str, list[str]]:
+    """Index the store, then time the queries, a day's refresh and a purge; return the query sets."""
+    store, rng = LocalStore(root), random.Random(2028)
+    with freshness.open_index(store) as index:
+        refreshed, wall, cpu = timed(freshness.refresh, index, store)
+        rate = f"{messages / wall:,.0f} messages/s wall, {messages / cpu:,.0f}/s CPU"
+        out.append(("indexing: read Parquet, fold, insert, merge", f"{rate} ({wall:.1f} s, {refreshed.days} days)"))
+        size = sizes(index)
+        out.append(("text and captions (UTF-8)", f"{text_bytes / 1e6:.1f} MB"))
+        out.append(("FTS index", f"{size['fts'] / 1e6:.1f} MB = {size['fts'] / text_bytes:.2f}x the text"))
+        whole = f"{size['file'] / 1e6:.1f} MB = {size['file'] / text_bytes:.2f}x the text"
+        out.append(("whole index file (FTS, and the messages with their text and columns)", whole))
+        parquet = sum(p.stat().st_size for p in root.rglob("*.parquet"))
+        out.append(("for comparison: the Parquet files (every column, zstd)", f"{parquet / 1e6:.1f} MB"))
+        index.conn.execute("CREATE VIRTUAL TABLE temp.msg_fts_vocab USING fts5vocab(main, msg_fts, col)")
+        sets = query_sets(index, Generator(), args.queries, rng)
+        for q in itertools.chain.from_iterable(sets.values()):  # warm the page cache
+            index.search(text.parse(q), newest=True, limit=20)
+        results = run_queries(index, sets, rng, args.days)
+        for name, walls, cpus in results:
+            out.append((f"query: {name}", latency(walls, cpus)))
+        words = [(w, c) for name, ws, cs in results if name.startswith("word") for w, c in zip(ws, cs, strict=True)]
+        classes = sum(1 for name, _, _ in results if name.startswith("word")) // 3
+        name = f"query: one word, all {len(words):,} ({classes} classes, 3 ways)"
+        out.append((name, latency(*zip(*words, strict=True))))
+        every = [(w, c) for _, ws, cs in results for w, c in zip(ws, cs, strict=True)]
+        out.append(
+            (f"query: all {len(every):,}, phrases, prefixes and filters included", latency(*zip(*every, strict=True)))
+        )
+        (root / layout.table_file_key("telegram", FIRST_DAY + timedelta(days=args.days // 2))).touch()
+        done, wall, cpu = timed(freshness.refresh, index, store)
+        day = f"refresh of a changed day ({done.messages:,} messages) in the full index"
+        out.append((day, f"{wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU"))
+        _, wall, cpu = timed(index.purge)
+        out.append(("purge (forget and prune: merge, zero, checkpoint)", f"{wall:.1f} s wall, {cpu:.1f} s CPU"))
+    return sets
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=200)
@@ -274,82 +318,15 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="tgpipe-bench-search-", dir=args.workdir))
     root = workdir / "enriched"
-    rng = random.Random(2028)
-    out = []
+    out: list[tuple[str, str]] = []
     try:
         messages, text_bytes, seconds = write_store(root, args.days, args.per_day)
         print(f"wrote {messages:,} messages ({text_bytes / 1e6:.1f} MB of text) in {seconds:.0f} s", file=sys.stderr)
-        store = LocalStore(root)
-        with freshness.open_index(store) as index:
-            refreshed, wall, cpu = timed(freshness.refresh, index, store)
-            _, optimize_wall, optimize_cpu = timed(index.optimize)
-            out.append(
-                (
-                    "indexing (read Parquet, fold, insert)",
-                    f"{messages / wall:,.0f} messages/s wall, {messages / cpu:,.0f}/s CPU ({wall:.1f} s, {refreshed.days} days)",
-                )
-            )
-            out.append(("index optimize after the build", f"{optimize_wall:.1f} s wall, {optimize_cpu:.1f} s CPU"))
-            size = sizes(index)
-            out.append(("text and captions (UTF-8)", f"{text_bytes / 1e6:.1f} MB"))
-            out.append(("FTS index", f"{size['fts'] / 1e6:.1f} MB = {size['fts'] / text_bytes:.2f}x the text"))
-            out.append(
-                (
-                    "whole index file (FTS + messages with text and metadata)",
-                    f"{size['file'] / 1e6:.1f} MB = {size['file'] / text_bytes:.2f}x the text",
-                )
-            )
-            parquet = sum(p.stat().st_size for p in root.rglob("*.parquet"))
-            out.append(("for comparison: the Parquet files (every column, zstd)", f"{parquet / 1e6:.1f} MB"))
-            index.conn.execute("CREATE VIRTUAL TABLE temp.msg_fts_vocab USING fts5vocab(main, msg_fts, col)")
-            sets = query_sets(index, Generator(), args.queries, rng)
-            for q in itertools.chain.from_iterable(sets.values()):  # warm the page cache
-                index.search(text.parse(q), newest=True, limit=20)
-            results = run_queries(index, sets, rng, args.days)
-            walls = [w for _, ws, _ in results for w in ws]
-            cpus = [c for _, _, cs in results for c in cs]
-            words = [w for name, ws, _ in results if name.startswith("word") for w in ws]
-            for name, ws, cs in results:
-                out.append(
-                    (
-                        f"query: {name}",
-                        f"p50 {statistics.median(ws):.2f} ms, p99 {percentile(ws, 0.99):.1f} ms (CPU p50 {statistics.median(cs):.2f}, p99 {percentile(cs, 0.99):.1f})",
-                    )
-                )
-            out.append(
-                (
-                    f"query: one word, all {len(words):,} (4 classes, 3 ways)",
-                    f"p50 {statistics.median(words):.2f} ms, p99 {percentile(words, 0.99):.1f} ms",
-                )
-            )
-            out.append(
-                (
-                    f"query: all {len(walls):,}, phrases, prefixes and filters included",
-                    f"p50 {statistics.median(walls):.2f} ms, p99 {percentile(walls, 0.99):.1f} ms, max {max(walls):.0f} ms (CPU p50 {statistics.median(cpus):.2f}, p99 {percentile(cpus, 0.99):.1f})",
-                )
-            )
-            day = FIRST_DAY + timedelta(days=args.days // 2)
-            key = root / layout.table_file_key("telegram", day)
-            key.touch()
-            done, wall, cpu = timed(freshness.refresh, index, store)
-            out.append(
-                (
-                    f"refresh of one changed day ({done.messages:,} messages) in the full index",
-                    f"{wall * 1000:.0f} ms wall, {cpu * 1000:.0f} ms CPU",
-                )
-            )
-            _, wall, cpu = timed(index.purge)
-            out.append(
-                ("purge (what forget and prune run: optimize, checkpoint)", f"{wall:.1f} s wall, {cpu:.1f} s CPU")
-            )
-        ilike_words = sets["word, 500-5k messages"][:10] + sets["word, the commonest (over 100k messages)"][:10]
-        ilike_walls, ilike_cpus = duckdb_ilike(root, ilike_words)
-        out.append(
-            (
-                f"DuckDB ILIKE over the same Parquet, 20 newest ({len(ilike_words)} words)",
-                f"p50 {statistics.median(ilike_walls):.0f} ms, max {max(ilike_walls):.0f} ms (CPU p50 {statistics.median(ilike_cpus):.0f} ms: 2 threads)",
-            )
-        )
+        sets = measure(root, messages, text_bytes, args, out)
+        words = sets["word, 500-5k messages"][:10] + sets["word, the commonest (over 100k messages)"][:10]
+        walls, cpus = duckdb_ilike(root, words)
+        name = f"DuckDB ILIKE over the same Parquet, 20 newest ({len(words)} words; 2 threads)"
+        out.append((name, latency(walls, cpus)))
     finally:
         if args.keep:
             print(f"kept {workdir}", file=sys.stderr)
