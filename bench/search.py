@@ -256,6 +256,23 @@ def duckdb_ilike(root: Path, words: list[str]) -> tuple[list[float], list[float]
     return walls, cpus
 
 
+def athena_scan(root: Path) -> int:
+    """The bytes Athena bills for the candidates query over every day: the compressed size of the
+    column chunks it reads (`tgpipe.search.athena`), from the files' footers."""
+    wanted = {"date", "chat_id", "message_id", "date_local", "user_id", "sent_as_chat_id", "message_thread_id"}
+    wanted |= {"message_type", "urls", "sender_name", "text", "caption", "chat_title", "chat_username"}
+    total = 0
+    for path in root.rglob("*.parquet"):
+        meta = pq.ParquetFile(path).metadata
+        for g in range(meta.num_row_groups):
+            group = meta.row_group(g)
+            for c in range(group.num_columns):
+                column = group.column(c)
+                if column.path_in_schema.split(".")[0] in wanted:
+                    total += column.total_compressed_size
+    return total
+
+
 def sizes(index) -> dict[str, int]:
     conn = index.conn
     pages = dict(conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name").fetchall())
@@ -284,6 +301,9 @@ def measure(root: Path, messages: int, text_bytes: int, args, out: list) -> dict
         out.append(("whole index file (FTS, and the messages with their text and columns)", whole))
         parquet = sum(p.stat().st_size for p in root.rglob("*.parquet"))
         out.append(("for comparison: the Parquet files (every column, zstd)", f"{parquet / 1e6:.1f} MB"))
+        scanned = athena_scan(root)
+        per_day = f"{scanned / 1e6:.1f} MB over {args.days} days, {scanned / args.days / 1e3:.0f} kB a day"
+        out.append(("what --engine athena reads (the candidates' columns, compressed)", per_day))
         index.conn.execute("CREATE VIRTUAL TABLE temp.msg_fts_vocab USING fts5vocab(main, msg_fts, col)")
         sets = query_sets(index, Generator(), args.queries, rng)
         for q in itertools.chain.from_iterable(sets.values()):  # warm the page cache

@@ -24,6 +24,7 @@ would look for other tokens.
 from __future__ import annotations
 
 import contextlib
+import operator
 import os
 import sqlite3
 import unicodedata
@@ -154,10 +155,13 @@ class PreparedDay:
     chats: dict[int, tuple[str | None, str | None]]
 
 
+_TIME_ORDER = operator.attrgetter("date", "chat_id", "message_id")
+
+
 def prepare(day: date, messages: Iterable[Message]) -> PreparedDay:
     """Make `messages` (those with a text) a day for `SearchIndex.write`: Python's part of
     indexing, which needs no connection (another thread may do it)."""
-    ordered = sorted((m for m in messages if m.text), key=lambda m: (m.date, m.chat_id, m.message_id))
+    ordered = sorted((m for m in messages if m.text), key=_TIME_ORDER)
     first, last = day_ids(day)
     if len(ordered) > last - first + 1:
         raise ValueError(f"{day}: more than {last - first + 1} messages")

@@ -111,6 +111,8 @@ def display_text(text: str) -> str:
 def fold(text: str) -> str:
     """Return `text` as the index holds it: what unicode61 does not fold, folded, so that each
     token keeps its place (a snippet marks the words of the text as written)."""
+    if text.isascii():  # constant time: the commonest case costs nothing
+        return text
     return text.translate(_FOLD) if _NEEDS_FOLD.search(text) else text
 
 
