@@ -29,6 +29,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tgpipe.errors import NotFoundError
 from tgpipe.search.index import Message, PreparedDay, SearchIndex, prepare
 from tgpipe.store import layout
 from tgpipe.store.base import Store
@@ -154,30 +155,37 @@ def refresh(
         # One thread reads and prepares the next day while this one writes a day: SQLite indexes
         # without Python's lock, so the two share two cores.
         with ThreadPoolExecutor(1, thread_name_prefix="tgpipe-index") as pool:
-            ahead: deque[Future[PreparedDay]] = deque()
+            ahead: deque[Future[PreparedDay | date]] = deque()
             for day in stale:
                 ahead.append(pool.submit(_prepared, enriched, day))
                 if len(ahead) > 1:
-                    result.messages += _write(index, ahead.popleft(), current)
-                    result.days += 1
+                    _write(index, ahead.popleft(), current, result)
             while ahead:
-                result.messages += _write(index, ahead.popleft(), current)
-                result.days += 1
+                _write(index, ahead.popleft(), current, result)
     result.seconds = time.perf_counter() - started
     if result.days or result.dropped:
         log.info("search index refreshed", extra={"days": result.days, "dropped": result.dropped})
     return result
 
 
-def _prepared(enriched: Store, day: date) -> PreparedDay:
-    with enriched.reading():  # an ETL replacing the day waits: the day is read whole
-        messages = read_day(enriched, day)
+def _prepared(enriched: Store, day: date) -> PreparedDay | date:
+    """The day read and prepared; the day alone when its file went since it was listed."""
+    try:
+        with enriched.reading():  # an ETL replacing the day waits: the day is read whole
+            messages = read_day(enriched, day)
+    except NotFoundError:
+        return day
     return prepare(day, messages)
 
 
-def _write(index: SearchIndex, future: Future[PreparedDay], stamps: dict[date, str]) -> int:
+def _write(index: SearchIndex, future: Future[PreparedDay | date], stamps: dict[date, str], result: Refreshed) -> None:
     prepared = future.result()
-    return index.write(prepared, stamps[prepared.day])
+    if isinstance(prepared, date):
+        index.drop_day(prepared)
+        result.dropped += 1
+    else:
+        result.messages += index.write(prepared, stamps[prepared.day])
+        result.days += 1
 
 
 def _within(day: date, first: date | None, last: date | None) -> bool:

@@ -34,6 +34,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from tgpipe.errors import StoreError
 from tgpipe.search import text
 
 SCHEMA_VERSION = 1
@@ -119,6 +120,7 @@ class Filters:
     has_link: bool = False
 
     def tags(self) -> list[str]:
+        """The tokens of `msg.tags` (the SQL above makes them for each row) these filters ask for."""
         kind = self.kind and "k" + "".join(c for c in self.kind.lower() if c.isascii() and c.isalnum())
         found = [_tag("c", self.chat_id), _tag("u", self.sender), _tag("t", self.topic), kind]
         return [t for t in found if t] + (["link"] if self.has_link else [])
@@ -208,18 +210,23 @@ class SearchIndex:
     """
 
     def __init__(self, path: Path | str):
+        """Raises StoreError when the file cannot be made or opened (a folder that is not writable)."""
         self.path = str(path)
-        if self.path != ":memory:" and not os.path.exists(self.path):
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-            os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # -wal and -shm take its mode
-        self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-        self.conn.create_function("search_fold", 1, text.fold, deterministic=True)
-        self.conn.execute("PRAGMA journal_mode = WAL")
-        self.conn.execute("PRAGMA synchronous = NORMAL")
-        self.conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed: see `purge`
-        self.conn.execute("PRAGMA temp_store = MEMORY")
-        self._check_version()
-        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS folded (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        try:
+            if self.path != ":memory:" and not os.path.exists(self.path):
+                Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))  # -wal and -shm take its mode
+            self.conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+            self.conn.create_function("search_fold", 1, text.fold, deterministic=True)
+            self.conn.execute("PRAGMA journal_mode = WAL")
+            self.conn.execute("PRAGMA synchronous = NORMAL")
+            self.conn.execute("PRAGMA secure_delete = ON")  # freed pages are zeroed: see `purge`
+            self.conn.execute("PRAGMA temp_store = MEMORY")
+            self._check_version()
+            self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS folded (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
+        except (OSError, sqlite3.Error) as e:
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+            raise StoreError(f"cannot open the search index {self.path}: {reason} (it needs a writable place)") from e
 
     def _check_version(self) -> None:
         want = version()

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 
 import searchkit as kit
+from tgpipe.errors import StoreError
 from tgpipe.search import freshness, text
-from tgpipe.search.index import Filters
+from tgpipe.search.index import Filters, SearchIndex
 from tgpipe.store import layout
 from tgpipe.store.local import LocalStore
 from tgpipe.store.s3 import S3Store
@@ -116,3 +117,20 @@ def test_days_after_the_last_are_not_read(enriched):
     later = DAYS[-1] + timedelta(days=1)
     with freshness.open_index(enriched) as index:
         assert freshness.refresh(index, enriched, first=later).days == 0
+
+
+def test_a_day_whose_file_goes_while_the_refresh_runs_is_dropped(enriched, monkeypatch):
+    listed = freshness.stamps(enriched)
+    monkeypatch.setattr(freshness, "stamps", lambda store: listed)  # listed before the file went
+    enriched.delete([layout.table_file_key("telegram", DAYS[0])])
+    with freshness.open_index(enriched) as index:
+        done = freshness.refresh(index, enriched)
+        assert (done.days, done.dropped) == (3, 1) and DAYS[0] not in index.days()
+
+
+def test_an_index_that_cannot_be_written_is_one_error(tmp_path):
+    (tmp_path / "a-file").write_text("not a folder")  # (tests run as root: a mode would not stop them)
+    with pytest.raises(
+        StoreError, match=r"cannot open the search index .*search.sqlite: .* \(it needs a writable place\)"
+    ):
+        SearchIndex(tmp_path / "a-file" / "search.sqlite")
