@@ -24,6 +24,7 @@ would look for other tokens.
 from __future__ import annotations
 
 import contextlib
+import heapq
 import operator
 import os
 import sqlite3
@@ -350,30 +351,46 @@ class SearchIndex:
         self, query: text.Query, filters: Filters = NO_FILTERS, newest: bool = False, limit: int = 20
     ) -> list[Hit]:
         """Return the messages matching `query` and `filters`: the most relevant of the newest
-        RANK_WINDOW matches first (bm25), or with `newest` the newest first."""
+        RANK_WINDOW matches first (bm25; ties newest first), or with `newest` the newest first."""
         match = "{body} : (" + query.match() + ")"
         if tags := filters.tags():
             match += " AND {tags} : (" + " AND ".join(f'"{t}"' for t in tags) + ")"
         low = day_ids(filters.first)[0] if filters.first else 0
         high = day_ids(filters.last)[1] if filters.last else 2**63 - 1
         where = "msg_fts MATCH ? AND rowid BETWEEN ? AND ?"
-        if not newest:
-            # bm25 over every match of a very common word is slow: rank the newest RANK_WINDOW only
-            row = self.conn.execute(
-                f"SELECT rowid FROM msg_fts WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
-                (match, low, high, RANK_WINDOW - 1),
-            ).fetchone()
-            low = row[0] if row else low
-        # FTS5 sorts by rank or rowid itself and stops at LIMIT: snippets are made for those rows only
-        order, key = ("rowid DESC", "-rowid") if newest else ("rank", "rank")
+        if newest:
+            return self._hits(f"{where} ORDER BY rowid DESC LIMIT ?", (match, low, high, limit), "-rowid")
+        if not any(term.prefix for group in query.groups for term in group):
+            # One pass scores the newest RANK_WINDOW matches; snippets are made for the best only,
+            # a row at a time (cheap, except for a prefix, which FTS5 would expand for each row).
+            scored = self.conn.execute(
+                f"SELECT rowid, rank FROM msg_fts WHERE {where} ORDER BY rowid DESC LIMIT ?",
+                (match, low, high, RANK_WINDOW),
+            ).fetchall()
+            best = heapq.nsmallest(limit, scored, key=lambda row: (row[1], -row[0]))
+            # (no rank there: bm25 would count the documents of each phrase again for each row)
+            one = "msg_fts MATCH ? AND rowid = ?"
+            return [hit for rowid, _ in best for hit in self._hits(one, (match, rowid), "0")]
+        # Two passes: where the newest RANK_WINDOW matches start, then FTS5 ranks from there and
+        # stops at LIMIT (a prefix is expanded once per pass).
+        row = self.conn.execute(
+            f"SELECT rowid FROM msg_fts WHERE {where} ORDER BY rowid DESC LIMIT 1 OFFSET ?",
+            (match, low, high, RANK_WINDOW - 1),
+        ).fetchone()
+        low = row[0] if row else low
+        return self._hits(f"{where} ORDER BY rank LIMIT ?", (match, low, high, limit), "rank")
+
+    def _hits(self, where: str, params: tuple, order: str) -> list[Hit]:
+        """The hits of `SELECT ... FROM msg_fts WHERE <where>`, in the `order` of the rows FTS5 gave
+        (its own LIMIT stops it: snippets are made for those rows only)."""
         rows = self.conn.execute(
             f"""SELECT m.date_local, m.chat_id, c.title, c.username, m.thread_id, m.message_id, m.user_id,
                        m.sender, m.kind, f.snip
-                FROM (SELECT rowid AS id, snippet(msg_fts, 0, ?, ?, '…', {SNIPPET_TOKENS}) AS snip, {key} AS o
-                      FROM msg_fts WHERE {where} ORDER BY {order} LIMIT ?) AS f
+                FROM (SELECT rowid AS id, snippet(msg_fts, 0, ?, ?, '…', {SNIPPET_TOKENS}) AS snip, {order} AS o
+                      FROM msg_fts WHERE {where}) AS f
                 JOIN msg AS m USING (id) LEFT JOIN chat AS c ON c.chat_id = m.chat_id
                 ORDER BY f.o, f.id DESC""",
-            (MARK_START, MARK_END, match, low, high, limit),
+            (MARK_START, MARK_END, *params),
         ).fetchall()
         return [Hit(_local_time(r[0]), *r[1:9], r[9].replace(text.ZWSP, "")) for r in rows]
 

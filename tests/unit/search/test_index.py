@@ -111,16 +111,29 @@ def test_no_input_is_fts5_syntax_or_an_error(idx, query):
 def test_relevance_puts_the_best_match_first(idx):
     parsed = text.parse("pipeline database")
     best = idx.search(parsed, newest=False, limit=1)[0]
-    assert "pipeline" in best.snippet and "database" in best.snippet
+    assert f"{MARK_START}pipeline{MARK_END}" in best.snippet and f"{MARK_START}database{MARK_END}" in best.snippet
     everything = {h.message_id for h in idx.search(parsed, newest=False, limit=100)}
     assert everything == set(kit.expected("pipeline database", ROWS))
 
 
-def test_relevance_ranks_the_newest_matches_only(monkeypatch):
+@pytest.mark.parametrize("query", ["data*", "data OR pipeline", '"quick fox" OR cafe'])
+def test_relevance_ranks_the_newest_matches_only(monkeypatch, query):
+    """With a prefix FTS5 ranks them (two passes), without one tgpipe does (one pass): the same window."""
     monkeypatch.setattr(index_module, "RANK_WINDOW", 3)
     with build() as small:
-        hits = small.search(text.parse("data*"), newest=False, limit=100)
-    assert sorted(h.message_id for h in hits) == sorted(kit.expected("data*", ROWS)[:3])
+        hits = small.search(text.parse(query), newest=False, limit=100)
+    assert sorted(h.message_id for h in hits) == sorted(kit.expected(query, ROWS)[:3])
+
+
+@pytest.mark.parametrize("query", ["data OR pipeline OR database", '"bom dia" OR cafe', "中国 OR 东京", "quick"])
+def test_relevance_is_bm25_order_ties_newest_first(idx, query):
+    match = "{body} : (" + text.parse(query).match() + ")"
+    ranked = idx.conn.execute(
+        "SELECT m.message_id FROM msg_fts JOIN msg AS m ON m.id = msg_fts.rowid WHERE msg_fts MATCH ? "
+        "ORDER BY bm25(msg_fts, 1.0, 0.0), msg_fts.rowid DESC",
+        (match,),
+    ).fetchall()
+    assert [h.message_id for h in idx.search(text.parse(query), newest=False, limit=7)] == [r[0] for r in ranked][:7]
 
 
 def test_snippets_mark_the_matches_in_the_text_as_written(idx):
