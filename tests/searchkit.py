@@ -55,6 +55,7 @@ TEXTS = [
     "ﬁle with a ligature and ＦＵＬＬ width",
     "pipeline broke again, database down",
     "SQL é vida",
+    "서울에서 만나요",
 ]
 
 QUERIES = [
@@ -100,6 +101,8 @@ QUERIES = [
     "file full",
     "ελληνικα english",
     "data OR dados -pipeline",
+    "서울*",
+    "서*",
 ]
 
 
@@ -222,7 +225,8 @@ def _phrase(raw: str, prefix: bool) -> Phrase | None:
     words = tokens(raw)
     if not words:
         return None
-    return Phrase(tuple(words), prefix and len(words[-1]) >= 3)
+    hangul = sum(1 for c in words[-1] if "\uac00" <= c <= "\ud7a3")  # a syllable is two letters or more
+    return Phrase(tuple(words), prefix and len(words[-1]) + hangul >= 3)
 
 
 def expected(query: str, rows: list[Row], keep=lambda row: True) -> list[int]:

@@ -28,7 +28,8 @@ symbols (emoji) make tokens; the emoji variation selectors do not."""
 
 MIN_PREFIX = 3
 """A prefix (`data*`) needs this many characters in its last word; a shorter one is a whole word
-(a two-letter prefix merges hundreds of the index's lists: docs/search.md)."""
+(a two-letter prefix merges hundreds of the index's lists: docs/search.md). A Hangul syllable
+counts two: it is a consonant, a vowel and often a final consonant (`서울*` is a prefix)."""
 MAX_TERMS = 32
 ZWSP = "\u200b"
 
@@ -120,6 +121,10 @@ def _token_chars(text: str) -> int:
     return sum(1 for c in text if is_token_char(c) and not unicodedata.combining(c))
 
 
+def _prefix_length(word: str) -> int:
+    return _token_chars(word) + sum(1 for c in word if "\uac00" <= c <= "\ud7a3")
+
+
 # ---- queries ---------------------------------------------------------------------------------
 
 
@@ -183,7 +188,7 @@ def parse(query: str) -> Query | None:
         if _token_chars(text) == 0:
             continue
         last_word = re.split(r"[\s\u200b]+", text.strip(" \u200b"))[-1]
-        term = Term(text, prefix and _token_chars(last_word) >= MIN_PREFIX)
+        term = Term(text, prefix and _prefix_length(last_word) >= MIN_PREFIX)
         if negated:
             if len(excluded) < MAX_TERMS:
                 excluded.append(term)

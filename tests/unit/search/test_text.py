@@ -18,6 +18,8 @@ from tgpipe.search import text
         ('"bom dia"', '"bom dia"'),
         ("data*", '"data"*'),
         ("da*", '"da"'),  # a prefix needs MIN_PREFIX characters: a short one is the whole word
+        ("서울*", '"서울"*'),  # a Hangul syllable counts two
+        ("서*", '"서"'),
         ('"bom di"*', '"bom di"'),
         ('"bom dia"*', '"bom dia"*'),
         ('bom -dia -"boa noite"', '("bom") NOT ("dia" OR "boa noite")'),
