@@ -152,3 +152,53 @@ def test_a_scoped_query_narrows_the_tables_in_the_sql_athena_runs(tgpipe, aws, w
     scope = Scope(date(2025, 11, 1), date(2025, 11, 30), -100)
     assert sent == scoped_sql(named_query("chat_summary").sql, scope, "tgpipe")
     assert "telegram AS (SELECT * FROM tgpipe.telegram WHERE context_date >= DATE '2025-11-01'" in sent
+
+
+def test_search_runs_its_bounded_scan_on_athena_and_answers_like_the_index(tgpipe, aws, workgroup):
+    columns = [
+        ("context_date", "date"),
+        ("date", "bigint"),
+        ("chat_id", "bigint"),
+        ("message_id", "bigint"),
+        ("date_local", "timestamp"),
+        ("user_id", "bigint"),
+        ("sent_as_chat_id", "bigint"),
+        ("message_thread_id", "bigint"),
+        ("message_type", "varchar"),
+        ("has_link", "boolean"),
+        ("sender_name", "varchar"),
+        ("body", "varchar"),
+        ("chat_title", "varchar"),
+        ("chat_username", "varchar"),
+    ]
+    candidates = [  # what the scan kept: one matches, the other only holds the words apart
+        ["2025-11-23", "1763900000", "-100", "7", "2025-11-23 09:13:20.000", "42", None, "3", "text", "false"]
+        + ["Zoë", "Bom dia, pessoal!", "Dados", "dados"],
+        ["2025-11-22", "1763800000", "-100", "6", "2025-11-22 05:26:40.000", "43", None, None, "text", "true"]
+        + ["Ana", "dia bom", "Dados", "dados"],
+    ]
+    seed_results(aws, columns, candidates)
+    args = ("--engine", "athena", "--workgroup", workgroup, "--database", "tgpipe", "--format", "json")
+    run = tgpipe("search", '"bom dia"', "--from", "2025-11-01", "--to", "2025-11-30", "--chat=-100", *args)
+    assert run.code == 0, run.err
+    assert json.loads(run.out) == [
+        {
+            "time": "2025-11-23T09:13:20",
+            "chat": "Dados",
+            "topic": 3,
+            "sender": "Zoë",
+            "kind": "text",
+            "chat_id": -100,
+            "message_id": 7,
+            "link": "https://t.me/dados/7",
+            "snippet": "[Bom dia], pessoal!",
+        }
+    ]
+    assert run.err.startswith("athena: ") and run.err.strip().endswith("MB scanned")
+    athena = client("athena")
+    ids = athena.list_query_executions(WorkGroup=workgroup)["QueryExecutionIds"]
+    queries = [athena.get_query_execution(QueryExecutionId=i)["QueryExecution"]["Query"] for i in ids]
+    (sent,) = [q for q in queries if q.startswith("WITH candidates AS")]
+    assert 'FROM "tgpipe".telegram' in sent
+    assert "context_date >= DATE '2025-11-01' AND context_date <= DATE '2025-11-30' AND chat_id = -100" in sent
+    assert "strpos(folded, 'bom') > 0 AND strpos(folded, 'dia') > 0" in sent

@@ -18,6 +18,7 @@ LAYERS = [
     ["cli"],
     ["ops"],
     ["privacy", "report"],
+    ["search"],
     ["history", "query"],
     ["build", "capture"],
     ["store"],

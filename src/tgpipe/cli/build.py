@@ -51,6 +51,7 @@ def etl(
     """
     from tgpipe.build import etl as etl_core
     from tgpipe.build.plan import DaySelection
+    from tgpipe.search import freshness
 
     settings = make_settings(timezone_name, allowed_chat_ids).with_overrides(
         etl_late_days=late_days,
@@ -62,3 +63,5 @@ def etl(
     with ProgressBar("building") as progress:
         result = etl_core.run_etl(stores.raw, stores.enriched, selection, settings, progress, jobs or 1)
     click.echo("\n".join([*result.describe_days(), f"{result.describe()} -> {stores.enriched}"]))
+    if indexed := freshness.keep_fresh(stores.enriched):
+        click.echo(indexed.describe())

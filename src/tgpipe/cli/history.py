@@ -40,6 +40,7 @@ def import_command(data_dir, raw, enriched, timezone_name, allowed_chat_ids, fil
     Example: tgpipe import --data-dir ./data ChatExport_2025-11-30/result.json
     """
     from tgpipe.history import importer
+    from tgpipe.search import freshness
 
     settings = make_settings(timezone_name, allowed_chat_ids)
     stores = Stores(data_dir, raw, enriched)
@@ -48,3 +49,5 @@ def import_command(data_dir, raw, enriched, timezone_name, allowed_chat_ids, fil
             Path(file), stores.raw, stores.enriched, settings, export_timezone, chats or None, progress, jobs
         )
     click.echo(result.describe())
+    if indexed := freshness.keep_fresh(stores.enriched):
+        click.echo(indexed.describe())

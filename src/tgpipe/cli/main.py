@@ -12,7 +12,7 @@ import os
 import click
 
 from tgpipe import __version__
-from tgpipe.cli import analysis, build, capture, history, ops, privacy
+from tgpipe.cli import analysis, build, capture, history, ops, privacy, search
 from tgpipe.errors import TgpipeError
 
 
@@ -31,6 +31,7 @@ for command in (
     build.etl,
     analysis.query,
     analysis.report,
+    search.search,
     capture.sample_command,
     capture.poll,
     capture.serve,

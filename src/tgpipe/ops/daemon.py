@@ -6,7 +6,8 @@ the scheduled Lambda). A failed run is logged and the next day's run goes ahead;
 day with `tgpipe etl --date D`. On SIGINT or SIGTERM ingestion stops first, then an ETL run in
 progress is allowed to finish, so its output is complete. With RAW_RETENTION_DAYS or
 ENRICHED_RETENTION_DAYS set, each successful run is followed by `retention.prune` (what `tgpipe
-prune` does); a failed prune is logged, and the next night tries again.
+prune` does); a failed prune is logged, and the next night tries again. Then the store's search
+index, if it has one, indexes the days just built (`tgpipe.search.freshness.keep_fresh`).
 
 Both halves count into one `tgpipe.capture.metrics.Metrics`: `GET /metrics` shows them on the webhook's
 address in serve mode, and on `--metrics-host`/`--metrics-port` in poll mode when given.
@@ -105,6 +106,13 @@ class NightlyEtl:
         if self.metrics:  # run_etl has logged the run ("etl run done")
             self.metrics.etl_succeeded(result.rows, clock.monotonic() - started)
         self.prune()
+        self.index()
+
+    def index(self) -> None:
+        """Index the days just built, if the store has a search index; log, never raise."""
+        from tgpipe.search import freshness
+
+        freshness.keep_fresh(self.enriched)
 
     def prune(self) -> None:
         """Remove what the retention settings no longer keep, if any is set; log, never raise."""

@@ -25,7 +25,10 @@ locks (the enriched store's alone, as the ETL holds it, so a local ETL never run
    searched and screened for the pseudonyms of the listed ids (`in_tables`).
 7. **Versions** (S3): the earlier versions of every key deleted or written again, raw and tables
    alike, are deleted too (`Store.purge_versions`), right after each change.
-8. **Audit**: a record of what went (counts, no content) is appended to `_tgpipe/audit.jsonl`.
+8. **Search index**, if the store has one here (`tgpipe.search.freshness.after_removal`): the
+   days rebuilt are indexed again and the removed text purged from the file (or the index is
+   deleted, to be rebuilt by the next search).
+9. **Audit**: a record of what went (counts, no content) is appended to `_tgpipe/audit.jsonl`.
 
 Running it again removes nothing (and says so); every run applies the whole list, so it also
 sweeps up anything that arrived while the list was being read (ingest reads it once a minute).
@@ -52,6 +55,7 @@ from tgpipe.build.rows import with_derived
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, InvalidUpdate, NotFoundError
 from tgpipe.privacy import audit
+from tgpipe.search import freshness
 from tgpipe.store import forgotten, layout
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import Store
@@ -93,6 +97,8 @@ class ForgetResult:
     """Earlier versions deleted (S3)."""
     remaining: int = 0
     """Rows of the rebuilt days that still name them (0 unless something wrote the tables meanwhile)."""
+    search_index: freshness.Refreshed | None = None
+    """What the store's search index did (None: there is none, or it was deleted)."""
 
     @property
     def changed(self) -> bool:
@@ -118,6 +124,8 @@ class ForgetResult:
             lines.append("tables: no day to rebuild")
         if self.versions:
             lines.append(f"earlier versions deleted: {self.versions}")
+        if self.search_index is not None:
+            lines.append(f"{self.search_index.describe()}; removed text purged from the file")
         if self.remaining:
             lines.append(
                 f"warning: {self.remaining} row(s) of those days still name them (did an ETL run meanwhile?): "
@@ -171,6 +179,8 @@ def forget(
         sweep.exports()
         sweep.optout_markers()
         _rebuild(raw, enriched, listed, settings, sweep, result, progress)
+        if result.days:
+            result.search_index = freshness.after_removal(enriched)
         log.info("forget done", extra=result.to_dict())
         if result.changed or added:
             audit.append(raw, "forget", **result.to_dict())

@@ -5,7 +5,8 @@
 - from the raw store, every day folder (`telegram/`, `quarantine/`, `imported/`) of a day more
   than RAW_RETENTION_DAYS old in TIMEZONE, and every export (`exports/`) imported more than
   that many days ago (an export has messages of many days: it goes by its own age);
-- from the enriched store, both tables' day folders more than ENRICHED_RETENTION_DAYS old.
+- from the enriched store, both tables' day folders more than ENRICHED_RETENTION_DAYS old, and
+  those days from the store's search index, if it has one here (their text purged from the file).
 
 "More than N days old": on 2025-12-31 with N = 30, 2025-11-30 and the days before it go, and
 2025-12-01 stays. N = 1 keeps today and yesterday (the day the nightly ETL builds). A day's
@@ -30,6 +31,7 @@ from tgpipe import dates
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest
 from tgpipe.privacy import audit
+from tgpipe.search import freshness
 from tgpipe.store import layout
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import Store
@@ -56,6 +58,8 @@ class PruneResult:
     objects: Counter = field(default_factory=Counter)
     """Per store (raw, enriched) and prefix, the objects removed."""
     versions: int = 0
+    search_index: freshness.Refreshed | None = None
+    """What the store's search index did (None: there is none, or nothing was pruned)."""
 
     def add(self, store: str, prefix: str, day: date | None, count: int) -> None:
         if day is not None:
@@ -81,6 +85,8 @@ class PruneResult:
             lines.append(f"{store} store, days up to {newest}: {said}")
         if self.versions:
             lines.append(f"earlier versions deleted: {self.versions}")
+        if self.search_index is not None:
+            lines.append(f"{self.search_index.describe()}; removed text purged from the file")
         return "\n".join(lines)
 
     def counts(self, store: str) -> dict[str, int]:
@@ -136,6 +142,8 @@ def prune(
             store_settings.require(enriched, settings, role="enriched store")
             held.enter_context(enriched.writing(alone=True, prefixes=layout.TABLE_PREFIXES))
             _prune_tables(enriched, result)
+            if not dry_run and result.counts(ENRICHED):
+                result.search_index = freshness.after_removal(enriched)
         if not dry_run and sum(result.objects.values()):
             audit.append(raw, "prune", **result.to_dict())
     log.info("prune done", extra=result.to_dict())

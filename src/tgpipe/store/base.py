@@ -30,6 +30,8 @@ class ObjectInfo:
     size: int
     modified: float
     """Last modification, unix seconds."""
+    etag: str | None = None
+    """S3's ETag of the object (it changes when the object is written again); None for a local file."""
 
 
 class Store(ABC):

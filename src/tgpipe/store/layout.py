@@ -28,6 +28,7 @@ Both kinds of store keep tgpipe's own files under `_tgpipe/`, which no listing o
     _tgpipe/writer.lock       held by the one process that builds a local store's tables (the ETL)
     _tgpipe/forgotten.json    a raw store's people and chats forgotten by `tgpipe forget` (`tgpipe.store.forgotten`)
     _tgpipe/audit.jsonl       a raw store's record of each forget and prune: when, whom, how many (no content)
+    _tgpipe/search.sqlite     a local enriched store's search index, made from its tables (`tgpipe.search`)
 
 No pyarrow and no boto3 here: the ingest Lambda and the repair Lambda use it.
 """
@@ -70,6 +71,8 @@ LOCK_KEY = f"{INTERNAL_PREFIX}lock"
 WRITER_LOCK_KEY = f"{INTERNAL_PREFIX}writer.lock"
 FORGOTTEN_KEY = f"{INTERNAL_PREFIX}forgotten.json"
 AUDIT_KEY = f"{INTERNAL_PREFIX}audit.jsonl"
+SEARCH_INDEX_KEY = f"{INTERNAL_PREFIX}search.sqlite"
+"""A local enriched store's search index (an S3 store's lives in a local cache: `tgpipe.search.freshness`)."""
 
 #: The raw store's folders of days (`<prefix>context_date=D/`): what retention prunes by day.
 RAW_DAY_FOLDERS = (RAW_PREFIX, QUARANTINE_PREFIX, IMPORTED_PREFIX)

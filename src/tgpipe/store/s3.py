@@ -189,7 +189,9 @@ class S3Store(Store):
             for batch in obstore.list(_obstore(self.bucket), folder or None, chunk_size=1000):
                 for meta in batch:
                     if meta["path"].startswith(full) and not meta["path"][strip:].startswith(layout.INTERNAL_PREFIX):
-                        yield ObjectInfo(meta["path"][strip:], meta["size"], meta["last_modified"].timestamp())
+                        yield ObjectInfo(
+                            meta["path"][strip:], meta["size"], meta["last_modified"].timestamp(), meta.get("e_tag")
+                        )
         except Exception as e:
             raise _s3_error("list", self._uri(prefix), e) from e
 

@@ -50,6 +50,22 @@ def test_a_run_builds_yesterdays_tables(raw_store, enriched_store, settings):
     assert f"telegram/context_date={day}/part-00000.parquet" in written
 
 
+def test_a_run_indexes_the_day_it_built_when_the_store_has_a_search_index(raw_store, enriched_store, settings):
+    from tgpipe.search import freshness, text
+
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    chat = {"id": -100, "type": "supergroup"}
+    message = {"message_id": 1, "date": int(yesterday.timestamp()), "chat": chat, "text": "nightly words"}
+    ingest.store_update(to_bytes({"update_id": 6, "message": message}), raw_store, settings)
+    enriched_store.root.mkdir(parents=True)
+    with freshness.open_index(enriched_store):  # an empty index: the store has one
+        pass
+    NightlyEtl(raw_store, enriched_store, settings, time(0, 30)).run_once()
+    with freshness.open_index(enriched_store) as index:
+        assert index.days() == freshness.stamps(enriched_store)  # indexed before any search
+        assert [h.message_id for h in index.search(text.parse("nightly"))] == [1]
+
+
 class BrokenStore(S3Store):
     def __init__(self):
         super().__init__("broken")
