@@ -50,6 +50,12 @@ TABLES = ("most_reacted_messages", "chat_summary")
 
 
 @pytest.fixture(scope="module")
+def messages(sample_messages):
+    """The sample chat's messages people sent (service events are counted apart)."""
+    return [m for m in sample_messages if m["content"]]
+
+
+@pytest.fixture(scope="module")
 def full(sample_enriched):
     return document.build_report(sample_enriched, now=NOW, timezone_=ZONE)
 

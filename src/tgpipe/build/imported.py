@@ -14,6 +14,12 @@ the bot's own updates and keeps one row per message:
 - **Exports that overlap** (the same file imported twice, a newer export of the same chat) give
   one row per message: in supergroups and channels the copy with the latest edit; elsewhere as
   many copies as the export that has the most of them.
+- **A message's reactions go with its row.** The line of an imported message that has reactions
+  also holds them (`shape.IMPORTED_REACTION_COUNT_KEY`, `IMPORTED_REACTIONS_KEY`, written by
+  `tgpipe.history.mapping.reactions`): the copy kept gives `telegram_updates` a
+  `message_reaction_count` row (the export's counts) and a `message_reaction` row per person the
+  export names (`reaction_updates`), with `source = desktop_export` and no update_id, under the
+  message's day. A message whose row is the bot's keeps the reactions the bot saw.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import orjson
 
 from tgpipe.store import layout
 from tgpipe.store.base import Store
+from tgpipe.telegram import shape
 
 if TYPE_CHECKING:  # pyarrow: `tgpipe import` writes these lines in a function without it
     from tgpipe.build import readers
@@ -164,6 +171,17 @@ def _entry(
         return _identity(row), row.body.get("edit_date"), values(row)
     except Exception as e:  # a line that is not JSON, or that a reader fails on: quarantined, not fatal
         return e
+
+
+def reaction_updates(update: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Yield the reactions an imported message's line holds (see the module), each as the Bot API
+    update that says it, without an update_id: a message_reaction_count, then message_reactions."""
+    count = update.get(shape.IMPORTED_REACTION_COUNT_KEY)
+    if type(count) is dict:
+        yield {"message_reaction_count": count}
+    for body in update.get(shape.IMPORTED_REACTIONS_KEY) or ():
+        if type(body) is dict:
+            yield {"message_reaction": body}
 
 
 def encode_line(update: dict[str, Any]) -> bytes:

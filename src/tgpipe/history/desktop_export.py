@@ -55,6 +55,7 @@ from tgpipe.history.mapping.ids import (
     parse_peer,
 )
 from tgpipe.history.mapping.message import map_message
+from tgpipe.history.mapping.reactions import exported_reactions
 
 
 def _backend():
@@ -243,6 +244,9 @@ class ExportedMessage(NamedTuple):
     """Why the message was not mapped (None if it was)."""
     action: str | None = None
     """The export's service `action`, for service messages (mapped or not)."""
+    reactions: dict[str, Any] | None = None
+    """The message's reactions as the Bot API bodies that say them, by line key
+    (`tgpipe.history.mapping.reactions`); None when it has none."""
 
     @property
     def update_type(self) -> str:
@@ -250,14 +254,17 @@ class ExportedMessage(NamedTuple):
         return "channel_post" if self.chat.type == "channel" else "message"
 
     def update(self) -> dict[str, Any]:
-        """The message as a Bot API Update without an update_id (imported rows have none)."""
+        """The message as a Bot API Update without an update_id (imported rows have none), followed
+        by its reactions' keys, if it has any (the line `tgpipe.build.imported` reads)."""
         if self.message is None:
             raise ValueError(f"message {self.message_id} was skipped: {self.skipped}")
+        if self.reactions:
+            return {self.update_type: self.message, **self.reactions}
         return {self.update_type: self.message}
 
 
 def _item(fields: tuple, _new=tuple.__new__) -> ExportedMessage:
-    """An ExportedMessage from its five fields, without the Python-level __new__ of a NamedTuple."""
+    """An ExportedMessage from its fields, without the Python-level __new__ of a NamedTuple."""
     return _new(ExportedMessage, fields)
 
 
@@ -700,15 +707,16 @@ class _ChatReader:
         reader._messages_read += 1
         tally = self.tally
         if type(raw) is not dict:
-            item = _item((self.chat, None, None, "not a message object", None))
+            item = _item((self.chat, None, None, "not a message object", None, None))
         elif self.skip_all is not None:
-            item = _item((self.chat, raw.get("id"), None, self.skip_all, None))
+            item = _item((self.chat, raw.get("id"), None, self.skip_all, None, None))
         else:
             try:
                 message, skipped, action = map_message(raw, self.ctx)
             except MissingTimezone:
                 raise reader._map_error() from None
-            item = _item((self.chat, raw.get("id"), message, skipped, action))
+            reactions = exported_reactions(raw, message, self.ctx) if message and "reactions" in raw else None
+            item = _item((self.chat, raw.get("id"), message, skipped, action, reactions))
             if skipped is None:
                 tally.mapped += 1
                 return item
