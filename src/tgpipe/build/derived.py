@@ -7,8 +7,9 @@ and in which forum topic it is (`forum_topic_id`), which message is the latest (
 which reactions an update added (`added_reactions`) and which it adds to a message's tally
 (`tallied_reactions`, `tallied_reaction_counts`, `tallied_reaction_amount`). Each function takes the
 row's values of the columns it names (already cast to their types), so the value is the same for
-the bot's rows and imported ones, and follows the row's own rules (a pseudonymised row has no person's name to give). `tgpipe.build.schema` declares
-the columns (`Derived`); `tgpipe.build.rows` computes them after the row's other columns.
+the bot's rows and imported ones, and follows the row's own rules (a pseudonymised row has no
+person's name to give). `tgpipe.build.schema` declares the columns (`Derived`); `tgpipe.build.rows`
+computes them after the row's other columns.
 """
 
 from __future__ import annotations
