@@ -158,7 +158,7 @@ def build_report(
         length = (period[1] - period[0]).days + 1
         previous_scope = replace(scope, first=period[0] - timedelta(days=length), last=period[0] - timedelta(days=1))
         previous = _run(enriched, previous_scope, queries["period_totals"].sql)
-    answers = Answers(queries, results, period, previous_scope, previous)
+    answers = Answers(queries, results, period, previous_scope, previous, _topic_names(enriched, scope, results))
 
     chats = results["chat_summary"].records()
     kinds = [r["sender_kind"] for r in results["senders"].records()]
@@ -183,6 +183,18 @@ def build_report(
         sections=[build(answers) for build, _ in SECTIONS],
         pseudonymized=store_settings.is_pseudonymized(enriched),
     )
+
+
+def _topic_names(enriched: Store, scope: Scope, results: dict[str, QueryResult]) -> dict[tuple[int, int], str]:
+    """The names of the forum topics the period has messages of but not their first message (which
+    names them), from `forum_topics` over every day of the scope's chat and topic."""
+    rows = results["forum_topics"].records()
+    if not any(r["forum_topic_id"] is not None and r["topic_name"] is None for r in rows):
+        return {}
+    if scope.first is None and scope.last is None:
+        return {}
+    whole = _run(enriched, replace(scope, first=None, last=None), named_query("forum_topics").sql).records()
+    return {(r["chat_id"], r["forum_topic_id"]): r["topic_name"] for r in whole if r["topic_name"]}
 
 
 def _run(enriched: Store, scope: Scope, sql: str) -> QueryResult:
