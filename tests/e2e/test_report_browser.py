@@ -231,9 +231,10 @@ def overlapping(texts: list[dict]) -> list[tuple[str, str]]:
     found = []
     for k, a in enumerate(texts):
         for b in texts[k + 1 :]:
-            if a["x"] + SLACK < b["x"] + b["width"] and b["x"] + SLACK < a["x"] + a["width"]:
-                if a["y"] + SLACK < b["y"] + b["height"] and b["y"] + SLACK < a["y"] + a["height"]:
-                    found.append((a["text"], b["text"]))
+            across = a["x"] + SLACK < b["x"] + b["width"] and b["x"] + SLACK < a["x"] + a["width"]
+            down = a["y"] + SLACK < b["y"] + b["height"] and b["y"] + SLACK < a["y"] + a["height"]
+            if across and down:
+                found.append((a["text"], b["text"]))
     return found
 
 

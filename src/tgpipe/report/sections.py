@@ -297,6 +297,13 @@ def reactions_unknown(totals: dict) -> bool:
     return bots > 0 and not totals["bot_reaction_update_amount"] and not totals["reaction_amount"]
 
 
+def _change(old: int | None, new: int | None) -> float | None:
+    """The change in percent; None when either is unknown, or from nothing to something ("new")."""
+    if old is None or new is None:
+        return None
+    return (new - old) * 100 / old if old else (0.0 if new == 0 else None)
+
+
 def period_comparison(a: Answers) -> Section:
     name, key, title = "period_totals", "compared", "This period and the one before"
     (now,) = a.records(name)
@@ -319,11 +326,7 @@ def period_comparison(a: Answers) -> Section:
         old, new = before[column], now[column]
         old_unknown, new_unknown = unknown.get(column, (False, False))
         old, new = None if old_unknown else old, None if new_unknown else new
-        if old is None or new is None:
-            change = None
-        else:
-            change = (new - old) * 100 / old if old else (0.0 if new == 0 else None)
-        changes.append((label, old, new, change))
+        changes.append((label, old, new, _change(old, new)))
     records = [
         {"measure": label, "before": old, "this_period": new, "change_percent": None if c is None else round(c, 1)}
         for label, old, new, c in changes
