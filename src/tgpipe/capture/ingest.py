@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import IO, Any
 
@@ -73,7 +73,7 @@ def store_update(
             one that no single body causes (a store that does not exist, or one set up with
             another TIMEZONE: `store_settings.require`): nothing was stored.
     """
-    store_settings.require(store, settings, role="raw store")
+    store_settings.require(store, settings, role="raw store", live=source != "file")
     arrival = arrival or dates.utc_now()
     arrival_day = arrival.astimezone(settings.timezone).date()
     try:
@@ -289,16 +289,40 @@ def store_updates(
 ) -> IngestSummary:
     """Store many bodies by the ingest rules, several at a time (storing waits on fsync or S3).
 
-    No single body stops the batch (see `store_update`).
+    No single body stops the batch (see `store_update`). Bodies from a file (`source` file) that
+    carry no time of their own are filed under the time of the update before them (`_filed_times`);
+    others (a batch just polled) under now.
 
     Raises:
         TgpipeError: the store failed; updates stored before the failure stay stored.
     """
     summary = IngestSummary()
     arrival = dates.utc_now()
+    timed = _filed_times(bodies, arrival) if source == "file" else ((body, arrival) for body in bodies)
     with ThreadPoolExecutor(workers) as pool:
         # Chunks keep memory bounded: Executor.map would read the whole input up front.
-        for chunk in chunked(bodies, 1000):
-            for result in pool.map(lambda body: store_update(body, store, settings, arrival, source), chunk):
+        for chunk in chunked(timed, 1000):
+            for result in pool.map(lambda item: store_update(item[0], store, settings, item[1], source), chunk):
                 summary.add(result)
     return summary
+
+
+def _filed_times(bodies: Iterable[bytes], arrival: datetime) -> Iterator[tuple[bytes, datetime]]:
+    """Each body of a file with the time an update without one of its own is filed under.
+
+    Updates from a file were received before, in the file's order: one that carries no time (a
+    callback query, an inline query) is given the time of the update before it that has one (the
+    latest it can have arrived after), `arrival` when none has. So a file's updates land under
+    their own days, and storing the same file again writes the same keys.
+    """
+    last: datetime | None = None
+    for body in bodies:
+        try:
+            when = shape.event_time(json.loads(body))
+        except (ValueError, TypeError, AttributeError, RecursionError):  # not an update: quarantined by arrival
+            when = None
+        if when is not None:
+            last = datetime.fromtimestamp(when, UTC)
+            yield body, last
+        else:
+            yield body, last or arrival

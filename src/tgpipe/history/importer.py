@@ -134,7 +134,7 @@ def stage_export(
         StoreError: the raw store cannot be written.
     """
     path = Path(path)
-    store_settings.require(raw, settings, role="raw store")
+    store_settings.require(raw, settings, role="raw store", live=False)
     with raw.writing():
         return _stage(path, raw, settings, export_timezone, chats)
 

@@ -399,9 +399,21 @@ def generate(
         out.append({"update_id": sim.update_id, kind: payload})
 
     moments = _moments(rng, day_list, int(updates * 0.86))
+    # What follows a message (an edit, a reaction) stays within the last day: the chat is the period's.
+    first_second = int(datetime.combine(day_list[0], time(0), CHAT_ZONE).timestamp())
+    last_second = int(datetime.combine(end + timedelta(days=1), time(0), CHAT_ZONE).timestamp()) - 1
+
+    def later(when: int, seconds: int) -> int:
+        return min(when + seconds, last_second)
+
     for name in FORUM_TOPICS:  # the forum's topics, created just before the first moment
         topic_id = sim.next_message_id(SIDE_GROUP)
-        created = {"message_id": topic_id, "from": USERS[1].to_api(), "chat": dict(SIDE_GROUP), "date": moments[0] - 60}
+        created = {
+            "message_id": topic_id,
+            "from": USERS[1].to_api(),
+            "chat": dict(SIDE_GROUP),
+            "date": max(moments[0] - 60, first_second),
+        }
         created.update(message_thread_id=topic_id, is_topic_message=True, forum_topic_created={"name": name})
         created["forum_topic_created"]["icon_color"] = 7322096
         sim.topics[topic_id] = created
@@ -412,7 +424,7 @@ def generate(
             post = sim.message(when, CHANNEL, None)
             emit("channel_post", post)
             if "text" in post and sim.extra.random() < 0.15:
-                edited = dict(post, text=post["text"] + " ✏️", edit_date=when + sim.extra.randint(60, 7200))
+                edited = dict(post, text=post["text"] + " ✏️", edit_date=later(when, sim.extra.randint(60, 7200)))
                 edited.pop("entities", None)
                 emit_extra("edited_channel_post", edited)
             continue
@@ -453,7 +465,7 @@ def generate(
         message = sim.message(when, chat, sender)
         emit("message", message)
         if "text" in message and not sender.is_bot and rng.random() < 0.04:
-            edited = dict(message, text=message["text"] + " (editado)", edit_date=when + rng.randint(20, 900))
+            edited = dict(message, text=message["text"] + " (editado)", edit_date=later(when, rng.randint(20, 900)))
             edited.pop("entities", None)
             emit("edited_message", edited)
         if rng.random() < 0.06:
@@ -464,7 +476,7 @@ def generate(
                     "chat": dict(chat),
                     "message_id": message["message_id"],
                     "user": reactor.to_api(),
-                    "date": when + rng.randint(5, 3600),
+                    "date": later(when, rng.randint(5, 3600)),
                     "old_reaction": [],
                     "new_reaction": [{"type": "emoji", "emoji": rng.choice("👍❤🔥🎉😂")}],
                 },
