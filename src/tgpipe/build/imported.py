@@ -81,14 +81,20 @@ class Captured:
 
 @dataclass
 class ImportTally:
-    """What became of one chat's imported copies on one day."""
+    """What became of one export's copies of one chat's messages on one day."""
 
     rows: int = 0
-    """Rows written: messages the bot did not capture."""
+    """Its copies that are the rows written: messages the bot did not capture."""
     captured: int = 0
-    """Copies of messages the bot captured (its rows are kept)."""
-    overlap: int = 0
-    """Further copies of a message from another export (or a second import of one)."""
+    """Its copies of messages the bot captured (the bot's rows are kept)."""
+    elsewhere: int = 0
+    """Its copies of messages whose row is another export's copy (one edited later, or from an
+    export with more of them)."""
+
+
+def tally_key(chat_id: Any, export: str | None) -> str:
+    """How `DayResult.imports` names the tally of one chat's messages from one export (its sha256)."""
+    return f"{chat_id} {export}"
 
 
 def day_files(raw: Store, day: date) -> list[str]:
@@ -114,9 +120,9 @@ def kept_messages(
     compared (a parsed message takes several times their memory).
     """
     keys = sorted(files)
+    exports = [layout.export_of_imported(key) for key in keys]
     chosen: dict[tuple, tuple] = {}  # supergroups and channels: identity -> (edit time, file, line)
-    moments: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # elsewhere
-    copies: Counter = Counter()
+    copies: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # identity -> file -> lines
     lines = [files[key].splitlines() for key in keys]
     made: list[list[tuple[tuple, Any, tuple] | Exception]] = []
     for n, file_lines in enumerate(lines):
@@ -125,33 +131,41 @@ def kept_messages(
             if isinstance(entry, Exception):
                 continue
             identity = entry[0]
-            copies[identity] += 1
+            copies[identity][n].append(m)
             if identity[0] == "id":
                 rank = (entry[1] or 0, n, m)
                 if identity not in chosen or rank > chosen[identity]:
                     chosen[identity] = rank
-            else:
-                moments[identity][n].append(m)
     keep = {(n, m) for n, entries in enumerate(made) for m, entry in enumerate(entries) if isinstance(entry, Exception)}
-    for identity, count in copies.items():
-        tally = tallies.setdefault(identity[1], ImportTally())
+    for identity, per_file in copies.items():
+
+        def tally(n: int) -> ImportTally:
+            return tallies.setdefault(tally_key(identity[1], exports[n]), ImportTally())
+
         if identity[0] == "id":
-            if captured.has(identity):
-                tally.captured += 1
-                tally.overlap += count - 1
-                continue
-            keep.add(chosen[identity][1:])
-            tally.rows += 1
-            tally.overlap += count - 1
+            kept = None if captured.has(identity) else chosen[identity][1:]
+            if kept is not None:
+                keep.add(kept)
+            for n, found in per_file.items():
+                for m in found:
+                    if kept is None:
+                        tally(n).captured += 1
+                    elif (n, m) == kept:
+                        tally(n).rows += 1
+                    else:
+                        tally(n).elsewhere += 1
             continue
-        per_file = moments[identity]
         most = max(per_file, key=lambda f: (len(per_file[f]), -f))  # the export with the most copies
         bot = min(captured.moments[identity], len(per_file[most]))
         wanted = per_file[most][bot:]
         keep.update((most, m) for m in wanted)
-        tally.rows += len(wanted)
-        tally.captured += bot
-        tally.overlap += count - len(per_file[most])
+        for n, found in per_file.items():  # each export's copies: the bot's first, then the rows
+            own = min(bot, len(found))
+            tally(n).captured += own
+            if n == most:
+                tally(n).rows += len(found) - own
+            else:
+                tally(n).elsewhere += len(found) - own
     for n, file_lines in enumerate(lines):
         for m, line in enumerate(file_lines):
             if (n, m) in keep:

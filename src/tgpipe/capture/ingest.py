@@ -50,6 +50,8 @@ class IngestResult:
     outcome: Outcome
     key: str | None = None
     update_id: int | None = None
+    reason: str | None = None
+    """Why a body was quarantined (the reason its record gives)."""
 
 
 def store_update(
@@ -79,7 +81,8 @@ def store_update(
     try:
         _, update = shape.parse_update(body)
     except InvalidUpdate as e:
-        return IngestResult(Outcome.QUARANTINED, quarantine(store, body, arrival_day, e.reason, str(e), source))
+        key = quarantine(store, body, arrival_day, e.reason, str(e), source)
+        return IngestResult(Outcome.QUARANTINED, key, reason=e.reason)
     update_id = update["update_id"]
     try:
         if not settings.allows_chat(shape.chat_id(update)):
@@ -96,14 +99,14 @@ def store_update(
         outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
     except StoreRefused as e:
         key = quarantine(store, body, arrival_day, "unstorable", str(e), source, update_id=update_id)
-        return IngestResult(Outcome.QUARANTINED, key, update_id)
+        return IngestResult(Outcome.QUARANTINED, key, update_id, "unstorable")
     except TgpipeError:
         raise
     except Exception as e:  # a rule that fails on this body: keep it aside, never block the ones after it
         log.exception("cannot store an update; quarantined", extra={"update_id": update_id})
         detail = f"{type(e).__name__}: {e}"
         key = quarantine(store, body, arrival_day, "internal_error", detail, source, update_id=update_id)
-        return IngestResult(Outcome.QUARANTINED, key, update_id)
+        return IngestResult(Outcome.QUARANTINED, key, update_id, "internal_error")
     return IngestResult(outcome, key, update_id)
 
 
@@ -266,21 +269,34 @@ def iter_bodies(stream: IO[bytes]) -> Iterator[bytes]:
 
 @dataclass
 class IngestSummary:
-    """Counts of what happened to each update of a batch."""
+    """Counts of what happened to each update of a batch, and why bodies were quarantined."""
 
     counts: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
 
     def add(self, result: IngestResult) -> None:
         self.counts[result.outcome] += 1
+        if result.outcome is Outcome.QUARANTINED:
+            self.reasons[result.reason or "unknown"] += 1
 
     def __getitem__(self, outcome: Outcome) -> int:
         return self.counts[outcome]
+
+    @property
+    def updates(self) -> int:
+        """Bodies that were updates (stored, or known and kept out by a rule): all but the quarantined."""
+        return sum(self.counts.values()) - self[Outcome.QUARANTINED]
+
+    def quarantined(self) -> str:
+        """`2 (not_json: 2)`: how many bodies were quarantined, and why."""
+        reasons = ", ".join(f"{r}: {n}" for r, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+        return f"{self[Outcome.QUARANTINED]}" + (f" ({reasons})" if reasons else "")
 
     def describe(self) -> str:
         opted_out = f", opted out {self[Outcome.OPTED_OUT]}" if self[Outcome.OPTED_OUT] else ""
         return (
             f"stored {self[Outcome.STORED]}, duplicates {self[Outcome.DUPLICATE]}, "
-            f"ignored {self[Outcome.IGNORED]}, quarantined {self[Outcome.QUARANTINED]}{opted_out}"
+            f"ignored {self[Outcome.IGNORED]}, quarantined {self.quarantined()}{opted_out}"
         )
 
 

@@ -7,6 +7,7 @@ The commands live in this package's modules, one per group; this one puts them t
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -15,13 +16,16 @@ from tgpipe import __version__
 from tgpipe.cli import analysis, build, capture, history, ops, privacy
 from tgpipe.errors import TgpipeError
 
+#: Keeps Python from printing tgpipe's log records bare on stderr when no command configured logging.
+_SILENT = logging.NullHandler()
+
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tgpipe")
 def cli():
     """tgpipe: Telegram updates kept raw, turned into Parquet tables, queried with SQL.
 
-    Example: tgpipe sample --out updates.jsonl && tgpipe ingest updates.jsonl && tgpipe etl --all
+    Example: tgpipe sample --out updates.jsonl --end 2025-11-30 && tgpipe ingest updates.jsonl && tgpipe etl --all
     """
 
 
@@ -46,7 +50,12 @@ for command in (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return its exit code (errors are one line on stderr)."""
+    """Run the CLI; return its exit code (errors are one line on stderr).
+
+    A command says what it did in its own lines; tgpipe's log records reach stderr only where a
+    command sets logging up (poll, serve, run: JSON lines), never as Python's bare last-resort lines.
+    """
+    logging.getLogger("tgpipe").addHandler(_SILENT)
     try:
         code = cli.main(args=argv, prog_name="tgpipe", standalone_mode=False)
     except click.Abort:

@@ -378,6 +378,8 @@ class ExportReader(Iterator[ExportedMessage]):
         """Whether the file writes internal PeerIds (Desktop before 2.7.2), once known."""
         self.tallies: list[ChatTally] = []
         """One per chat kept (the filter's), in file order, empty chats included."""
+        self.passed_over: list[tuple[int | None, str | None]] = []
+        """(Bot API id, title) of each chat the filter left out, in file order: what an error lists."""
         self._matched: set[int] = set()
         self._recognized = False
         self._messages_read = 0
@@ -585,6 +587,7 @@ class ExportReader(Iterator[ExportedMessage]):
         title = header.get("name") if type(header.get("name")) is str else None
         reader = _ChatReader(self, export_id, export_type, title, left)
         if reader.excluded_early():
+            self.passed_over.append((reader.likely_id(), title))
             return None
         return reader
 
@@ -649,6 +652,12 @@ class _ChatReader:
         self.user_hint: int | None = None
         self.ready = False
         """Whether messages can go straight to `map` (ids known, chat kept, first message checked)."""
+
+    def likely_id(self) -> int | None:
+        """The chat's Bot API id as its header tells it (an id of today's exports), or None."""
+        if self.kind is None or self.export_type == "bot_chat":
+            return None
+        return bot_api_id(_KIND_OF_CHAT[self.kind], bare_chat_id(self.export_id, self.export_id >= 2**32))
 
     def excluded_early(self) -> bool:
         """Whether the filter leaves this chat out, told from its header alone (read nothing then)."""
@@ -765,6 +774,7 @@ class _ChatReader:
         )
         self.selected = reader._selected(self.export_id, bare, chat_id)
         if not self.selected:
+            reader.passed_over.append((chat_id, self.title))
             return True
         self.skip_all = skip_all
         self.tally = ChatTally(self.chat)
