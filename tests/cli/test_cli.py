@@ -144,7 +144,8 @@ def test_query_and_report_before_any_table_say_what_to_run(tgpipe, tmp_path):
     updates.write_text('{"update_id": 1, "message": {"message_id": 1, "date": 1763899200, "chat": {"id": 1}}}\n')
     for command in (["query", "messages_per_user"], ["report", "--out", str(tmp_path / "r.html")]):
         nothing = tgpipe(*command, "--data-dir", tmp_path / "fresh")
-        assert nothing.code == 1 and "store updates with `tgpipe ingest` (or history with `tgpipe import`)" in nothing.err
+        assert nothing.code == 1
+        assert "store updates with `tgpipe ingest` (or history with `tgpipe import`)" in nothing.err
     assert tgpipe("ingest", "--data-dir", tmp_path, updates).code == 0
     for command in (["query", "messages_per_user"], ["report", "--out", str(tmp_path / "r.html")]):
         run = tgpipe(*command, "--data-dir", tmp_path)

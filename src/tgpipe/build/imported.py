@@ -137,11 +137,12 @@ def kept_messages(
                 if identity not in chosen or rank > chosen[identity]:
                     chosen[identity] = rank
     keep = {(n, m) for n, entries in enumerate(made) for m, entry in enumerate(entries) if isinstance(entry, Exception)}
+
+    def tally(n: int, chat: Any) -> ImportTally:
+        return tallies.setdefault(tally_key(chat, exports[n]), ImportTally())
+
     for identity, per_file in copies.items():
-
-        def tally(n: int) -> ImportTally:
-            return tallies.setdefault(tally_key(identity[1], exports[n]), ImportTally())
-
+        chat = identity[1]
         if identity[0] == "id":
             kept = None if captured.has(identity) else chosen[identity][1:]
             if kept is not None:
@@ -149,11 +150,11 @@ def kept_messages(
             for n, found in per_file.items():
                 for m in found:
                     if kept is None:
-                        tally(n).captured += 1
+                        tally(n, chat).captured += 1
                     elif (n, m) == kept:
-                        tally(n).rows += 1
+                        tally(n, chat).rows += 1
                     else:
-                        tally(n).elsewhere += 1
+                        tally(n, chat).elsewhere += 1
             continue
         most = max(per_file, key=lambda f: (len(per_file[f]), -f))  # the export with the most copies
         bot = min(captured.moments[identity], len(per_file[most]))
@@ -161,11 +162,11 @@ def kept_messages(
         keep.update((most, m) for m in wanted)
         for n, found in per_file.items():  # each export's copies: the bot's first, then the rows
             own = min(bot, len(found))
-            tally(n).captured += own
+            tally(n, chat).captured += own
             if n == most:
-                tally(n).rows += len(found) - own
+                tally(n, chat).rows += len(found) - own
             else:
-                tally(n).elsewhere += len(found) - own
+                tally(n, chat).elsewhere += len(found) - own
     for n, file_lines in enumerate(lines):
         for m, line in enumerate(file_lines):
             if (n, m) in keep:
