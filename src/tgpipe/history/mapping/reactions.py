@@ -102,26 +102,27 @@ def _reaction(
 def _offset(raw: dict[str, Any], msg: dict[str, Any]) -> int | None:
     """Seconds the exporting computer's clock was ahead of UTC at the message's time, from its
     local `date` and its unix time; None when the export has no local time to compare."""
-    local = raw.get("date")
-    if type(local) is not str:
-        return None
-    try:
-        naive = datetime.fromisoformat(local)
-    except ValueError:
-        return None
-    return int((naive - datetime(1970, 1, 1)).total_seconds()) - msg["date"]
+    local = _wall_clock(raw.get("date"))
+    return None if local is None else local - msg["date"]
 
 
 def _local_time(value: Any, ctx: ChatContext, offset: int | None) -> int | None:
     """A `recent` reaction's local `date` as unix seconds (see the module), or None."""
+    if ctx.tz is not None:
+        try:
+            return int(datetime.fromisoformat(value).replace(tzinfo=ctx.tz).timestamp())
+        except (TypeError, ValueError):
+            return None
+    local = _wall_clock(value)
+    return None if local is None or offset is None else local - offset
+
+
+def _wall_clock(value: Any) -> int | None:
+    """A local time without a zone (`2024-10-25T09:18:25`) as seconds since 1970-01-01 on that
+    clock, or None when it is not one."""
     if type(value) is not str:
         return None
     try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
+        return int((datetime.fromisoformat(value) - datetime(1970, 1, 1)).total_seconds())
+    except (TypeError, ValueError):
         return None
-    if ctx.tz is not None:
-        return int(naive.replace(tzinfo=ctx.tz).timestamp())
-    if offset is None:
-        return None
-    return int((naive - datetime(1970, 1, 1)).total_seconds()) - offset
