@@ -273,19 +273,23 @@ class IngestSummary:
 
     counts: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)
+    not_updates: int = 0
+    """Bodies quarantined because they were no update at all (not JSON, no update_id, ...)."""
 
     def add(self, result: IngestResult) -> None:
         self.counts[result.outcome] += 1
         if result.outcome is Outcome.QUARANTINED:
             self.reasons[result.reason or "unknown"] += 1
+            self.not_updates += result.update_id is None
 
     def __getitem__(self, outcome: Outcome) -> int:
         return self.counts[outcome]
 
     @property
     def updates(self) -> int:
-        """Bodies that were updates (stored, or known and kept out by a rule): all but the quarantined."""
-        return sum(self.counts.values()) - self[Outcome.QUARANTINED]
+        """Bodies that were updates: stored, kept out by a rule, or quarantined though they were
+        (a key the store refused)."""
+        return sum(self.counts.values()) - self.not_updates
 
     def quarantined(self) -> str:
         """`2 (not_json: 2)`: how many bodies were quarantined, and why."""

@@ -190,7 +190,8 @@ def test_a_batch_counts_every_outcome_and_a_bad_line_never_aborts_it(store):
     ]
     settings = Settings(allowed_chat_ids=frozenset({-100}))
     summary = ingest.store_updates(lines, store, settings)
-    assert summary.describe() == "stored 2, duplicates 1, ignored 1, quarantined 1"
+    assert summary.describe() == "stored 2, duplicates 1, ignored 1, quarantined 1 (not_json: 1)"
+    assert summary.updates == 4  # all but the quarantined line were updates
     assert len([k for k in stored_keys(store) if k.endswith(".json")]) == 3
 
 

@@ -195,7 +195,8 @@ def test_senders_are_people_bots_or_the_chat_they_post_as(tmp_path):
 
 def test_members_and_edits_come_from_typed_columns(tmp_path):
     messages = [
-        message(1, message_type="new_chat_members", new_chat_member_ids=[7, 8]),
+        # Three members joined: one of them named without an id (as an export names members someone added).
+        message(1, message_type="new_chat_members", new_chat_member_ids=[7, 8], new_chat_member_amount=3),
         message(2, message_type="left_chat_member", left_chat_member_id=7, context_date="2025-11-24"),
         message(3, text="olá"),
     ]
@@ -218,7 +219,7 @@ def test_members_and_edits_come_from_typed_columns(tmp_path):
     store = write_tables(tmp_path, messages, updates)
     assert answer(store, "new_members_per_week") == [
         {"week_start": "2025-11-24", "joined_amount": 0, "left_amount": 1},
-        {"week_start": "2025-11-17", "joined_amount": 2, "left_amount": 0},
+        {"week_start": "2025-11-17", "joined_amount": 3, "left_amount": 0},
     ]
     # The join and the leave are service events, not messages: only the text message's day has a row.
     assert [(r["context_date"], r["edited_message_amount"], r["edit_amount"]) for r in answer(store, "edit_rate")] == [
