@@ -17,7 +17,6 @@ from tgpipe.cli import analysis, build, capture, history, ops, privacy
 from tgpipe.errors import TgpipeError
 
 
-
 class _Warnings(logging.Handler):
     """tgpipe's warnings on stderr, one line each with their details (`warning: skipping a raw file
     whose name is not an update id (key=...)`), where no command set logging up; a command that
