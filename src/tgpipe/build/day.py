@@ -69,8 +69,9 @@ class DayResult:
     files: list[str] = field(default_factory=list)
     imported: int = 0
     """Messages of the day's rows that came from Telegram Desktop exports (counted in `messages`)."""
-    imports: dict[int, ImportTally] = field(default_factory=dict)
-    """Per chat, what became of the day's imported copies (`imported.kept_messages`)."""
+    imports: dict[str, ImportTally] = field(default_factory=dict)
+    """Per chat and export (`imported.tally_key`), what became of the day's imported copies
+    (`imported.kept_messages`)."""
     forgotten: int = 0
     """Updates and imported messages left out: their person or chat is on the forgotten list."""
 

@@ -105,16 +105,18 @@ def day_files(raw: Store, day: date) -> list[str]:
 def kept_messages(
     files: Mapping[str, bytes],
     captured: Captured,
-    tallies: dict[int, ImportTally],
+    tallies: dict[str, ImportTally],
     read: Callable[[str, dict[str, Any]], readers.Update],
-    values: Callable[[readers.Update], tuple],
-) -> Iterator[tuple[bytes, tuple | Exception]]:
+    values: Callable[[readers.Update], Any],
+) -> Iterator[tuple[bytes, Any]]:
     """Yield `(line, values)` for each imported message of a day's `files` (key: bytes) to write,
-    one copy each (see the module's rules); count the others into `tallies` per chat.
+    one copy each (see the module's rules); count every copy into `tallies`, per chat and export
+    (`tally_key`): the row written, a message the bot captured, or one whose row is another's.
 
     `read(text, update)` makes the row of a line's text and parsed update (pseudonymising it first
     when the tables are: the bot's rows in `captured` went through that too, so that they match);
-    `values(row)` gives its table row. A line that is not JSON, or that either fails on, is
+    `values(row)` gives what to write of it (the ETL's: its row, and its reactions' rows). A line
+    that is not JSON, or that either fails on, is
     yielded with the exception in place of its values, for the ETL to quarantine; it never fails
     the day. Each line is read once, and only its values are held until the day's copies are
     compared (a parsed message takes several times their memory).
@@ -124,7 +126,7 @@ def kept_messages(
     chosen: dict[tuple, tuple] = {}  # supergroups and channels: identity -> (edit time, file, line)
     copies: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # identity -> file -> lines
     lines = [files[key].splitlines() for key in keys]
-    made: list[list[tuple[tuple, Any, tuple] | Exception]] = []
+    made: list[list[tuple[tuple, Any, Any] | Exception]] = []
     for n, file_lines in enumerate(lines):
         made.append(entries := [_entry(line, read, values) for line in file_lines])
         for m, entry in enumerate(entries):
@@ -178,8 +180,8 @@ def kept_messages(
 def _entry(
     line: bytes,
     read: Callable[[str, dict[str, Any]], readers.Update],
-    values: Callable[[readers.Update], tuple],
-) -> tuple[tuple, Any, tuple] | Exception:
+    values: Callable[[readers.Update], Any],
+) -> tuple[tuple, Any, Any] | Exception:
     """One imported line's identity, edit time and table row, or why it has none."""
     try:
         row = read(line.decode("utf-8"), parse_line(line))
