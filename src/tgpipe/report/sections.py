@@ -669,11 +669,13 @@ def reactions(a: Answers) -> Section:
     people = sum(r["person_reaction_amount"] for r in a.records(name))
     total = sum(r["reaction_amount"] for r in rows)
     note = (
-        "A reaction counts once however it was changed later: for messages imported from a Telegram Desktop "
-        "export, as the export counted them; for the bot's own, as people added them (the bot, an admin, "
-        "is told each time). Telegram sends reactions only to a bot that is an admin of the chat."
+        "A reaction counts once however it was changed later, as people added it to the bot's messages (the "
+        "bot, an admin, is told each time: Telegram sends reactions only to a bot that is an admin of the chat)"
     )
-    if total:
+    if totals["imported_amount"]:
+        note += ", and as a Telegram Desktop export counted them on the messages imported from it"
+    note += "."
+    if total and people != total:
         note += (
             f" The person is known for {plural(people, 'reaction')} of these {total:,}: those the bot saw, and the "
             "few recent ones an export names per message (person_reaction_amount, user_amount)."

@@ -69,7 +69,8 @@ USERS = (
 
 MAIN_GROUP = {"id": -1001234567890, "title": "Dados & Café ☕", "type": "supergroup", "username": "dados_cafe"}
 SIDE_GROUP = {"id": -1009876543210, "title": "Trilhas de fim de semana 🏔️", "type": "supergroup", "is_forum": True}
-#: The forum's topics, created at the start (their ids are their creation messages'); a topic renamed later.
+#: The forum's topics, created at the start (their ids are their creation messages'), and the new name
+#: the second is given later.
 FORUM_TOPICS = ("Serra do Mar 🌿", "Equipamento", "Caronas 🚗")
 RENAMED_TOPIC = "Equipamento e roupas"
 VENUES = (
@@ -509,7 +510,8 @@ def extra_events(sim: ChatSimulator, emit: Any, when: int) -> None:
             emit("message", {**message, "date": when, "pinned_message": pin})
     elif roll < 0.004:
         chat = SIDE_GROUP
-        thread = extra.choice(sorted(sim.topics))
+        extra.random()  # the draw that chose a topic: the rest of the chat stays as it was
+        thread = next(t for t, m in sim.topics.items() if m["forum_topic_created"]["name"] == FORUM_TOPICS[1])
         message = {"message_id": sim.next_message_id(chat), "from": USERS[1].to_api(), "chat": dict(chat)}
         message.update(date=when, message_thread_id=thread, is_topic_message=True)
         message.update(reply_to_message=sim.topics[thread], forum_topic_edited={"name": RENAMED_TOPIC})
