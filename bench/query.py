@@ -49,9 +49,11 @@ GENERATED = {
     "message_type": "CASE WHEN random() < 0.8 THEN 'text' ELSE 'photo' END",
     "date_utc": "make_timestamp(epoch * 1000000)",
     "date_local": "make_timestamp((epoch - 10800) * 1000000)",
-    # The columns the ETL derives from the ones above (tgpipe.build.derived): every sender is a person.
+    # The columns the ETL derives from the ones above (tgpipe.build.derived): every sender is a person,
+    # every message one people sent (no service event).
     "sender_kind": "'person'",
     "sender_name": "'user ' || CAST(u AS VARCHAR)",
+    "is_content": "true",
 }
 
 

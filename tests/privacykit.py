@@ -134,9 +134,13 @@ def updates(start: int = START) -> list[dict]:
 
 
 def export_file(tmp: Path) -> Path:
-    """A Telegram Desktop export of the group with Zoë's and Ana's messages of the day before."""
+    """A Telegram Desktop export of the group with Zoë's and Ana's messages of the day before, and
+    the reactions to Ana's (Zoë's among the people it names)."""
+    reactors = [(ZOE, "Zoë"), (BRUNO, "Bruno")]  # Zoë's reaction must go, Bruno's and the count stay
+    recent = [{"from": name, "from_id": f"user{uid}", "date": exportkit.local(T0 + 900)} for uid, name in reactors]
+    reactions = [{"type": "emoji", "count": 5, "emoji": "👍", "recent": recent}]
     messages = [
-        exportkit.message(1, "ANA-export hello", sender=f"user{ANA}", name="Ana"),
+        exportkit.message(1, "ANA-export hello", sender=f"user{ANA}", name="Ana", reactions=reactions),
         exportkit.message(2, "ZOE-SECRET-export old message", sender=f"user{ZOE}", name="Zoë"),
         exportkit.message(3, "ANA-export answer", sender=f"user{ANA}", name="Ana", reply_to_message_id=2),
     ]

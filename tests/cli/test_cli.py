@@ -112,14 +112,9 @@ def test_a_malformed_line_is_quarantined_not_fatal(tgpipe, tmp_path):
         (
             ("query", "--data-dir", "{tmp}/missing", "messages_per_day"),
             1,
-            "Error: enriched store {tmp}/missing/enriched does not exist",
+            "Error: the enriched store {tmp}/missing/enriched has no tables: store updates with `tgpipe ingest`",
         ),
         (("query", "--data-dir", "{tmp}"), 2, "Error: give a query NAME or --sql (not both)"),
-        (
-            ("query", "--data-dir", "{tmp}", "--sql", "SELECT nope FROM telegram"),
-            1,
-            'Error: Binder Error: Referenced column "nope" not found',
-        ),
         (
             ("ingest", "--data-dir", "{tmp}", "{tmp}/no-such-file.jsonl"),
             1,
@@ -142,10 +137,53 @@ def test_errors_are_one_line_and_a_nonzero_exit(tgpipe, tmp_path, args, code, er
     assert "Traceback" not in run.err
 
 
-def test_query_on_a_store_with_no_tables_yet_returns_no_rows(tgpipe, tmp_path):
-    (tmp_path / "enriched").mkdir()
-    run = tgpipe("query", "--data-dir", tmp_path, "messages_per_user", "--format", "json")
-    assert (run.code, json.loads(run.out)) == (0, [])
+def test_query_and_report_before_any_table_say_what_to_run(tgpipe, tmp_path):
+    """Before the ETL built a table: the ETL when updates or history are stored, ingest (or import)
+    when nothing is; never "run tgpipe ingest" after ingest ran."""
+    updates = tmp_path / "u.jsonl"
+    updates.write_text('{"update_id": 1, "message": {"message_id": 1, "date": 1763899200, "chat": {"id": 1}}}\n')
+    for command in (["query", "messages_per_user"], ["report", "--out", str(tmp_path / "r.html")]):
+        nothing = tgpipe(*command, "--data-dir", tmp_path / "fresh")
+        assert nothing.code == 1
+        assert "store updates with `tgpipe ingest` (or history with `tgpipe import`)" in nothing.err
+    assert tgpipe("ingest", "--data-dir", tmp_path, updates).code == 0
+    for command in (["query", "messages_per_user"], ["report", "--out", str(tmp_path / "r.html")]):
+        run = tgpipe(*command, "--data-dir", tmp_path)
+        assert run.code == 1 and len(run.err.splitlines()) == 1
+        assert run.err == (
+            f"Error: the enriched store {tmp_path}/enriched has no tables yet: build them from {tmp_path}/raw with "
+            "`tgpipe etl --all` (with the same --data-dir, or --raw and --enriched)\n"
+        )
+    assert tgpipe("etl", "--data-dir", tmp_path, "--all").code == 0
+    assert json.loads(tgpipe("query", "--data-dir", tmp_path, "messages_per_user", "--format", "json").out)
+
+
+@pytest.mark.parametrize("command", [["query", "messages_per_day"], ["report", "--out", "r.html"]])
+def test_a_timezone_that_is_not_one_is_an_error_for_query_and_report_too(tgpipe, tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TIMEZONE", "Mars/Olympus")
+    run = tgpipe(*command, "--data-dir", tmp_path)
+    assert (run.code, run.err) == (
+        1,
+        "Error: TIMEZONE 'Mars/Olympus' is not an IANA time zone (example: America/Sao_Paulo)\n",
+    )
+
+
+def test_ingest_of_a_file_with_no_update_is_an_error_and_keeps_what_it_quarantined(tgpipe, tmp_path):
+    garbage = tmp_path / "garbage.txt"
+    garbage.write_text("hello\nworld\n")
+    run = tgpipe("ingest", "--data-dir", tmp_path, garbage)
+    assert (run.code, run.out) == (1, "")
+    assert run.err == (
+        f"Error: {garbage} holds no Telegram update: quarantined 2 (not_json: 2), kept as received with their "
+        f"reasons under quarantine/ in {tmp_path}/raw\n"
+    )  # and no bare log line
+    assert len([o for o in (tmp_path / "raw" / "quarantine").rglob("*.json")]) == 2
+    half = tmp_path / "half.jsonl"
+    half.write_text('{"update_id": 1, "message": {"message_id": 1, "date": 1763899200, "chat": {"id": 1}}}\nhello\n')
+    run = tgpipe("ingest", "--data-dir", tmp_path, half)
+    assert (run.code, run.err) == (0, "")
+    assert run.out == f"stored 1, duplicates 0, ignored 0, quarantined 1 (not_json: 1) -> {tmp_path}/raw\n"
 
 
 def test_query_list_names_the_six_original_analyses_first(tgpipe):
@@ -168,3 +206,13 @@ def test_etl_defaults_to_yesterday(tgpipe, tmp_path):
     yesterday = datetime.now(timezone(timedelta(hours=14))).date() - timedelta(days=1)
     assert run.code == 0
     assert run.out.splitlines()[0].startswith(f"{yesterday}  updates      0")
+
+
+def test_sql_duckdb_refuses_is_one_error_line(tgpipe, tmp_path):
+    updates = tmp_path / "u.jsonl"
+    updates.write_text('{"update_id": 1, "message": {"message_id": 1, "date": 1763899200, "chat": {"id": 1}}}\n')
+    tgpipe("ingest", "--data-dir", tmp_path, updates)
+    tgpipe("etl", "--data-dir", tmp_path, "--all")
+    run = tgpipe("query", "--data-dir", tmp_path, "--sql", "SELECT nope FROM telegram")
+    assert run.code == 1 and len(run.err.splitlines()) == 1
+    assert run.err.startswith('Error: Binder Error: Referenced column "nope" not found')

@@ -48,7 +48,7 @@ def test_report_narrows_to_days_and_a_chat(tgpipe, data, tmp_path, chat):
 @pytest.mark.parametrize(
     ("args", "code", "error"),
     [
-        (("--data-dir", "{tmp}/missing"), 1, "Error: enriched store {tmp}/missing/enriched does not exist"),
+        (("--data-dir", "{tmp}/missing"), 1, "Error: the enriched store {tmp}/missing/enriched has no tables: "),
         (("--from", "2025-11-20", "--to", "2025-11-01"), 1, "Error: to 2025-11-01 is before from 2025-11-20"),
         (("--chat", "42"), 1, "Error: chat 42 has no messages in {data}/enriched (chats: "),
         (("--from", "20-11-2025"), 2, "Error: Invalid value for '--from': '20-11-2025' is not a date"),
@@ -82,3 +82,37 @@ def test_query_takes_the_reports_scope_and_gives_its_numbers(tgpipe, data, tmp_p
 def test_query_refuses_a_period_that_ends_before_it_starts(tgpipe, data):
     run = tgpipe("query", "--data-dir", data, "messages_per_day", "--from", "2025-11-20", "--to", "2025-11-01")
     assert (run.code, run.err.strip()) == (1, "Error: to 2025-11-01 is before from 2025-11-20")
+
+
+FORUM, TOPIC = sample.SIDE_GROUP["id"], 4001
+
+
+@pytest.mark.parametrize("command", ["query", "report"])
+def test_a_chat_or_topic_the_store_does_not_have_is_an_error_that_lists_them(tgpipe, data, tmp_path, command):
+    """Never an empty answer: `query --chat 42` lists the chats, as `report --chat 42` does."""
+    args = ["messages_per_day"] if command == "query" else ["--out", str(tmp_path / "r.html")]
+    run = tgpipe(command, "--data-dir", data, *args, "--chat", "42")
+    assert run.code == 1 and len(run.err.splitlines()) == 1
+    assert run.err.startswith(f"Error: chat 42 has no messages in {data}/enriched (chats: {sample.MAIN_GROUP['id']} (")
+    run = tgpipe(command, "--data-dir", data, *args, "--chat", str(FORUM), "--topic", "99")
+    assert run.code == 1
+    assert run.err.startswith(f"Error: chat {FORUM} has no forum topic 99 in {data}/enriched (topics: {TOPIC} (Serra")
+    run = tgpipe(command, "--data-dir", data, *args, "--topic", str(TOPIC))
+    assert (run.code, run.err) == (2, "Error: --topic needs --chat: a forum topic's id is its chat's own\n")
+
+
+def test_a_topic_narrows_query_and_report_alike(tgpipe, data, tmp_path):
+    scope = ("--chat", str(FORUM), "--topic", str(TOPIC))
+    (totals,) = json.loads(tgpipe("query", "--data-dir", data, "period_totals", "--format", "json", *scope).out)
+    sql = (
+        f"SELECT count(*) AS n FROM telegram WHERE chat_id = {FORUM} AND message_thread_id = {TOPIC} "
+        "AND is_topic_message AND is_content"
+    )
+    (direct,) = json.loads(tgpipe("query", "--data-dir", data, "--sql", sql, "--format", "json").out)
+    assert totals["message_amount"] == direct["n"] > 0
+    out = tmp_path / "topic.html"
+    run = tgpipe("report", "--data-dir", data, "--out", out, *scope)
+    assert run.out.startswith(f"report: {totals['message_amount']:,} messages, ")
+    page = out.read_text(encoding="utf-8")
+    assert f"forum topic <bdi>Serra do Mar 🌿</bdi> (id {TOPIC})" in page
+    assert f"chat_id = {FORUM} AND forum_topic_id = {TOPIC}" in page

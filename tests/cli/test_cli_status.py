@@ -50,6 +50,15 @@ def data(tmp_path, tgpipe):
     return folder
 
 
+def live(data) -> None:
+    """Record the raw store as one a live capture writes (the webhook, serve, poll): its silence counts."""
+    from tgpipe.config import Settings
+    from tgpipe.store import settings as store_settings
+    from tgpipe.store.local import LocalStore
+
+    store_settings.require(LocalStore(data / "raw"), Settings(), role="raw store", live=True)
+
+
 @pytest.fixture(autouse=True)
 def at(monkeypatch):
     """The clock of every command: NOW (so that the days named here stay today's whenever the tests
@@ -132,6 +141,8 @@ def late_day(tgpipe, data, tmp_path):
 def test_each_condition_needs_attention(tgpipe, data, tmp_path, at, condition, hours, options, says):
     at(hours)
     if condition is None:  # silence: the same store, checked with a threshold that passes, then one that fails
+        assert tgpipe("status", "--data-dir", data, "--silence-hours", "24").code == 0  # fed by a file only
+        live(data)
         assert tgpipe("status", "--data-dir", data, "--silence-hours", "27").code == 0
     else:
         assert tgpipe("status", "--data-dir", data, *options).code == 0

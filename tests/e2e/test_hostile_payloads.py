@@ -66,6 +66,13 @@ def hostile_updates() -> list[dict]:
                                           "new_chat_member": {"status": "\ud83d", "user": surrogate_user}}},
         {"update_id": 13, "message": {"message_id": 13, "date": NOON + 110, "chat": {"id": -1004, "type": "group"},
                                       "text": None, "from": {"id": 11, "first_name": "", "is_bot": False}}},
+        # A forum topic named with half an emoji and a huge name, and a message in it.
+        {"update_id": 14, "message": {"message_id": 14, "date": NOON + 120, "chat": CHAT, "from": huge_user,
+                                      "message_thread_id": 14, "is_topic_message": True,
+                                      "forum_topic_created": {"name": "\ud83d" + HUGE, "icon_color": 1}}},
+        {"update_id": 15, "message": {"message_id": 15, "date": NOON + 130, "chat": CHAT, "from": nameless,
+                                      "message_thread_id": 14, "is_topic_message": True, "text": "no tópico \ud83d",
+                                      "reply_to_message": {"message_id": 14, "chat": CHAT, "date": NOON + 120}}},
     ]  # fmt: skip
 
 
@@ -84,7 +91,7 @@ def hostile_store(tmp_path_factory):
 
 def test_the_hostile_updates_reach_the_tables(hostile_store):
     counts = run_sql(hostile_store, "SELECT (SELECT count(1) FROM telegram), (SELECT count(1) FROM telegram_updates)")
-    assert counts.rows == [(8, 13)]
+    assert counts.rows == [(10, 15)]
 
 
 @pytest.mark.parametrize("q", named_queries(), ids=lambda q: q.name)
@@ -97,15 +104,15 @@ def test_every_named_query_answers(hostile_store, q):
 
 def test_the_members_query_counts_the_surrogate_names(hostile_store):
     # The query that failed on DuckDB ("no low surrogate in string") while parsing the payload. A
-    # member without an id is no user, and new_chat_member_ids leaves it out.
+    # member without an id still joined: new_chat_member_ids leaves it out, new_chat_member_amount not.
     (week,) = run_sql(hostile_store, named_query("new_members_per_week").sql).records()
-    assert (week["joined_amount"], week["left_amount"]) == (2, 1)
+    assert (week["joined_amount"], week["left_amount"]) == (3, 1)
 
 
 def test_the_report_draws_the_hostile_store(hostile_store, tmp_path):
     out = tmp_path / "page.html"
     result = document.write_report(hostile_store, out, now=datetime(2025, 11, 21, tzinfo=UTC))
     page = out.read_text(encoding="utf-8")
-    assert result.messages == 8
+    assert result.messages == 7  # the join, the leave and the topic's creation are service events
     assert "\ufffd" in page  # a lone surrogate shows as a replacement character, never breaks the page
     assert HUGE not in page  # a huge name is shortened in charts and tables

@@ -64,14 +64,14 @@ def as_multiset(rows: list[dict]) -> list[str]:
     return sorted(json.dumps(r, sort_keys=True, default=str, ensure_ascii=False) for r in rows)
 
 
-def test_every_named_query_gives_the_plain_answer_with_pseudonyms_for_ids(answers, pseudonymized):
+def test_every_named_query_gives_the_plain_answer_with_pseudonyms_for_ids(sample_answers, pseudonymized):
     _, enriched = pseudonymized
     for q in named_queries():
         got = run_sql(enriched, q.sql).records()
-        want = [{k: mapped(v) for k, v in r.items()} for r in answers[q.name]]
+        want = [{k: mapped(v) for k, v in r.items()} for r in sample_answers[q.name]]
         assert len(got) == len(want), q.name
         assert as_multiset(got) == as_multiset(want), q.name
-    assert any(r["user_id"] in IDS for r in answers["senders"])  # the mapping had ids to map
+    assert any(r["user_id"] in IDS for r in sample_answers["senders"])  # the mapping had ids to map
     people = [r for r in run_sql(enriched, named_query("senders").sql).records() if r["user_id"]]
     assert all(pseudonym.is_pseudonym(r["user_id"]) for r in people)
     bots = [r for r in people if r["sender_kind"] == "bot"]

@@ -35,10 +35,12 @@ SECTIONS = [
     "new_and_returning_people_per_week",
     "first_and_last_seen_per_user",
     "reply_and_thread_activity",
+    "forum_topics",
     "edit_rate",
     "top_reactions",
     "most_reacted_messages",
     "new_members_per_week",
+    "service_events",
     "media_share",
     "media_volume",
     "top_hashtags",
@@ -47,6 +49,12 @@ SECTIONS = [
 ]
 #: Sections that are a table only: the most reacted messages and the chats.
 TABLES = ("most_reacted_messages", "chat_summary")
+
+
+@pytest.fixture(scope="module")
+def messages(sample_messages):
+    """The sample chat's messages people sent (service events are counted apart)."""
+    return [m for m in sample_messages if m["content"]]
 
 
 @pytest.fixture(scope="module")

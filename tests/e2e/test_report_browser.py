@@ -81,16 +81,25 @@ CHARTS = [
     "chart-new-and-returning",
     "chart-first-and-last-seen",
     "chart-replies",
+    "chart-forum-topics",
     "chart-edits",
     "chart-reactions",
     "chart-members",
+    "chart-service-events",
     "chart-media-share",
     "chart-media-volume",
     "chart-hashtags",
     "chart-links",
 ]
 #: Charts that draw few marks by nature (five reactions, three links, two weeks of columns).
-FEW_MARKS = {"chart-reactions": 5, "chart-links": 3, "chart-members": 3, "chart-new-and-returning": 4}
+FEW_MARKS = {
+    "chart-reactions": 5,
+    "chart-links": 3,
+    "chart-members": 3,
+    "chart-new-and-returning": 4,
+    "chart-forum-topics": 3,
+    "chart-service-events": 2,
+}
 
 
 @pytest.fixture(scope="module")
@@ -137,7 +146,7 @@ def test_the_report_draws_every_chart_in_chromium(chromium, report_file, width):
 
     assert [c["id"] for c in drawn] == CHARTS
     for chart in drawn:
-        assert chart["width"] > 250 and chart["height"] > 60, chart
+        assert chart["width"] > 250 and chart["height"] > 40, chart
         assert chart["marks"] >= FEW_MARKS.get(chart["id"], 7) and chart["painted"], chart
         assert chart["emptyTexts"] == 0, chart  # names in every script, emoji included, take up room
         assert chart["smallestText"] >= 10, chart  # readable at a phone's width too
@@ -197,3 +206,83 @@ def test_a_name_in_a_chart_leads_to_its_row(chromium, report_file):
         assert row.locator("td").nth(4).inner_text() == first.text_content()  # sender_name
     finally:
         context.close()
+
+
+#: Every chart's texts as drawn: for each, its box in the chart's own units (the viewBox).
+MEASURE_TEXTS = """
+() => [...document.querySelectorAll('svg.chart')].map(svg => ({
+  id: svg.id,
+  width: svg.viewBox.baseVal.width,
+  texts: [...svg.querySelectorAll('text')].map(t => {
+    const b = t.getBBox();
+    return {text: t.textContent, cls: t.getAttribute('class'), x: b.x, y: b.y, width: b.width, height: b.height};
+  }),
+}))
+"""
+
+
+#: How far two texts' boxes may overlap (SVG units): a box is the font's whole line height, so rows of
+#: a heatmap's labels, a cell apart, share a unit of it with no glyph touching.
+SLACK = 1.5
+
+
+def overlapping(texts: list[dict]) -> list[tuple[str, str]]:
+    """Pairs of texts whose boxes overlap (by more than SLACK)."""
+    found = []
+    for k, a in enumerate(texts):
+        for b in texts[k + 1 :]:
+            across = a["x"] + SLACK < b["x"] + b["width"] and b["x"] + SLACK < a["x"] + a["width"]
+            down = a["y"] + SLACK < b["y"] + b["height"] and b["y"] + SLACK < a["y"] + a["height"]
+            if across and down:
+                found.append((a["text"], b["text"]))
+    return found
+
+
+@pytest.fixture(scope="module")
+def long_report(tmp_path_factory):
+    """A report over 20 months of imported history, which has no period before it."""
+    import exportkit
+    from tgpipe.config import Settings
+    from tgpipe.history import importer
+    from tgpipe.store.local import LocalStore
+
+    root = tmp_path_factory.mktemp("long")
+    path = root / "result.json"
+    path.write_bytes(exportkit.dump(exportkit.history(first="2024-07-01", days=610, per_chat=400).export()))
+    raw, enriched = LocalStore(root / "raw", private=True), LocalStore(root / "enriched")
+    importer.import_export(path, raw, enriched, Settings())
+    built = document.build_report(enriched, now=datetime(2026, 3, 5, tzinfo=UTC))
+    out = root / "long.html"
+    out.write_text(document.render_html(built), encoding="utf-8")
+    return built, out
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_over_twenty_months_no_label_runs_into_another_or_off_its_chart(chromium, long_report, width):
+    built, path = long_report
+    assert (built.last_day - built.first_day).days > 580
+    context = chromium.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        page.goto(path.as_uri(), wait_until="load")
+        charts = page.evaluate(MEASURE_TEXTS)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"report-20-months-{width}px.png"), full_page=True)
+    finally:
+        context.close()
+    assert len(charts) > 12
+    for chart in charts:
+        texts = [t for t in chart["texts"] if t["text"]]
+        assert overlapping(texts) == [], chart["id"]
+        outside = [t["text"] for t in texts if t["x"] < -0.5 or t["x"] + t["width"] > chart["width"] + 0.5]
+        assert outside == [], chart["id"]
+    ticks = [t for chart in charts for t in chart["texts"] if t["cls"] == "tick"]
+    assert any("2025" in t["text"] for t in ticks)  # a long axis says its years
+
+
+def test_a_period_with_nothing_before_it_says_so_instead_of_comparing_with_zeros(long_report):
+    built, _ = long_report
+    compared = next(s for s in built.sections if s.key == "compared")
+    assert compared.drawing is None and compared.table.rows == []
+    assert compared.summary.startswith("There are no messages in the 610 days before this period")
+    assert compared.summary.endswith("so there is nothing to compare it with.")

@@ -69,8 +69,9 @@ class DayResult:
     files: list[str] = field(default_factory=list)
     imported: int = 0
     """Messages of the day's rows that came from Telegram Desktop exports (counted in `messages`)."""
-    imports: dict[int, ImportTally] = field(default_factory=dict)
-    """Per chat, what became of the day's imported copies (`imported.kept_messages`)."""
+    imports: dict[str, ImportTally] = field(default_factory=dict)
+    """Per chat and export (`imported.tally_key`), what became of the day's imported copies
+    (`imported.kept_messages`)."""
     forgotten: int = 0
     """Updates and imported messages left out: their person or chat is on the forgotten list."""
 
@@ -145,7 +146,8 @@ def build_day(
         except OSError as e:  # pyarrow writing the new files: a full or read-only disk
             raise StoreError(f"cannot build the tables of {day} in {tmp}: {e.strerror or e}") from e
         enriched.put_files(changes)
-        result.updates, result.messages = build.updates.rows, build.messages.rows
+        # The updates the bot received: an imported message's reactions are rows of telegram_updates too.
+        result.updates, result.messages = build.updates.rows - build.reactions, build.messages.rows
     return written
 
 
@@ -161,6 +163,8 @@ class DayBuild:
     writers: dict[str, TableWriter]
     captured: imported.Captured = field(default_factory=imported.Captured)
     """The bot's messages of the day, which the imported ones are matched with."""
+    reactions: int = 0
+    """Rows of telegram_updates that hold imported messages' reactions."""
 
     def __post_init__(self):
         self.messages, self.updates = self.writers["telegram"], self.writers["telegram_updates"]
@@ -223,12 +227,22 @@ class DayBuild:
         if self.listed:
             files = {key: _screen_lines(data, self.listed, self.result) for key, data in files.items()}
 
+        tz = self.settings.timezone
+
         def read(text: str, update: dict[str, Any]) -> readers.Update:
             if self.pseudonyms is not None:  # as the bot's rows, so that they match
                 self.pseudonyms.rewrite(update)
-            return readers.Update(text, update, self.settings.timezone, imported.SOURCE)
+            return readers.Update(text, update, tz, imported.SOURCE)
 
-        kept = imported.kept_messages(files, self.captured, self.result.imports, read, self.messages.values)
+        def values(row: readers.Update) -> tuple[tuple, list[tuple]]:
+            """The message's row, and its reactions' rows of telegram_updates (`imported.reaction_updates`)."""
+            reactions = [
+                self.updates.values(readers.Update(shape.encode_update(u).decode("utf-8"), u, tz, imported.SOURCE))
+                for u in imported.reaction_updates(row.update)
+            ]
+            return self.messages.values(row), reactions
+
+        kept = imported.kept_messages(files, self.captured, self.result.imports, read, values)
         for line, values in kept:
             if isinstance(values, json.JSONDecodeError):  # the raw store is a folder anyone can touch
                 self._quarantine(line, "not_json", f"not JSON: {values}", "import")
@@ -237,7 +251,11 @@ class DayBuild:
                     line, "unreadable_columns", f"cannot read columns: {type(values).__name__}: {values}", "import"
                 )
             else:
-                self.messages.append(values)
+                message, reactions = values
+                self.messages.append(message)
+                for reaction in reactions:
+                    self.updates.append(reaction)
+                self.reactions += len(reactions)
                 self.result.imported += 1
 
     def _quarantine(self, body: bytes, reason: str, detail: str, source: str, **fields: Any) -> None:
@@ -290,8 +308,11 @@ def _screen_lines(data: bytes, listed: forgotten.Forgotten, result: DayResult) -
     """An imported file's lines without the messages `listed` names (counted in `result`)."""
     kept = []
     for line in data.splitlines():
-        if line.strip() and forgotten.screen(imported.parse_line(line), listed).left_out:
+        verdict = forgotten.screen(imported.parse_line(line), listed) if line.strip() else forgotten.KEEP
+        if verdict.left_out:
             result.forgotten += 1
+        elif verdict.redacted is not None:  # a forgotten person's reaction to it cut out
+            kept.append(imported.encode_line(verdict.redacted).rstrip(b"\n"))
         else:
             kept.append(line)
     return b"\n".join(kept)

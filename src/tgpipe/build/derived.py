@@ -1,17 +1,24 @@
 """Columns computed from other columns of the same row, once, by the ETL.
 
 A rule a named query would otherwise repeat in SQL lives here instead, in one place: who sent a
-message (`sender_kind`, `sender_name`, `sent_as_chat_id`) and which reactions an update added
-(`added_reactions`). Each function takes the row's values of the columns it names (already cast to
-their types), so the value is the same for the bot's rows and imported ones, and follows the
-row's own rules (a pseudonymised row has no person's name to give). `tgpipe.build.schema` declares
-the columns (`Derived`); `tgpipe.build.rows` computes them after the row's other columns.
+message (`sender_kind`, `sender_name`, `sent_as_chat_id`), whether it is something a sender sent or
+an event of the chat (`is_content`), whether it really replies to a message (`replied_to_message_id`)
+and in which forum topic it is (`forum_topic_id`), which message is the latest (`message_order`),
+which reactions an update added (`added_reactions`) and which it adds to a message's tally
+(`tallied_reactions`, `tallied_reaction_counts`, `tallied_reaction_amount`). Each function takes the
+row's values of the columns it names (already cast to their types), so the value is the same for
+the bot's rows and imported ones, and follows the row's own rules (a pseudonymised row has no
+person's name to give). `tgpipe.build.schema` declares the columns (`Derived`); `tgpipe.build.rows`
+computes them after the row's other columns.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+
+from tgpipe.build.imported import SOURCE as IMPORTED
+from tgpipe.telegram import shape
 
 #: What sent a message: a person, a bot, or a chat posting as itself.
 SENDER_KINDS = ("person", "bot", "channel", "group")
@@ -65,3 +72,83 @@ def added_reactions(new: Sequence[Any] | None, old: Sequence[Any] | None) -> lis
         return None
     before = set(old or ())
     return [reaction for reaction in new if reaction not in before]
+
+
+# ---- what a message is, and where it belongs ---------------------------------------------------------
+
+
+def is_content(message_type: str | None, source: str | None) -> bool | None:
+    """Whether a message is something its sender sent (text, media, a poll, ...), not an event of the
+    chat (a join, a leave, a pin, a topic created, ...: `shape.SERVICE_KINDS`). A kind newer than the
+    code (`other`) counts as content, except in an imported row: Telegram Desktop writes content it
+    cannot export as `unsupported` (skipped), so an imported `other` is a service action the Bot API
+    has no field for (a topic closed, a group migrated)."""
+    if message_type is None:
+        return None
+    if message_type == "other":
+        return source != IMPORTED
+    return message_type not in shape.SERVICE_KINDS
+
+
+def forum_topic_id(is_topic_message: bool | None, message_thread_id: int | None) -> int | None:
+    """The forum topic a message is in: its message_thread_id when it was sent to a topic (in a forum
+    supergroup); None otherwise (the General topic, a reply thread of an ordinary group)."""
+    return message_thread_id if is_topic_message else None
+
+
+def replied_to_message_id(
+    reply_to_message_id: int | None, is_topic_message: bool | None, message_thread_id: int | None
+) -> int | None:
+    """The message this one really replies to. In a forum every message of a topic carries the
+    topic's creation message (whose id is the message_thread_id) as reply_to_message: that is where
+    it was sent, not a reply, so it gives None; a reply to another message of the topic stays."""
+    if reply_to_message_id is None:
+        return None
+    if is_topic_message and reply_to_message_id == message_thread_id:
+        return None
+    return reply_to_message_id
+
+
+_OFFSET = 2**63
+
+
+def message_order(date: int | None, message_id: int | None) -> str:
+    """A text that orders messages by time: `date`, then `message_id` (each as fixed-width
+    hexadecimal, offset so that negative ids sort first). `max_by(x, message_order)` is the value of
+    the latest message on DuckDB and Athena alike, for imported rows (which have no update_id) as
+    for the bot's."""
+    return f"{(date or 0) + _OFFSET:016x}{(message_id or 0) + _OFFSET:016x}"
+
+
+# ---- reactions: what each row adds to a message's tally -------------------------------------------
+
+
+def tallied_reactions(
+    update_type: str | None, source: str | None, added: Sequence[Any] | None, counted: Sequence[Any] | None
+) -> list[Any] | None:
+    """The reactions a row adds to its message's tally: those a message_reaction update the bot
+    received added (`added_reactions`), or those a Telegram Desktop export counted on the message
+    (its message_reaction_count row). None for the others: an export's own message_reaction rows
+    (each person it names, already in its counts) and the bot's message_reaction_count updates
+    (anonymous counts at one moment, which do not add up)."""
+    if update_type == "message_reaction" and source != IMPORTED:
+        return list(added) if added else None
+    if update_type == "message_reaction_count" and source == IMPORTED:
+        return list(counted) if counted else None
+    return None
+
+
+def tallied_reaction_counts(
+    update_type: str | None, source: str | None, added: Sequence[Any] | None, counts: Sequence[Any] | None
+) -> list[int] | None:
+    """How many of each of `tallied_reactions` the row adds: 1 each for the bot's, the export's counts."""
+    if update_type == "message_reaction" and source != IMPORTED:
+        return [1] * len(added) if added else None
+    if update_type == "message_reaction_count" and source == IMPORTED:
+        return [int(n or 0) for n in counts] if counts else None
+    return None
+
+
+def tallied_reaction_amount(counts: Sequence[int] | None) -> int | None:
+    """The reactions the row adds to its message's tally in all (the sum of `tallied_reaction_counts`)."""
+    return sum(counts) if counts else None

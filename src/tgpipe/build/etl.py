@@ -74,8 +74,14 @@ class EtlResult:
         """Return the run's summary in one line."""
         totals = self.to_dict()
         late = f" ({len(totals['late_days'])} rebuilt for late data)" if totals["late_days"] else ""
+        imported = totals["imported"]
+        if imported:  # the days' messages: the bot's and those of every export of them, this one's or not
+            bots = totals["messages"] - imported
+            messages = f"{totals['messages']} messages ({imported} imported from exports, {bots} the bot's)"
+        else:
+            messages = f"{totals['messages']} messages"
         return (
-            f"{totals['days']} day(s){late}, {totals['updates']} updates, {totals['messages']} messages, "
+            f"{totals['days']} day(s){late}, {totals['updates']} updates, {messages}, "
             f"{totals['duplicates']} duplicates, {totals['quarantined']} quarantined, "
             f"{totals['files']} file(s), {totals['bytes_read'] / 1e6:.1f} MB read in {totals['seconds']:.1f} s"
         )

@@ -14,6 +14,12 @@ the bot's own updates and keeps one row per message:
 - **Exports that overlap** (the same file imported twice, a newer export of the same chat) give
   one row per message: in supergroups and channels the copy with the latest edit; elsewhere as
   many copies as the export that has the most of them.
+- **A message's reactions go with its row.** The line of an imported message that has reactions
+  also holds them (`shape.IMPORTED_REACTION_COUNT_KEY`, `IMPORTED_REACTIONS_KEY`, written by
+  `tgpipe.history.mapping.reactions`): the copy kept gives `telegram_updates` a
+  `message_reaction_count` row (the export's counts) and a `message_reaction` row per person the
+  export names (`reaction_updates`), with `source = desktop_export` and no update_id, under the
+  message's day. A message whose row is the bot's keeps the reactions the bot saw.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ import orjson
 
 from tgpipe.store import layout
 from tgpipe.store.base import Store
+from tgpipe.telegram import shape
 
 if TYPE_CHECKING:  # pyarrow: `tgpipe import` writes these lines in a function without it
     from tgpipe.build import readers
@@ -74,14 +81,20 @@ class Captured:
 
 @dataclass
 class ImportTally:
-    """What became of one chat's imported copies on one day."""
+    """What became of one export's copies of one chat's messages on one day."""
 
     rows: int = 0
-    """Rows written: messages the bot did not capture."""
+    """Its copies that are the rows written: messages the bot did not capture."""
     captured: int = 0
-    """Copies of messages the bot captured (its rows are kept)."""
-    overlap: int = 0
-    """Further copies of a message from another export (or a second import of one)."""
+    """Its copies of messages the bot captured (the bot's rows are kept)."""
+    elsewhere: int = 0
+    """Its copies of messages whose row is another export's copy (one edited later, or from an
+    export with more of them)."""
+
+
+def tally_key(chat_id: Any, export: str | None) -> str:
+    """How `DayResult.imports` names the tally of one chat's messages from one export (its sha256)."""
+    return f"{chat_id} {export}"
 
 
 def day_files(raw: Store, day: date) -> list[str]:
@@ -92,59 +105,70 @@ def day_files(raw: Store, day: date) -> list[str]:
 def kept_messages(
     files: Mapping[str, bytes],
     captured: Captured,
-    tallies: dict[int, ImportTally],
+    tallies: dict[str, ImportTally],
     read: Callable[[str, dict[str, Any]], readers.Update],
-    values: Callable[[readers.Update], tuple],
-) -> Iterator[tuple[bytes, tuple | Exception]]:
+    values: Callable[[readers.Update], Any],
+) -> Iterator[tuple[bytes, Any]]:
     """Yield `(line, values)` for each imported message of a day's `files` (key: bytes) to write,
-    one copy each (see the module's rules); count the others into `tallies` per chat.
+    one copy each (see the module's rules); count every copy into `tallies`, per chat and export
+    (`tally_key`): the row written, a message the bot captured, or one whose row is another's.
 
     `read(text, update)` makes the row of a line's text and parsed update (pseudonymising it first
     when the tables are: the bot's rows in `captured` went through that too, so that they match);
-    `values(row)` gives its table row. A line that is not JSON, or that either fails on, is
+    `values(row)` gives what to write of it (the ETL's: its row, and its reactions' rows). A line
+    that is not JSON, or that either fails on, is
     yielded with the exception in place of its values, for the ETL to quarantine; it never fails
     the day. Each line is read once, and only its values are held until the day's copies are
     compared (a parsed message takes several times their memory).
     """
     keys = sorted(files)
+    exports = [layout.export_of_imported(key) for key in keys]
     chosen: dict[tuple, tuple] = {}  # supergroups and channels: identity -> (edit time, file, line)
-    moments: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # elsewhere
-    copies: Counter = Counter()
+    copies: dict[tuple, dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))  # identity -> file -> lines
     lines = [files[key].splitlines() for key in keys]
-    made: list[list[tuple[tuple, Any, tuple] | Exception]] = []
+    made: list[list[tuple[tuple, Any, Any] | Exception]] = []
     for n, file_lines in enumerate(lines):
         made.append(entries := [_entry(line, read, values) for line in file_lines])
         for m, entry in enumerate(entries):
             if isinstance(entry, Exception):
                 continue
             identity = entry[0]
-            copies[identity] += 1
+            copies[identity][n].append(m)
             if identity[0] == "id":
                 rank = (entry[1] or 0, n, m)
                 if identity not in chosen or rank > chosen[identity]:
                     chosen[identity] = rank
-            else:
-                moments[identity][n].append(m)
     keep = {(n, m) for n, entries in enumerate(made) for m, entry in enumerate(entries) if isinstance(entry, Exception)}
-    for identity, count in copies.items():
-        tally = tallies.setdefault(identity[1], ImportTally())
+
+    def tally(n: int, chat: Any) -> ImportTally:
+        return tallies.setdefault(tally_key(chat, exports[n]), ImportTally())
+
+    for identity, per_file in copies.items():
+        chat = identity[1]
         if identity[0] == "id":
-            if captured.has(identity):
-                tally.captured += 1
-                tally.overlap += count - 1
-                continue
-            keep.add(chosen[identity][1:])
-            tally.rows += 1
-            tally.overlap += count - 1
+            kept = None if captured.has(identity) else chosen[identity][1:]
+            if kept is not None:
+                keep.add(kept)
+            for n, found in per_file.items():
+                for m in found:
+                    if kept is None:
+                        tally(n, chat).captured += 1
+                    elif (n, m) == kept:
+                        tally(n, chat).rows += 1
+                    else:
+                        tally(n, chat).elsewhere += 1
             continue
-        per_file = moments[identity]
         most = max(per_file, key=lambda f: (len(per_file[f]), -f))  # the export with the most copies
         bot = min(captured.moments[identity], len(per_file[most]))
         wanted = per_file[most][bot:]
         keep.update((most, m) for m in wanted)
-        tally.rows += len(wanted)
-        tally.captured += bot
-        tally.overlap += count - len(per_file[most])
+        for n, found in per_file.items():  # each export's copies: the bot's first, then the rows
+            own = min(bot, len(found))
+            tally(n, chat).captured += own
+            if n == most:
+                tally(n, chat).rows += len(found) - own
+            else:
+                tally(n, chat).elsewhere += len(found) - own
     for n, file_lines in enumerate(lines):
         for m, line in enumerate(file_lines):
             if (n, m) in keep:
@@ -156,14 +180,25 @@ def kept_messages(
 def _entry(
     line: bytes,
     read: Callable[[str, dict[str, Any]], readers.Update],
-    values: Callable[[readers.Update], tuple],
-) -> tuple[tuple, Any, tuple] | Exception:
+    values: Callable[[readers.Update], Any],
+) -> tuple[tuple, Any, Any] | Exception:
     """One imported line's identity, edit time and table row, or why it has none."""
     try:
         row = read(line.decode("utf-8"), parse_line(line))
         return _identity(row), row.body.get("edit_date"), values(row)
     except Exception as e:  # a line that is not JSON, or that a reader fails on: quarantined, not fatal
         return e
+
+
+def reaction_updates(update: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Yield the reactions an imported message's line holds (see the module), each as the Bot API
+    update that says it, without an update_id: a message_reaction_count, then message_reactions."""
+    count = update.get(shape.IMPORTED_REACTION_COUNT_KEY)
+    if type(count) is dict:
+        yield {"message_reaction_count": count}
+    for body in update.get(shape.IMPORTED_REACTIONS_KEY) or ():
+        if type(body) is dict:
+            yield {"message_reaction": body}
 
 
 def encode_line(update: dict[str, Any]) -> bytes:

@@ -278,6 +278,17 @@ def each_item(path: tuple[str, ...], item: str) -> Callable[[Update], Any]:
     return read
 
 
+def list_length(key: str) -> Callable[[Update], Any]:
+    """Read how many items the list at `key` in the body holds (None when there is none)."""
+
+    @body_keys(key)
+    def read(u: Update) -> int | None:
+        values = u.body.get(key)
+        return len(values) if type(values) is list else None
+
+    return read
+
+
 @body_keys("forum_topic_created", "forum_topic_edited")
 def forum_topic_name(u: Update) -> Any:
     for key in ("forum_topic_created", "forum_topic_edited"):

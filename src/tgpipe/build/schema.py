@@ -32,6 +32,7 @@ from tgpipe.build.readers import (
     first_object,
     forum_topic_name,
     forward,
+    list_length,
     local_millis,
     location_or_venue,
     media,
@@ -846,6 +847,58 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "-1001234567890",
         pseudonymized=HASHED_IF_PRIVATE,
     ),
+    # Computed from the columns above (tgpipe.build.derived), so that every named query counts
+    # messages, replies and topics by one rule, for the bot's rows and imported ones (issue 25).
+    Column(
+        "is_content",
+        BOOL,
+        "from message_type and source",
+        "Whether the message is something its sender sent (text, media, a poll, ...) rather than an event "
+        "of the chat (a join, a leave, a pin, a topic created, a payment: the service kinds, see the data "
+        "dictionary). The named queries count only these as messages; service events have their own.",
+        Derived(("message_type", "source"), derived.is_content),
+        "true",
+    ),
+    Column(
+        "replied_to_message_id",
+        I64,
+        "reply_to_message_id, unless it is only the forum topic's creation message",
+        "The message this one really replies to: reply_to_message_id, except in a forum, where every "
+        "message of a topic carries the topic's creation message (message_thread_id) as its reply: "
+        "that says where it was sent, so it is NULL.",
+        Derived(("reply_to_message_id", "is_topic_message", "message_thread_id"), derived.replied_to_message_id),
+        "4207",
+    ),
+    Column(
+        "forum_topic_id",
+        I64,
+        "message_thread_id when is_topic_message",
+        "The forum topic the message was sent to (the id of the topic's creation message); NULL outside "
+        "forums and in a forum's General topic. `--topic` narrows by it.",
+        Derived(("is_topic_message", "message_thread_id"), derived.forum_topic_id),
+        "4100",
+    ),
+    Column(
+        "new_chat_member_amount",
+        I64,
+        "len(message.new_chat_members)",
+        "How many users joined or were added (message_type new_chat_members), whether their ids are "
+        "known or not: an export names the members someone added by name only, so new_chat_member_ids "
+        "holds fewer.",
+        list_length("new_chat_members"),
+        "2",
+        pseudonymized=kept("a count"),
+    ),
+    Column(
+        "message_order",
+        STR,
+        "from date and message_id",
+        "Orders messages by time: date, then message_id, as fixed-width hexadecimal text. "
+        "`max_by(x, message_order)` is the latest message's x, for imported rows (no update_id) too.",
+        Derived(("date", "message_id"), derived.message_order),
+        "800000006922fa608000000000001073",
+        pseudonymized=kept("an order, from times and ids"),
+    ),
 )
 
 UPDATE_COLUMNS: tuple[Column, ...] = (
@@ -1159,6 +1212,44 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "the message now and did not have before. NULL when it added none.",
         Derived(("new_reactions", "old_reactions"), derived.added_reactions),
         '["🔥"]',
+    ),
+    # Added with imported reactions (issue 25).
+    Column(
+        "source",
+        STR,
+        "where the row came from",
+        "bot: an update the bot received; desktop_export: a message's reactions from a Telegram Desktop "
+        "export (`tgpipe import`), update_id NULL: a message_reaction_count row with its counts, and a "
+        "message_reaction row per person the export names, filed under the message's day.",
+        Get("source"),
+        "bot",
+    ),
+    Column(
+        "tallied_reactions",
+        STRINGS,
+        "added_reactions of the bot's message_reaction; reactions of an export's message_reaction_count",
+        "The reactions the row adds to its message's tally (each as in new_reactions): those a "
+        "message_reaction update the bot received added, or those an export counted on the message. "
+        "NULL for the others (an export's per-person rows are in its counts; the bot's anonymous counts "
+        "are snapshots that do not add up).",
+        Derived(("update_type", "source", "added_reactions", "reactions"), derived.tallied_reactions),
+        '["👍", "🔥"]',
+    ),
+    Column(
+        "tallied_reaction_counts",
+        INTS,
+        "1 for each of the bot's; reaction_counts of an export's",
+        "How many of each of tallied_reactions the row adds, in the same order.",
+        Derived(("update_type", "source", "added_reactions", "reaction_counts"), derived.tallied_reaction_counts),
+        "[5, 2]",
+    ),
+    Column(
+        "tallied_reaction_amount",
+        I64,
+        "sum of tallied_reaction_counts",
+        "The reactions the row adds to its message's tally in all.",
+        Derived(("tallied_reaction_counts",), derived.tallied_reaction_amount),
+        "7",
     ),
 )
 

@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import IO, Any
 
@@ -50,6 +50,8 @@ class IngestResult:
     outcome: Outcome
     key: str | None = None
     update_id: int | None = None
+    reason: str | None = None
+    """Why a body was quarantined (the reason its record gives)."""
 
 
 def store_update(
@@ -73,13 +75,14 @@ def store_update(
             one that no single body causes (a store that does not exist, or one set up with
             another TIMEZONE: `store_settings.require`): nothing was stored.
     """
-    store_settings.require(store, settings, role="raw store")
+    store_settings.require(store, settings, role="raw store", live=source != "file")
     arrival = arrival or dates.utc_now()
     arrival_day = arrival.astimezone(settings.timezone).date()
     try:
         _, update = shape.parse_update(body)
     except InvalidUpdate as e:
-        return IngestResult(Outcome.QUARANTINED, quarantine(store, body, arrival_day, e.reason, str(e), source))
+        key = quarantine(store, body, arrival_day, e.reason, str(e), source)
+        return IngestResult(Outcome.QUARANTINED, key, reason=e.reason)
     update_id = update["update_id"]
     try:
         if not settings.allows_chat(shape.chat_id(update)):
@@ -96,14 +99,14 @@ def store_update(
         outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
     except StoreRefused as e:
         key = quarantine(store, body, arrival_day, "unstorable", str(e), source, update_id=update_id)
-        return IngestResult(Outcome.QUARANTINED, key, update_id)
+        return IngestResult(Outcome.QUARANTINED, key, update_id, "unstorable")
     except TgpipeError:
         raise
     except Exception as e:  # a rule that fails on this body: keep it aside, never block the ones after it
         log.exception("cannot store an update; quarantined", extra={"update_id": update_id})
         detail = f"{type(e).__name__}: {e}"
         key = quarantine(store, body, arrival_day, "internal_error", detail, source, update_id=update_id)
-        return IngestResult(Outcome.QUARANTINED, key, update_id)
+        return IngestResult(Outcome.QUARANTINED, key, update_id, "internal_error")
     return IngestResult(outcome, key, update_id)
 
 
@@ -266,21 +269,38 @@ def iter_bodies(stream: IO[bytes]) -> Iterator[bytes]:
 
 @dataclass
 class IngestSummary:
-    """Counts of what happened to each update of a batch."""
+    """Counts of what happened to each update of a batch, and why bodies were quarantined."""
 
     counts: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)
+    not_updates: int = 0
+    """Bodies quarantined because they were no update at all (not JSON, no update_id, ...)."""
 
     def add(self, result: IngestResult) -> None:
         self.counts[result.outcome] += 1
+        if result.outcome is Outcome.QUARANTINED:
+            self.reasons[result.reason or "unknown"] += 1
+            self.not_updates += result.update_id is None
 
     def __getitem__(self, outcome: Outcome) -> int:
         return self.counts[outcome]
+
+    @property
+    def updates(self) -> int:
+        """Bodies that were updates: stored, kept out by a rule, or quarantined though they were
+        (a key the store refused)."""
+        return sum(self.counts.values()) - self.not_updates
+
+    def quarantined(self) -> str:
+        """`2 (not_json: 2)`: how many bodies were quarantined, and why."""
+        reasons = ", ".join(f"{r}: {n}" for r, n in sorted(self.reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+        return f"{self[Outcome.QUARANTINED]}" + (f" ({reasons})" if reasons else "")
 
     def describe(self) -> str:
         opted_out = f", opted out {self[Outcome.OPTED_OUT]}" if self[Outcome.OPTED_OUT] else ""
         return (
             f"stored {self[Outcome.STORED]}, duplicates {self[Outcome.DUPLICATE]}, "
-            f"ignored {self[Outcome.IGNORED]}, quarantined {self[Outcome.QUARANTINED]}{opted_out}"
+            f"ignored {self[Outcome.IGNORED]}, quarantined {self.quarantined()}{opted_out}"
         )
 
 
@@ -289,16 +309,40 @@ def store_updates(
 ) -> IngestSummary:
     """Store many bodies by the ingest rules, several at a time (storing waits on fsync or S3).
 
-    No single body stops the batch (see `store_update`).
+    No single body stops the batch (see `store_update`). Bodies from a file (`source` file) that
+    carry no time of their own are filed under the time of the update before them (`_filed_times`);
+    others (a batch just polled) under now.
 
     Raises:
         TgpipeError: the store failed; updates stored before the failure stay stored.
     """
     summary = IngestSummary()
     arrival = dates.utc_now()
+    timed = _filed_times(bodies, arrival) if source == "file" else ((body, arrival) for body in bodies)
     with ThreadPoolExecutor(workers) as pool:
         # Chunks keep memory bounded: Executor.map would read the whole input up front.
-        for chunk in chunked(bodies, 1000):
-            for result in pool.map(lambda body: store_update(body, store, settings, arrival, source), chunk):
+        for chunk in chunked(timed, 1000):
+            for result in pool.map(lambda item: store_update(item[0], store, settings, item[1], source), chunk):
                 summary.add(result)
     return summary
+
+
+def _filed_times(bodies: Iterable[bytes], arrival: datetime) -> Iterator[tuple[bytes, datetime]]:
+    """Each body of a file with the time an update without one of its own is filed under.
+
+    Updates from a file were received before, in the file's order: one that carries no time (a
+    callback query, an inline query) is given the time of the update before it that has one (the
+    latest it can have arrived after), `arrival` when none has. So a file's updates land under
+    their own days, and storing the same file again writes the same keys.
+    """
+    last: datetime | None = None
+    for body in bodies:
+        try:
+            when = shape.event_time(json.loads(body))
+        except (ValueError, TypeError, AttributeError, RecursionError):  # not an update: quarantined by arrival
+            when = None
+        if when is not None:
+            last = datetime.fromtimestamp(when, UTC)
+            yield body, last
+        else:
+            yield body, last or arrival

@@ -242,7 +242,7 @@ def poll(
         BotApiError: a terminal refusal (bad token, a webhook set, another poller).
     """
     api = BotApi.from_env()
-    store_settings.require(store, settings, bot_id=api.bot_id, role="raw store")
+    store_settings.require(store, settings, bot_id=api.bot_id, role="raw store", live=True)
     poller = Poller(api, store, settings, poll_timeout=poll_timeout, metrics=metrics)
     with poller.stopping_on_signals(), store.writing():
         return poller.run()

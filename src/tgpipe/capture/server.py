@@ -117,7 +117,7 @@ class WebhookApp:
                 store.root.mkdir(parents=True, exist_ok=True)
             except OSError as e:
                 raise ConfigError(f"cannot create the raw store {store.root}: {e.strerror or e}") from None
-        store_settings.require(store, settings, role="raw store")
+        store_settings.require(store, settings, role="raw store", live=True)
         self.store = store
         self.settings = settings
         self.options = options

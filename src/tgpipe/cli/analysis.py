@@ -6,7 +6,15 @@ from pathlib import Path
 
 import click
 
-from tgpipe.cli.options import POSITIVE, Stores, athena_options, make_scope, scope_options, store_options
+from tgpipe.cli.options import (
+    POSITIVE,
+    Stores,
+    athena_options,
+    make_scope,
+    make_settings,
+    scope_options,
+    store_options,
+)
 from tgpipe.query import output
 from tgpipe.query.results import ENGINES
 
@@ -35,17 +43,33 @@ from tgpipe.query.results import ENGINES
 )
 @athena_options
 def query(
-    data_dir, raw, enriched, name, sql, fmt, max_rows, list_queries, first, last, chat_id, engine, workgroup, database
+    data_dir,
+    raw,
+    enriched,
+    name,
+    sql,
+    fmt,
+    max_rows,
+    list_queries,
+    first,
+    last,
+    chat_id,
+    topic_id,
+    engine,
+    workgroup,
+    database,
 ):
     """Run the named query NAME (see --list), or any SQL with --sql.
 
     The same named query runs locally (DuckDB) or on Athena (--engine athena --workgroup W).
-    --from, --to and --chat narrow the tables telegram and telegram_updates to those days and that
-    chat, as `tgpipe report` does, so a query gives the numbers of the report over the same scope.
+    --from, --to, --chat and --topic narrow the tables telegram and telegram_updates to those days,
+    that chat and that forum topic, as `tgpipe report` does, so a query gives the numbers of the
+    report over the same scope.
 
     Example: tgpipe query --data-dir ./data messages_per_day --from 2025-11-01 --to 2025-11-30
     """
     from tgpipe.query.engines import run_query
+    from tgpipe.query.local import scope_names
     from tgpipe.query.named import named_queries, named_query
 
     if list_queries:
@@ -53,12 +77,15 @@ def query(
         return
     if (name is None) == (sql is None):
         raise click.UsageError("give a query NAME or --sql (not both)")
+    make_settings(None, None)  # a TIMEZONE (or other setting) that is wrong is one Error: line
+    scope = make_scope(first, last, chat_id, topic_id)
     stores = Stores(data_dir, raw, enriched)
-    if engine == "duckdb":
-        stores.require(stores.enriched, "enriched store")
     text = sql if sql is not None else named_query(name).sql
-    local = stores.enriched if engine == "duckdb" else None
-    result = run_query(text, engine, local, workgroup, database, make_scope(first, last, chat_id))
+    local = None
+    if engine == "duckdb":
+        local = stores.require_tables()
+        scope_names(local, scope)  # a chat or topic the store does not have is an error, not 0 rows
+    result = run_query(text, engine, local, workgroup, database, scope)
     click.echo(output.render(result, fmt, max_rows), nl=False)
 
 
@@ -71,11 +98,11 @@ def query(
     is_flag=True,
     help="Only from pseudonymised tables (built with tgpipe etl --pseudonymize): refuse a store that has names.",
 )
-def report(data_dir, raw, enriched, out, first, last, chat_id, pseudonymize):
+def report(data_dir, raw, enriched, out, first, last, chat_id, topic_id, pseudonymize):
     """Write an analytics report as one self-contained HTML file (charts inline, works offline).
 
-    Each chart is drawn from a named query in queries/, run over the chosen days and chat, and
-    each table can be downloaded as CSV. Times are shown in TIMEZONE when the tables were built in
+    Each chart is drawn from a named query in queries/, run over the chosen days, chat and forum
+    topic, and each table can be downloaded as CSV. Times are shown in TIMEZONE when the tables were built in
     it (otherwise in the offset the tables show, and the page says so). Over pseudonymised tables
     people are named by pseudonym ("person 9f3a61c2"); --pseudonymize makes sure the store has no names.
 
@@ -83,8 +110,8 @@ def report(data_dir, raw, enriched, out, first, last, chat_id, pseudonymize):
     """
     from tgpipe.report import document as report_core
 
+    make_settings(None, None)  # a TIMEZONE (or other setting) that is wrong is one Error: line
+    scope = make_scope(first, last, chat_id, topic_id)
     stores = Stores(data_dir, raw, enriched)
-    stores.require(stores.enriched, "enriched store")
-    scope = make_scope(first, last, chat_id)
-    written = report_core.write_report(stores.enriched, Path(out), scope, pseudonymized=pseudonymize)
+    written = report_core.write_report(stores.require_tables(), Path(out), scope, pseudonymized=pseudonymize)
     click.echo(f"report: {written.describe()}")

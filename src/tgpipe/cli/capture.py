@@ -27,7 +27,7 @@ from tgpipe.cli.options import (
     webhook_settings,
 )
 from tgpipe.config import Settings
-from tgpipe.errors import NotFoundError
+from tgpipe.errors import InvalidRequest, NotFoundError
 from tgpipe.telegram import sample
 
 
@@ -59,6 +59,13 @@ def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
                 "this is a Telegram Desktop export, not updates: import it with `tgpipe import FILE`"
             )
         summary = ingest_core.store_updates(ingest_core.iter_bodies(stream), store, settings)
+    if not summary.updates:
+        if not summary[ingest_core.Outcome.QUARANTINED]:
+            raise InvalidRequest(f"{file} holds no update (it is empty)")
+        raise InvalidRequest(
+            f"{file} holds no Telegram update: quarantined {summary.quarantined()}, kept as received with "
+            f"their reasons under quarantine/ in {store}"
+        )
     click.echo(f"{summary.describe()} -> {store}")
 
 
@@ -71,7 +78,7 @@ def ingest(data_dir, raw, enriched, timezone_name, allowed_chat_ids, file):
 def sample_command(out, updates, days, end, seed):
     """Write a realistic sample group chat as Telegram updates, one JSON object per line.
 
-    Example: tgpipe sample --out updates.jsonl --updates 5000 --days 30
+    Example: tgpipe sample --out updates.jsonl --end 2025-11-30
     """
     count = sample.write_jsonl(sample.generate(updates, days, end, seed), Path(out))
     click.echo(f"wrote {count} updates to {out}")

@@ -7,6 +7,7 @@ The commands live in this package's modules, one per group; this one puts them t
 
 from __future__ import annotations
 
+import logging
 import os
 
 import click
@@ -16,12 +17,35 @@ from tgpipe.cli import analysis, build, capture, history, ops, privacy, search
 from tgpipe.errors import TgpipeError
 
 
+class _Warnings(logging.Handler):
+    """tgpipe's warnings on stderr, one line each with their details (`warning: skipping a raw file
+    whose name is not an update id (key=...)`), where no command set logging up; a command that
+    does (poll, serve, run: JSON lines on the root logger) gets only those."""
+
+    _PLAIN = frozenset(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if logging.getLogger().handlers:
+            return
+        details = ", ".join(f"{k}={v}" for k, v in record.__dict__.items() if k not in self._PLAIN)
+        line = f"{record.levelname.lower()}: {record.getMessage()}" + (f" ({details})" if details else "")
+        click.echo(one_line(line), err=True)
+
+
+#: Keeps Python from printing tgpipe's log records bare on stderr (its last resort) in commands
+#: that set no logging up.
+_SILENT = _Warnings()
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tgpipe")
 def cli():
     """tgpipe: Telegram updates kept raw, turned into Parquet tables, queried with SQL.
 
-    Example: tgpipe sample --out updates.jsonl && tgpipe ingest updates.jsonl && tgpipe etl --all
+    Example: tgpipe sample --out updates.jsonl --end 2025-11-30 && tgpipe ingest updates.jsonl && tgpipe etl --all
     """
 
 
@@ -47,7 +71,13 @@ for command in (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI; return its exit code (errors are one line on stderr)."""
+    """Run the CLI; return its exit code (errors are one line on stderr).
+
+    A command says what it did in its own lines; tgpipe's warnings reach stderr as one line each
+    with their details (`_Warnings`), or as JSON lines where a command sets logging up (poll, serve,
+    run), never as Python's bare last-resort lines.
+    """
+    logging.getLogger("tgpipe").addHandler(_SILENT)
     try:
         code = cli.main(args=argv, prog_name="tgpipe", standalone_mode=False)
     except click.Abort:

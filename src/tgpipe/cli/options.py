@@ -14,6 +14,7 @@ import click
 from tgpipe import config, dates
 from tgpipe.config import Settings, parse_chat_ids, parse_timezone
 from tgpipe.errors import NotFoundError, TgpipeError
+from tgpipe.store import layout
 from tgpipe.store.base import Store
 from tgpipe.store.local import LocalStore
 from tgpipe.store.uri import open_store
@@ -48,6 +49,25 @@ class Stores:
         if isinstance(store, LocalStore) and not store.root.is_dir():
             raise NotFoundError(f"{what} {store} does not exist (run `tgpipe ingest` first, or check --data-dir)")
         return store
+
+    def require_tables(self) -> Store:
+        """Return the enriched store if it holds tables to read; else one error line that says what
+        to run: the ETL when updates or history are stored, ingest or import when nothing is.
+        (S3 is checked on use.)"""
+        enriched = self.enriched
+        if not isinstance(enriched, LocalStore) or any(
+            (enriched.root / table).is_dir() for table in layout.TABLE_NAMES
+        ):
+            return enriched
+        if isinstance(self.raw, LocalStore) and self.raw.root.is_dir():
+            raise NotFoundError(
+                f"the enriched store {enriched} has no tables yet: build them from {self.raw} with "
+                "`tgpipe etl --all` (with the same --data-dir, or --raw and --enriched)"
+            )
+        raise NotFoundError(
+            f"the enriched store {enriched} has no tables: store updates with `tgpipe ingest` (or history with "
+            "`tgpipe import`), then build them with `tgpipe etl`, or check --data-dir"
+        )
 
 
 def option_group(*options):
@@ -137,18 +157,33 @@ athena_options = option_group(
 )
 
 
-#: --from, --to and --chat: which days and chat a query or the report reads (a `query.Scope`).
+#: --from, --to, --chat and --topic: which days, chat and forum topic a query or the report reads (a
+#: `query.Scope`).
 scope_options = option_group(
     click.option("--from", "first", callback=parse_day, metavar="YYYY-MM-DD", help="First day (context_date)."),
     click.option("--to", "last", callback=parse_day, metavar="YYYY-MM-DD", help="Last day (context_date)."),
     click.option("--chat", "chat_id", type=int, metavar="ID", help="Only this chat (e.g. --chat=-1001234567890)."),
+    click.option(
+        "--topic",
+        "topic_id",
+        type=int,
+        metavar="ID",
+        help="Only this forum topic of --chat (its message_thread_id; `tgpipe query forum_topics` lists them).",
+    ),
 )
 
 
-def make_scope(first: date | None, last: date | None, chat_id: int | None):
+def make_scope(first: date | None, last: date | None, chat_id: int | None, topic_id: int | None = None):
+    """The `query.Scope` of the scope options.
+
+    Raises:
+        click.UsageError: --topic without --chat.
+    """
     from tgpipe.query.scope import Scope
 
-    return Scope(first, last, chat_id)
+    if topic_id is not None and chat_id is None:
+        raise click.UsageError("--topic needs --chat: a forum topic's id is its chat's own")
+    return Scope(first, last, chat_id, topic_id)
 
 
 def require_option(value: str | None, flag: str) -> str:

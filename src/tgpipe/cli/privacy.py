@@ -36,7 +36,7 @@ def forget(data_dir, raw, enriched, user_ids, chat_ids):
     Mentions of them in other people's messages stay. Safe to run again; each run is recorded,
     without content, in the raw store's _tgpipe/audit.jsonl (see docs/privacy.md).
 
-    Example: tgpipe forget --data-dir ./data --user-id 123456789
+    Example: tgpipe forget --data-dir ./data --user-id 111000012
     """
     from tgpipe.privacy import forget as forget_core
     from tgpipe.store.forgotten import Forgotten

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from tgpipe.cli.options import POSITIVE, Stores, athena_options, scope_options, store_options
+from tgpipe.cli.options import POSITIVE, Stores, athena_options, make_scope, scope_options, store_options
 from tgpipe.query import output
 from tgpipe.search.engines import BOLD, BRACKETS, ENGINES, SORTS
 from tgpipe.telegram.shape import MESSAGE_KINDS
@@ -24,7 +24,6 @@ def parse_kind(ctx, param, value: str | None) -> str | None:
 @store_options
 @click.argument("query")
 @scope_options
-@click.option("--topic", type=int, metavar="ID", help="Only this forum topic (message_thread_id) of the chat.")
 @click.option(
     "--sender", type=int, metavar="ID", help="Only messages this person (user_id) or chat (sent_as_chat_id) sent."
 )
@@ -63,7 +62,7 @@ def search(
     first,
     last,
     chat_id,
-    topic,
+    topic_id,
     sender,
     kind,
     has_link,
@@ -93,7 +92,8 @@ def search(
     stores = Stores(data_dir, raw, enriched)
     if engine == "index":
         stores.require(stores.enriched, "enriched store")
-    filters = Filters(first, last, chat_id, topic, sender, kind, has_link)
+    scope = make_scope(first, last, chat_id, topic_id)  # --topic needs --chat, as for query and report
+    filters = Filters(scope.first, scope.last, scope.chat_id, scope.topic_id, sender, kind, has_link)
     result = run_search(query, filters, sort, limit, engine, stores.enriched, workgroup, database, reindex)
     if said := result.describe():
         click.echo(said, err=True)

@@ -55,6 +55,7 @@ from tgpipe.history.mapping.ids import (
     parse_peer,
 )
 from tgpipe.history.mapping.message import map_message
+from tgpipe.history.mapping.reactions import exported_reactions
 
 
 def _backend():
@@ -243,6 +244,9 @@ class ExportedMessage(NamedTuple):
     """Why the message was not mapped (None if it was)."""
     action: str | None = None
     """The export's service `action`, for service messages (mapped or not)."""
+    reactions: dict[str, Any] | None = None
+    """The message's reactions as the Bot API bodies that say them, by line key
+    (`tgpipe.history.mapping.reactions`); None when it has none."""
 
     @property
     def update_type(self) -> str:
@@ -250,14 +254,17 @@ class ExportedMessage(NamedTuple):
         return "channel_post" if self.chat.type == "channel" else "message"
 
     def update(self) -> dict[str, Any]:
-        """The message as a Bot API Update without an update_id (imported rows have none)."""
+        """The message as a Bot API Update without an update_id (imported rows have none), followed
+        by its reactions' keys, if it has any (the line `tgpipe.build.imported` reads)."""
         if self.message is None:
             raise ValueError(f"message {self.message_id} was skipped: {self.skipped}")
+        if self.reactions:
+            return {self.update_type: self.message, **self.reactions}
         return {self.update_type: self.message}
 
 
 def _item(fields: tuple, _new=tuple.__new__) -> ExportedMessage:
-    """An ExportedMessage from its five fields, without the Python-level __new__ of a NamedTuple."""
+    """An ExportedMessage from its fields, without the Python-level __new__ of a NamedTuple."""
     return _new(ExportedMessage, fields)
 
 
@@ -371,6 +378,8 @@ class ExportReader(Iterator[ExportedMessage]):
         """Whether the file writes internal PeerIds (Desktop before 2.7.2), once known."""
         self.tallies: list[ChatTally] = []
         """One per chat kept (the filter's), in file order, empty chats included."""
+        self.passed_over: list[tuple[int | None, str | None]] = []
+        """(Bot API id, title) of each chat the filter left out, in file order: what an error lists."""
         self._matched: set[int] = set()
         self._recognized = False
         self._messages_read = 0
@@ -578,6 +587,7 @@ class ExportReader(Iterator[ExportedMessage]):
         title = header.get("name") if type(header.get("name")) is str else None
         reader = _ChatReader(self, export_id, export_type, title, left)
         if reader.excluded_early():
+            self.passed_over.append((reader.likely_id(), title))
             return None
         return reader
 
@@ -643,6 +653,12 @@ class _ChatReader:
         self.ready = False
         """Whether messages can go straight to `map` (ids known, chat kept, first message checked)."""
 
+    def likely_id(self) -> int | None:
+        """The chat's Bot API id as its header tells it (an id of today's exports), or None."""
+        if self.kind is None or self.export_type == "bot_chat":
+            return None
+        return bot_api_id(_KIND_OF_CHAT[self.kind], bare_chat_id(self.export_id, self.export_id >= 2**32))
+
     def excluded_early(self) -> bool:
         """Whether the filter leaves this chat out, told from its header alone (read nothing then)."""
         reader = self.reader
@@ -700,15 +716,16 @@ class _ChatReader:
         reader._messages_read += 1
         tally = self.tally
         if type(raw) is not dict:
-            item = _item((self.chat, None, None, "not a message object", None))
+            item = _item((self.chat, None, None, "not a message object", None, None))
         elif self.skip_all is not None:
-            item = _item((self.chat, raw.get("id"), None, self.skip_all, None))
+            item = _item((self.chat, raw.get("id"), None, self.skip_all, None, None))
         else:
             try:
                 message, skipped, action = map_message(raw, self.ctx)
             except MissingTimezone:
                 raise reader._map_error() from None
-            item = _item((self.chat, raw.get("id"), message, skipped, action))
+            reactions = exported_reactions(raw, message, self.ctx) if message and "reactions" in raw else None
+            item = _item((self.chat, raw.get("id"), message, skipped, action, reactions))
             if skipped is None:
                 tally.mapped += 1
                 return item
@@ -757,6 +774,7 @@ class _ChatReader:
         )
         self.selected = reader._selected(self.export_id, bare, chat_id)
         if not self.selected:
+            reader.passed_over.append((chat_id, self.title))
             return True
         self.skip_all = skip_all
         self.tally = ChatTally(self.chat)

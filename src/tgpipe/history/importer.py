@@ -134,7 +134,7 @@ def stage_export(
         StoreError: the raw store cannot be written.
     """
     path = Path(path)
-    store_settings.require(raw, settings, role="raw store")
+    store_settings.require(raw, settings, role="raw store", live=False)
     with raw.writing():
         return _stage(path, raw, settings, export_timezone, chats)
 
@@ -170,7 +170,8 @@ def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
                     day = shape.local_date(item.message["date"], settings.timezone)
                     files.write(item.chat.chat_id, day, imported.encode_line(update))
                 if missing := reader.unmatched_chats():
-                    known = ", ".join(f"{t.chat.chat_id} ({t.chat.title})" for t in reader.tallies) or "none"
+                    chats = [(t.chat.chat_id, t.chat.title) for t in reader.tallies] + reader.passed_over
+                    known = ", ".join(f"{i} ({title})" if title else str(i) for i, title in chats if i) or "none"
                     raise InvalidRequest(
                         f"the export has no chat {', '.join(map(str, sorted(missing)))} (chats: {known})"
                     )
@@ -217,23 +218,26 @@ class ImportResult:
     """The EtlResult of the days built."""
 
     def chat_lines(self) -> list[str]:
-        """One line per chat: messages imported, already captured by the bot, skipped and why."""
+        """One line per chat of this export: its messages read, those whose rows are its copies, those
+        the bot captured, those already in the tables from another export (a copy edited later, or
+        of an export with more of them), and those skipped and why."""
         lines = []
         for tally in self.staged.tallies:
             chat = tally.chat
             totals = Counter()
+            key = imported.tally_key(chat.chat_id, self.staged.key)
             for day in self.etl.days:
-                found = day.imports.get(chat.chat_id)
+                found = day.imports.get(key)
                 if found:
-                    totals.update(rows=found.rows, captured=found.captured, overlap=found.overlap)
+                    totals.update(rows=found.rows, captured=found.captured, elsewhere=found.elsewhere)
             name = f"{chat.chat_id} ({chat.title or chat.export_type}, {chat.type or 'unknown type'})"
             parts = [
                 f"{tally.mapped:,} message(s) read",
                 f"{totals['rows']:,} now in the tables",
                 f"{totals['captured']:,} already captured by the bot",
             ]
-            if totals["overlap"]:
-                parts.append(f"{totals['overlap']:,} copies from another import left out")
+            if totals["elsewhere"]:
+                parts.append(f"{totals['elsewhere']:,} already in the tables from another export")
             skipped = sum(tally.skipped.values())
             if skipped:
                 reasons = "; ".join(f"{reason}: {n:,}" for reason, n in tally.skipped.most_common())

@@ -282,12 +282,19 @@ class Status:
     def needs_attention(self) -> bool:
         return bool(self.problems())
 
+    @property
+    def live(self) -> bool:
+        """Whether a live capture (the webhook, serve, poll) feeds the raw store, so that a silence
+        means something: not when only files did (`tgpipe ingest FILE`, `tgpipe import`), as the
+        raw store records (a store from before it did is taken for live)."""
+        return self.raw_settings is None or self.raw_settings.live_capture is not False
+
     def problems(self) -> list[str]:
         """One line per thing that needs attention, saying what to do where it can."""
         found = self._settings_problems()
         now = self.checked_at.timestamp()
         last = self.last_update
-        if self.silence_hours and (last is None or now - last > self.silence_hours * 3600):
+        if self.live and self.silence_hours and (last is None or now - last > self.silence_hours * 3600):
             when = (
                 f"since {self._time(last)}, more than {self.silence_hours} hours"
                 if last
@@ -355,6 +362,11 @@ class Status:
             if last is not None
             else f"last update stored: none in the last {WINDOW_DAYS} days"
         )
+        if not self.live:
+            lines.append(
+                "capture: none has written the raw store, only files (tgpipe ingest FILE, tgpipe import): "
+                "a silence is not checked"
+            )
         lines += ["", *self._table()]
         if self.not_built_before:
             lines.append(f"older days without tables: {_days(self.not_built_before)}")
@@ -428,6 +440,7 @@ class Status:
                 "enriched": {"uri": self.enriched.uri, "settings": _settings_dict(self.enriched_settings)},
             },
             "last_update": _stamp(self.last_update, tz),
+            "live_capture": self.live,
             "chats": [
                 {
                     "chat_id": c.chat_id,
@@ -533,8 +546,9 @@ def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:
 
 
 def _built_days(enriched: Store) -> set[date]:
-    """Days that have a table folder (one listing of folder names)."""
-    folders = enriched.list_folders(layout.table_prefix(layout.TABLE_NAMES[-1]))
+    """Days that have a table folder (a listing of folder names per table): a day of imported
+    history alone has only `telegram`, a day of the bot's updates `telegram_updates` too."""
+    folders = {name for table in layout.TABLE_NAMES for name in enriched.list_folders(layout.table_prefix(table))}
     return {day for name in folders if (day := layout.day_of_folder(name)) is not None}
 
 
@@ -575,7 +589,7 @@ def _count_chats(
         else:
             rows = ()
         for update_id, update_type, chat_id, when in rows:
-            if update_id in seen:
+            if update_id is None or update_id in seen:  # None: an imported message's reactions
                 continue
             seen.add(update_id)
             chat = chats.setdefault(chat_id, ChatActivity(chat_id))

@@ -385,7 +385,8 @@ def _raw_is_whole(raw: Store, enriched: Store, day: date, sweep: _Sweep) -> bool
     """Whether the raw store still holds everything the day's tables were built from: each update
     id of its `telegram_updates` was stored under the day, and imported rows had their files."""
     updates = _read(enriched, layout.table_file_key(UPDATES, day), ["update_id"])
-    built = set(updates["update_id"].to_pylist()) if updates is not None else set()
+    # An imported message's reactions have no update_id: they come with its imported file.
+    built = {i for i in updates["update_id"].to_pylist() if i is not None} if updates is not None else set()
     if not built <= sweep.update_ids.get(day, set()):
         return False
     messages = _read(enriched, layout.table_file_key(MESSAGES, day), ["source"])
@@ -446,17 +447,17 @@ def in_tables(listed: Forgotten, settings: Settings) -> Forgotten:
 
 def rebuild_from_tables(enriched: Store, day: date, listed: Forgotten, settings: Settings) -> None:
     """Rebuild a day of the tables from the tables themselves, without what `listed` names: each
-    `telegram_updates` payload (the update as stored) is screened (`forgotten.screen`) and read
-    again by the column readers into both tables, as the ETL reads a raw update; the imported
-    rows of `telegram` (which have no payload) are kept unless `listed` names their sender or
-    chat. For a day whose raw data is gone.
+    `telegram_updates` payload of the bot's (the update as stored) is screened (`forgotten.screen`)
+    and read again by the column readers into both tables, as the ETL reads a raw update; the
+    imported rows (messages in `telegram`, their reactions in `telegram_updates`) are kept unless
+    `listed` names their sender, reactor or chat. For a day whose raw data is gone.
     """
     old_updates = _read(enriched, layout.table_file_key(UPDATES, day))
     old_messages = _read(enriched, layout.table_file_key(MESSAGES, day))
     with enriched.scratch() as tmp:
         writers = day_writers(tmp)
         messages, updates = writers[MESSAGES], writers[UPDATES]
-        for text in old_updates["payload"].to_pylist() if old_updates is not None else ():
+        for text in _bot_payloads(old_updates):
             update = json.loads(text)
             verdict = forgotten.screen(update, listed)
             if verdict.left_out:
@@ -470,12 +471,24 @@ def rebuild_from_tables(enriched: Store, day: date, listed: Forgotten, settings:
                 messages.append(messages.values(row))
         for values in _imported_rows(old_messages, listed, messages.columns):
             messages.append(values)
+        for values in _imported_rows(old_updates, listed, updates.columns):  # imported messages' reactions
+            updates.append(values)
         enriched.put_files(day_changes(enriched, day, writers))
 
 
+def _bot_payloads(table: pa.Table | None) -> list[str]:
+    """The payloads of the updates the bot received (not an imported message's reactions)."""
+    if table is None:
+        return []
+    if "source" in table.column_names:
+        table = table.filter(pc.invert(pc.fill_null(pc.equal(table["source"], imported.SOURCE), False)))
+    return table["payload"].to_pylist()
+
+
 def _imported_rows(table: pa.Table | None, listed: Forgotten, columns: tuple[schema.Column, ...]):
-    """Yield the values of the imported rows of a `telegram` table that `listed` does not name, in
-    the columns' order (a column an older file lacks is None, a derived one is computed)."""
+    """Yield the values of the imported rows of a table (`telegram`: messages; `telegram_updates`:
+    their reactions) that `listed` does not name, in the columns' order (a column an older file
+    lacks is None, a derived one is computed)."""
     if table is None or "source" not in table.column_names:
         return
     rows = table.filter(pc.equal(table["source"], imported.SOURCE))

@@ -3,7 +3,7 @@
 The views `telegram` and `telegram_updates` read every day's Parquet with the partition typed as a
 date and columns unioned by name, then are unioned with an empty table of the current schema, so a
 column added after some days were written reads as NULL for them instead of failing. A `Scope`
-narrows both views to some days and one chat.
+narrows both views to some days, one chat and one forum topic.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import duckdb
 import pyarrow as pa
 
 from tgpipe.build import schema
-from tgpipe.errors import ConfigError
+from tgpipe.errors import ConfigError, NotFoundError
 from tgpipe.query.results import QueryError, QueryResult
 from tgpipe.query.scope import Scope
 from tgpipe.store import layout
@@ -49,7 +49,7 @@ def _connect(enriched: LocalStore, scope: Scope | None) -> duckdb.DuckDBPyConnec
         )
         con.register(f"_{table}_empty", empty)
         files = layout.table_files_glob(table)
-        condition = scope.condition() if scope else None
+        condition = scope.condition(table, lambda name: f"_{name}_all") if scope else None
         view = f"_{table}_all" if condition else table
         if any(enriched.root.glob(files)):
             glob = str(enriched.root / files).replace("'", "''")
@@ -108,3 +108,38 @@ def run_sql(enriched: Store, sql: str, scope: Scope | None = None) -> QueryResul
             return execute(con, sql)
         finally:
             con.close()
+
+
+def scope_names(enriched: Store, scope: Scope) -> tuple[str | None, str | None]:
+    """Return the title of the chat `scope` names and the name of its topic (None: none, or not known).
+
+    Raises:
+        NotFoundError: the store has no messages of that chat, or of that topic in the chat (the
+            message lists the chats, or the topics, there are).
+    """
+    if scope.chat_id is None:
+        return None, None
+    from tgpipe.query.named import named_query
+
+    chats = {r["chat_id"]: r["chat_title"] for r in run_sql(enriched, named_query("chat_summary").sql).records()}
+    if scope.chat_id not in chats:
+        listed = ", ".join(f"{cid} ({_short(title)})" if title else str(cid) for cid, title in chats.items())
+        raise NotFoundError(f"chat {scope.chat_id} has no messages in {enriched} (chats: {listed or 'none'})")
+    if scope.topic_id is None:
+        return chats[scope.chat_id], None
+    topics = {
+        r["forum_topic_id"]: r["topic_name"]
+        for r in run_sql(enriched, named_query("forum_topics").sql, Scope(chat_id=scope.chat_id)).records()
+        if r["forum_topic_id"] is not None
+    }
+    if scope.topic_id not in topics:
+        listed = ", ".join(f"{tid} ({_short(name)})" if name else str(tid) for tid, name in sorted(topics.items()))
+        raise NotFoundError(
+            f"chat {scope.chat_id} has no forum topic {scope.topic_id} in {enriched} (topics: {listed or 'none'})"
+        )
+    return chats[scope.chat_id], topics[scope.topic_id]
+
+
+def _short(name: str, limit: int = 40) -> str:
+    """A name as an error line shows it: cut short when forged to be huge."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"

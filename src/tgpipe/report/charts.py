@@ -125,13 +125,103 @@ def amount(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _day_ticks(first: date, last: date, count: int = 5) -> list[date]:
+#: Tick labels' font size in SVG units (the page's CSS: `.chart .tick`), and the least room between two.
+TICK_SIZE = 12.5
+TICK_GAP = 8
+
+
+_NARROW, _WIDE = frozenset("iljtfrI.,:;|!'()[] "), frozenset("mwMW@%")
+
+
+def text_width(text: str, size: float = TICK_SIZE) -> float:
+    """About how wide `text` is drawn at `size` (SVG units), erring wide: in the widest of the
+    sans-serif fonts the page may get (DejaVu Sans), letters and digits are under 0.65 em, capitals
+    under 0.8, a few wider (m, w: 1 em) and some narrower (i, l, t); wide characters (CJK, emoji) 1 em."""
+    em = 0.0
+    for char in text:
+        if char in _NARROW:
+            em += 0.38
+        elif char in _WIDE:
+            em += 1.0
+        elif char.isupper():
+            em += 0.8
+        elif ord(char) > 0x2E80:
+            em += 1.0
+        else:
+            em += 0.65
+    return em * size
+
+
+#: Labels' font size in SVG units (the page's CSS: `.chart text`).
+LABEL_SIZE = 14
+
+
+def fit(text: str, width: float, size: float = LABEL_SIZE) -> str:
+    """`text` shortened (`short_label`) until it is drawn within `width` SVG units at `size`."""
+    if text_width(text, size) <= width:
+        return text
+    limit = len(text)
+    while limit > 2 and text_width(short_label(text, limit), size) > width:
+        limit -= 1
+    return short_label(text, limit)
+
+
+def _months_after(day: date, months: int) -> date:
+    total = day.year * 12 + day.month - 1 + months
+    return date(total // 12, total % 12 + 1, 1)
+
+
+def date_ticks(first: date, last: date, width: float) -> list[tuple[date, str]]:
+    """Ticks for a time axis of `width` SVG units from `first` to `last`, and their labels: days
+    (`Nov 3`), months (`Nov 2025`) or years (`2025`), as many as fit with room between them.
+
+    The step is the smallest of 1, 2, 3, 7 or 14 days, 1, 2, 3 or 6 months, or 1, 2, 5 or 10 years
+    whose labels fit; month and year ticks are on the first of the month. A day's label carries
+    its year where the year changes (and on the first tick when the axis spans two years).
+    """
     span = (last - first).days
     if span == 0:
-        return [first]
-    step = max(1, math.ceil(span / (count - 1)))
-    ticks = [date.fromordinal(first.toordinal() + k) for k in range(0, span + 1, step)]
-    return ticks
+        return [(first, _day_label(first, False))]
+    per_day = width / span
+    two_years = first.year != last.year
+    for step in (1, 2, 3, 7, 14):
+        ticks = [date.fromordinal(first.toordinal() + k) for k in range(0, span + 1, step)]
+        labels = _day_labels(ticks, two_years)
+        if max(map(text_width, labels)) + TICK_GAP <= step * per_day:
+            return list(zip(ticks, labels, strict=True))
+    for months in (1, 2, 3, 6, 12, 24, 60, 120):
+        if months < 12:  # the first of a month, at a multiple of the step (January, April, ... for 3)
+            day = first if first.day == 1 else _months_after(first, 1)
+            while (day.month - 1) % months:
+                day = _months_after(day, 1)
+        else:  # the first of January of a year that is a multiple of the step
+            years = months // 12
+            year = first.year + (first != date(first.year, 1, 1))
+            day = date(year + -year % years, 1, 1)
+        ticks = []
+        while day <= last:
+            ticks.append(day)
+            day = _months_after(day, months)
+        labels = [f"{d.year}" if months >= 12 else f"{d:%b} {d.year}" for d in ticks]
+        room = months * 28 * per_day
+        if len(ticks) > 1 and max(map(text_width, labels)) + TICK_GAP <= room:
+            return list(zip(ticks, labels, strict=True))
+    return [(first, f"{first.year}"), (last, f"{last.year}")]
+
+
+def day_labels(days: Sequence[date]) -> list[str]:
+    """Labels of days in order (`Nov 3`), each with its year when they span two years (a chart shows
+    only some of them, so each must say it)."""
+    two_years = bool(days) and days[0].year != days[-1].year
+    return [_day_label(day, two_years) for day in days]
+
+
+def _day_labels(days: list[date], two_years: bool) -> list[str]:
+    labels, year = [], None
+    for k, day in enumerate(days):
+        labels.append(_day_label(day, (two_years and k == 0) or (year is not None and day.year != year)))
+        year = day.year
+    return labels
 
 
 def _day_label(day: date, with_year: bool) -> str:
@@ -144,13 +234,36 @@ def _y_axis(svg: ET.Element, ticks: list[float], left: float, right: float, y: C
         _text(svg, left - 4, y(tick) + 4, amount(tick), **{"text-anchor": "end", "class": "tick"})
 
 
-def _x_day_axis(svg: ET.Element, first: date, last: date, x: Callable[[date], float], baseline: float) -> None:
-    with_year = first.year != last.year
-    for day in _day_ticks(first, last):
+def _x_day_axis(
+    svg: ET.Element, first: date, last: date, x: Callable[[date], float], baseline: float, width: float
+) -> None:
+    """Ticks and labels of a time axis `width` units long under `baseline`, which starts at x(first)
+    (where the y axis's labels end); a label that would run into another, or off the chart, is
+    left out (see `placed`)."""
+    ticks = date_ticks(first, last, width)
+    for day, label, anchor in placed([(x(day), label, day) for day, label in ticks], x(first) - 4):
         ET.SubElement(svg, "line", x1=_n(x(day)), x2=_n(x(day)), y1=_n(baseline), y2=_n(baseline + 4), stroke=_AXIS)
-        # A label centred on the last day would run off the right edge: end it there instead.
-        anchor = "end" if x(day) > WIDTH - 24 else "middle"
-        _text(svg, x(day), baseline + 18, _day_label(day, with_year), **{"text-anchor": anchor, "class": "tick"})
+        _text(svg, x(day), baseline + 19, label, **{"text-anchor": anchor, "class": "tick"})
+
+
+def placed(labels: Sequence[tuple[float, str, object]], minimum: float = 0.0) -> list[tuple[object, str, str]]:
+    """The labels (centre x, text, key) that can be drawn without touching each other or leaving the
+    chart between `minimum` and its right edge: centred, started at x where a centred one would
+    begin before `minimum`, ended at x where it would run off the right edge; a label that would
+    still overlap the one before it is left out. Returns (key, text, text-anchor) of those kept."""
+    kept, end = [], float("-inf")
+    for x, text, key in labels:
+        width = text_width(text)
+        anchor, start = "middle", x - width / 2
+        if start < minimum:
+            anchor, start = "start", x
+        if start + width > WIDTH - 2:
+            anchor, start = "end", x - width
+        if start < minimum or start < end + TICK_GAP:
+            continue
+        kept.append((key, text, anchor))
+        end = start + width
+    return kept
 
 
 def line_chart(
@@ -177,7 +290,7 @@ def line_chart(
 
     svg = _svg(chart_id, title, desc, height)
     _y_axis(svg, ticks, left, right, y)
-    _x_day_axis(svg, first, last, x, bottom)
+    _x_day_axis(svg, first, last, x, bottom, right - left)
     path = " ".join(f"{'M' if k == 0 else 'L'}{_n(x(d))},{_n(y(v))}" for k, (d, v) in enumerate(points))
     ET.SubElement(svg, "path", d=path, fill="none", stroke=BAR, **{"stroke-width": "2", "stroke-linejoin": "round"})
     radius = "2.5" if len(points) <= 120 else "1.2"
@@ -207,26 +320,33 @@ def bar_chart(
     value_label: Callable[[float], str] = amount,
     links: Sequence[str | None] | None = None,
     label_chars: int = LABEL_CHARS,
+    labels_above: bool = False,
 ) -> Drawing:
     """Draw `bars` (label, value), in the given order, as horizontal bars with their values.
 
     `links` gives each bar's label a link (a `#fragment` of the page), or None for no link;
-    labels are cut to about `label_chars` characters (less for wide ones such as URLs).
+    labels are cut to about `label_chars` characters. With `labels_above`, each label has the
+    chart's whole width on a line of its own above its bar (for long ones, such as URLs).
     """
-    row, label_width, value_width = 24, 118, 58
+    row, label_width, value_width = (38, 4, 58) if labels_above else (24, 118, 58)
     height = row * len(bars) + 6
     left, right = label_width, WIDTH - value_width
     top = max((v for _, v in bars), default=0) or 1
     svg = _svg(chart_id, title, desc, height)
     for k, (label, value) in enumerate(bars):
         y = 3 + k * row
+        bar_y, bar_height = (y + 19, row - 23) if labels_above else (y + 3, row - 6)
         length = (right - left) * value / top
-        _rect(svg, left, y + 3, length, row - 6, BAR, f"{isolate(short_label(label, TIP_CHARS))}: {value_label(value)}")
+        tip = f"{isolate(short_label(label, TIP_CHARS))}: {value_label(value)}"
+        _rect(svg, left, bar_y, length, bar_height, BAR, tip)
         href = links[k] if links else None
         parent = ET.SubElement(svg, "a", href=href) if href else svg
-        text = short_label(label, label_chars)
-        _text(parent, left - 6, y + row / 2 + 5, text, **{"text-anchor": "end", "class": "label"})
-        _text(svg, left + length + 4, y + row / 2 + 4.5, value_label(value), **{"class": "value"})
+        text = fit(short_label(label, label_chars), WIDTH - 8 if labels_above else label_width - 8)
+        if labels_above:
+            _text(parent, left, y + 13, text, **{"class": "label"})
+        else:
+            _text(parent, left - 6, y + row / 2 + 5, text, **{"text-anchor": "end", "class": "label"})
+        _text(svg, left + length + 4, bar_y + bar_height / 2 + 4.5, value_label(value), **{"class": "value"})
     ET.SubElement(svg, "line", x1=_n(left), x2=_n(left), y1="0", y2=_n(height), stroke=_AXIS)
     return Drawing(_markup(svg))
 
@@ -246,7 +366,8 @@ def change_bars(items: Sequence[tuple[str, float | None]], chart_id: str, title:
     svg = _svg(chart_id, title, desc, height)
     for k, (label, change) in enumerate(items):
         y = 3 + k * row
-        _text(svg, label_width - 6, y + row / 2 + 5, short_label(label), **{"text-anchor": "end", "class": "label"})
+        text = fit(short_label(label), label_width - 8)
+        _text(svg, label_width - 6, y + row / 2 + 5, text, **{"text-anchor": "end", "class": "label"})
         if change is None:
             _text(svg, middle + 4, y + row / 2 + 4.5, "new (none before)", **{"class": "value"})
             continue
@@ -291,11 +412,13 @@ def columns(
 
     svg = _svg(chart_id, title, desc, height)
     _y_axis(svg, ticks, left, right, y)
-    every = max(1, math.ceil(len(labels) / 6))
+    # Every `every`th label, so that the widest has room; `placed` drops one that still would not.
+    every = max(1, math.ceil((max(map(text_width, labels), default=0) + TICK_GAP) / slot))
+    shown = [(left + slot * k + slot / 2, label, k) for k, label in enumerate(labels) if k % every == 0]
+    for k, label, anchor in placed(shown, left - 4):
+        _text(svg, left + slot * k + slot / 2, bottom + 19, label, **{"text-anchor": anchor, "class": "tick"})
     for k, label in enumerate(labels):
         x = left + slot * k
-        if k % every == 0:
-            _text(svg, x + slot / 2, bottom + 18, label, **{"text-anchor": "middle", "class": "tick"})
         base = 0.0
         width = slot * 0.8 / (1 if stacked else len(series))
         for n, ((name, values), colour) in enumerate(zip(series, colours, strict=True)):
@@ -331,13 +454,14 @@ def spans(
         return left + (right - left) * (day - first).days / days
 
     svg = _svg(chart_id, title, desc, height)
-    _x_day_axis(svg, first, last, lambda d: x(d) + (right - left) / days / 2, bottom)
+    _x_day_axis(svg, first, last, lambda d: x(d) + (right - left) / days / 2, bottom, right - left)
     for k, (label, start, end, tip) in enumerate(rows):
         y = top + k * row
         _rect(svg, x(start), y + 4, x(end) - x(start) + (right - left) / days, row - 8, BAR, tip)
         href = links[k] if links else None
         parent = ET.SubElement(svg, "a", href=href) if href else svg
-        _text(parent, left - 6, y + row / 2 + 5, short_label(label), **{"text-anchor": "end", "class": "label"})
+        text = fit(short_label(label), label_width - 8)
+        _text(parent, left - 6, y + row / 2 + 5, text, **{"text-anchor": "end", "class": "label"})
     ET.SubElement(svg, "line", x1=_n(left), x2=_n(left), y1="0", y2=_n(bottom), stroke=_AXIS)
     return Drawing(_markup(svg))
 
@@ -354,18 +478,19 @@ def heatmap(
     """Draw `grid[row][column]` as cells coloured by amount; `tip(row, column, value)` is each cell's tooltip."""
     left, top, gap = 36, 20, 1.5
     cell = (WIDTH - left - 2) / len(column_labels)
-    height = top + cell * len(row_labels) + 4
+    line = max(cell, TICK_SIZE * 1.3)  # a row at least a line of its label high, so labels never touch
+    height = top + line * len(row_labels) + 4
     most = max((v for line in grid for v in line), default=0)
     svg = _svg(chart_id, title, desc, height)
     for c, label in enumerate(column_labels):
         if label:
             _text(svg, left + c * cell + cell / 2, top - 5, label, **{"text-anchor": "middle", "class": "tick"})
     for r, label in enumerate(row_labels):
-        y = top + r * cell
-        _text(svg, left - 5, y + cell / 2 + 4, label, **{"text-anchor": "end", "class": "tick"})
+        y = top + r * line
+        _text(svg, left - 5, y + line / 2 + 4, label, **{"text-anchor": "end", "class": "tick"})
         for c, value in enumerate(grid[r]):
             colour = shade(value, most)
-            _rect(svg, left + c * cell + gap / 2, y + gap / 2, cell - gap, cell - gap, colour, tip(r, c, value))
+            _rect(svg, left + c * cell + gap / 2, y + gap / 2, cell - gap, line - gap, colour, tip(r, c, value))
     return Drawing(_markup(svg), heatmap_legend(most))
 
 
@@ -408,7 +533,7 @@ def stacked_columns(
 
     svg = _svg(chart_id, title, desc, height)
     _y_axis(svg, ticks, left, right, y)
-    _x_day_axis(svg, first, last, lambda d: left + slot * ((d - first).days + 0.5), bottom)
+    _x_day_axis(svg, first, last, lambda d: left + slot * ((d - first).days + 0.5), bottom, right - left)
     for k, day in enumerate(days):
         x, base = left + slot * (day - first).days + slot * 0.1, 0.0
         for (name, values), colour in zip(series, colours, strict=True):

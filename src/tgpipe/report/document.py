@@ -13,7 +13,7 @@ there, so the page calls each by a short form of their pseudonym and says why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,8 +22,8 @@ import jinja2
 from markupsafe import Markup
 
 from tgpipe import __version__, dates
-from tgpipe.errors import ConfigError, NotFoundError
-from tgpipe.query.local import connect, execute
+from tgpipe.errors import ConfigError
+from tgpipe.query.local import connect, execute, scope_names
 from tgpipe.query.named import named_query
 from tgpipe.query.results import QueryResult
 from tgpipe.query.scope import Scope
@@ -84,6 +84,8 @@ def _offset_name(offset: timedelta) -> str:
 class Report:
     scope: Scope
     chat_title: str | None
+    topic_name: str | None
+    """The name of the forum topic the scope narrows to, if it names one (and the name is known)."""
     first_day: date | None
     last_day: date | None
     messages: int
@@ -138,7 +140,7 @@ def build_report(
     """
     scope = scope or Scope()
     dates.check_range(scope.first, scope.last)
-    chat_title = _chat_title(enriched, scope.chat_id) if scope.chat_id is not None else None
+    chat_title, topic_name = (short(name, CELL_CHARS) if name else None for name in scope_names(enriched, scope))
     names = sorted({"chat_summary", "period_totals", "senders"} | {n for _, ns in SECTIONS for n in ns})
     queries = {name: named_query(name) for name in names}
     con = connect(enriched, scope)
@@ -154,9 +156,9 @@ def build_report(
     previous_scope, previous = None, None
     if period is not None:
         length = (period[1] - period[0]).days + 1
-        previous_scope = Scope(period[0] - timedelta(days=length), period[0] - timedelta(days=1), scope.chat_id)
+        previous_scope = replace(scope, first=period[0] - timedelta(days=length), last=period[0] - timedelta(days=1))
         previous = _run(enriched, previous_scope, queries["period_totals"].sql)
-    answers = Answers(queries, results, period, previous_scope, previous)
+    answers = Answers(queries, results, period, previous_scope, previous, _topic_names(enriched, scope, results))
 
     chats = results["chat_summary"].records()
     kinds = [r["sender_kind"] for r in results["senders"].records()]
@@ -164,6 +166,7 @@ def build_report(
     return Report(
         scope=scope,
         chat_title=chat_title,
+        topic_name=topic_name,
         first_day=first_day,
         last_day=last_day,
         messages=totals["message_amount"],
@@ -182,25 +185,24 @@ def build_report(
     )
 
 
+def _topic_names(enriched: Store, scope: Scope, results: dict[str, QueryResult]) -> dict[tuple[int, int], str]:
+    """The names of the forum topics the period has messages of but not their first message (which
+    names them), from `forum_topics` over every day of the scope's chat and topic."""
+    rows = results["forum_topics"].records()
+    if not any(r["forum_topic_id"] is not None and r["topic_name"] is None for r in rows):
+        return {}
+    if scope.first is None and scope.last is None:
+        return {}
+    whole = _run(enriched, replace(scope, first=None, last=None), named_query("forum_topics").sql).records()
+    return {(r["chat_id"], r["forum_topic_id"]): r["topic_name"] for r in whole if r["topic_name"]}
+
+
 def _run(enriched: Store, scope: Scope, sql: str) -> QueryResult:
     con = connect(enriched, scope)
     try:
         return execute(con, sql)
     finally:
         con.close()
-
-
-def _chat_title(enriched: Store, chat_id: int) -> str | None:
-    """Return the title of `chat_id`, from `chat_summary` over the whole store.
-
-    Raises:
-        NotFoundError: the chat has no messages (the message lists the chats there are).
-    """
-    known = {r["chat_id"]: r["chat_title"] for r in _run(enriched, Scope(), named_query("chat_summary").sql).records()}
-    if chat_id not in known:
-        listed = ", ".join(f"{cid} ({short(title)})" if title else str(cid) for cid, title in known.items())
-        raise NotFoundError(f"chat {chat_id} has no messages in {enriched} (chats: {listed or 'none'})")
-    return short(known[chat_id], CELL_CHARS) if known[chat_id] else None
 
 
 def _tables_built(enriched: Store) -> datetime | None:

@@ -32,6 +32,8 @@ NO_MESSAGES = "There are no messages in this period."
 TYPE_SERIES = 6
 #: Rows shown in a table view; the rest are counted, not listed (the CSV download has them all).
 TABLE_ROWS = 1000
+#: Longest link a chart shows, in characters: it has the chart's width on a line of its own.
+LINK_CHARS = 44
 #: Longest text of a table cell, and of a name in a summary, in characters.
 CELL_CHARS = 120
 SUMMARY_NAME_CHARS = 40
@@ -181,6 +183,8 @@ class Answers:
     previous_scope: Scope | None
     previous: QueryResult | None
     """`period_totals` over the period of the same length just before."""
+    topic_names: dict[tuple[int, int], str] = field(default_factory=dict)
+    """Forum topics' names from the whole history, for topics created before the period: (chat, topic) -> name."""
 
     def records(self, name: str) -> list[dict]:
         return self.results[name].records()
@@ -237,10 +241,6 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _day_label(day: date) -> str:
-    return f"{day:%b} {day.day}"
-
-
 # ---- the sections -------------------------------------------------------------------------------
 
 
@@ -283,11 +283,25 @@ COMPARED = (
     ("active_days", "Active days"),
     ("person_amount", "People"),
     ("reply_amount", "Replies"),
-    ("edit_amount", "Edits"),
+    ("edited_message_amount", "Edited messages"),
     ("reaction_amount", "Reactions"),
     ("joined_amount", "Joined"),
     ("left_amount", "Left"),
 )
+
+
+def reactions_unknown(totals: dict) -> bool:
+    """Whether a period's reactions cannot be known: the bot captured messages in it and received no
+    reaction at all (Telegram sends them only to a bot that is an admin), and no export counted any."""
+    bots = (totals["message_amount"] or 0) - (totals["imported_amount"] or 0)
+    return bots > 0 and not totals["bot_reaction_update_amount"] and not totals["reaction_amount"]
+
+
+def _change(old: int | None, new: int | None) -> float | None:
+    """The change in percent; None when either is unknown, or from nothing to something ("new")."""
+    if old is None or new is None:
+        return None
+    return (new - old) * 100 / old if old else (0.0 if new == 0 else None)
 
 
 def period_comparison(a: Answers) -> Section:
@@ -295,25 +309,30 @@ def period_comparison(a: Answers) -> Section:
     (now,) = a.records(name)
     before = a.previous.records()[0] if a.previous is not None else None
     columns = ["measure", "before", "this_period", "change_percent"]
+    empty = Table.of_records(columns, []), Download.of(QueryResult(columns, []), "period_comparison.csv")
     if before is None or a.period is None or a.previous_scope is None:
-        table = Table.of_records(columns, [])
-        download = Download.of(QueryResult(columns, []), "period_comparison.csv")
-        return a.section(name, key, title, NO_MESSAGES, table=table, download=download)
+        return a.section(name, key, title, NO_MESSAGES, table=empty[0], download=empty[1])
     first, last = a.previous_scope.first, a.previous_scope.last
     length = plural((last - first).days + 1, "day")
+    if not before["message_amount"]:  # nothing to compare with: no table of zeros
+        summary = (
+            f"There are no messages in the {length} before this period ({first} to {last}), so there is "
+            "nothing to compare it with."
+        )
+        return a.section(name, key, title, summary, table=empty[0], download=empty[1])
+    unknown = {"reaction_amount": (reactions_unknown(before), reactions_unknown(now))}
     changes = []
     for column, label in COMPARED:
         old, new = before[column], now[column]
-        changes.append((label, old, new, (new - old) * 100 / old if old else (0.0 if new == 0 else None)))
+        old_unknown, new_unknown = unknown.get(column, (False, False))
+        old, new = None if old_unknown else old, None if new_unknown else new
+        changes.append((label, old, new, _change(old, new)))
     records = [
         {"measure": label, "before": old, "this_period": new, "change_percent": None if c is None else round(c, 1)}
         for label, old, new, c in changes
     ]
     table = Table.of_records(columns, records)
     download = Download.of(QueryResult(columns, [tuple(r.values()) for r in records]), "period_comparison.csv")
-    if not before["message_amount"]:
-        summary = f"There are no messages in the {length} before this period ({first} to {last}) to compare with."
-        return a.section(name, key, title, summary, table=table, download=download)
     described = ", ".join(
         f"{label.lower()} {'new' if c is None else charts.percent_change(c)} ({new:,} against {old:,})"
         for label, old, new, c in changes[:3]
@@ -324,7 +343,12 @@ def period_comparison(a: Answers) -> Section:
     note = f"Both periods are {length} long; this one runs from {a.period[0]} to {a.period[1]}."
     if before["first_day"] and before["first_day"] > first.isoformat():
         note += f" The period before has messages from {before['first_day']} on."
-    items = [(label, c) for label, _, _, c in changes]
+    if any(unknown["reaction_amount"]):
+        note += (
+            " Reactions are unknown (—) where the bot captured the messages and received no reaction: Telegram "
+            "sends reactions only to a bot that is an admin of the chat."
+        )
+    items = [(label, c) for label, old, new, c in changes if old is not None and new is not None]
     drawing = charts.change_bars(items, "chart-" + key, title, summary)
     return a.section(name, key, title, summary, table=table, download=download, drawing=drawing, note=note)
 
@@ -366,6 +390,7 @@ def _bars(
     empty: str = NO_MESSAGES,
     links: list[str | None] | None = None,
     label_chars: int = charts.LABEL_CHARS,
+    labels_above: bool = False,
     **parts: Any,
 ) -> Section:
     if not bars:
@@ -375,7 +400,7 @@ def _bars(
     summary = f"Bar chart of {what}, {of}: {_listing([(label, value_label(v)) for label, v in shown[:5]])}"
     summary += "…" if len(shown) > 5 else "."
     drawing = charts.bar_chart(
-        shown, "chart-" + key, title, summary, value_label, links[:TOP] if links else None, label_chars
+        shown, "chart-" + key, title, summary, value_label, links[:TOP] if links else None, label_chars, labels_above
     )
     return a.section(name, key, title, summary, drawing=drawing, **parts)
 
@@ -436,7 +461,7 @@ def new_and_returning(a: Answers) -> Section:
     rows = sorted(a.records(name), key=lambda r: r["week_start"])
     if not rows:
         return a.section(name, key, title, "No person sent a message in this period.")
-    labels = [_day_label(date.fromisoformat(r["week_start"])) for r in rows]
+    labels = charts.day_labels([date.fromisoformat(r["week_start"]) for r in rows])
     series = [
         ("new", [r["new_person_amount"] for r in rows]),
         ("returning", [r["returning_person_amount"] for r in rows]),
@@ -509,7 +534,8 @@ def message_types(a: Answers) -> Section:
     summary = (
         f"Stacked columns of messages per day by message type, from {days[0]} to {days[-1]}. Most messages are {share}."
     )
-    note = f"“{charts.OTHER_KINDS}” adds up {', '.join(rest)}." if rest else ""
+    note = f"“{charts.OTHER_KINDS}” adds up {', '.join(rest)}. " if rest else ""
+    note += "Service events (members joining, pins, topics created, ...) are not messages: see Service events."
     drawing = charts.stacked_columns(days, series, "chart-" + key, title, summary)
     return a.section(name, key, title, summary, drawing=drawing, note=note)
 
@@ -589,7 +615,10 @@ def replies(a: Answers) -> Section:
             f"({charts.isolate(short(threads['chat_title'] or str(threads['chat_id'])))}, {threads['context_date']})."
         )
     drawing = charts.line_chart(points, "chart-" + key, title, summary, "replies")
-    note = "Threads are forum topics and reply threads; the table has them per chat and day."
+    note = (
+        "Threads are forum topics and reply threads; the table has them per chat and day. A message sent to a "
+        "forum topic is not a reply: Telegram marks it as one to the topic's first message."
+    )
     return a.section(name, key, title, summary, drawing=drawing, note=note)
 
 
@@ -601,33 +630,66 @@ def edits(a: Answers) -> Section:
     edited = sum(r["edited_message_amount"] for r in rows)
     total = sum(r["message_amount"] for r in rows)
     edit_amount = sum(r["edit_amount"] for r in rows)
+    unknown = sum(r["edit_count_unknown_amount"] for r in rows)
     most = max(rows, key=lambda r: (r["edited_message_amount"], r["context_date"]))
+    if not unknown:
+        counted = f", {plural(edit_amount, 'edit')} in all"
+    elif edit_amount:
+        counted = f", {plural(edit_amount, 'edit')} of the bot's messages counted"
+    else:
+        counted = " (how often is unknown: an export holds only the last edit)"
     summary = (
         f"Columns of messages edited at least once, per day they were posted: {edited:,} of "
-        f"{plural(total, 'message')} ({edited / total:.0%}), {plural(edit_amount, 'edit')} in all; "
+        f"{plural(total, 'message')} ({edited / total:.0%}){counted}; "
         f"the most on {most['context_date']} ({most['edited_message_amount']:,})."
     )
-    labels = [_day_label(date.fromisoformat(r["context_date"])) for r in rows]
+    labels = charts.day_labels([date.fromisoformat(r["context_date"]) for r in rows])
     series = [("edited messages", [r["edited_message_amount"] for r in rows])]
     drawing = charts.columns(labels, series, "chart-" + key, title, summary, "edited messages")
     note = "Only days with messages have a column; an edit counts on the day its message was posted."
+    if unknown:
+        note += (
+            f" {plural(unknown, 'edited message')} came from Telegram Desktop exports, which hold only each "
+            "message's last edit: how often those were edited is unknown, so edits count the bot's only."
+        )
     return a.section(name, key, title, summary, drawing=drawing, note=note)
 
 
 def reactions(a: Answers) -> Section:
     name = "top_reactions"
-    rows = a.records(name)
+    rows = [r for r in a.records(name) if r["reaction_amount"]]
+    (totals,) = a.records("period_totals")
+    if reactions_unknown(totals):
+        empty = (
+            "No reaction reached the bot in this period, so the reactions to its messages are unknown (not "
+            "none): Telegram sends reactions only to a bot that is an admin of the chat."
+        )
+    else:
+        empty = "Nobody reacted to a message in this period."
+    people = sum(r["person_reaction_amount"] for r in a.records(name))
+    total = sum(r["reaction_amount"] for r in rows)
+    note = (
+        "A reaction counts once however it was changed later, as people added it to the bot's messages (the "
+        "bot, an admin, is told each time: Telegram sends reactions only to a bot that is an admin of the chat)"
+    )
+    if totals["imported_amount"]:
+        note += ", and as a Telegram Desktop export counted them on the messages imported from it"
+    note += "."
+    if total and people != total:
+        note += (
+            f" The person is known for {plural(people, 'reaction')} of these {total:,}: those the bot saw, and the "
+            "few recent ones an export names per message (person_reaction_amount, user_amount)."
+        )
     return _bars(
         a,
         name,
         "reactions",
         "Reactions",
-        "reactions people added",
+        "reactions to messages",
         [(r["reaction"] or "unknown", r["reaction_amount"]) for r in rows],
         charts.amount,
-        "Nobody added a reaction in this period (or the bot is not an admin, which Telegram requires).",
-        note="A reaction counts when someone adds it; changing 👍 to ❤️ adds ❤️. Telegram sends "
-        "reactions only to a bot that is an admin of the chat.",
+        empty,
+        note=note,
     )
 
 
@@ -665,11 +727,91 @@ def members(a: Answers) -> Section:
         f"{'+' if net > 0 else '−' if net < 0 else ''}{abs(net):,} in all."
     )
     series = [("joined", joined), ("left", left)]
-    drawing = charts.columns(
-        [_day_label(w) for w in weeks], series, "chart-" + key, title, summary, "members", stacked=False
-    )
+    drawing = charts.columns(charts.day_labels(weeks), series, "chart-" + key, title, summary, "members", stacked=False)
     note = "From the chats' join and leave messages. Weeks start on Monday; weeks with neither are drawn at 0."
     return a.section(name, key, title, summary, drawing=drawing, note=note)
+
+
+#: How the kinds of service events read.
+EVENT_NAMES = {
+    "new_chat_members": "members joined or added",
+    "left_chat_member": "members left or removed",
+    "pinned_message": "messages pinned",
+    "forum_topic_created": "topics created",
+    "forum_topic_edited": "topics renamed",
+    "forum_topic_closed": "topics closed",
+    "forum_topic_reopened": "topics reopened",
+    "new_chat_title": "title changes",
+    "new_chat_photo": "photo changes",
+    "delete_chat_photo": "photos removed",
+    "group_chat_created": "group created",
+    "supergroup_chat_created": "supergroup created",
+    "channel_chat_created": "channel created",
+    "migrate_to_chat_id": "moved to a supergroup",
+    "migrate_from_chat_id": "moved from a group",
+    "video_chat_started": "video chats started",
+    "video_chat_ended": "video chats ended",
+    "video_chat_scheduled": "video chats scheduled",
+    "video_chat_participants_invited": "invited to video chats",
+    "message_auto_delete_timer_changed": "auto-delete timer changes",
+    "boost_added": "boosts",
+    "other": "other events",
+}
+
+
+def service_events(a: Answers) -> Section:
+    name = "service_events"
+    rows = a.records(name)
+    return _bars(
+        a,
+        name,
+        "service-events",
+        "Service events",
+        "the chats' service events by kind",
+        [(EVENT_NAMES.get(r["event_type"], r["event_type"].replace("_", " ")), r["event_amount"]) for r in rows],
+        charts.amount,
+        "There were no service events in this period.",
+        note="Service events are what happened in a chat rather than what people sent (a member joining, a pin, "
+        "a topic created): they are counted here and in Members joined and left, never as messages. "
+        "“other events” are service events an export holds with no Bot API equivalent.",
+    )
+
+
+def topic_label(r: dict, names: dict[tuple[int, int], str]) -> str:
+    """How a forum topic is named: its name (from the whole history when the period lacks it), `topic
+    <id>` when it is not known, General for the forum's messages outside a topic."""
+    if r["forum_topic_id"] is None:
+        return "General (no topic)"
+    return r["topic_name"] or names.get((r["chat_id"], r["forum_topic_id"])) or f"topic {r['forum_topic_id']}"
+
+
+def forum_topics(a: Answers) -> Section:
+    name = "forum_topics"
+    rows = [r for r in a.records(name) if r["message_amount"]]
+    chats = {r["chat_id"] for r in rows}
+    several = len(chats) > 1
+
+    def label(r: dict) -> str:
+        topic = topic_label(r, a.topic_names)
+        return f"{topic} · {r['chat_title'] or r['chat_id']}" if several else topic
+
+    return _bars(
+        a,
+        name,
+        "forum-topics",
+        "Forum topics",
+        "forum topics by messages",
+        [(label(r), r["message_amount"]) for r in rows],
+        charts.amount,
+        "No forum had messages in this period.",
+        label_chars=charts.LABEL_CHARS * 3,
+        labels_above=True,
+        note="A forum supergroup's messages by topic, with the people who wrote in each and when it was last "
+        "active (the table). General is the forum's messages outside a topic. `--topic ID` (the "
+        "forum_topic_id) narrows the report and tgpipe query to one topic, with --chat. A topic's name is "
+        "in its first message: the table has none for a topic created before this period, and the chart "
+        "takes it from the whole history.",
+    )
 
 
 def top_hashtags(a: Answers) -> Section:
@@ -700,7 +842,8 @@ def top_links(a: Answers) -> Section:
         [(_link_label(r["url"] or ""), r["message_amount"]) for r in rows],
         charts.amount,
         "No message in this period has a link.",
-        label_chars=12,
+        label_chars=LINK_CHARS,
+        labels_above=True,
         note="The table's links open the page, and latest_message_link the latest message that shared it.",
     )
 
@@ -727,10 +870,12 @@ SECTIONS: tuple[tuple[Callable[[Answers], Section], tuple[str, ...]], ...] = (
     (new_and_returning, ("new_and_returning_people_per_week",)),
     (first_and_last_seen, ("first_and_last_seen_per_user",)),
     (replies, ("reply_and_thread_activity",)),
+    (forum_topics, ("forum_topics",)),
     (edits, ("edit_rate",)),
-    (reactions, ("top_reactions",)),
+    (reactions, ("top_reactions", "period_totals")),
     (most_reacted, ("most_reacted_messages",)),
     (members, ("new_members_per_week", "period_totals")),
+    (service_events, ("service_events",)),
     (media_share, ("media_share",)),
     (media_volume, ("media_volume",)),
     (top_hashtags, ("top_hashtags",)),

@@ -181,7 +181,25 @@ def screen(update: dict[str, Any], listed: Forgotten, tag: str | None = None) ->
     def gone(copy: dict[str, Any]) -> bool:
         return listed.gone(copy) or (tag is not None and shape.carries_tag(copy, tag))
 
-    return Verdict(None, shape.redact_copies(update, gone))
+    redacted = shape.redact_copies(update, gone)
+    return Verdict(None, _without_their_reactions(redacted or update, listed) or redacted)
+
+
+def _without_their_reactions(update: dict[str, Any], listed: Forgotten) -> dict[str, Any] | None:
+    """An imported message's line without the reactions of forgotten people or chats that it names
+    (`shape.IMPORTED_REACTIONS_KEY`); None when it names none."""
+    people = update.get(shape.IMPORTED_REACTIONS_KEY)
+    if not listed or type(people) is not list:
+        return None
+    kept = [p for p in people if not listed.carries({"message_reaction": p})]
+    if len(kept) == len(people):
+        return None
+    update = dict(update)
+    if kept:
+        update[shape.IMPORTED_REACTIONS_KEY] = kept
+    else:
+        del update[shape.IMPORTED_REACTIONS_KEY]
+    return update
 
 
 # ---- edits of a message that opted out ----------------------------------------------------

@@ -31,5 +31,6 @@ def quarantine(store: Store, body: bytes, day: date, reason: str, detail: str, s
     record = {"reason": reason, "detail": detail, "source": source, "at": dates.utc_now().isoformat(), **fields}
     store.put_new(layout.quarantine_reason_key(key), json.dumps(record, ensure_ascii=False).encode())
     store.put_new(key, body)
-    log.warning("quarantined", extra={"key": key, "reason": reason, "detail": detail, **fields})
+    # INFO: the caller counts what it quarantined and says so (a command's summary, the webhook's answer).
+    log.info("quarantined", extra={"key": key, "reason": reason, "detail": detail, **fields})
     return key

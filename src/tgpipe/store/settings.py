@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from tgpipe import __version__
 from tgpipe.config import Settings
@@ -35,16 +35,28 @@ class StoreSettings:
     written_by: str = f"tgpipe {__version__}"
     pseudonym_key: str | None = None
     """An enriched store's: the fingerprint of the key its tables were pseudonymised with; None if plain."""
+    live_capture: bool | None = None
+    """A raw store's: whether a live capture (the webhook, `tgpipe serve`, `tgpipe poll`) has written
+    it, so that a silence means something (`tgpipe status`); False when only files did (`tgpipe
+    ingest FILE`, `tgpipe import`); None in a record from before tgpipe kept it."""
 
     @classmethod
     def from_json(cls, data: bytes) -> StoreSettings:
         record = json.loads(data)
-        return cls(record["timezone"], record.get("bot_id"), record.get("written_by", ""), record.get("pseudonym_key"))
+        live = record.get("live_capture")
+        return cls(
+            record["timezone"],
+            record.get("bot_id"),
+            record.get("written_by", ""),
+            record.get("pseudonym_key"),
+            live if type(live) is bool else None,
+        )
 
     def to_json(self) -> bytes:
         record = asdict(self)
-        if record["pseudonym_key"] is None:  # a plain store's record is as it always was
-            del record["pseudonym_key"]
+        for key in ("pseudonym_key", "live_capture"):  # a plain enriched store's record is as it always was
+            if record[key] is None:
+                del record[key]
         return (json.dumps(record, indent=1) + "\n").encode()
 
 
@@ -63,22 +75,29 @@ def recorded(store: Store) -> StoreSettings | None:
 
 
 def require(
-    store: Store, settings: Settings, bot_id: int | None = None, role: str = "store", pseudonym_key: str | None = None
+    store: Store,
+    settings: Settings,
+    bot_id: int | None = None,
+    role: str = "store",
+    pseudonym_key: str | None = None,
+    live: bool | None = None,
 ) -> StoreSettings:
     """Check that `store` was written with these settings; record them if it has none yet.
 
     Checked once per process for the same store and settings (the ingest path calls this for
     every update). `role` names the store in the error ("raw store"). `pseudonym_key` is the
     fingerprint of the key the caller pseudonymises tables with (None: it writes them plain).
+    `live`: the caller stores updates into a raw store as they come (True: the webhook, serve,
+    poll) or from files (False); recorded as `live_capture`, True once any live capture wrote.
 
     Raises:
         ConfigError: the store was set up with another TIMEZONE, for another bot, or with tables
             pseudonymised otherwise (see `_check_pseudonyms`).
     """
     timezone = settings.timezone.key
-    check = (store.uri, timezone, bot_id, pseudonym_key)
+    check = (store.uri, timezone, bot_id, pseudonym_key, live)
     if check in _checked:
-        return StoreSettings(timezone, bot_id, pseudonym_key=pseudonym_key)
+        return StoreSettings(timezone, bot_id, pseudonym_key=pseudonym_key, live_capture=live)
     with _lock:
         found = recorded(store)
         if found is None:
@@ -88,7 +107,8 @@ def require(
                     "recorded whether tables are pseudonymised: build the pseudonymised tables into a new store "
                     "(tgpipe etl --all --pseudonymize --enriched NEW)"
                 )
-            store.put_new(layout.SETTINGS_KEY, StoreSettings(timezone, bot_id, pseudonym_key=pseudonym_key).to_json())
+            first = StoreSettings(timezone, bot_id, pseudonym_key=pseudonym_key, live_capture=live)
+            store.put_new(layout.SETTINGS_KEY, first.to_json())
             found = recorded(store)  # ours, or a concurrent first writer's
         if found.timezone != timezone:
             raise ConfigError(
@@ -101,8 +121,12 @@ def require(
                 f"{bot_id}'s: update ids are unique per bot only, so use a new store for this bot"
             )
         _check_pseudonyms(store, role, found.pseudonym_key, pseudonym_key)
-        if bot_id is not None and found.bot_id is None:
-            found = StoreSettings(timezone, bot_id, pseudonym_key=found.pseudonym_key)
+        more_bot = bot_id is not None and found.bot_id is None
+        more_live = live and found.live_capture is False  # a live capture now writes a store files fed
+        if more_bot or more_live:
+            found = replace(
+                found, bot_id=found.bot_id if bot_id is None else bot_id, live_capture=found.live_capture or live
+            )
             store.put(layout.SETTINGS_KEY, found.to_json())
         _checked.add(check)
         return found

@@ -69,7 +69,10 @@ USERS = (
 
 MAIN_GROUP = {"id": -1001234567890, "title": "Dados & Café ☕", "type": "supergroup", "username": "dados_cafe"}
 SIDE_GROUP = {"id": -1009876543210, "title": "Trilhas de fim de semana 🏔️", "type": "supergroup", "is_forum": True}
-FORUM_TOPICS = {4001: "Serra do Mar 🌿", 4002: "Equipamento", 4003: "Caronas 🚗"}
+#: The forum's topics, created at the start (their ids are their creation messages'), and the new name
+#: the second is given later.
+FORUM_TOPICS = ("Serra do Mar 🌿", "Equipamento", "Caronas 🚗")
+RENAMED_TOPIC = "Equipamento e roupas"
 VENUES = (
     ("Café Girondino", "R. Boa Vista, 365 - Centro, São Paulo", -23.5458, -46.6339),
     ("Parque Ibirapuera", "Av. Pedro Álvares Cabral, São Paulo", -23.5874, -46.6576),
@@ -142,6 +145,8 @@ class ChatSimulator:
         self.message_ids: dict[int, int] = {}
         self.recent: dict[int, list[dict[str, Any]]] = {}
         self.members = set(u.id for u in USERS[:8])
+        self.topics: dict[int, dict[str, Any]] = {}
+        """The forum's topics: id -> the topic's creation message."""
 
     def next_update_id(self) -> int:
         self.update_id += self.rng.choice((1, 1, 1, 2))  # Telegram's ids grow, with gaps
@@ -305,8 +310,8 @@ class ChatSimulator:
             offset = utf16_len(message["text"]) + 1
             message["text"] += " docs"
             message.setdefault("entities", []).append({"offset": offset, "length": 4, "type": "text_link", "url": link})
-        if chat.get("is_forum") and extra.random() < 0.7:
-            message["message_thread_id"] = extra.choice(list(FORUM_TOPICS))
+        if chat.get("is_forum") and extra.random() < 0.7 and self.topics:
+            message["message_thread_id"] = extra.choice(sorted(self.topics))
             message["is_topic_message"] = True
         if "from" in message and extra.random() < 0.04:
             roll = extra.random()
@@ -346,6 +351,8 @@ class ChatSimulator:
             message["reply_to_message"] = {
                 k: target[k] for k in ("message_id", "from", "chat", "date", "text") if k in target
             }
+        elif message.get("is_topic_message"):  # in a topic: Telegram makes its creation message the reply
+            message["reply_to_message"] = self.topics[message["message_thread_id"]]
         recent.append(message)
         del recent[:-50]
         return message
@@ -392,13 +399,33 @@ def generate(
         sim.update_id += 1
         out.append({"update_id": sim.update_id, kind: payload})
 
-    for when in _moments(rng, day_list, int(updates * 0.86)):
+    moments = _moments(rng, day_list, int(updates * 0.86))
+    # What follows a message (an edit, a reaction) stays within the last day: the chat is the period's.
+    first_second = int(datetime.combine(day_list[0], time(0), CHAT_ZONE).timestamp())
+    last_second = int(datetime.combine(end + timedelta(days=1), time(0), CHAT_ZONE).timestamp()) - 1
+
+    def later(when: int, seconds: int) -> int:
+        return min(when + seconds, last_second)
+
+    for name in FORUM_TOPICS:  # the forum's topics, created just before the first moment
+        topic_id = sim.next_message_id(SIDE_GROUP)
+        created = {
+            "message_id": topic_id,
+            "from": USERS[1].to_api(),
+            "chat": dict(SIDE_GROUP),
+            "date": max(moments[0] - 60, first_second),
+        }
+        created.update(message_thread_id=topic_id, is_topic_message=True, forum_topic_created={"name": name})
+        created["forum_topic_created"]["icon_color"] = 7322096
+        sim.topics[topic_id] = created
+        emit_extra("message", created)
+    for when in moments:
         roll = rng.random()
         if roll < 0.02:
             post = sim.message(when, CHANNEL, None)
             emit("channel_post", post)
             if "text" in post and sim.extra.random() < 0.15:
-                edited = dict(post, text=post["text"] + " ✏️", edit_date=when + sim.extra.randint(60, 7200))
+                edited = dict(post, text=post["text"] + " ✏️", edit_date=later(when, sim.extra.randint(60, 7200)))
                 edited.pop("entities", None)
                 emit_extra("edited_channel_post", edited)
             continue
@@ -439,7 +466,7 @@ def generate(
         message = sim.message(when, chat, sender)
         emit("message", message)
         if "text" in message and not sender.is_bot and rng.random() < 0.04:
-            edited = dict(message, text=message["text"] + " (editado)", edit_date=when + rng.randint(20, 900))
+            edited = dict(message, text=message["text"] + " (editado)", edit_date=later(when, rng.randint(20, 900)))
             edited.pop("entities", None)
             emit("edited_message", edited)
         if rng.random() < 0.06:
@@ -450,7 +477,7 @@ def generate(
                     "chat": dict(chat),
                     "message_id": message["message_id"],
                     "user": reactor.to_api(),
-                    "date": when + rng.randint(5, 3600),
+                    "date": later(when, rng.randint(5, 3600)),
                     "old_reaction": [],
                     "new_reaction": [{"type": "emoji", "emoji": rng.choice("👍❤🔥🎉😂")}],
                 },
@@ -483,10 +510,12 @@ def extra_events(sim: ChatSimulator, emit: Any, when: int) -> None:
             emit("message", {**message, "date": when, "pinned_message": pin})
     elif roll < 0.004:
         chat = SIDE_GROUP
-        thread = extra.choice(list(FORUM_TOPICS))
-        created = {"name": FORUM_TOPICS[thread], "icon_color": 7322096}
+        extra.random()  # the draw that chose a topic: the rest of the chat stays as it was
+        thread = next(t for t, m in sim.topics.items() if m["forum_topic_created"]["name"] == FORUM_TOPICS[1])
         message = {"message_id": sim.next_message_id(chat), "from": USERS[1].to_api(), "chat": dict(chat)}
-        emit("message", {**message, "date": when, "message_thread_id": thread, "forum_topic_created": created})
+        message.update(date=when, message_thread_id=thread, is_topic_message=True)
+        message.update(reply_to_message=sim.topics[thread], forum_topic_edited={"name": RENAMED_TOPIC})
+        emit("message", message)
     elif roll < 0.005:
         # A type from a Bot API newer than tgpipe: it must still reach telegram_updates.
         emit("future_update_type", {"chat": dict(MAIN_GROUP), "date": when, "payload": {"novel": [1, 2, 3]}})

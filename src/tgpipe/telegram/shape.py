@@ -319,6 +319,18 @@ MESSAGE_KINDS = (
     "web_app_data",
 )
 
+#: The keys of an imported message's line (`tgpipe.build.imported`) that hold, besides the message,
+#: the reactions a Telegram Desktop export gives it, as the Bot API bodies that say them: one
+#: `message_reaction_count` body (the counts) and a list of `message_reaction` bodies (the people
+#: the export names). `tgpipe.history.mapping.reactions` writes them.
+IMPORTED_REACTION_COUNT_KEY = "message_reaction_count"
+IMPORTED_REACTIONS_KEY = "message_reactions"
+
+#: The kinds that are events of the chat rather than something a sender sent (joins, leaves, pins,
+#: topics created, payments made, ...): every kind from `chat_owner_left` on. tgpipe counts a message
+#: of one of these kinds apart from the messages people sent (`tgpipe.build.derived.is_content`).
+SERVICE_KINDS = frozenset(MESSAGE_KINDS[MESSAGE_KINDS.index("chat_owner_left") :])
+
 #: The fields of Message in Bot API 10.1 that say something about a message (ids, sender, chat,
 #: times, replies, forwards, entities, captions, flags, markup) rather than what it is: the other
 #: 40 of its 115 fields. Every other field is a kind (MESSAGE_KINDS).

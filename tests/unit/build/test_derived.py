@@ -63,3 +63,69 @@ def test_derived_columns_come_last_and_name_columns_of_their_table():
         for n, column in enumerate(columns):
             if not column.read_from_update:
                 assert set(column.read.inputs) <= set(names[:n]), column.name
+
+
+def message_values(row: dict) -> dict:
+    return dict(zip([c.name for c in schema.MESSAGE_COLUMNS], with_derived(schema.MESSAGE_COLUMNS, row), strict=True))
+
+
+def update_values(row: dict) -> dict:
+    return dict(zip([c.name for c in schema.UPDATE_COLUMNS], with_derived(schema.UPDATE_COLUMNS, row), strict=True))
+
+
+def test_service_events_are_the_kinds_the_bot_api_lists_after_giveaway_winners():
+    """The kinds the parity tests list by hand (tests/paritykit.py), and what is_content makes of them."""
+    from paritykit import SERVICE_KINDS
+
+    assert derived.shape.SERVICE_KINDS == SERVICE_KINDS
+    assert message_values({"message_type": "new_chat_members"})["is_content"] is False
+    assert message_values({"message_type": "photo", "source": "desktop_export"})["is_content"] is True
+    assert (
+        message_values({"message_type": "other", "source": "bot"})["is_content"] is True
+    )  # a kind newer than the code
+    assert message_values({"message_type": "other", "source": "desktop_export"})["is_content"] is False
+    assert message_values({"message_type": None})["is_content"] is None
+
+
+@pytest.mark.parametrize(
+    ("row", "replied", "topic"),
+    [
+        ({"reply_to_message_id": 10, "message_thread_id": 10, "is_topic_message": True}, None, 10),  # in topic 10
+        ({"reply_to_message_id": 11, "message_thread_id": 10, "is_topic_message": True}, 11, 10),  # a reply in it
+        ({"reply_to_message_id": 19, "message_thread_id": 19}, 19, None),  # a reply thread, not a forum
+        ({"message_thread_id": 10, "is_topic_message": True}, None, 10),  # the topic's creation message
+        ({}, None, None),
+    ],
+)
+def test_a_forum_topic_s_messages_are_not_replies(row, replied, topic):
+    values = message_values(row)
+    assert (values["replied_to_message_id"], values["forum_topic_id"]) == (replied, topic)
+
+
+def test_the_message_order_is_by_date_then_id_negative_ids_included():
+    keys = [
+        message_values({"date": d, "message_id": m})["message_order"]
+        for d, m in ((100, 5), (100, 6), (101, -999999939), (101, 1), (2_000_000_000, 2))
+    ]
+    assert keys == sorted(keys) and len(set(map(len, keys))) == 1
+
+
+@pytest.mark.parametrize(
+    ("row", "tallied", "counts", "amount"),
+    [
+        ({"update_type": "message_reaction", "source": "bot", "new_reactions": ["👍", "🔥"], "old_reactions": ["👍"]},
+         ["🔥"], [1], 1),
+        # An export's per-person reaction: in its counts already.
+        ({"update_type": "message_reaction", "source": "desktop_export", "new_reactions": ["👍"], "old_reactions": []},
+         None, None, None),
+        ({"update_type": "message_reaction_count", "source": "desktop_export", "reactions": ["❤", "paid"],
+          "reaction_counts": [55, 2]}, ["❤", "paid"], [55, 2], 57),
+        # The bot's anonymous counts: a snapshot that does not add up.
+        ({"update_type": "message_reaction_count", "source": "bot", "reactions": ["❤"], "reaction_counts": [40]},
+         None, None, None),
+    ],
+)  # fmt: skip
+def test_what_each_row_adds_to_a_message_s_reactions(row, tallied, counts, amount):
+    values = update_values(row)
+    found = (values["tallied_reactions"], values["tallied_reaction_counts"], values["tallied_reaction_amount"])
+    assert found == (tallied, counts, amount)

@@ -190,5 +190,27 @@ def test_a_batch_counts_every_outcome_and_a_bad_line_never_aborts_it(store):
     ]
     settings = Settings(allowed_chat_ids=frozenset({-100}))
     summary = ingest.store_updates(lines, store, settings)
-    assert summary.describe() == "stored 2, duplicates 1, ignored 1, quarantined 1"
+    assert summary.describe() == "stored 2, duplicates 1, ignored 1, quarantined 1 (not_json: 1)"
+    assert summary.updates == 4  # all but the quarantined line were updates
     assert len([k for k in stored_keys(store) if k.endswith(".json")]) == 3
+
+
+def test_an_update_without_a_time_of_its_own_in_a_file_takes_the_time_of_the_one_before(store, settings):
+    """A file's updates were received before, in its order: a button press (no time of its own) is
+    filed under the day of the update before it, not the day the file is read, so the same file
+    gives the same keys whenever it is stored; a press first in the file has only its arrival."""
+    press = {"id": "1", "from": {"id": 7, "is_bot": False, "first_name": "A"}, "chat_instance": "x", "data": "ok"}
+    message = {"message_id": 5, "date": 1_700_000_000, "chat": {"id": -1, "type": "group"}, "text": "oi"}
+    lines = [
+        {"update_id": 1, "callback_query": press},
+        {"update_id": 2, "message": message},
+        {"update_id": 3, "callback_query": press},
+    ]
+    summary = ingest.store_updates([to_bytes(u) for u in lines], store, settings)
+    assert summary[Outcome.STORED] == 3
+    days = {o.key.rsplit("/", 1)[1]: o.key.split("/")[1] for o in store.list("telegram/")}
+    assert days["2.json"] == days["3.json"] == "context_date=2023-11-14"
+    assert days["1.json"] == f"context_date={datetime.now(UTC).date()}"
+    # Polled updates arrive now: they are filed by their arrival.
+    ingest.store_updates([to_bytes({"update_id": 4, "callback_query": press})], store, settings, source="poll")
+    assert {o.key for o in store.list("telegram/")} >= {f"telegram/context_date={datetime.now(UTC).date()}/4.json"}

@@ -47,7 +47,7 @@ class Pipeline:
         body = {"date": self.when(offset), "chat": {"id": chat, "type": "supergroup"}}
         if kind == "message":
             body |= {"message_id": update_id, "text": "oi", "from": {"id": 7, "is_bot": False, "first_name": "A"}}
-        ingest.store_updates([to_bytes({"update_id": update_id, kind: body})], self.raw, self.settings)
+        ingest.store_updates([to_bytes({"update_id": update_id, kind: body})], self.raw, self.settings, "webhook")
 
     def build(self, *offsets: int) -> None:
         etl.run_etl(
@@ -149,7 +149,8 @@ def test_an_empty_store_is_silent(raw_store, enriched_store):
 def test_a_day_not_built_is_pending_until_the_nightly_run_is_due(pipeline):
     pipeline.add(-1, 6)
     pipeline.enriched.delete([layout.table_file_key(t, pipeline.day(-1)) for t in layout.TABLE_NAMES])
-    (pipeline.enriched.root / "telegram_updates" / f"context_date={pipeline.day(-1)}").rmdir()
+    for table in layout.TABLE_NAMES:
+        (pipeline.enriched.root / table / f"context_date={pipeline.day(-1)}").rmdir()
     found = pipeline.check()
     assert found.days[-2].state == "pending" and found.days[-2].counted_from == "raw"
     assert [p for p in found.problems() if "without tables" in p] == []
@@ -332,3 +333,51 @@ def test_the_silence_threshold_is_the_aws_alarms():
     block = variables[variables.index('variable "silence_alarm_hours"') :]
     assert int(re.search(r"default\s*=\s*(\d+)", block).group(1)) == DEFAULT_SILENCE_HOURS
     assert "<= 168" in block and status.WINDOW_DAYS * 24 == 168  # the window holds the longest silence
+
+
+# ---- stores that no live capture feeds: imported history, files ----------------------------------
+
+
+def import_history(raw, enriched, settings, **chosen):
+    import exportkit
+    from tgpipe.history import importer
+
+    path = raw.root.parent / "result.json"
+    path.write_bytes(exportkit.dump(exportkit.history(**chosen).export()))
+    return importer.import_export(path, raw, enriched, settings)
+
+
+def test_imported_history_alone_is_all_built_and_asks_for_no_capture(raw_store, enriched_store):
+    """A store of an export's days only: every day has its tables (telegram alone where it has no
+    reactions), and with no live capture a silence says nothing."""
+    settings = Settings(timezone=ZoneInfo(ZONE))
+    import_history(raw_store, enriched_store, settings)
+    found = status.check_status(raw_store, enriched_store, settings)
+    assert found.not_built == [] and not found.live
+    assert found.problems() == []
+    assert "capture: none has written the raw store, only files" in found.describe()
+    assert found.to_dict()["live_capture"] is False
+
+
+def test_a_store_fed_by_files_is_not_silent_until_a_live_capture_writes_it(pipeline):
+    pipeline.raw.delete([layout.SETTINGS_KEY])  # a store a file made first, as `tgpipe ingest FILE` would
+    store_settings._checked.clear()
+    when = pipeline.when(-30)
+    update = {"update_id": 90, "message": {"message_id": 90, "date": when, "chat": {"id": GROUP, "type": "group"}}}
+    ingest.store_updates([to_bytes(update)], pipeline.raw, pipeline.settings)  # a file: recorded as not live
+    assert store_settings.recorded(pipeline.raw).live_capture is False
+    assert not [p for p in pipeline.check(hours_later=200).problems() if p.startswith("no update stored")]
+    pipeline.add(0, 91)  # the webhook now writes it: a silence means something again
+    assert store_settings.recorded(pipeline.raw).live_capture is True
+    assert [p for p in pipeline.check(hours_later=200).problems() if p.startswith("no update stored")]
+
+
+def test_a_mixed_store_counts_the_bot_s_updates_not_an_export_s_reactions(pipeline):
+    import exportkit
+
+    import_history(pipeline.raw, pipeline.enriched, pipeline.settings, chats=(exportkit.FORUM,),
+                   first=pipeline.day(-3).isoformat(), days=3, per_chat=30)  # fmt: skip
+    found = pipeline.check()
+    assert found.live and found.not_built == [pipeline.today]  # today's update only, not built yet
+    assert sum(c.updates for c in found.chats) == 5  # the bot's; the export's reaction rows are not updates
+    assert found.update_ids.describe() == "5 stored, 1..5, no gaps"

@@ -83,7 +83,8 @@ def test_no_byte_of_the_person_is_left_and_other_rows_are_as_they_were(stores):
     assert +result.removed == Counter({"telegram/": 12, "quarantine/": 1, "exports/": 1})
     assert +result.rewritten == Counter({"telegram/": 4, "imported/": 1})  # 3 replies and a pin; the export's day
     assert result.imported_messages == 1
-    assert result.rows_removed == Counter({"telegram": 5, "telegram_updates": 12})
+    # 12 of the bot's updates, and her reaction the export names (its count of 5 stays, and Bruno's)
+    assert result.rows_removed == Counter({"telegram": 5, "telegram_updates": 13})
     assert result.remaining == 0
     after = {t: kit.table_rows(enriched.root, t) for t in layout.TABLE_NAMES}
     for table in layout.TABLE_NAMES:
@@ -99,6 +100,15 @@ def test_no_byte_of_the_person_is_left_and_other_rows_are_as_they_were(stores):
     assert [r["source"] for r in after["telegram"] if r["text"] and r["text"].startswith("ANA-export")] == [
         "desktop_export",
         "desktop_export",
+    ]
+    imported_reactions = [
+        (r["update_type"], r["user_id"], r["tallied_reaction_amount"])
+        for r in after["telegram_updates"]
+        if r["source"] == "desktop_export"
+    ]
+    assert sorted(imported_reactions, key=str) == [
+        ("message_reaction", kit.BRUNO, None),
+        ("message_reaction_count", None, 5),
     ]
     assert forgotten.load(raw) == ZOE
     (record,) = audit.records(raw)

@@ -60,7 +60,29 @@ def test_max_by_skips_nulls_in_both_engines(q):
     # Trino's max_by keeps a NULL value, DuckDB's skips it: FILTER makes both skip it.
     for match in re.finditer(r"\bmax_by\(([^,]+),[^)]*\)( FILTER \(WHERE ([^)]*)\))?", q.sql):
         value, condition = match.group(1), match.group(3)
-        assert condition == f"{value} IS NOT NULL", match.group(0)
+        assert condition is not None and re.match(rf"{re.escape(value)} IS NOT NULL( AND |$)", condition), match.group(
+            0
+        )
+
+
+@pytest.mark.parametrize("q", QUERIES, ids=lambda q: q.name)
+def test_the_latest_value_is_the_latest_message_s_for_every_row(q):
+    """Imported rows have no update_id: the latest message is the one with the greatest
+    message_order (date, then message_id), which every row has."""
+    for arguments in calls(q.sql, "max_by"):
+        order = arguments.split(",", 1)[1].strip()
+        assert re.fullmatch(r"(\w+\.)?message_order", order), f"max_by({arguments})"
+    assert "update_id)" not in q.sql
+
+
+@pytest.mark.parametrize("q", QUERIES, ids=lambda q: q.name)
+def test_messages_are_counted_by_one_rule(q):
+    """What a message is (is_content), what a reply is (replied_to_message_id) and which rows a
+    reaction tally takes (tallied_*) are columns the ETL derives: no query works them out again."""
+    assert "reply_to_message_id" not in q.sql, "a forum topic's messages are not replies: read replied_to_message_id"
+    assert "'supergroup_chat_created'" not in q.sql, "which kinds are service events: read is_content"
+    if re.search(r"\bFROM telegram\b", q.sql) and "message_amount" in q.sql and q.name != "service_events":
+        assert "is_content" in q.sql, "messages are content messages (is_content)"
 
 
 @pytest.mark.parametrize("q", QUERIES, ids=lambda q: q.name)
@@ -173,7 +195,8 @@ def test_senders_are_people_bots_or_the_chat_they_post_as(tmp_path):
 
 def test_members_and_edits_come_from_typed_columns(tmp_path):
     messages = [
-        message(1, message_type="new_chat_members", new_chat_member_ids=[7, 8]),
+        # Three members joined: one of them named without an id (as an export names members someone added).
+        message(1, message_type="new_chat_members", new_chat_member_ids=[7, 8], new_chat_member_amount=3),
         message(2, message_type="left_chat_member", left_chat_member_id=7, context_date="2025-11-24"),
         message(3, text="olá"),
     ]
@@ -196,10 +219,10 @@ def test_members_and_edits_come_from_typed_columns(tmp_path):
     store = write_tables(tmp_path, messages, updates)
     assert answer(store, "new_members_per_week") == [
         {"week_start": "2025-11-24", "joined_amount": 0, "left_amount": 1},
-        {"week_start": "2025-11-17", "joined_amount": 2, "left_amount": 0},
+        {"week_start": "2025-11-17", "joined_amount": 3, "left_amount": 0},
     ]
+    # The join and the leave are service events, not messages: only the text message's day has a row.
     assert [(r["context_date"], r["edited_message_amount"], r["edit_amount"]) for r in answer(store, "edit_rate")] == [
-        ("2025-11-24", 0, 0),
         ("2025-11-20", 1, 2),
     ]
 
@@ -214,6 +237,110 @@ def test_a_changed_reaction_counts_only_what_was_added(tmp_path):
          "new_reactions": [], "old_reactions": ["👍", "🔥"], "context_date": "2025-11-20"},
     ]  # fmt: skip
     assert answer(write_tables(tmp_path, [message(3)], updates), "top_reactions") == [
-        {"reaction": "👍", "reaction_amount": 1, "user_amount": 1, "message_amount": 1},
-        {"reaction": "🔥", "reaction_amount": 1, "user_amount": 1, "message_amount": 1},
+        {"reaction": "👍", "reaction_amount": 1, "user_amount": 1, "message_amount": 1, "person_reaction_amount": 1},
+        {"reaction": "🔥", "reaction_amount": 1, "user_amount": 1, "message_amount": 1, "person_reaction_amount": 1},
     ]
+
+
+def imported(n, **values):
+    """An imported row: no update_id, source desktop_export."""
+    return message(n, update_id=None, source="desktop_export", **values)
+
+
+def test_the_latest_name_of_imported_rows_is_the_latest_message_s(tmp_path):
+    """Imported rows have no update_id: the latest value follows date, then message_id."""
+    messages = [
+        imported(1, date=100, chat_title="Old", user_id=7, user_first_name="Ana"),
+        imported(3, date=300, chat_title="New", user_id=7, user_first_name="Ana B."),
+        imported(2, date=300, chat_title="Between", user_id=7, user_first_name="Ana A."),  # same second, lower id
+        message(4, date=200, chat_title="Bot's", user_id=7, user_first_name="Ana (bot)"),  # older, with an update_id
+    ]
+    store = write_tables(tmp_path, messages)
+    assert [(r["chat_title"], r["message_amount"]) for r in answer(store, "chat_summary")] == [("New", 4)]
+    (seen,) = answer(store, "first_and_last_seen_per_user")
+    assert (seen["user_first_name"], seen["sender_name"]) == ("Ana B.", "Ana B.")
+    (sender,) = answer(store, "senders")
+    assert sender["user_first_name"] == "Ana B."
+
+
+def test_service_events_are_not_messages_and_are_counted_apart(tmp_path):
+    messages = [
+        message(1, text="oi", user_id=7, user_first_name="Ana"),
+        message(2, message_type="new_chat_members", new_chat_member_ids=[8], user_id=8, user_first_name="Bia"),
+        message(3, message_type="pinned_message", pinned_message_id=1, user_id=7, user_first_name="Ana"),
+        imported(4, message_type="other", user_id=7, user_first_name="Ana"),  # a service action without a field
+        message(5, message_type="other", user_id=7, user_first_name="Ana"),  # a kind newer than the code
+    ]
+    store = write_tables(tmp_path, messages)
+    assert answer(store, "messages_per_day") == [{"context_date": "2025-11-20", "message_amount": 2}]
+    (totals,) = answer(store, "period_totals")
+    assert (totals["message_amount"], totals["person_amount"], totals["service_event_amount"]) == (2, 1, 3)
+    assert [(r["event_type"], r["event_amount"]) for r in answer(store, "service_events")] == [
+        ("new_chat_members", 1),
+        ("other", 1),
+        ("pinned_message", 1),
+    ]
+    assert [r["message_type"] for r in answer(store, "message_types_per_day")] == ["other", "text"]
+
+
+def test_a_forum_topic_s_messages_are_not_replies_and_topics_are_listed(tmp_path):
+    forum = {"chat_id": -100, "chat_title": "Fórum"}
+    messages = [
+        message(10, message_type="forum_topic_created", forum_topic_name="Dúvidas", message_thread_id=10,
+                is_topic_message=True, user_id=7, **forum),
+        # In the topic: reply_to_message is the topic's creation message.
+        message(11, reply_to_message_id=10, message_thread_id=10, is_topic_message=True, user_id=7, **forum),
+        # A real reply, to another message of the topic.
+        message(12, reply_to_message_id=11, message_thread_id=10, is_topic_message=True, user_id=8, **forum),
+        message(13, user_id=9, **forum),  # General
+        # An ordinary supergroup's reply thread is not a topic, and its reply is a reply.
+        message(20, reply_to_message_id=19, message_thread_id=19, user_id=7),
+    ]  # fmt: skip
+    store = write_tables(tmp_path, messages)
+    (totals,) = answer(store, "period_totals")
+    assert totals["reply_amount"] == 2
+    assert [(r["forum_topic_id"], r["topic_name"], r["message_amount"], r["person_amount"]) for r in
+            answer(store, "forum_topics")] == [(10, "Dúvidas", 2, 2), (None, None, 1, 1)]  # fmt: skip
+
+
+def test_an_export_s_reactions_are_counted_and_its_people_named_apart(tmp_path):
+    """An export's counts tally a message's reactions; the people it names are its part that is known."""
+    updates = [
+        {"update_id": None, "source": "desktop_export", "update_type": "message_reaction_count", "chat_id": -1,
+         "message_id": 3, "reactions": ["❤", "🔥"], "reaction_counts": [55, 2], "context_date": "2025-11-20"},
+        {"update_id": None, "source": "desktop_export", "update_type": "message_reaction", "chat_id": -1,
+         "message_id": 3, "user_id": 7, "new_reactions": ["❤"], "old_reactions": [], "context_date": "2025-11-20"},
+        {"update_id": 9, "source": "bot", "update_type": "message_reaction", "chat_id": -1, "message_id": 4,
+         "user_id": 8, "new_reactions": ["❤"], "old_reactions": [], "context_date": "2025-11-20"},
+        # The bot's anonymous counts are snapshots: not added up.
+        {"update_id": 10, "source": "bot", "update_type": "message_reaction_count", "chat_id": -1, "message_id": 4,
+         "reactions": ["❤"], "reaction_counts": [40], "context_date": "2025-11-20"},
+    ]  # fmt: skip
+    store = write_tables(tmp_path, [imported(3), message(4)], updates)
+    assert answer(store, "top_reactions") == [
+        {"reaction": "❤", "reaction_amount": 56, "user_amount": 2, "message_amount": 2, "person_reaction_amount": 2},
+        {"reaction": "🔥", "reaction_amount": 2, "user_amount": 0, "message_amount": 1, "person_reaction_amount": 0},
+    ]
+    assert [
+        (r["message_id"], r["reaction_amount"], r["user_amount"]) for r in answer(store, "most_reacted_messages")
+    ] == [
+        (3, 57, 1),
+        (4, 1, 1),
+    ]
+    (totals,) = answer(store, "period_totals")
+    assert (totals["reaction_amount"], totals["person_reaction_amount"], totals["bot_reaction_update_amount"]) == (
+        58,
+        2,
+        2,
+    )
+
+
+def test_an_export_s_edited_messages_are_edited_with_an_unknown_number_of_edits(tmp_path):
+    messages = [imported(1, edit_date=1763900000), imported(2), message(3)]
+    updates = [{"update_id": 10, "update_type": "edited_message", "chat_id": -1, "message_id": 3,
+                "context_date": "2025-11-20"}]  # fmt: skip
+    store = write_tables(tmp_path, messages, updates)
+    (day,) = answer(store, "edit_rate")
+    assert (day["edited_message_amount"], day["edit_amount"], day["edit_count_unknown_amount"]) == (2, 1, 1)
+    (totals,) = answer(store, "period_totals")
+    assert (totals["edited_message_amount"], totals["edit_count_unknown_amount"]) == (2, 1)

@@ -102,5 +102,5 @@ def test_a_database_name_that_needs_quotes_gets_them():
 
 @pytest.mark.parametrize("sql", ["SHOW TABLES", "DESCRIBE telegram", "-- only a comment"])
 def test_what_is_not_a_query_cannot_be_narrowed(sql):
-    with pytest.raises(InvalidRequest, match=r"^--from, --to and --chat narrow a query"):
+    with pytest.raises(InvalidRequest, match=r"^--from, --to, --chat and --topic narrow a query"):
         scoped_sql(sql, SCOPE, "tgpipe")

@@ -200,3 +200,33 @@ def test_spans_run_from_the_first_day_to_the_end_of_the_last():
 def test_a_forged_name_is_cut_in_tooltips():
     svg = parse(charts.bar_chart([("x" * 10_000, 1)], "c", "t", "d"))
     assert len(tip(marks(svg, "rect")[0])) < charts.TIP_CHARS + 10
+
+
+def test_long_labels_get_the_chart_s_width_above_their_bars():
+    """A link keeps what tells it apart (not cut to a dozen characters), within the chart's width."""
+    url = "docs.google.com/spreadsheets/d/1_eqZK-RTJE3IaL_siMUXyFU8hiAtBg-7CNdkOhxcTl8"
+    svg = parse(charts.bar_chart([(url, 3), ("duckdb.org", 1)], "c", "t", "d", label_chars=44, labels_above=True))
+    labels = [e.text for e in svg.iter() if e.get("class") == "label"]
+    assert labels[1] == "duckdb.org"
+    assert labels[0].startswith("docs.google.com/spreadsheets/d/") and labels[0].endswith("…")
+    assert charts.text_width(labels[0], charts.LABEL_SIZE) <= charts.WIDTH - 8
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "labels"),
+    [
+        (date(2025, 11, 7), date(2025, 11, 20), ["Nov 7", "Nov 10", "Nov 13", "Nov 16", "Nov 19"]),
+        (date(2024, 9, 21), date(2026, 3, 29), ["Jan 2025", "Jul 2025", "Jan 2026"]),
+        (date(2013, 1, 1), date(2026, 1, 1), ["2014", "2016", "2018", "2020", "2022", "2024", "2026"]),
+    ],
+)
+def test_a_time_axis_ticks_days_months_or_years_that_fit(first, last, labels):
+    ticks = charts.date_ticks(first, last, 304)
+    assert [label for _, label in ticks] == labels
+    gaps = [(b - a).days * 304 / (last - first).days for (a, _), (b, _) in zip(ticks, ticks[1:], strict=False)]
+    assert min(gaps) >= max(charts.text_width(label) for label in labels) + charts.TICK_GAP
+
+
+def test_labels_that_would_touch_are_left_out():
+    kept = charts.placed([(40, "Nov 3 2025", 1), (60, "Nov 4 2025", 2), (200, "Nov 9", 3), (358, "Nov 30", 4)], 36)
+    assert [(key, anchor) for key, _, anchor in kept] == [(1, "start"), (3, "middle"), (4, "end")]

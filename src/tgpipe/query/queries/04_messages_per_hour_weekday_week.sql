@@ -5,6 +5,7 @@ parsed_date_cte AS (
     *,
     date_local AS parsed_date
   FROM telegram
+  WHERE is_content
 ),
 hour_week_cte AS (
   SELECT

@@ -8,6 +8,7 @@ sender_cte AS (
     sender_kind,
     sender_name
   FROM telegram
+  WHERE is_content
 )
 SELECT
   user_id,

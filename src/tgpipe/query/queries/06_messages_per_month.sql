@@ -4,6 +4,7 @@ SELECT
   month(context_date) AS month,
   count(1) AS message_amount
 FROM telegram
+WHERE is_content
 GROUP BY
   year(context_date),
   month(context_date)

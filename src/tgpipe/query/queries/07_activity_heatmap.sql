@@ -5,7 +5,8 @@ local_time_cte AS (
     date_diff('day', DATE '2001-01-01', CAST(date_local AS DATE)) % 7 + 1 AS iso_weekday,
     EXTRACT(hour FROM date_local) AS local_hour
   FROM telegram
-  WHERE date_local IS NOT NULL
+  WHERE is_content
+    AND date_local IS NOT NULL
 )
 SELECT
   iso_weekday,

@@ -1,9 +1,10 @@
--- Messages per day and message type (text, photo, sticker, ...), most frequent type first.
+-- Messages per day and message type (text, photo, sticker, ...), most frequent type first; service events are in service_events.
 SELECT
   context_date,
   message_type,
   count(1) AS message_amount
 FROM telegram
+WHERE is_content
 GROUP BY
   context_date,
   message_type

@@ -2,11 +2,14 @@
 WITH
 hashtag_cte AS (
   SELECT DISTINCT
-    update_id,
+    chat_id,
+    message_id,
+    source,
     user_id,
     lower(hashtag) AS hashtag
   FROM telegram
   CROSS JOIN UNNEST(hashtags) AS t (hashtag)
+  WHERE is_content
 )
 SELECT
   hashtag,

@@ -9,7 +9,8 @@ sender_cte AS (
     sender_kind,
     sender_name
   FROM telegram
-  WHERE text IS NOT NULL
+  WHERE is_content
+    AND text IS NOT NULL
 )
 SELECT
   user_id,

@@ -7,7 +7,8 @@ SELECT
   coalesce(sum(media_file_size), 0) AS media_bytes,
   count(1) - count(media_file_size) AS files_without_size
 FROM telegram
-WHERE message_type IN ('animation', 'audio', 'document', 'live_photo', 'photo', 'sticker', 'video', 'video_note', 'voice')
+WHERE is_content
+  AND message_type IN ('animation', 'audio', 'document', 'live_photo', 'photo', 'sticker', 'video', 'video_note', 'voice')
 GROUP BY
   context_date,
   message_type

@@ -1,23 +1,24 @@
--- Messages by the reactions added to them: who sent them, how their text starts, and a t.me link in public chats.
+-- Messages by the reactions they got (the export's counts on imported messages, the bot's updates on its own): who sent them, how their text starts, and a t.me link in public chats.
 WITH
-added_reaction_cte AS (
+tally_cte AS (
   SELECT
-    update_id,
     chat_id,
     message_id,
-    user_id,
-    reaction
+    sum(tallied_reaction_amount) AS reaction_amount
   FROM telegram_updates
-  CROSS JOIN UNNEST(added_reactions) AS t (reaction)
-  WHERE update_type = 'message_reaction'
+  WHERE tallied_reaction_amount IS NOT NULL
+  GROUP BY
+    chat_id,
+    message_id
 ),
-reacted_cte AS (
+people_cte AS (
   SELECT
     chat_id,
     message_id,
-    count(1) AS reaction_amount,
     count(DISTINCT user_id) AS user_amount
-  FROM added_reaction_cte
+  FROM telegram_updates
+  WHERE update_type = 'message_reaction'
+    AND added_reactions IS NOT NULL
   GROUP BY
     chat_id,
     message_id
@@ -52,15 +53,19 @@ SELECT
   m.sender_name,
   m.text_start,
   r.reaction_amount,
-  r.user_amount,
+  COALESCE(p.user_amount, 0) AS user_amount,
   m.message_link
-FROM reacted_cte AS r
+FROM tally_cte AS r
 JOIN message_cte AS m
   ON m.chat_id = r.chat_id
   AND m.message_id = r.message_id
+LEFT JOIN people_cte AS p
+  ON p.chat_id = r.chat_id
+  AND p.message_id = r.message_id
+WHERE r.reaction_amount > 0
 ORDER BY
   r.reaction_amount DESC,
-  r.user_amount DESC,
+  user_amount DESC,
   m.context_date DESC,
   r.chat_id,
   r.message_id

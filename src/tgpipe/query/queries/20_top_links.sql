@@ -2,7 +2,10 @@
 WITH
 link_cte AS (
   SELECT DISTINCT
-    update_id,
+    chat_id,
+    message_id,
+    source,
+    message_order,
     user_id,
     context_date,
     url,
@@ -12,6 +15,7 @@ link_cte AS (
     END AS message_link
   FROM telegram
   CROSS JOIN UNNEST(urls) AS t (url)
+  WHERE is_content
 )
 SELECT
   url,
@@ -19,7 +23,7 @@ SELECT
   count(DISTINCT user_id) AS user_amount,
   min(context_date) AS first_shared_date,
   max(context_date) AS last_shared_date,
-  max_by(message_link, update_id) FILTER (WHERE message_link IS NOT NULL) AS latest_message_link
+  max_by(message_link, message_order) FILTER (WHERE message_link IS NOT NULL) AS latest_message_link
 FROM link_cte
 GROUP BY url
 ORDER BY

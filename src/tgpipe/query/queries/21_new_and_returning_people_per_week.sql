@@ -5,7 +5,8 @@ person_week_cte AS (
     user_id,
     CAST(date_trunc('week', context_date) AS DATE) AS week_start
   FROM telegram
-  WHERE sender_kind = 'person'
+  WHERE is_content
+    AND sender_kind = 'person'
 ),
 first_week_cte AS (
   SELECT
