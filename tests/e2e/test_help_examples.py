@@ -18,7 +18,7 @@ from fake_telegram import TOKEN, FakeTelegram
 from tgpipe.cli.main import cli
 
 #: The order a newcomer runs the examples in: the group's own (""), then the data's path.
-IN_ORDER = ("", "sample", "ingest", "import", "etl", "query", "report", "status", "forget", "prune")
+IN_ORDER = ("", "sample", "ingest", "import", "etl", "query", "search", "report", "status", "forget", "prune")
 TELEGRAM = ("bot check", "webhook info", "webhook set", "webhook delete")
 NOT_RUN = {"poll": "runs until stopped", "serve": "runs until stopped", "run": "runs until stopped", "repair": "AWS"}
 
@@ -77,6 +77,7 @@ def test_the_examples_run_in_order_in_a_fresh_folder_and_answer(tgpipe, tmp_path
     assert "now in the tables" in answers["import"]
     assert not re.search(r"\b0 messages\b", answers["etl"])
     assert "(0 rows)" not in answers["query"] and re.search(r"\((\d+) rows\)", answers["query"])
+    assert "[Bom dia]" in answers["search"] and re.search(r"\((\d+) rows\)", answers["search"])
     charts = int(re.search(r"(\d+) charts ->", answers["report"])[1])
     messages = int(re.search(r"report: ([\d,]+) messages", answers["report"])[1].replace(",", ""))
     assert charts > 10 and messages > 1000

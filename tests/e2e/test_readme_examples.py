@@ -88,6 +88,7 @@ PLACEHOLDERS = {
     "D": "2025-11-01", "D1": "2025-11-01", "D2": "2025-11-30", "NAME": "messages_per_day", "W": "primary",
     "DB": "tgpipe", "s3://…": "s3://bucket/enriched", "H": "127.0.0.1", "P": "8080", "F": "cert.pem",
     "K": "key.pem", "HH:MM": "03:30", "N": "90", "C": "-1001234567890", "URL": "https://bot.example.com/hook",
+    "TYPE": "text",
 }  # fmt: skip
 
 
