@@ -290,7 +290,7 @@ def _screen_lines(data: bytes, listed: forgotten.Forgotten, result: DayResult) -
     """An imported file's lines without the messages `listed` names (counted in `result`)."""
     kept = []
     for line in data.splitlines():
-        if line.strip() and forgotten.screen(imported.parse_line(line), listed).left_out:
+        if line.strip() and imported.screen_line(line, listed).left_out:
             result.forgotten += 1
         else:
             kept.append(line)
