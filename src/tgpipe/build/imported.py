@@ -167,19 +167,51 @@ def _entry(
         return e
 
 
+#: orjson's options for a line: a newline after it, and no integer beyond 53 bits (those are
+#: looked at in Python: `beyond_64_bits`).
+_LINE = orjson.OPT_APPEND_NEWLINE | orjson.OPT_STRICT_INTEGER
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+
+class BeyondBigint(ValueError):
+    """An imported message holds an integer no `bigint` column holds: no Telegram id, date or count
+    is one, so the message cannot be told right (its id, its chat, its sender would read as NULL)."""
+
+
 def encode_line(update: dict[str, Any]) -> bytes:
     """Return an imported message's line: `shape.encode_update`'s JSON, and a newline.
 
     orjson writes it when it can (several times as fast as `json`, which counts at 1,000,000s of
     messages), to the same effect: compact, UTF-8 kept. What orjson cannot write as the rule does
-    (a string with a lone surrogate, an integer beyond 64 bits: it refuses them) goes through
+    (a string with a lone surrogate; an integer beyond 53 bits, refused on purpose) goes through
     `shape.encode_update`. (orjson would write an infinity as null: the export's mapping makes
     none, `tgpipe.history.mapping.media`.)
+
+    Raises:
+        BeyondBigint: the message holds an integer beyond 64 bits.
     """
     try:
-        return orjson.dumps(update, option=orjson.OPT_APPEND_NEWLINE)
+        return orjson.dumps(update, option=_LINE)
     except TypeError:
-        return shape.encode_update(update) + b"\n"
+        pass
+    if beyond_64_bits(update):
+        raise BeyondBigint("a number beyond 64 bits (no id, date or count is one)")
+    return shape.encode_update(update) + b"\n"
+
+
+def beyond_64_bits(value: Any) -> bool:
+    """Whether `value` (plain values in dicts and lists) holds an integer beyond 64 bits."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int and not INT64_MIN <= item <= INT64_MAX:
+            return True
+    return False
 
 
 def parse_line(line: bytes) -> Any:

@@ -34,9 +34,7 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from functools import partial
-from itertools import chain, takewhile
-from operator import ne
+from itertools import chain, islice
 from typing import Any, BinaryIO, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,6 +53,7 @@ from tgpipe.history.mapping.ids import (
     parse_peer,
 )
 from tgpipe.history.mapping.message import map_message
+from tgpipe.history.mapping.values import INT64_MAX, INT64_MIN
 
 
 def _backend():
@@ -66,11 +65,28 @@ def _backend():
 
 _IJSON = _backend()
 
-#: Messages held back while a chat's id format (or a bot chat's user) is not yet known.
+#: Messages held back while a chat's id format (or a bot chat's user) is not yet known, and the
+#: most of the file they may span.
 _PENDING_LIMIT = 10_000
+_PENDING_BYTES = 8 * 1024 * 1024
+#: The most of the file one message may span, and one value anywhere (a string, a number): a
+#: message Desktop writes takes a few KB (4,096 characters of text and their entities at most).
+#: Held whole while it is read, a larger one is refused, so memory stays bounded whatever the file.
+_VALUE_BYTES = 4 * 1024 * 1024
 _READ_SIZE = 64 * 1024
 #: How much of a file may be read before it shows an export key (its start is held in memory).
 _PROBE_LIMIT = 16 * 1024 * 1024
+#: How deeply an export may nest objects and arrays (the file's top level is the first). Telegram
+#: Desktop's exports nest about ten deep (the chat list, a chat, its messages, a message, its text
+#: parts); a deeper file is refused where the parser reaches the limit, before it has built more
+#: than that, because the parser's memory grows with the square of the depth (a 200 KB file of
+#: nested arrays took 24 GB). Higher than an update's limit (`shape.MAX_NESTING`): nothing reads an
+#: export's values by recursion (the mapping takes the values it knows), and a higher limit lets
+#: the parser take the file in whole reads.
+MAX_NESTING = 1000
+#: Most `[` and `{` one read hands the parser while the file's first keys are probed.
+_PROBE_OPENERS = 1024
+_OPENER = re.compile(rb"[\[{]")
 
 
 # ---- the bytes: Desktop's invalid escapes, BOM and bad UTF-8 ----------------------------------
@@ -173,12 +189,15 @@ def _repair(data: bytes) -> bytes:
 class _Recording:
     """Reads through to `source`, keeping a copy of what was read until `replay()`."""
 
-    def __init__(self, source: RepairedStream):
+    def __init__(self, source, too_long: Exception):
         self._source = source
+        self._too_long = too_long
         self.chunks: list[bytes] = []
         self.size = 0
 
     def read(self, size: int = -1) -> bytes:
+        if self.size > _PROBE_LIMIT:  # one value that long (a string the parser holds whole)
+            raise self._too_long
         chunk = self._source.read(size)
         if size:
             self.chunks.append(chunk)
@@ -202,6 +221,72 @@ class _Replaying:
         if self._chunks:
             return self._chunks.popleft()
         return self._source.read(size)
+
+
+class _Bounded:
+    """Serves a source's bytes in pieces that hold at most `allowed` openers (`[` and `{`, those in
+    strings too), and at least one byte: what the parser may build before the reader looks again.
+
+    The reader sets `allowed` at each look to what is left of MAX_NESTING below the deepest path it
+    sees (`_last_path`), so the parser never nests beyond MAX_NESTING between two looks without the
+    next one seeing it: the file is refused before the parser has built more than the limit.
+    """
+
+    def __init__(self, source, allowed: int | None):
+        self._source = source
+        self.allowed = allowed
+        """None: any number (the bytes pass as they come)."""
+        self._pending = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
+        data, self._pending = self._pending or self._source.read(size), b""
+        if self.allowed is None:
+            return data
+        allowed = max(self.allowed, 1)
+        if data.count(b"[") + data.count(b"{") <= allowed:
+            return data
+        cut = next(islice(_OPENER.finditer(data), allowed, None)).start()  # the first opener not allowed
+        data, self._pending = data[:cut], data[cut:]
+        return data
+
+
+def _last_path(root: Any) -> list[dict | list]:
+    """The objects and arrays on the path from `root` through each one's last value: what the
+    parser may be building (it adds a value to its object or array when the value starts), and
+    finished values on that path."""
+    path: list[dict | list] = []
+    node = root
+    while True:
+        kind = type(node)
+        if kind is dict:
+            path.append(node)
+            if not node:
+                return path
+            node = node[next(reversed(node))]
+        elif kind is list:
+            path.append(node)
+            if not node:
+                return path
+            node = node[-1]
+        else:
+            return path
+
+
+def _signature(path: list[dict | list]) -> tuple:
+    """What changes whenever the parser adds a value anywhere on `path`."""
+    return tuple((id(node), len(node)) for node in path)
+
+
+def _keep_last(node: dict | list, keep: Iterable[str] = ()) -> None:
+    """Drop every finished value of an object or array tgpipe does not read (but the keys `keep`)."""
+    if type(node) is list:
+        del node[:-1]
+        return
+    last = _last(node)
+    for key in [k for k in node if k != last and k not in keep]:
+        del node[key]
 
 
 # ---- what the reader yields -------------------------------------------------------------------
@@ -298,6 +383,8 @@ _CHAT_LISTS = ("chats", "left_chats")
 _CHAT_KEYS = frozenset(("name", "type", "id", "messages"))
 #: Top-level keys `_walk` reads: the others are dropped from the document once read.
 _KEPT_KEYS = frozenset(("name", "type", "id", "messages", "personal_information", *_CHAT_LISTS))
+#: What `_walk` reads of a full export's personal_information.
+_PERSONAL_KEYS = ("user_id", "first_name")
 _MESSAGE_TYPES = frozenset(("message", "service", "unsupported"))
 
 
@@ -374,6 +461,10 @@ class ExportReader(Iterator[ExportedMessage]):
         self._matched: set[int] = set()
         self._recognized = False
         self._messages_read = 0
+        self._signature: tuple = ()
+        self._progress_at = 0
+        self._message: Any = None
+        self._message_at = 0
         self._where = "the top level"
         self._open: tuple[dict, _ChatReader | None] | None = None
         self._items = self._guarded()
@@ -425,6 +516,13 @@ class ExportReader(Iterator[ExportedMessage]):
             )
         return f"the export is not valid JSON in {self._where} ({read}): {detail}"
 
+    def _too_deep(self) -> InvalidExport:
+        return InvalidExport(
+            f"the file nests objects and arrays more than {MAX_NESTING} levels deep in {self._where} "
+            f"({self._messages_read:,} messages read): Telegram Desktop's exports nest about ten deep, "
+            "so this is not one, or it was edited"
+        )
+
     def _not_an_export(self, what: str) -> InvalidExport:
         return InvalidExport(
             f"not a Telegram Desktop export: {what}. Expected the result.json of Telegram Desktop's "
@@ -435,17 +533,23 @@ class ExportReader(Iterator[ExportedMessage]):
     # -- the top level --
 
     def _read(self) -> Iterator[ExportedMessage]:
-        recording = _Recording(self._source)
+        probing = _Bounded(self._source, _PROBE_OPENERS)
+        recording = _Recording(
+            probing, self._not_an_export(f"its first {_PROBE_LIMIT >> 20} MiB have no `messages` and no `chats`")
+        )
         self._probe(_IJSON.parse(recording), recording)
+        probing.allowed = None
         # The file is an export: parse it again from its first byte (the bytes read so far are
         # replayed) with ijson's fused C reader, which builds the whole document into `root`
         # while it reads. It stops at each read, and there the messages finished so far are
-        # taken out of it (`_walk`): only the messages of the last read are ever held.
+        # taken out of it (`_walk`): only the messages of the last read are ever held. And there
+        # the nesting is checked, and the next read bounded by it (`_Bounded`).
         root: dict[str, Any] = {}
         maps = chain((root,), iter(dict, None)).__next__  # the first map built is the root; then new dicts
+        bounded = _Bounded(recording.replay(), MAX_NESTING)
         # Numbers are read exactly (yajl's own integers overflow above 2**63, and Desktop writes
         # uint64 ids); the few decimals (coordinates) come as Decimal and are mapped to floats.
-        document = _IJSON.items_async(_Suspending(recording.replay()), "", map_type=maps)
+        document = _IJSON.items_async(_Suspending(bounded), "", map_type=maps)
         step = document.__anext__().__await__()
         while True:
             try:
@@ -455,7 +559,9 @@ class ExportReader(Iterator[ExportedMessage]):
             except ijson.JSONError:
                 yield from self._walk(root, final=False)  # what was read before the break
                 raise
+            self._check_progress(root)
             yield from self._walk(root, final=False)
+            bounded.allowed = MAX_NESTING - self._bound(root)
         yield from self._walk(root, final=True)
         tail = document.__anext__().__await__()
         with contextlib.suppress(StopAsyncIteration, StopIteration):
@@ -465,6 +571,65 @@ class ExportReader(Iterator[ExportedMessage]):
             raise InvalidExport(
                 "this Telegram Desktop export holds no chats: export again with chats ticked under Chat export settings"
             )
+
+    # -- what the parser holds --
+
+    def _check_progress(self, root: dict[str, Any]) -> None:
+        """Refuse a value that takes more than _VALUE_BYTES of the file without the document
+        growing (one string or number, or blank space, that long), before the parser holds it."""
+        if _signature(_last_path(root)) != self._signature:
+            self._progress_at = self._source.bytes_in
+        elif self._source.bytes_in - self._progress_at > _VALUE_BYTES:
+            raise self._too_large("one value (or blank space)")
+
+    def _bound(self, root: dict[str, Any]) -> int:
+        """Bound what the parser holds, once the finished messages are taken out (`_walk`), and
+        return the depth it may be at: the file is refused when that is beyond MAX_NESTING, or
+        when one message takes more than _VALUE_BYTES of it; the finished values of what tgpipe
+        does not read (a full export's contacts, sessions, a chat's unknown keys) are dropped as
+        they come, so that only their last value is held."""
+        path = _last_path(root)
+        if len(path) > MAX_NESTING:
+            raise self._too_deep()
+        message, unread = self._parts(path)
+        if message is not None:
+            if message is not self._message:
+                self._message, self._message_at = message, self._source.bytes_in
+            elif self._source.bytes_in - self._message_at > _VALUE_BYTES:
+                raise self._too_large("one message")
+        if unread is not None:
+            for node in path[unread:]:
+                _keep_last(node, _PERSONAL_KEYS if node is root.get("personal_information") else ())
+        self._signature = _signature(path)
+        return len(path)
+
+    def _parts(self, path: list[dict | list]) -> tuple[dict | list | None, int | None]:
+        """The message being built on `path` (None if none is), and where on it what tgpipe does not
+        read begins (None if nowhere)."""
+        root = path[0]
+        last = _last(root)
+        if last == "messages" and len(path) > 1 and path[1] is root["messages"]:
+            return (path[2] if len(path) > 2 else None), None
+        if last in _CHAT_LISTS and len(path) > 1 and type(path[1]) is dict:
+            section = path[1]
+            _keep_last(section, ("list",))
+            if _last(section) != "list" or len(path) < 4 or type(path[2]) is not list:
+                return None, (2 if _last(section) != "list" else None)
+            chat = path[3]
+            if type(chat) is not dict:
+                return None, 3
+            _keep_last(chat, _CHAT_KEYS)
+            if _last(chat) == "messages" and len(path) > 4 and path[4] is chat["messages"]:
+                return (path[5] if len(path) > 5 else None), None
+            return None, 4
+        return None, 1  # a section tgpipe does not read (or a value of a header that is no scalar)
+
+    def _too_large(self, what: str) -> InvalidExport:
+        return InvalidExport(
+            f"{what} takes more than {_VALUE_BYTES >> 20} MiB of the file in {self._where} "
+            f"({self._messages_read:,} messages read): Telegram Desktop writes none that large, so this is "
+            "not one of its exports, or it was edited"
+        )
 
     def _probe(self, events: Iterator, recording: _Recording) -> None:
         """Read the first keys of the file, until they show an export (or show that it is not one)."""
@@ -483,9 +648,17 @@ class ExportReader(Iterator[ExportedMessage]):
             if key in _CHAT_KEYS or key in _ACCOUNT_KEYS or key in _CHAT_LISTS:
                 return
             _, event, _ = next(events)
-            if event in ("start_map", "start_array"):  # skip the value, in C
-                end = (key, "end_map" if event == "start_map" else "end_array", None)
-                deque(takewhile(partial(ne, end), events), maxlen=0)
+            if event in ("start_map", "start_array"):  # skip the value, counting how deep it goes
+                depth = 2
+                for _, event, _ in events:
+                    if event in ("start_map", "start_array"):
+                        depth += 1
+                        if depth > MAX_NESTING:
+                            raise self._too_deep()
+                    elif event in ("end_map", "end_array"):
+                        depth -= 1
+                        if depth == 1:
+                            break
             if recording.size > _PROBE_LIMIT:
                 raise self._not_an_export(f"its first {_PROBE_LIMIT >> 20} MiB have no `messages` and no `chats`")
         raise self._not_an_export("its top level has no `messages` and no `chats`")
@@ -523,9 +696,11 @@ class ExportReader(Iterator[ExportedMessage]):
 
     def _chat_messages(self, chat: dict[str, Any], finished: bool, left: bool) -> Iterator[ExportedMessage]:
         """Map the finished messages of `chat` (a chat object being built) and drop them from it."""
-        messages = chat.get("messages")
-        if messages is None and not finished:
+        if "messages" not in chat and not finished:
             return  # its header is still being read
+        messages = chat.get("messages")
+        if "messages" in chat and type(messages) is not list:  # null, {}, "...": the same
+            raise InvalidExport(f"chat {chat.get('id')}: its `messages` is not a list")
         reader = self._reader_of(chat, left)
         if type(messages) is list and messages:
             ready = len(messages) if finished or _last(chat) != "messages" else len(messages) - 1
@@ -537,8 +712,6 @@ class ExportReader(Iterator[ExportedMessage]):
                     else:
                         yield from reader.feed(raw)
             del messages[:ready]
-        elif messages is not None and type(messages) is not list:
-            raise InvalidExport(f"chat {chat.get('id')}: its `messages` is not a list")
         if finished:
             if reader is not None:
                 yield from reader.close()
@@ -633,6 +806,10 @@ class _ChatReader:
         self.kind = CHAT_TYPES.get(export_type) if export_type is not None else None
         self.where = f"chat {export_id}"
         self.pending: list[Any] = []
+        self.pending_from = 0
+        """Where in the file the first message held back was read (bytes)."""
+        self.unix_times = False
+        """Whether the chat's first message has `date_unixtime` (Desktop 3.7.6 and later write it for all)."""
         self.first = True
         self.chat: ExportChat | None = None
         self.ctx: ChatContext | None = None
@@ -670,10 +847,14 @@ class _ChatReader:
                 raise self.reader._not_an_export(
                     f"the first message of chat {self.export_id} has no integer `id` and message `type`"
                 )
+            self.unix_times = "date_unixtime" in raw
         if self.chat is None:
             if not self._resolve(raw, final=False):
+                if not self.pending:
+                    self.pending_from = self.reader._source.bytes_in
                 self.pending.append(raw)
-                if len(self.pending) >= _PENDING_LIMIT:
+                spanned = self.reader._source.bytes_in - self.pending_from
+                if len(self.pending) >= _PENDING_LIMIT or spanned > _PENDING_BYTES:
                     self._resolve(None, final=True)
                     yield from self._flush()
                 return
@@ -707,7 +888,11 @@ class _ChatReader:
             try:
                 message, skipped, action = map_message(raw, self.ctx)
             except MissingTimezone:
-                raise reader._map_error() from None
+                if not self.unix_times:  # an export that writes local times only
+                    raise reader._map_error() from None
+                message, skipped, action = None, "message with a local date only (no date_unixtime)", None
+            except Exception as e:  # a message no rule foresaw: skipped and counted, never the file
+                message, skipped, action = None, f"message tgpipe cannot read ({type(e).__name__})", None
             item = _item((self.chat, raw.get("id"), message, skipped, action))
             if skipped is None:
                 tally.mapped += 1
@@ -746,6 +931,8 @@ class _ChatReader:
     ) -> bool:
         reader = self.reader
         kind = self.kind
+        if chat_id is not None and not INT64_MIN <= chat_id <= INT64_MAX:
+            chat_id, skip_all = None, f"chat id {self.export_id} is beyond what a Telegram id can be (64 bits)"
         self.chat = ExportChat(
             export_id=self.export_id,
             chat_id=chat_id,
