@@ -120,6 +120,13 @@ def test_a_malformed_line_is_quarantined_not_fatal(tgpipe, tmp_path):
             1,
             'Error: Binder Error: Referenced column "nope" not found',
         ),
+        # Issue 24, case 8: no statement was "unexpected AttributeError ... (a bug in tgpipe)".
+        (("query", "--data-dir", "{tmp}", "--sql", ""), 1, "Error: the SQL holds no statement: it is empty, or only"),
+        (
+            ("query", "--data-dir", "{tmp}", "--sql", "-- only a comment\n /* and another */ ;"),
+            1,
+            "Error: the SQL holds",
+        ),
         (
             ("ingest", "--data-dir", "{tmp}", "{tmp}/no-such-file.jsonl"),
             1,
@@ -168,3 +175,32 @@ def test_etl_defaults_to_yesterday(tgpipe, tmp_path):
     yesterday = datetime.now(timezone(timedelta(hours=14))).date() - timedelta(days=1)
     assert run.code == 0
     assert run.out.splitlines()[0].startswith(f"{yesterday}  updates      0")
+
+
+def test_a_command_that_writes_a_file_refuses_a_path_inside_a_store(tgpipe, tmp_path):
+    """Issue 24, case 4: `report --out` and `sample --out` overwrote a stored raw update or a day's
+    Parquet file without a word (the update was gone after the next ETL)."""
+    data = tmp_path / "data"
+    updates = tmp_path / "updates.jsonl"
+    assert tgpipe("sample", "--out", updates, "--updates", "30", "--days", "2", "--end", "2025-11-20").code == 0
+    assert tgpipe("ingest", "--data-dir", data, updates).code == 0
+    assert tgpipe("etl", "--data-dir", data, "--all").code == 0
+    stored = sorted((data / "raw" / "telegram").rglob("*.json"))[0]
+    table = sorted((data / "enriched" / "telegram").rglob("*.parquet"))[0]
+    before = {p: p.read_bytes() for p in (stored, table)}
+    link = tmp_path / "link"
+    link.symlink_to(data / "enriched")
+    for args, store in (
+        (("sample", "--out", stored), data / "raw"),
+        (("report", "--data-dir", data, "--out", table), data / "enriched"),
+        (("report", "--data-dir", data, "--out", data / "raw" / "report.html"), data / "raw"),
+        (("report", "--data-dir", data, "--out", link / "report.html"), data / "enriched"),  # through a symlink
+        (("sample", "--out", data / "enriched" / "new" / "x.jsonl"), data / "enriched"),
+    ):
+        run = tgpipe(*args)
+        assert run.code == 1, args
+        assert len(run.err.splitlines()) == 1 and "is inside the " in run.err and str(store.resolve()) in run.err
+    assert {p: p.read_bytes() for p in (stored, table)} == before
+    assert not (data / "raw" / "report.html").exists()
+    run = tgpipe("report", "--data-dir", data, "--out", data / "report.html")  # beside the stores: fine
+    assert run.code == 0, run.err

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from tgpipe.cli.options import POSITIVE, Stores, athena_options, make_scope, scope_options, store_options
+from tgpipe.cli.options import (
+    POSITIVE,
+    Stores,
+    athena_options,
+    make_scope,
+    output_path,
+    scope_options,
+    store_options,
+)
 from tgpipe.query import output
 from tgpipe.query.results import ENGINES
 
@@ -84,7 +90,8 @@ def report(data_dir, raw, enriched, out, first, last, chat_id, pseudonymize):
     from tgpipe.report import document as report_core
 
     stores = Stores(data_dir, raw, enriched)
+    out = output_path(out, "--out", stores)
     stores.require(stores.enriched, "enriched store")
     scope = make_scope(first, last, chat_id)
-    written = report_core.write_report(stores.enriched, Path(out), scope, pseudonymized=pseudonymize)
+    written = report_core.write_report(stores.enriched, out, scope, pseudonymized=pseudonymize)
     click.echo(f"report: {written.describe()}")

@@ -47,10 +47,10 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from tgpipe.build import etl, imported, pseudonym, readers, schema
 from tgpipe.build.day import day_changes, day_writers
+from tgpipe.build.parquet import file_rows, read_file
 from tgpipe.build.plan import EtlPlan
 from tgpipe.build.rows import with_derived
 from tgpipe.config import Settings
@@ -326,10 +326,7 @@ def _read(store: Store, key: str, columns: Iterable[str] | None = None) -> pa.Ta
     """Return a table file (only `columns`, those it has), or None if there is none."""
     try:
         with store.open(key) as f:
-            parquet = pq.ParquetFile(f)
-            names = parquet.schema_arrow.names
-            wanted = None if columns is None else [c for c in columns if c in names]
-            return parquet.read(columns=wanted)
+            return read_file(f, columns)
     except NotFoundError:
         return None
 
@@ -337,7 +334,7 @@ def _read(store: Store, key: str, columns: Iterable[str] | None = None) -> pa.Ta
 def _rows(store: Store, key: str) -> int:
     try:
         with store.open(key) as f:
-            return pq.ParquetFile(f).metadata.num_rows
+            return file_rows(f)
     except NotFoundError:
         return 0
 
