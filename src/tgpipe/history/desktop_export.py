@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import types
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -71,8 +72,9 @@ _PENDING_LIMIT = 10_000
 _PENDING_BYTES = 8 * 1024 * 1024
 #: The most of the file one message may span, and one value anywhere (a string, a number): a
 #: message Desktop writes takes a few KB (4,096 characters of text and their entities at most).
-#: Held whole while it is read, a larger one is refused, so memory stays bounded whatever the file.
-_VALUE_BYTES = 4 * 1024 * 1024
+#: Held whole while it is read, a larger one is refused, so memory stays bounded whatever the file
+#: (and the time to read a number: `int` takes seconds for a million digits).
+_VALUE_BYTES = 1024 * 1024
 _READ_SIZE = 64 * 1024
 #: How much of a file may be read before it shows an export key (its start is held in memory).
 _PROBE_LIMIT = 16 * 1024 * 1024
@@ -94,6 +96,21 @@ _OPENER = re.compile(rb"[\[{]")
 #: `\xHH` whose backslash is not itself escaped: an even run of backslashes (maybe none) before it.
 _XHH = re.compile(rb"(?<!\\)((?:\\\\)*)\\x([01][0-9A-Fa-f])")
 _BACKSLASH = 0x5C
+#: A surrogate's escape whose backslash is not itself escaped: a high one, with the low one after it
+#: when they make a pair, or a low one alone.
+_SURROGATE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)(\\u[dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+    rb"|(?<!\\)((?:\\\\)*)\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+#: The longest escape the repairs read: a surrogate pair's twelve bytes.
+_LONGEST_ESCAPE = 12
+
+
+def _unpaired(match: re.Match[bytes]) -> bytes:
+    """A pair as it is; a lone surrogate's escape as U+FFFD's (see RepairedStream)."""
+    if match.group(2) is not None:
+        return match.group(0) if match.group(3) is not None else match.group(1) + rb"\ufffd"
+    return match.group(4) + rb"\ufffd"
 
 
 class RepairedStream:
@@ -102,9 +119,11 @@ class RepairedStream:
     Desktop writes control characters 0x00-0x1F (other than tab, newline, return) as `\\xHH`,
     which JSON does not allow: they become `\\u00HH`, unless the backslash is itself escaped
     (`\\\\x41` is a backslash and `x41`). A UTF-8 byte order mark is dropped, and bytes that are
-    not UTF-8 (names are copied from the server as they are) become U+FFFD. A read never ends
-    inside a run of backslashes, a `\\x`, `\\xH` or a UTF-8 sequence: that tail waits for the
-    next read, so every rule holds across chunk boundaries.
+    not UTF-8 (names are copied from the server as they are) become U+FFFD. A lone surrogate's
+    escape (`\\ud83d`: valid JSON, which the parser turns into bytes that are no UTF-8) becomes
+    U+FFFD's too, as the tables show it. A read never ends inside a run of backslashes, an escape
+    or a UTF-8 sequence: that tail waits for the next read, so every rule holds across chunk
+    boundaries.
     """
 
     def __init__(self, raw: BinaryIO, read_size: int = _READ_SIZE):
@@ -159,6 +178,9 @@ def _safe_end(data: bytes) -> int:
         k = n - 2
     if k and data[k - 1] == _BACKSLASH:
         return len(data[:k].rstrip(b"\\"))
+    escape = data.rfind(b"\\u", max(0, n - _LONGEST_ESCAPE))  # maybe a surrogate pair cut in two
+    if escape != -1:
+        return len(data[:escape].rstrip(b"\\"))
     return n
 
 
@@ -178,6 +200,8 @@ def _utf8_end(data: bytes, n: int) -> int:
 def _repair(data: bytes) -> bytes:
     if b"\\x" in data:
         data = _XHH.sub(rb"\1\\u00\2", data)
+    if b"\\ud" in data or b"\\uD" in data:
+        data = _SURROGATE.sub(_unpaired, data)
     if not data.isascii():
         try:
             data.decode("utf-8")
@@ -189,15 +213,19 @@ def _repair(data: bytes) -> bytes:
 class _Recording:
     """Reads through to `source`, keeping a copy of what was read until `replay()`."""
 
-    def __init__(self, source, too_long: Exception):
+    def __init__(self, source, reader: ExportReader):
         self._source = source
-        self._too_long = too_long
+        self._reader = reader
         self.chunks: list[bytes] = []
         self.size = 0
+        self.mark = 0
+        """`size` when the parser last gave an event."""
 
     def read(self, size: int = -1) -> bytes:
-        if self.size > _PROBE_LIMIT:  # one value that long (a string the parser holds whole)
-            raise self._too_long
+        if self.size - self.mark > _VALUE_BYTES:  # one token that long: the parser holds it whole
+            raise self._reader._too_large("one value (or blank space)")
+        if self.size > _PROBE_LIMIT:
+            raise self._reader._not_an_export(f"its first {_PROBE_LIMIT >> 20} MiB have no `messages` and no `chats`")
         chunk = self._source.read(size)
         if size:
             self.chunks.append(chunk)
@@ -491,11 +519,17 @@ class ExportReader(Iterator[ExportedMessage]):
     # -- errors --
 
     def _guarded(self) -> Iterator[ExportedMessage]:
+        # ijson's C parser crashes the process (a segmentation fault) on an integer of more digits
+        # than `int` reads (4,300 by default): while the file is read, `int` reads any number of
+        # them; _VALUE_BYTES bounds a number's digits, and so the time to read it.
+        digits = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
         try:
             yield from self._read()
         except ijson.JSONError as e:
             raise InvalidExport(self._json_error(e)) from None
         finally:
+            sys.set_int_max_str_digits(digits)
             if self._owned is not None:
                 self._owned.close()
 
@@ -534,9 +568,7 @@ class ExportReader(Iterator[ExportedMessage]):
 
     def _read(self) -> Iterator[ExportedMessage]:
         probing = _Bounded(self._source, _PROBE_OPENERS)
-        recording = _Recording(
-            probing, self._not_an_export(f"its first {_PROBE_LIMIT >> 20} MiB have no `messages` and no `chats`")
-        )
+        recording = _Recording(probing, self)
         self._probe(_IJSON.parse(recording), recording)
         probing.allowed = None
         # The file is an export: parse it again from its first byte (the bytes read so far are
@@ -639,6 +671,7 @@ class ExportReader(Iterator[ExportedMessage]):
         if event != "start_map":
             raise self._not_an_export(f"a JSON {event}, not an object")
         for prefix, event, key in events:
+            recording.mark = recording.size
             if prefix == "" and event == "end_map":
                 break
             if key in _UPDATE_KEYS:
@@ -648,9 +681,11 @@ class ExportReader(Iterator[ExportedMessage]):
             if key in _CHAT_KEYS or key in _ACCOUNT_KEYS or key in _CHAT_LISTS:
                 return
             _, event, _ = next(events)
+            recording.mark = recording.size
             if event in ("start_map", "start_array"):  # skip the value, counting how deep it goes
                 depth = 2
                 for _, event, _ in events:
+                    recording.mark = recording.size
                     if event in ("start_map", "start_array"):
                         depth += 1
                         if depth > MAX_NESTING:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import tempfile
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
@@ -232,7 +233,7 @@ class ImportResult:
                 found = day.imports.get(chat.chat_id)
                 if found:
                     totals.update(rows=found.rows, captured=found.captured, overlap=found.overlap)
-            name = f"{chat.chat_id} ({chat.title or chat.export_type}, {chat.type or 'unknown type'})"
+            name = f"{chat.chat_id} ({_printable(chat.title or chat.export_type)}, {chat.type or 'unknown type'})"
             parts = [
                 f"{tally.mapped:,} message(s) read",
                 f"{totals['rows']:,} now in the tables",
@@ -253,6 +254,14 @@ class ImportResult:
             again += " (the file itself is not kept: it holds what the privacy rules leave out)"
         head = f"export {self.staged.key}{again}: {len(self.staged.tallies)} chat(s), {len(self.staged.days)} day(s)"
         return "\n".join([head, *self.chat_lines(), self.etl.describe()])
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str | None) -> str | None:
+    """A name as one line: a control character (a title can hold a line break) as its escape."""
+    return text if text is None else _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def import_export(

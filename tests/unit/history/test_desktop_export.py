@@ -1018,3 +1018,21 @@ def test_one_value_or_message_larger_than_the_bound_is_refused_and_what_is_not_r
     )
     assert [i.message_id for i in items(export, step=4096)] == [1, 2]
     assert max(held) < 200  # the contacts and the unknown keys were never held whole
+
+
+def test_a_number_of_thousands_of_digits_is_read_not_a_crash(tmp_path):
+    """ijson's C parser crashed the process (a segmentation fault, exit 139) on an integer of more
+    digits than `int` reads by default (4,300): found by the fuzz test. Run in a process of its own."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "result.json"
+    data = dump(chat([message(1), message(2), message(3)]))
+    data = data.replace(b'"id": 2,', b'"id": 2, "duration_seconds": ' + b"9" * 50_000 + b",", 1)
+    path.write_bytes(data)
+    script = (
+        "import sys; from tgpipe.history.desktop_export import read_export; "
+        "print([i.message_id for i in read_export(sys.argv[1])], sys.get_int_max_str_digits())"
+    )
+    run = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "[1, 2, 3] 4300\n", "")
