@@ -2,9 +2,10 @@
 update keeps the bytes it came as.
 
 An item's bytes are its slice of the text: where it ends is found by `json`'s `raw_decode` from
-its first character, and, where the parser gives up on an object or array (it nests too deeply
-and raises RecursionError, or holds what `json` refuses, such as an integer of 5,000 digits), by
-a scan of its brackets that skips strings and holds nothing but a counter. So an item nested any
+its first character, and, where the parser gives up (an object or array nested too deeply, which
+raises RecursionError; a value `json` refuses, such as an integer of 5,000 digits), by a scan: of
+the number or string's characters, or of an object's or array's brackets, skipping strings and
+holding nothing but a counter. So an item nested any
 number of levels costs no more memory than its bytes, the items around it are read as usual, and
 the odd one is stored as it came, for `shape.parse_update` to quarantine with its reason.
 
@@ -26,6 +27,7 @@ from typing import Any
 _DECODER = json.JSONDecoder()
 _SPACE = re.compile(r"[ \t\n\r]*")
 #: What the bracket scan stops at: a whole string (its brackets are text), or a bracket.
+_SCALAR = re.compile(r'-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]', re.DOTALL)
 
 
@@ -47,6 +49,9 @@ def value_end(text: str, start: int) -> int:
 
 
 def _scan_end(text: str, start: int) -> int:
+    scalar = _SCALAR.match(text, start)  # a number json refuses (5,000 digits), a string with odd escapes
+    if scalar is not None:
+        return scalar.end()
     if text[start : start + 1] not in ("[", "{"):
         raise ValueError(f"no JSON value at character {start}")
     depth = 0

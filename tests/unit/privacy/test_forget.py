@@ -308,11 +308,23 @@ def test_a_body_set_aside_that_names_a_forgotten_person_is_not_kept(tmp_path, mo
 
 def test_a_running_ingest_process_notices_forget_at_once(tmp_path):
     """Issue 24, case 3: `serve`, `poll` and `run` kept the list a minute, so the person's next
-    update after `forget` was stored. A folder's list is read again as soon as it changes."""
-    raw, enriched = LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
+    update after `forget` (another process) was stored. A folder's list is read again as soon as
+    it changes."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "data"
+    raw = LocalStore(data / "raw", private=True)
     ana = kit.message(1, kit.ANA, "ANA-1", kit.START)
     assert ingest.store_update(to_bytes({"update_id": 1, "message": ana}), raw, SETTINGS).outcome.value == "stored"
-    forget.forget(LocalStore(tmp_path / "raw", private=True), enriched, ZOE, SETTINGS)  # as from another process
+    tgpipe = Path(sys.executable).parent / "tgpipe"
+    env = {k: v for k, v in os.environ.items() if k not in ("TIMEZONE", "RAW_STORE", "ENRICHED_STORE")}
+    run = subprocess.run(
+        [tgpipe, "forget", "--data-dir", data, "--user-id", str(kit.ZOE)], env=env, capture_output=True
+    )
+    assert run.returncode == 0, run.stderr
     zoe = kit.message(2, kit.ZOE, "ZOE-SECRET-2", kit.START)
     result = ingest.store_update(to_bytes({"update_id": 2, "message": zoe}), raw, SETTINGS)
     assert result.outcome is ingest.Outcome.OPTED_OUT
