@@ -6,7 +6,8 @@ Each file is generated here (none is an export Desktop would write), imported by
 answer are reported:
 - nested arrays, `--depth` deep, in a message's text (a 200 KB file made the import grow to 24 GB);
 - the same nesting as the value of a key the reader skips before it knows the file is an export;
-- one string of `--mb` MB in a message, and one number of `--mb` million digits;
+- one string of `--mb` MB in a message, one number of `--mb` million digits, and one string of
+  `--mb` MB of escaped backslashes (a run the byte repair once held back whole, copied at each read);
 - a message whose text is a list of `--mb` MB of small objects (one message held whole);
 - a full export whose contacts list takes `--mb` MB (a section tgpipe does not read);
 - a chat with 2 million keys tgpipe does not read before its messages.
@@ -50,6 +51,7 @@ def files(mb: int, depth: int) -> dict[str, str]:
         f"nested arrays, {depth:,} deep, before the export's keys": f'{{"x": {deep}, ' + chat([message(1)])[1:],
         f"one string of {mb} MB": chat([message(1), message(2, '"' + "a" * size + '"'), message(3)]),
         f"one number of {mb} million digits": chat([message(1), message(2, "9" * size), message(3)]),
+        f"one string of {mb} MB of backslashes": chat([message(1), message(2, '"' + "\\\\" * (size // 2) + '"')]),
         f"one message of {mb} MB of small objects": chat(
             [message(1), message(2, "[" + ",".join(["{}"] * (size // 3)) + "]"), message(3)]
         ),

@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 import fuzzkit
@@ -100,6 +100,8 @@ def test_ingest_and_serve_store_or_quarantine_every_body_as_its_bytes(tgpipe, bo
             app = WebhookApp(raw, Settings(webhook_secret=SECRET), ServeOptions(write_threads=1))
             assert [post(app, body) for body in bodies] == [200] * len(bodies)
         else:
+            # One line that is one array or response is read as that (JSON lines of one line are ambiguous).
+            assume(how != "lines" or len(bodies) > 1 or is_update(bodies[0]) or bodies[0][:1] not in (b"[", b"{"))
             path = Path(tmp) / "updates"
             path.write_bytes(FORMATS[how](bodies))
             run = tgpipe("ingest", "--data-dir", data, "--timezone", "UTC", path)

@@ -306,6 +306,7 @@ def test_a_chat_id_beyond_64_bits_is_skipped_never_stored_as_null(tgpipe, tmp_pa
     """Issue 24, case 5: a chat id of 2**70 was imported as rows with chat_id NULL."""
     run = tgpipe("import", "--data-dir", tmp_path / "data", write(tmp_path, chat([message(1), message(2)], id_=2**70)))
     assert run.code == 0, run.err
+    assert f"chat export id {2**70} (" in run.out  # the chat as the export names it, not "None"
     assert f"2 skipped (chat id {2**70} is beyond what a Telegram id can be (64 bits): 2)" in run.out
     assert not (tmp_path / "data" / "enriched" / "telegram").exists()
 

@@ -22,6 +22,9 @@ How the file is read:
 - Nothing is yielded before the file is known to be an export: a chat header (`type`, `id`) and
   its first message must have been read. A file that is not one raises `InvalidExport` with what
   was expected; a broken export (truncated, invalid JSON) raises it where the break is reached.
+- Memory is bounded whatever the file holds (`_bound`): it may nest MAX_NESTING levels (each read
+  the parser is given holds no more `[` and `{` than the levels left), one message or value may
+  take _VALUE_BYTES of it, and what tgpipe does not read is dropped value by value as it is built.
 """
 
 from __future__ import annotations
@@ -95,7 +98,6 @@ _OPENER = re.compile(rb"[\[{]")
 
 #: `\xHH` whose backslash is not itself escaped: an even run of backslashes (maybe none) before it.
 _XHH = re.compile(rb"(?<!\\)((?:\\\\)*)\\x([01][0-9A-Fa-f])")
-_BACKSLASH = 0x5C
 #: A surrogate's escape whose backslash is not itself escaped: a high one, with the low one after it
 #: when they make a pair, or a low one alone.
 _SURROGATE = re.compile(
@@ -104,6 +106,7 @@ _SURROGATE = re.compile(
 )
 #: The longest escape the repairs read: a surrogate pair's twelve bytes.
 _LONGEST_ESCAPE = 12
+_HIGH = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
 
 
 def _unpaired(match: re.Match[bytes]) -> bytes:
@@ -164,24 +167,27 @@ class RepairedStream:
 
 
 def _safe_end(data: bytes) -> int:
-    """Return how much of `data` can be repaired now: all but a tail that the next bytes may
-    change (a run of backslashes, maybe with `x` or `x0`/`x1` after it; an unfinished UTF-8
-    sequence)."""
+    """Return how much of `data` can be repaired now: all but a tail that the next bytes may change.
+
+    That tail starts at the first backslash of the last twelve bytes (an escape not finished yet,
+    the longest a surrogate pair), or before a high surrogate's escape just before it (its low half
+    may come next); a cut never parts the two backslashes of an escaped one, so the bytes after it
+    start a token, and a run of backslashes of any length goes on a few at a time. A tail of an
+    unfinished UTF-8 sequence waits too. `data` starts where a cut was made."""
     n = len(data)
-    last = data[-1]
-    if last >= 0x80:
+    if data[-1] >= 0x80:
         return _utf8_end(data, n)
-    k = n
-    if last == 0x78:  # x
-        k = n - 1
-    elif last in b"01" and n >= 2 and data[-2] == 0x78:
-        k = n - 2
-    if k and data[k - 1] == _BACKSLASH:
-        return len(data[:k].rstrip(b"\\"))
-    escape = data.rfind(b"\\u", max(0, n - _LONGEST_ESCAPE))  # maybe a surrogate pair cut in two
-    if escape != -1:
-        return len(data[:escape].rstrip(b"\\"))
-    return n
+    cut = data.find(b"\\", max(0, n - _LONGEST_ESCAPE))
+    if cut == -1:
+        return n
+    cut -= _backslashes_before(data, cut) % 2
+    if cut >= 6 and _HIGH.fullmatch(data, cut - 6, cut) and not _backslashes_before(data, cut - 6) % 2:
+        cut -= 6
+    return cut
+
+
+def _backslashes_before(data: bytes, end: int) -> int:
+    return end - len(data[:end].rstrip(b"\\"))
 
 
 def _utf8_end(data: bytes, n: int) -> int:

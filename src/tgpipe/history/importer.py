@@ -233,7 +233,8 @@ class ImportResult:
                 found = day.imports.get(chat.chat_id)
                 if found:
                     totals.update(rows=found.rows, captured=found.captured, overlap=found.overlap)
-            name = f"{chat.chat_id} ({_printable(chat.title or chat.export_type)}, {chat.type or 'unknown type'})"
+            chat_id = chat.chat_id if chat.chat_id is not None else f"export id {chat.export_id}"
+            name = f"{chat_id} ({_printable(chat.title or chat.export_type)}, {chat.type or 'unknown type'})"
             parts = [
                 f"{tally.mapped:,} message(s) read",
                 f"{totals['rows']:,} now in the tables",

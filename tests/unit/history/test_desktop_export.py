@@ -781,6 +781,44 @@ def test_the_repair_is_the_same_across_any_read_chunk_boundaries(pieces, step):
     assert out == expected
 
 
+#: A surrogate's escape not escaped itself: a pair (kept), a lone high or a lone low (U+FFFD).
+SURROGATE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)(\\u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+def _lone_as_replacement(match: re.Match[bytes]) -> bytes:
+    return match.group(0) if len(match.group(2)) == 12 else match.group(1) + rb"\ufffd"
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"\\", b"\\\\", b"\\ud83d", b"\\uDE00", b"\\ud83d\\ude00", b"\\u0041", b"u", b"d83d", b"\\x1f", b"a"]
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=1, max_value=13),
+)
+@settings(max_examples=300, deadline=None)
+def test_surrogate_escapes_are_repaired_the_same_across_any_read_chunk_boundaries(pieces, step):
+    """A read once cut a pair in two (two U+FFFD for one emoji) or a lone escape in two."""
+    data = b"".join(pieces)
+    expected = SURROGATE.sub(_lone_as_replacement, XHH.sub(rb"\1\\u00\2", data))
+    stream = RepairedStream(Trickle(data, step))
+    out = b"".join(iter(lambda: stream.read(step), b""))
+    assert out == expected
+
+
+def test_a_run_of_backslashes_of_any_length_goes_on_a_few_at_a_time():
+    """A tail held back for the next read is a few bytes, never the whole run (it was, read again each time)."""
+    data = b"\\" * 3_000_001
+    stream = RepairedStream(io.BytesIO(data), read_size=4096)
+    reads = [len(stream.read(4096)) for _ in range(3)]
+    assert all(4000 < n <= 4096 for n in reads), reads
+    assert len(b"".join(iter(lambda: stream.read(4096), b""))) + sum(reads) == len(data)
+
+
 def test_a_bom_and_invalid_utf8_do_not_stop_the_import():
     raw = b"\xef\xbb\xbf" + dump(chat([message(1, "ok", name="BADNAME")])).replace(b"BADNAME", b"na\xffme")
     (row,) = [columns(i) for i in read_export(io.BytesIO(raw))]
@@ -1036,3 +1074,14 @@ def test_a_number_of_thousands_of_digits_is_read_not_a_crash(tmp_path):
     )
     run = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, timeout=120)
     assert (run.returncode, run.stdout, run.stderr) == (0, "[1, 2, 3] 4300\n", "")
+
+
+@pytest.mark.parametrize("step", [1, 3, 5, 7, 11, 64])
+def test_a_lone_surrogate_escape_reads_as_a_replacement_character_across_any_read(step):
+    """Valid JSON that the C parser turned into bytes that are not UTF-8 (the import stopped with a
+    UnicodeDecodeError): found by the fuzz test. A pair is its character; an escaped backslash
+    before `u` is text."""
+    texts = ["\ud83d x", "\ude00", "ok \ud83d\ude00", "\ud83d\ud83d\ude00", "\\ud83d", "\\\ud83d"]
+    data = json.dumps(chat([message(i + 1, t) for i, t in enumerate(texts)]), indent=1).encode()  # escaped
+    got = [i.message["text"] for i in items(data, step=step)]
+    assert got == ["\ufffd x", "\ufffd", "ok \U0001f600", "\ufffd\U0001f600", "\\ud83d", "\\\ufffd"]
