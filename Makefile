@@ -86,7 +86,13 @@ bench-import: venv ## Measure reading a generated 1,000,000-message Telegram Des
 bench-search: venv ## Measure tgpipe search on 1,000,000 generated messages (indexing, queries, size) next to DuckDB ILIKE
 	$(BIN)/python bench/search.py
 
-bench: bench-ingest bench-etl bench-serve bench-query bench-import bench-search ## Run every benchmark (several minutes; figures in docs/benchmarks.md)
+bench-hostile: venv ## Measure tgpipe import's peak memory on files made to exhaust it (nesting, huge values, sections not read)
+	$(BIN)/python bench/hostile_import.py
+
+fuzz: venv ## Fuzz the update decoder, the row readers and the export mapping with 20,000 examples each (make test runs 150)
+	$(BIN)/python bench/fuzz.py
+
+bench: bench-ingest bench-etl bench-serve bench-query bench-import bench-search bench-hostile ## Run every benchmark (several minutes; figures in docs/benchmarks.md)
 
 bench-serve: venv ## Benchmark `tgpipe serve` next to a bare uvicorn app (figures for docs/benchmarks.md)
 	$(BIN)/python bench/serve.py
@@ -173,5 +179,5 @@ localstack-deploy: build ## Apply the parts of the stack LocalStack's free image
 localstack-destroy: build ## Destroy what localstack-deploy applied
 	$(BIN)/python tests/terraform_local.py destroy --endpoint $(LOCALSTACK_ENDPOINT) $(LOCALSTACK_TARGETS)
 
-.PHONY: help venv lock test demo lint docs schema bench bench-ingest bench-etl bench-serve bench-query bench-search clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
+.PHONY: help venv lock test demo lint docs schema bench bench-ingest bench-etl bench-serve bench-query bench-search bench-hostile fuzz clean build tf-init plan deploy destroy fmt tf-lint checkov plan-moto \
 	localstack-up localstack-deploy localstack-destroy

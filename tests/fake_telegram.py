@@ -10,7 +10,8 @@ depends on it:
 - `getUpdates` answers `409` while a webhook is set, and cuts an older long poll short with `409`
   when another getUpdates arrives;
 - tests can make the next calls answer `429` with `retry_after`, drop connections, or return any
-  result at all (`raw_results`: a getUpdates answer Telegram would never give).
+  result at all (`raw_results`: a getUpdates answer Telegram would never give; `raw_texts`: one
+  given as JSON text, for what no Python value writes, such as `1e999` or a lone surrogate's escape).
 
 Parameters are read from a JSON body, a form body or the query string, as Telegram accepts.
 """
@@ -38,6 +39,13 @@ class ApiError(Exception):
         self.code, self.description, self.parameters = code, description, parameters
 
 
+class RawText:
+    """A result given as JSON text (bytes), written into the answer as it is."""
+
+    def __init__(self, text: bytes):
+        self.text = text
+
+
 class FakeTelegram:
     """The bot's state at "Telegram", and a server that exposes it. Use as a context manager."""
 
@@ -54,6 +62,7 @@ class FakeTelegram:
         self.rate_limited: deque[int] = deque()  # retry_after of the next 429 answers to getUpdates
         self.dropped = 0  # next getUpdates requests whose connection is closed without an answer
         self.raw_results: deque[Any] = deque()  # next getUpdates results, as they are (hostile ones)
+        self.raw_texts: deque[bytes] = deque()  # next getUpdates results as JSON text, sent as they are
         self._poll_generation = 0
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
@@ -162,6 +171,8 @@ class FakeTelegram:
             self._confirm(offset)
             if self.raw_results:
                 return self.raw_results.popleft()
+            if self.raw_texts:
+                return RawText(self.raw_texts.popleft())
             deadline = time.monotonic() + timeout
             while not self.queue:
                 left = deadline - time.monotonic()
@@ -284,7 +295,10 @@ def _handler_for(fake: FakeTelegram):
                     status, answer = e.code, {"ok": False, "error_code": e.code, "description": e.description}
                     if e.parameters:
                         answer["parameters"] = e.parameters
-            data = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
+            if isinstance(answer.get("result"), RawText):
+                data = b'{"ok":true,"result":' + answer["result"].text + b"}"
+            else:
+                data = json.dumps(answer, ensure_ascii=False, separators=(",", ":")).encode()
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -213,6 +213,41 @@ def test_sql_duckdb_refuses_is_one_error_line(tgpipe, tmp_path):
     updates.write_text('{"update_id": 1, "message": {"message_id": 1, "date": 1763899200, "chat": {"id": 1}}}\n')
     tgpipe("ingest", "--data-dir", tmp_path, updates)
     tgpipe("etl", "--data-dir", tmp_path, "--all")
-    run = tgpipe("query", "--data-dir", tmp_path, "--sql", "SELECT nope FROM telegram")
-    assert run.code == 1 and len(run.err.splitlines()) == 1
-    assert run.err.startswith('Error: Binder Error: Referenced column "nope" not found')
+    for sql, error in (
+        ("SELECT nope FROM telegram", 'Error: Binder Error: Referenced column "nope" not found'),
+        # Issue 24, case 8: no statement was "unexpected AttributeError ... (a bug in tgpipe)".
+        ("", "Error: the SQL holds no statement: it is empty, or only"),
+        ("-- only a comment\n /* and another */ ;", "Error: the SQL holds no statement"),
+    ):
+        run = tgpipe("query", "--data-dir", tmp_path, "--sql", sql)
+        assert run.code == 1 and len(run.err.splitlines()) == 1, sql
+        assert run.err.startswith(error), run.err
+
+
+def test_a_command_that_writes_a_file_refuses_a_path_inside_a_store(tgpipe, tmp_path):
+    """Issue 24, case 4: `report --out` and `sample --out` overwrote a stored raw update or a day's
+    Parquet file without a word (the update was gone after the next ETL)."""
+    data = tmp_path / "data"
+    updates = tmp_path / "updates.jsonl"
+    assert tgpipe("sample", "--out", updates, "--updates", "30", "--days", "2", "--end", "2025-11-20").code == 0
+    assert tgpipe("ingest", "--data-dir", data, updates).code == 0
+    assert tgpipe("etl", "--data-dir", data, "--all").code == 0
+    stored = sorted((data / "raw" / "telegram").rglob("*.json"))[0]
+    table = sorted((data / "enriched" / "telegram").rglob("*.parquet"))[0]
+    before = {p: p.read_bytes() for p in (stored, table)}
+    link = tmp_path / "link"
+    link.symlink_to(data / "enriched")
+    for args, store in (
+        (("sample", "--out", stored), data / "raw"),
+        (("report", "--data-dir", data, "--out", table), data / "enriched"),
+        (("report", "--data-dir", data, "--out", data / "raw" / "report.html"), data / "raw"),
+        (("report", "--data-dir", data, "--out", link / "report.html"), data / "enriched"),  # through a symlink
+        (("sample", "--out", data / "enriched" / "new" / "x.jsonl"), data / "enriched"),
+    ):
+        run = tgpipe(*args)
+        assert run.code == 1, args
+        assert len(run.err.splitlines()) == 1 and "is inside the " in run.err and str(store.resolve()) in run.err
+    assert {p: p.read_bytes() for p in (stored, table)} == before
+    assert not (data / "raw" / "report.html").exists()
+    run = tgpipe("report", "--data-dir", data, "--out", data / "report.html")  # beside the stores: fine
+    assert run.code == 0, run.err

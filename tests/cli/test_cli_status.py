@@ -214,3 +214,26 @@ def test_an_s3_store(tgpipe, bucket, tmp_path):
     assert found["last_etl_run"]["days"] == [day(-1)]
     missing = tgpipe("status", "--raw", "s3://no-such-bucket-here/raw", "--enriched", f"s3://{bucket}/enriched")
     assert missing.code == 1 and missing.err.startswith("Error: bucket no-such-bucket-here does not exist")
+
+
+@pytest.mark.slow
+def test_status_exits_with_its_own_code_every_time(data):
+    """Issue 24, case 7: 6 of 40 runs on the demo store printed their output, then "terminate called
+    without an active exception" and exit 134: an Arrow I/O thread let go of a page read from a
+    Python file after the interpreter had begun to exit. Run as cron runs it, 48 times."""
+    import os
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+    from pathlib import Path
+
+    command = [str(Path(sys.executable).parent / "tgpipe"), "status", "--data-dir", str(data), "--format", "json"]
+    env = {k: v for k, v in os.environ.items() if k not in ("TIMEZONE", "TELEGRAM_BOT_TOKEN", "RAW_STORE")}
+
+    def once(_):
+        return subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(once, range(48)))
+    assert [r.stderr for r in runs if r.returncode != 0] == []
+    assert all(json.loads(r.stdout)["problems"] == [] for r in runs)

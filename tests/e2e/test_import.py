@@ -311,3 +311,64 @@ def test_the_import_s_summary_says_whose_messages_its_days_hold(stores, tmp_path
     (line,) = result.chat_lines()
     assert line.endswith("2 message(s) read, 2 now in the tables, 0 already captured by the bot")
     assert "3 messages (2 imported from exports, 1 the bot's)" in result.etl.describe()
+
+
+def test_one_unreadable_message_is_skipped_and_counted_in_the_summary(tgpipe, tmp_path):
+    """Issue 24, case 5: one `date_unixtime: "not a number"` among 20 messages made the import
+    refuse the file (with a message about old Desktop versions). It is skipped, and said why."""
+    messages = [message(i, f"m{i}") for i in range(1, 21)]
+    messages[4]["date_unixtime"] = "not a number"
+    messages[7]["from_id"] = f"user{2**70}"  # an id no Telegram account has
+    messages[9]["id"] = 2**64
+    messages[11]["reply_to_message_id"] = 2**65
+    run = tgpipe("import", "--data-dir", tmp_path / "data", write(tmp_path, chat(messages)))
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[1] == (
+        f"chat {GROUP} (Dados ☕, supergroup): 16 message(s) read, 16 now in the tables, 0 already captured by the "
+        "bot, 4 skipped (message with a number beyond 64 bits (no id, date or count is one): 3; message whose date "
+        "is not a time: 1)"
+    )
+    table = rows(LocalStore(tmp_path / "data" / "enriched"))
+    assert len(table) == 16 and all(r[0] == GROUP and r[1] is not None for r in table)
+
+
+def test_a_chat_id_beyond_64_bits_is_skipped_never_stored_as_null(tgpipe, tmp_path):
+    """Issue 24, case 5: a chat id of 2**70 was imported as rows with chat_id NULL."""
+    run = tgpipe("import", "--data-dir", tmp_path / "data", write(tmp_path, chat([message(1), message(2)], id_=2**70)))
+    assert run.code == 0, run.err
+    assert f"chat export id {2**70} (" in run.out  # the chat as the export names it, not "None"
+    assert f"2 skipped (chat id {2**70} is beyond what a Telegram id can be (64 bits): 2)" in run.out
+    assert not (tmp_path / "data" / "enriched" / "telegram").exists()
+
+
+def test_a_deeply_nested_file_is_one_error_line_in_bounded_memory(tmp_path):
+    """Issue 24, case 2: a 200 KB export of nested arrays made `tgpipe import` grow to 24 GB until
+    the kernel killed it. Run with 1 GB of address space, it is refused with one Error: line."""
+    import resource
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    depth = 100_000
+    data = dump(chat([message(1), message(2)])).replace(b'"text": "oi"', b'"text": ' + b"[" * depth + b"]" * depth, 1)
+    path = tmp_path / "result.json"
+    path.write_bytes(data)
+    assert len(data) > 200_000
+
+    def limit():
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    tgpipe_bin = Path(sys.executable).parent / "tgpipe"
+    env = {k: v for k, v in os.environ.items() if k not in ("TIMEZONE", "RAW_STORE", "ENRICHED_STORE")}
+    run = subprocess.run(
+        [tgpipe_bin, "import", "--data-dir", tmp_path / "data", path],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=limit,
+        env=env,
+    )
+    assert run.returncode == 1
+    (line,) = run.stderr.splitlines()
+    assert line.startswith(f"Error: the file nests objects and arrays more than 1000 levels deep in chat {GROUP_ID} (")
+    assert not (tmp_path / "data" / "raw" / "imported").exists()  # nothing stored

@@ -3,6 +3,8 @@ from every version of every object, raw and tables alike, not only from the curr
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 import privacykit as kit
@@ -26,6 +28,14 @@ def fresh_cache():
     forgotten.forget_cache()
     yield
     forgotten.forget_cache()
+
+
+@pytest.fixture(autouse=True)
+def waits(monkeypatch):
+    """The seconds `forget` waits for the ingest functions to read the list (not waited here)."""
+    waited = []
+    monkeypatch.setattr(forget, "_sleep", waited.append)
+    return waited
 
 
 @pytest.fixture
@@ -76,6 +86,36 @@ def test_forget_deletes_every_version_that_holds_the_person(versioned, tmp_path)
     again = forget.forget(raw, enriched, ZOE, SETTINGS)
     assert not again.changed and again.versions == 0
     assert every_version(raw.bucket) == (versions, [])  # nothing written, nothing deleted
+
+
+def test_forget_waits_for_the_ingest_functions_to_read_the_list_before_it_sweeps(versioned, monkeypatch):
+    """Issue 24, case 3 on S3: an ingest function reads the list once a minute (a request per update
+    would cost), so `forget` waits that long after writing it, and only then sweeps the raw store:
+    what a function stored meanwhile from its old list is gone when `forget` returns."""
+    raw, enriched = versioned
+    ana = {"update_id": 5, "message": kit.message(5, kit.ANA, "ANA-5", kit.START)}
+    ingest.store_update(kit.to_bytes(ana), raw, SETTINGS)  # the function has read the (empty) list
+    zoe = {"update_id": 6, "message": kit.message(6, kit.ZOE, "ZOE-SECRET-6", kit.START)}
+
+    def meanwhile(seconds):
+        # While forget waits, a function that read the list just before it changed (this process
+        # is that function here) stores Zoë's update.
+        forgotten._remember(raw, forgotten.NOBODY, now=0.0)
+        monkeypatch.setattr(forgotten.time, "monotonic", lambda: 1.0)
+        assert ingest.store_update(kit.to_bytes(zoe), raw, SETTINGS).outcome is ingest.Outcome.STORED
+        monkeypatch.setattr(forgotten.time, "monotonic", lambda: 1e9)  # a minute later: it reads the list
+        assert ingest.store_update(kit.to_bytes(zoe), raw, SETTINGS).outcome is ingest.Outcome.OPTED_OUT
+        waited.append(seconds)
+
+    waited = []
+    monkeypatch.setattr(forget, "_sleep", meanwhile)
+    result = forget.forget(raw, enriched, ZOE, SETTINGS)
+
+    assert forgotten.CACHE_SECONDS < waited[0] <= forgotten.CACHE_SECONDS + forgotten.SETTLE_MARGIN
+    assert result.waited == waited[0] and "waited" in result.describe()
+    day = datetime.fromtimestamp(kit.START, UTC).date()
+    assert [o.key for o in raw.list("telegram/")] == [f"telegram/context_date={day}/5.json"]
+    assert zoe_in_versions(raw.bucket) == {}
 
 
 def test_purge_versions_keeps_the_newest_and_drops_deleted_keys_whole(versioned):

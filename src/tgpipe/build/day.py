@@ -308,7 +308,7 @@ def _screen_lines(data: bytes, listed: forgotten.Forgotten, result: DayResult) -
     """An imported file's lines without the messages `listed` names (counted in `result`)."""
     kept = []
     for line in data.splitlines():
-        verdict = forgotten.screen(imported.parse_line(line), listed) if line.strip() else forgotten.KEEP
+        verdict = imported.screen_line(line, listed) if line.strip() else forgotten.KEEP
         if verdict.left_out:
             result.forgotten += 1
         elif verdict.redacted is not None:  # a forgotten person's reaction to it cut out

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from tgpipe.store import layout
+from tgpipe.store import forgotten, layout
 from tgpipe.store.base import Store
 from tgpipe.telegram import shape
 
@@ -201,24 +201,74 @@ def reaction_updates(update: dict[str, Any]) -> Iterator[dict[str, Any]]:
             yield {"message_reaction": body}
 
 
-def encode_line(update: dict[str, Any]) -> bytes:
-    """Return an imported message's line: compact JSON, UTF-8 kept, and a newline.
+#: orjson's options for a line: a newline after it, and no integer beyond 53 bits (those are
+#: looked at in Python: `beyond_64_bits`).
+_LINE = orjson.OPT_APPEND_NEWLINE | orjson.OPT_STRICT_INTEGER
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
-    orjson is several times as fast as `json.dumps` here, which counts at 1,000,000s of
-    messages; what it cannot write (a string with a lone surrogate, an integer beyond 64 bits)
-    `json` writes, in ASCII (a lone surrogate as its escape, which is JSON but not UTF-8).
+
+class BeyondBigint(ValueError):
+    """An imported message holds an integer no `bigint` column holds: no Telegram id, date or count
+    is one, so the message cannot be told right (its id, its chat, its sender would read as NULL)."""
+
+
+def encode_line(update: dict[str, Any]) -> bytes:
+    """Return an imported message's line: `shape.encode_update`'s JSON, and a newline.
+
+    orjson writes it when it can (several times as fast as `json`, which counts at 1,000,000s of
+    messages), to the same effect: compact, UTF-8 kept. What orjson cannot write as the rule does
+    (a string with a lone surrogate; an integer beyond 53 bits, refused on purpose) goes through
+    `shape.encode_update`. (orjson would write an infinity as null: the export's mapping makes
+    none, `tgpipe.history.mapping.media`.)
+
+    Raises:
+        BeyondBigint: the message holds an integer beyond 64 bits.
     """
     try:
-        return orjson.dumps(update, option=orjson.OPT_APPEND_NEWLINE)
+        return orjson.dumps(update, option=_LINE)
     except TypeError:
-        return json.dumps(update, separators=(",", ":")).encode("ascii") + b"\n"
+        pass
+    if beyond_64_bits(update):
+        raise BeyondBigint("a number beyond 64 bits (no id, date or count is one)")
+    return shape.encode_update(update) + b"\n"
+
+
+def beyond_64_bits(value: Any) -> bool:
+    """Whether `value` (plain values in dicts and lists) holds an integer beyond 64 bits."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is dict:
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        elif kind is int and not INT64_MIN <= item <= INT64_MAX:
+            return True
+    return False
 
 
 def parse_line(line: bytes) -> Any:
     """Parse a line `encode_line` wrote: with orjson (faster than `json.loads`), or `json`
-    for what orjson refuses (a lone surrogate's escape). orjson reads an integer beyond 64 bits as
-    a float; no Telegram id or count is one, and no integer column takes either (NULL)."""
+    for what orjson refuses (a lone surrogate's escape, `1e999`).
+
+    Raises:
+        ValueError: the line is not JSON (the raw store is a folder anyone can touch).
+    """
     try:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
         return json.loads(line)
+
+
+def screen_line(line: bytes, listed: forgotten.Forgotten) -> forgotten.Verdict:
+    """`forgotten.screen` of an imported line; a line that is not an update's JSON is judged by its
+    bytes (`forgotten.body_pattern`), as a quarantined body is."""
+    try:
+        update = parse_line(line)
+        if isinstance(update, dict):
+            return forgotten.screen(update, listed)
+    except (ValueError, RecursionError):
+        pass
+    pattern = forgotten.body_pattern(listed)
+    return forgotten.Verdict(forgotten.FORGOTTEN if pattern is not None and pattern.search(line) else None)

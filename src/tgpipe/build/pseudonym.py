@@ -34,12 +34,12 @@ from __future__ import annotations
 import functools
 import hashlib
 import hmac
-import json
 from typing import Any
 
 from tgpipe.aws import ssm
 from tgpipe.config import NO_PSEUDONYM_KEY, Settings
 from tgpipe.errors import ConfigError
+from tgpipe.telegram import shape
 
 #: Shortest key accepted, in characters (PSEUDONYMIZE_KEY, or the SSM parameter's value).
 MIN_KEY_CHARS = 32
@@ -52,8 +52,6 @@ _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 #: What is hashed, before the id in decimal: a version, so another scheme could never collide.
 _ID_LABEL = b"tgpipe pseudonym v1: user "
 _FINGERPRINT_LABEL = b"tgpipe pseudonym v1: key fingerprint"
-#: The payload's JSON: compact, non-ASCII kept as it is (as `telegram.encode_update`).
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 #: Pseudonyms kept in memory per key: a day's users are few, so nearly every id is hashed once.
 _CACHE_SIZE = 1_000_000
 
@@ -161,9 +159,9 @@ class Pseudonymizer:
         return found
 
     def update(self, update: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Rewrite `update` in place; return it with its JSON text (compact, UTF-8 kept), the payload."""
+        """Rewrite `update` in place; return it with its JSON text, the payload (`shape.encode_update`)."""
         self.rewrite(update)
-        return _ENCODER.encode(update), update
+        return shape.encode_update(update).decode("utf-8"), update
 
     def rewrite(self, obj: dict[str, Any], kind: str | None = None) -> dict[str, Any]:
         """Pseudonymise every person in `obj` in place and return it; `kind` is "user" or "chat" when

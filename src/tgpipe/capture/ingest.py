@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import IO, Any
 
@@ -27,7 +27,7 @@ from tgpipe.store import forgotten, layout
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import Store, chunked
 from tgpipe.store.quarantine import quarantine
-from tgpipe.telegram import shape
+from tgpipe.telegram import jsontext, shape
 
 log = logging.getLogger(__name__)
 
@@ -81,8 +81,7 @@ def store_update(
     try:
         _, update = shape.parse_update(body)
     except InvalidUpdate as e:
-        key = quarantine(store, body, arrival_day, e.reason, str(e), source)
-        return IngestResult(Outcome.QUARANTINED, key, reason=e.reason)
+        return _set_aside(store, body, arrival_day, e.reason, str(e), source)
     update_id = update["update_id"]
     try:
         if not settings.allows_chat(shape.chat_id(update)):
@@ -94,20 +93,32 @@ def store_update(
         if verdict.left_out or (tag is not None and forgotten.edits_opted_out(store, update)):
             return IngestResult(Outcome.OPTED_OUT, update_id=update_id)
         if verdict.redacted is not None:
-            body = shape.encode_update(verdict.redacted)
+            body = shape.encode_update(verdict.redacted)  # what is set aside below, too
         key = layout.raw_key(update_id, shape.context_date(update, settings.timezone, arrival))
         outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
     except StoreRefused as e:
-        key = quarantine(store, body, arrival_day, "unstorable", str(e), source, update_id=update_id)
-        return IngestResult(Outcome.QUARANTINED, key, update_id, "unstorable")
+        return _set_aside(store, body, arrival_day, "unstorable", str(e), source, update_id)
     except TgpipeError:
         raise
     except Exception as e:  # a rule that fails on this body: keep it aside, never block the ones after it
         log.exception("cannot store an update; quarantined", extra={"update_id": update_id})
         detail = f"{type(e).__name__}: {e}"
-        key = quarantine(store, body, arrival_day, "internal_error", detail, source, update_id=update_id)
-        return IngestResult(Outcome.QUARANTINED, key, update_id, "internal_error")
+        return _set_aside(store, body, arrival_day, "internal_error", detail, source, update_id)
     return IngestResult(outcome, key, update_id)
+
+
+def _set_aside(
+    store: Store, body: bytes, day: date, reason: str, detail: str, source: str, update_id: int | None = None
+) -> IngestResult:
+    """Quarantine a body with its reason; but a body that names a forgotten person or chat
+    (`forgotten.body_pattern`, as `tgpipe forget` removes such bodies from the quarantine) is not
+    kept at all: opted out."""
+    pattern = forgotten.body_pattern(forgotten.current(store))
+    if pattern is not None and pattern.search(body):
+        return IngestResult(Outcome.OPTED_OUT, update_id=update_id)
+    fields = {} if update_id is None else {"update_id": update_id}
+    key = quarantine(store, body, day, reason, detail, source, **fields)
+    return IngestResult(Outcome.QUARANTINED, key, update_id, reason)
 
 
 def secret_matches(given: str | None, expected: str) -> bool:
@@ -231,8 +242,9 @@ class InvalidInputFile(TgpipeError, Terminal):
 def iter_bodies(stream: IO[bytes]) -> Iterator[bytes]:
     """Yield update bodies from JSON lines, a JSON array, or a `getUpdates` response.
 
-    JSON lines keep their bytes as they are in the file; the items of an array or response are
-    re-encoded compactly. A line that is not JSON is still yielded, so it gets quarantined.
+    Every body is the bytes the file holds for it: a line (without its line break), or an item of
+    the array or of the response's `result` (`jsontext.read_batch`, which finds each item's end
+    however deeply it nests). A line that is not JSON is still yielded, so it gets quarantined.
 
     Raises:
         InvalidInputFile: a `getUpdates` response that says `"ok": false`.
@@ -242,29 +254,33 @@ def iter_bodies(stream: IO[bytes]) -> Iterator[bytes]:
         first = stream.readline()
     if not first:
         return
-    try:
-        head = json.loads(first)
-    except ValueError:
-        head = None
-    if isinstance(head, dict) and "result" not in head and "ok" not in head:
+    if _is_update_line(first):
         yield first.strip()
         yield from (line.strip() for line in stream if line.strip())
         return
     whole = first + stream.read()
     try:
-        doc = json.loads(whole)
-    except ValueError:
+        batch = jsontext.read_batch(whole)
+    except ValueError:  # not one JSON document: lines, each stored or quarantined
         yield from (line.strip() for line in whole.splitlines() if line.strip())
         return
-    if isinstance(doc, dict) and "ok" in doc:
-        if doc.get("ok") is not True:
-            raise InvalidInputFile(f"the getUpdates response says ok=false: {doc.get('description', '')}")
-        doc = doc.get("result")
-    if not isinstance(doc, list):
+    if batch.kind == "response" and batch.ok is not True:
+        raise InvalidInputFile(f"the getUpdates response says ok=false: {batch.description or ''}")
+    if batch.items is None:  # one value that holds no list of updates: quarantined whole
         yield whole.strip()
         return
-    for item in doc:
-        yield shape.encode_update(item)
+    yield from batch.items
+
+
+def _is_update_line(line: bytes) -> bool:
+    """Whether the first line of a file is one JSON object that is not a Bot API response: the file
+    is JSON lines then. (A line too deep or too odd to parse here is not: the whole file is read as
+    one document first, which falls back to lines.)"""
+    try:
+        head = json.loads(line)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(head, dict) and "result" not in head and "ok" not in head
 
 
 @dataclass

@@ -7,10 +7,11 @@ getUpdates without an offset returns the unconfirmed updates again, and those al
 their idempotent keys as duplicates. No offset file is kept, on purpose: Telegram numbers updates
 afresh (at random) after a week without any, so a saved offset could silently skip new updates.
 
-An update is stored as compact JSON of the item getUpdates returned (as `tgpipe ingest` stores a
-getUpdates response). One limit of idempotent keys: an update with no time of its own (a callback
-query) is keyed by its arrival day, so if it is fetched again after a crash on a later day, it is
-stored under both days; the ETL drops the copy when a run reads both days.
+An update is stored as the bytes Telegram sent for it, its slice of the getUpdates response (as
+`tgpipe ingest` stores a getUpdates response, and the webhook a body). One limit of idempotent
+keys: an update with no time of its own (a callback query) is keyed by its arrival day, so if it
+is fetched again after a crash on a later day, it is stored under both days; the ETL drops the
+copy when a run reads both days.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from tgpipe.config import DEFAULT_POLL_TIMEOUT, Settings
 from tgpipe.errors import TgpipeError, is_transient
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import Store
-from tgpipe.telegram import shape
+from tgpipe.telegram import jsontext, shape
 from tgpipe.telegram.botapi import ApiUnavailable, BotApi, BotApiError, RateLimited, WebhookActive
 
 if TYPE_CHECKING:
@@ -125,18 +126,15 @@ class Poller:
 
     # ---- one step each ----------------------------------------------------------------------
 
-    def _fetch(self) -> list:
-        updates = self.api.get_updates(self.offset, self.poll_timeout, self.limit, list(shape.UPDATE_TYPES))
-        if not isinstance(updates, list):
-            raise ApiUnavailable(f"the Bot API answered getUpdates with {type(updates).__name__}, not a list")
-        return updates
+    def _fetch(self) -> list[bytes]:
+        return self.api.get_updates(self.offset, self.poll_timeout, self.limit, list(shape.UPDATE_TYPES))
 
-    def _store(self, updates: list) -> None:
-        """Store a batch (items that are not updates are quarantined); only then move the offset
-        past it. A storage error leaves the offset, so the batch is fetched again."""
+    def _store(self, updates: list[bytes]) -> None:
+        """Store a batch, each update as its bytes (items that are not updates are quarantined);
+        only then move the offset past it. A storage error leaves the offset, so the batch is
+        fetched again."""
         try:
-            bodies = (shape.encode_update(u) for u in updates)
-            summary = ingest.store_updates(bodies, self.store, self.settings, source="poll")
+            summary = ingest.store_updates(updates, self.store, self.settings, source="poll")
         except TgpipeError as e:
             if self.metrics:
                 self.metrics.store_failed(e)
@@ -149,7 +147,8 @@ class Poller:
         self._failures["store"] = 0
         self.result.batches += 1
         self.result.summary.counts.update(summary.counts)
-        ids = [u["update_id"] for u in updates if isinstance(u, dict) and _is_update_id(u.get("update_id"))]
+        # An item's own update_id, however deeply the rest of it nests (a quarantined one counts).
+        ids = [i for body in updates if _is_update_id(i := jsontext.top_level_member(body, "update_id"))]
         if not ids:  # nothing to confirm it by: it comes again, and lands on the same quarantine keys
             self._failed("api", "a batch without a single update id; fetching it again", ValueError("no update_id"))
             return

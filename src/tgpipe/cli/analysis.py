@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from tgpipe.cli.options import (
@@ -12,6 +10,7 @@ from tgpipe.cli.options import (
     athena_options,
     make_scope,
     make_settings,
+    output_path,
     scope_options,
     store_options,
 )
@@ -113,5 +112,6 @@ def report(data_dir, raw, enriched, out, first, last, chat_id, topic_id, pseudon
     make_settings(None, None)  # a TIMEZONE (or other setting) that is wrong is one Error: line
     scope = make_scope(first, last, chat_id, topic_id)
     stores = Stores(data_dir, raw, enriched)
-    written = report_core.write_report(stores.require_tables(), Path(out), scope, pseudonymized=pseudonymize)
+    out = output_path(out, "--out", stores)
+    written = report_core.write_report(stores.require_tables(), out, scope, pseudonymized=pseudonymize)
     click.echo(f"report: {written.describe()}")

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -17,6 +16,7 @@ from tgpipe.cli.options import (
     make_settings,
     metrics_address,
     metrics_options,
+    output_path,
     parse_day,
     poll_timeout_option,
     secret_file_option,
@@ -80,7 +80,7 @@ def sample_command(out, updates, days, end, seed):
 
     Example: tgpipe sample --out updates.jsonl --end 2025-11-30
     """
-    count = sample.write_jsonl(sample.generate(updates, days, end, seed), Path(out))
+    count = sample.write_jsonl(sample.generate(updates, days, end, seed), output_path(out, "--out"))
     click.echo(f"wrote {count} updates to {out}")
 
 
@@ -171,6 +171,8 @@ def webhook_set(url, secret_file, max_connections, drop_pending_updates):
     from tgpipe.telegram import botsetup
 
     api = bot_api()
+    if secret_file is not None and not secret_file.exists():  # a new secret is written there
+        output_path(secret_file, "--secret-file")
     secret, source = botsetup.secret_for_webhook(secret_file, Settings.from_env().webhook_secret)
     botsetup.set_webhook(api, url, secret, max_connections, drop_pending_updates)
     click.echo(f"webhook set to {url} with {source}, all update types, max {max_connections} connections")

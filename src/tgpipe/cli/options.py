@@ -5,6 +5,7 @@ workgroup and database, the webhook's and the metrics' addresses, and the progre
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ import click
 
 from tgpipe import config, dates
 from tgpipe.config import Settings, parse_chat_ids, parse_timezone
-from tgpipe.errors import NotFoundError, TgpipeError
+from tgpipe.errors import InvalidRequest, NotFoundError, TgpipeError
 from tgpipe.store import layout
 from tgpipe.store.base import Store
 from tgpipe.store.local import LocalStore
@@ -68,6 +69,32 @@ class Stores:
             f"the enriched store {enriched} has no tables: store updates with `tgpipe ingest` (or history with "
             "`tgpipe import`), then build them with `tgpipe etl`, or check --data-dir"
         )
+
+
+def output_path(path: str | Path, option: str, stores: Stores | None = None) -> Path:
+    """Return the file a command writes (`--out`, a new secret file), refused inside a store: a
+    report or a sample written there would replace a stored update or a day's table file without
+    a word, and the next ETL would lose it.
+
+    A store is the command's raw or enriched folder, or any folder above the path that holds a
+    store's `_tgpipe/settings.json` (every store has one from its first write): commands without
+    store options (`sample`, `webhook set`) are kept out too. Symlinks are followed, as the write
+    would follow them.
+
+    Raises:
+        InvalidRequest: the path is inside a store.
+    """
+    real = Path(os.path.realpath(path))
+    named = {"raw store": stores.raw, "enriched store": stores.enriched} if stores is not None else {}
+    roots = [(what, Path(os.path.realpath(s.root))) for what, s in named.items() if isinstance(s, LocalStore)]
+    roots += [("store", folder) for folder in real.parents if (folder / layout.SETTINGS_KEY).is_file()]
+    for what, root in roots:
+        if real == root or root in real.parents:
+            raise InvalidRequest(
+                f"{option} {path} is inside the {what} {root}: writing there would replace what tgpipe keeps; "
+                "choose a path outside it"
+            )
+    return Path(path)
 
 
 def option_group(*options):

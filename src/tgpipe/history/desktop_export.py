@@ -22,6 +22,9 @@ How the file is read:
 - Nothing is yielded before the file is known to be an export: a chat header (`type`, `id`) and
   its first message must have been read. A file that is not one raises `InvalidExport` with what
   was expected; a broken export (truncated, invalid JSON) raises it where the break is reached.
+- Memory is bounded whatever the file holds (`_bound`): it may nest MAX_NESTING levels (each read
+  the parser is given holds no more `[` and `{` than the levels left), one message or value may
+  take _VALUE_BYTES of it, and what tgpipe does not read is dropped value by value as it is built.
 """
 
 from __future__ import annotations
@@ -29,14 +32,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import sys
 import types
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from functools import partial
-from itertools import chain, takewhile
-from operator import ne
+from itertools import chain, islice
 from typing import Any, BinaryIO, NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -56,6 +58,7 @@ from tgpipe.history.mapping.ids import (
 )
 from tgpipe.history.mapping.message import map_message
 from tgpipe.history.mapping.reactions import exported_reactions
+from tgpipe.history.mapping.values import INT64_MAX, INT64_MIN
 
 
 def _backend():
@@ -67,18 +70,51 @@ def _backend():
 
 _IJSON = _backend()
 
-#: Messages held back while a chat's id format (or a bot chat's user) is not yet known.
+#: Messages held back while a chat's id format (or a bot chat's user) is not yet known, and the
+#: most of the file they may span.
 _PENDING_LIMIT = 10_000
+_PENDING_BYTES = 8 * 1024 * 1024
+#: The most of the file one message may span, and one value anywhere (a string, a number): a
+#: message Desktop writes takes a few KB (4,096 characters of text and their entities at most).
+#: Held whole while it is read, a larger one is refused, so memory stays bounded whatever the file
+#: (and the time to read a number: `int` takes seconds for a million digits).
+_VALUE_BYTES = 1024 * 1024
 _READ_SIZE = 64 * 1024
 #: How much of a file may be read before it shows an export key (its start is held in memory).
 _PROBE_LIMIT = 16 * 1024 * 1024
+#: How deeply an export may nest objects and arrays (the file's top level is the first). Telegram
+#: Desktop's exports nest about ten deep (the chat list, a chat, its messages, a message, its text
+#: parts); a deeper file is refused where the parser reaches the limit, before it has built more
+#: than that, because the parser's memory grows with the square of the depth (a 200 KB file of
+#: nested arrays took 24 GB). Higher than an update's limit (`shape.MAX_NESTING`): nothing reads an
+#: export's values by recursion (the mapping takes the values it knows), and a higher limit lets
+#: the parser take the file in whole reads.
+MAX_NESTING = 1000
+#: Most `[` and `{` one read hands the parser while the file's first keys are probed.
+_PROBE_OPENERS = 1024
+_OPENER = re.compile(rb"[\[{]")
 
 
 # ---- the bytes: Desktop's invalid escapes, BOM and bad UTF-8 ----------------------------------
 
 #: `\xHH` whose backslash is not itself escaped: an even run of backslashes (maybe none) before it.
 _XHH = re.compile(rb"(?<!\\)((?:\\\\)*)\\x([01][0-9A-Fa-f])")
-_BACKSLASH = 0x5C
+#: A surrogate's escape whose backslash is not itself escaped: a high one, with the low one after it
+#: when they make a pair, or a low one alone.
+_SURROGATE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)(\\u[dD][89abAB][0-9a-fA-F]{2})(\\u[dD][c-fC-F][0-9a-fA-F]{2})?"
+    rb"|(?<!\\)((?:\\\\)*)\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+#: The longest escape the repairs read: a surrogate pair's twelve bytes.
+_LONGEST_ESCAPE = 12
+_HIGH = re.compile(rb"\\u[dD][89abAB][0-9a-fA-F]{2}")
+
+
+def _unpaired(match: re.Match[bytes]) -> bytes:
+    """A pair as it is; a lone surrogate's escape as U+FFFD's (see RepairedStream)."""
+    if match.group(2) is not None:
+        return match.group(0) if match.group(3) is not None else match.group(1) + rb"\ufffd"
+    return match.group(4) + rb"\ufffd"
 
 
 class RepairedStream:
@@ -87,9 +123,11 @@ class RepairedStream:
     Desktop writes control characters 0x00-0x1F (other than tab, newline, return) as `\\xHH`,
     which JSON does not allow: they become `\\u00HH`, unless the backslash is itself escaped
     (`\\\\x41` is a backslash and `x41`). A UTF-8 byte order mark is dropped, and bytes that are
-    not UTF-8 (names are copied from the server as they are) become U+FFFD. A read never ends
-    inside a run of backslashes, a `\\x`, `\\xH` or a UTF-8 sequence: that tail waits for the
-    next read, so every rule holds across chunk boundaries.
+    not UTF-8 (names are copied from the server as they are) become U+FFFD. A lone surrogate's
+    escape (`\\ud83d`: valid JSON, which the parser turns into bytes that are no UTF-8) becomes
+    U+FFFD's too, as the tables show it. A read never ends inside a run of backslashes, an escape
+    or a UTF-8 sequence: that tail waits for the next read, so every rule holds across chunk
+    boundaries.
     """
 
     def __init__(self, raw: BinaryIO, read_size: int = _READ_SIZE):
@@ -130,21 +168,27 @@ class RepairedStream:
 
 
 def _safe_end(data: bytes) -> int:
-    """Return how much of `data` can be repaired now: all but a tail that the next bytes may
-    change (a run of backslashes, maybe with `x` or `x0`/`x1` after it; an unfinished UTF-8
-    sequence)."""
+    """Return how much of `data` can be repaired now: all but a tail that the next bytes may change.
+
+    That tail starts at the first backslash of the last twelve bytes (an escape not finished yet,
+    the longest a surrogate pair), or before a high surrogate's escape just before it (its low half
+    may come next); a cut never parts the two backslashes of an escaped one, so the bytes after it
+    start a token, and a run of backslashes of any length goes on a few at a time. A tail of an
+    unfinished UTF-8 sequence waits too. `data` starts where a cut was made."""
     n = len(data)
-    last = data[-1]
-    if last >= 0x80:
+    if data[-1] >= 0x80:
         return _utf8_end(data, n)
-    k = n
-    if last == 0x78:  # x
-        k = n - 1
-    elif last in b"01" and n >= 2 and data[-2] == 0x78:
-        k = n - 2
-    if k and data[k - 1] == _BACKSLASH:
-        return len(data[:k].rstrip(b"\\"))
-    return n
+    cut = data.find(b"\\", max(0, n - _LONGEST_ESCAPE))
+    if cut == -1:
+        return n
+    cut -= _backslashes_before(data, cut) % 2
+    if cut >= 6 and _HIGH.fullmatch(data, cut - 6, cut) and not _backslashes_before(data, cut - 6) % 2:
+        cut -= 6
+    return cut
+
+
+def _backslashes_before(data: bytes, end: int) -> int:
+    return end - len(data[:end].rstrip(b"\\"))
 
 
 def _utf8_end(data: bytes, n: int) -> int:
@@ -163,6 +207,8 @@ def _utf8_end(data: bytes, n: int) -> int:
 def _repair(data: bytes) -> bytes:
     if b"\\x" in data:
         data = _XHH.sub(rb"\1\\u00\2", data)
+    if b"\\ud" in data or b"\\uD" in data:
+        data = _SURROGATE.sub(_unpaired, data)
     if not data.isascii():
         try:
             data.decode("utf-8")
@@ -174,12 +220,19 @@ def _repair(data: bytes) -> bytes:
 class _Recording:
     """Reads through to `source`, keeping a copy of what was read until `replay()`."""
 
-    def __init__(self, source: RepairedStream):
+    def __init__(self, source, reader: ExportReader):
         self._source = source
+        self._reader = reader
         self.chunks: list[bytes] = []
         self.size = 0
+        self.mark = 0
+        """`size` when the parser last gave an event."""
 
     def read(self, size: int = -1) -> bytes:
+        if self.size - self.mark > _VALUE_BYTES:  # one token that long: the parser holds it whole
+            raise self._reader._too_large("one value (or blank space)")
+        if self.size > _PROBE_LIMIT:
+            raise self._reader._not_an_export(f"its first {_PROBE_LIMIT >> 20} MiB have no `messages` and no `chats`")
         chunk = self._source.read(size)
         if size:
             self.chunks.append(chunk)
@@ -203,6 +256,72 @@ class _Replaying:
         if self._chunks:
             return self._chunks.popleft()
         return self._source.read(size)
+
+
+class _Bounded:
+    """Serves a source's bytes in pieces that hold at most `allowed` openers (`[` and `{`, those in
+    strings too), and at least one byte: what the parser may build before the reader looks again.
+
+    The reader sets `allowed` at each look to what is left of MAX_NESTING below the deepest path it
+    sees (`_last_path`), so the parser never nests beyond MAX_NESTING between two looks without the
+    next one seeing it: the file is refused before the parser has built more than the limit.
+    """
+
+    def __init__(self, source, allowed: int | None):
+        self._source = source
+        self.allowed = allowed
+        """None: any number (the bytes pass as they come)."""
+        self._pending = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:
+            return b""
+        data, self._pending = self._pending or self._source.read(size), b""
+        if self.allowed is None:
+            return data
+        allowed = max(self.allowed, 1)
+        if data.count(b"[") + data.count(b"{") <= allowed:
+            return data
+        cut = next(islice(_OPENER.finditer(data), allowed, None)).start()  # the first opener not allowed
+        data, self._pending = data[:cut], data[cut:]
+        return data
+
+
+def _last_path(root: Any) -> list[dict | list]:
+    """The objects and arrays on the path from `root` through each one's last value: what the
+    parser may be building (it adds a value to its object or array when the value starts), and
+    finished values on that path."""
+    path: list[dict | list] = []
+    node = root
+    while True:
+        kind = type(node)
+        if kind is dict:
+            path.append(node)
+            if not node:
+                return path
+            node = node[next(reversed(node))]
+        elif kind is list:
+            path.append(node)
+            if not node:
+                return path
+            node = node[-1]
+        else:
+            return path
+
+
+def _signature(path: list[dict | list]) -> tuple:
+    """What changes whenever the parser adds a value anywhere on `path`."""
+    return tuple((id(node), len(node)) for node in path)
+
+
+def _keep_last(node: dict | list, keep: Iterable[str] = ()) -> None:
+    """Drop every finished value of an object or array tgpipe does not read (but the keys `keep`)."""
+    if type(node) is list:
+        del node[:-1]
+        return
+    last = _last(node)
+    for key in [k for k in node if k != last and k not in keep]:
+        del node[key]
 
 
 # ---- what the reader yields -------------------------------------------------------------------
@@ -305,6 +424,8 @@ _CHAT_LISTS = ("chats", "left_chats")
 _CHAT_KEYS = frozenset(("name", "type", "id", "messages"))
 #: Top-level keys `_walk` reads: the others are dropped from the document once read.
 _KEPT_KEYS = frozenset(("name", "type", "id", "messages", "personal_information", *_CHAT_LISTS))
+#: What `_walk` reads of a full export's personal_information.
+_PERSONAL_KEYS = ("user_id", "first_name")
 _MESSAGE_TYPES = frozenset(("message", "service", "unsupported"))
 
 
@@ -383,6 +504,10 @@ class ExportReader(Iterator[ExportedMessage]):
         self._matched: set[int] = set()
         self._recognized = False
         self._messages_read = 0
+        self._signature: tuple = ()
+        self._progress_at = 0
+        self._message: Any = None
+        self._message_at = 0
         self._where = "the top level"
         self._open: tuple[dict, _ChatReader | None] | None = None
         self._items = self._guarded()
@@ -409,11 +534,17 @@ class ExportReader(Iterator[ExportedMessage]):
     # -- errors --
 
     def _guarded(self) -> Iterator[ExportedMessage]:
+        # ijson's C parser crashes the process (a segmentation fault) on an integer of more digits
+        # than `int` reads (4,300 by default): while the file is read, `int` reads any number of
+        # them; _VALUE_BYTES bounds a number's digits, and so the time to read it.
+        digits = sys.get_int_max_str_digits()
+        sys.set_int_max_str_digits(0)
         try:
             yield from self._read()
         except ijson.JSONError as e:
             raise InvalidExport(self._json_error(e)) from None
         finally:
+            sys.set_int_max_str_digits(digits)
             if self._owned is not None:
                 self._owned.close()
 
@@ -434,6 +565,13 @@ class ExportReader(Iterator[ExportedMessage]):
             )
         return f"the export is not valid JSON in {self._where} ({read}): {detail}"
 
+    def _too_deep(self) -> InvalidExport:
+        return InvalidExport(
+            f"the file nests objects and arrays more than {MAX_NESTING} levels deep in {self._where} "
+            f"({self._messages_read:,} messages read): Telegram Desktop's exports nest about ten deep, "
+            "so this is not one, or it was edited"
+        )
+
     def _not_an_export(self, what: str) -> InvalidExport:
         return InvalidExport(
             f"not a Telegram Desktop export: {what}. Expected the result.json of Telegram Desktop's "
@@ -444,17 +582,21 @@ class ExportReader(Iterator[ExportedMessage]):
     # -- the top level --
 
     def _read(self) -> Iterator[ExportedMessage]:
-        recording = _Recording(self._source)
+        probing = _Bounded(self._source, _PROBE_OPENERS)
+        recording = _Recording(probing, self)
         self._probe(_IJSON.parse(recording), recording)
+        probing.allowed = None
         # The file is an export: parse it again from its first byte (the bytes read so far are
         # replayed) with ijson's fused C reader, which builds the whole document into `root`
         # while it reads. It stops at each read, and there the messages finished so far are
-        # taken out of it (`_walk`): only the messages of the last read are ever held.
+        # taken out of it (`_walk`): only the messages of the last read are ever held. And there
+        # the nesting is checked, and the next read bounded by it (`_Bounded`).
         root: dict[str, Any] = {}
         maps = chain((root,), iter(dict, None)).__next__  # the first map built is the root; then new dicts
+        bounded = _Bounded(recording.replay(), MAX_NESTING)
         # Numbers are read exactly (yajl's own integers overflow above 2**63, and Desktop writes
         # uint64 ids); the few decimals (coordinates) come as Decimal and are mapped to floats.
-        document = _IJSON.items_async(_Suspending(recording.replay()), "", map_type=maps)
+        document = _IJSON.items_async(_Suspending(bounded), "", map_type=maps)
         step = document.__anext__().__await__()
         while True:
             try:
@@ -464,7 +606,9 @@ class ExportReader(Iterator[ExportedMessage]):
             except ijson.JSONError:
                 yield from self._walk(root, final=False)  # what was read before the break
                 raise
+            self._check_progress(root)
             yield from self._walk(root, final=False)
+            bounded.allowed = MAX_NESTING - self._bound(root)
         yield from self._walk(root, final=True)
         tail = document.__anext__().__await__()
         with contextlib.suppress(StopAsyncIteration, StopIteration):
@@ -475,6 +619,65 @@ class ExportReader(Iterator[ExportedMessage]):
                 "this Telegram Desktop export holds no chats: export again with chats ticked under Chat export settings"
             )
 
+    # -- what the parser holds --
+
+    def _check_progress(self, root: dict[str, Any]) -> None:
+        """Refuse a value that takes more than _VALUE_BYTES of the file without the document
+        growing (one string or number, or blank space, that long), before the parser holds it."""
+        if _signature(_last_path(root)) != self._signature:
+            self._progress_at = self._source.bytes_in
+        elif self._source.bytes_in - self._progress_at > _VALUE_BYTES:
+            raise self._too_large("one value (or blank space)")
+
+    def _bound(self, root: dict[str, Any]) -> int:
+        """Bound what the parser holds, once the finished messages are taken out (`_walk`), and
+        return the depth it may be at: the file is refused when that is beyond MAX_NESTING, or
+        when one message takes more than _VALUE_BYTES of it; the finished values of what tgpipe
+        does not read (a full export's contacts, sessions, a chat's unknown keys) are dropped as
+        they come, so that only their last value is held."""
+        path = _last_path(root)
+        if len(path) > MAX_NESTING:
+            raise self._too_deep()
+        message, unread = self._parts(path)
+        if message is not None:
+            if message is not self._message:
+                self._message, self._message_at = message, self._source.bytes_in
+            elif self._source.bytes_in - self._message_at > _VALUE_BYTES:
+                raise self._too_large("one message")
+        if unread is not None:
+            for node in path[unread:]:
+                _keep_last(node, _PERSONAL_KEYS if node is root.get("personal_information") else ())
+        self._signature = _signature(path)
+        return len(path)
+
+    def _parts(self, path: list[dict | list]) -> tuple[dict | list | None, int | None]:
+        """The message being built on `path` (None if none is), and where on it what tgpipe does not
+        read begins (None if nowhere)."""
+        root = path[0]
+        last = _last(root)
+        if last == "messages" and len(path) > 1 and path[1] is root["messages"]:
+            return (path[2] if len(path) > 2 else None), None
+        if last in _CHAT_LISTS and len(path) > 1 and type(path[1]) is dict:
+            section = path[1]
+            _keep_last(section, ("list",))
+            if _last(section) != "list" or len(path) < 4 or type(path[2]) is not list:
+                return None, (2 if _last(section) != "list" else None)
+            chat = path[3]
+            if type(chat) is not dict:
+                return None, 3
+            _keep_last(chat, _CHAT_KEYS)
+            if _last(chat) == "messages" and len(path) > 4 and path[4] is chat["messages"]:
+                return (path[5] if len(path) > 5 else None), None
+            return None, 4
+        return None, 1  # a section tgpipe does not read (or a value of a header that is no scalar)
+
+    def _too_large(self, what: str) -> InvalidExport:
+        return InvalidExport(
+            f"{what} takes more than {_VALUE_BYTES >> 20} MiB of the file in {self._where} "
+            f"({self._messages_read:,} messages read): Telegram Desktop writes none that large, so this is "
+            "not one of its exports, or it was edited"
+        )
+
     def _probe(self, events: Iterator, recording: _Recording) -> None:
         """Read the first keys of the file, until they show an export (or show that it is not one)."""
         _, event, _ = next(events)
@@ -483,6 +686,7 @@ class ExportReader(Iterator[ExportedMessage]):
         if event != "start_map":
             raise self._not_an_export(f"a JSON {event}, not an object")
         for prefix, event, key in events:
+            recording.mark = recording.size
             if prefix == "" and event == "end_map":
                 break
             if key in _UPDATE_KEYS:
@@ -492,9 +696,19 @@ class ExportReader(Iterator[ExportedMessage]):
             if key in _CHAT_KEYS or key in _ACCOUNT_KEYS or key in _CHAT_LISTS:
                 return
             _, event, _ = next(events)
-            if event in ("start_map", "start_array"):  # skip the value, in C
-                end = (key, "end_map" if event == "start_map" else "end_array", None)
-                deque(takewhile(partial(ne, end), events), maxlen=0)
+            recording.mark = recording.size
+            if event in ("start_map", "start_array"):  # skip the value, counting how deep it goes
+                depth = 2
+                for _, event, _ in events:
+                    recording.mark = recording.size
+                    if event in ("start_map", "start_array"):
+                        depth += 1
+                        if depth > MAX_NESTING:
+                            raise self._too_deep()
+                    elif event in ("end_map", "end_array"):
+                        depth -= 1
+                        if depth == 1:
+                            break
             if recording.size > _PROBE_LIMIT:
                 raise self._not_an_export(f"its first {_PROBE_LIMIT >> 20} MiB have no `messages` and no `chats`")
         raise self._not_an_export("its top level has no `messages` and no `chats`")
@@ -532,9 +746,11 @@ class ExportReader(Iterator[ExportedMessage]):
 
     def _chat_messages(self, chat: dict[str, Any], finished: bool, left: bool) -> Iterator[ExportedMessage]:
         """Map the finished messages of `chat` (a chat object being built) and drop them from it."""
-        messages = chat.get("messages")
-        if messages is None and not finished:
+        if "messages" not in chat and not finished:
             return  # its header is still being read
+        messages = chat.get("messages")
+        if "messages" in chat and type(messages) is not list:  # null, {}, "...": the same
+            raise InvalidExport(f"chat {chat.get('id')}: its `messages` is not a list")
         reader = self._reader_of(chat, left)
         if type(messages) is list and messages:
             ready = len(messages) if finished or _last(chat) != "messages" else len(messages) - 1
@@ -546,8 +762,6 @@ class ExportReader(Iterator[ExportedMessage]):
                     else:
                         yield from reader.feed(raw)
             del messages[:ready]
-        elif messages is not None and type(messages) is not list:
-            raise InvalidExport(f"chat {chat.get('id')}: its `messages` is not a list")
         if finished:
             if reader is not None:
                 yield from reader.close()
@@ -643,6 +857,10 @@ class _ChatReader:
         self.kind = CHAT_TYPES.get(export_type) if export_type is not None else None
         self.where = f"chat {export_id}"
         self.pending: list[Any] = []
+        self.pending_from = 0
+        """Where in the file the first message held back was read (bytes)."""
+        self.unix_times = False
+        """Whether the chat's first message has `date_unixtime` (Desktop 3.7.6 and later write it for all)."""
         self.first = True
         self.chat: ExportChat | None = None
         self.ctx: ChatContext | None = None
@@ -686,10 +904,14 @@ class _ChatReader:
                 raise self.reader._not_an_export(
                     f"the first message of chat {self.export_id} has no integer `id` and message `type`"
                 )
+            self.unix_times = "date_unixtime" in raw
         if self.chat is None:
             if not self._resolve(raw, final=False):
+                if not self.pending:
+                    self.pending_from = self.reader._source.bytes_in
                 self.pending.append(raw)
-                if len(self.pending) >= _PENDING_LIMIT:
+                spanned = self.reader._source.bytes_in - self.pending_from
+                if len(self.pending) >= _PENDING_LIMIT or spanned > _PENDING_BYTES:
                     self._resolve(None, final=True)
                     yield from self._flush()
                 return
@@ -720,11 +942,17 @@ class _ChatReader:
         elif self.skip_all is not None:
             item = _item((self.chat, raw.get("id"), None, self.skip_all, None, None))
         else:
+            reactions = None
             try:
                 message, skipped, action = map_message(raw, self.ctx)
+                if message and "reactions" in raw:
+                    reactions = exported_reactions(raw, message, self.ctx)
             except MissingTimezone:
-                raise reader._map_error() from None
-            reactions = exported_reactions(raw, message, self.ctx) if message and "reactions" in raw else None
+                if not self.unix_times:  # an export that writes local times only
+                    raise reader._map_error() from None
+                message, skipped, action = None, "message with a local date only (no date_unixtime)", None
+            except Exception as e:  # a message no rule foresaw: skipped and counted, never the file
+                message, skipped, action = None, f"message tgpipe cannot read ({type(e).__name__})", None
             item = _item((self.chat, raw.get("id"), message, skipped, action, reactions))
             if skipped is None:
                 tally.mapped += 1
@@ -763,6 +991,8 @@ class _ChatReader:
     ) -> bool:
         reader = self.reader
         kind = self.kind
+        if chat_id is not None and not INT64_MIN <= chat_id <= INT64_MAX:
+            chat_id, skip_all = None, f"chat id {self.export_id} is beyond what a Telegram id can be (64 bits)"
         self.chat = ExportChat(
             export_id=self.export_id,
             chat_id=chat_id,

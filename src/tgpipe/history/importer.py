@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import tempfile
 from collections import Counter, OrderedDict
 from collections.abc import Iterable
@@ -152,7 +153,7 @@ def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
     staged = StagedExport(export_key, stored_before=_exists(raw, export_key))
     listed, tag = forgotten.load(raw), settings.optout_hashtag
     screening = bool(listed) or tag is not None  # else every message is kept as it is
-    left_out: Counter = Counter()  # (chat, reason) -> messages
+    left_out: Counter = Counter()  # (chat, reason) -> messages mapped, then left out
     with tempfile.TemporaryDirectory(prefix="tgpipe-import-") as tmp:
         files = _DayFiles(Path(tmp))
         try:
@@ -167,8 +168,13 @@ def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
                             left_out[item.chat.chat_id, verdict.left_out] += 1
                             continue
                         update = verdict.redacted or update
+                    try:
+                        line = imported.encode_line(update)
+                    except imported.BeyondBigint as e:
+                        left_out[item.chat.chat_id, f"message with {e}"] += 1
+                        continue
                     day = shape.local_date(item.message["date"], settings.timezone)
-                    files.write(item.chat.chat_id, day, imported.encode_line(update))
+                    files.write(item.chat.chat_id, day, line)
                 if missing := reader.unmatched_chats():
                     chats = [(t.chat.chat_id, t.chat.title) for t in reader.tallies] + reader.passed_over
                     known = ", ".join(f"{i} ({title})" if title else str(i) for i, title in chats if i) or "none"
@@ -178,15 +184,16 @@ def _stage(path, raw, settings, export_timezone, chats) -> StagedExport:
                 staged.tallies, staged.kind = list(reader.tallies), reader.kind
         finally:
             files.close()
-        for tally in staged.tallies:
-            for reason, label in _LEFT_OUT.items():
-                if n := left_out[tally.chat.chat_id, reason]:
+        for (chat_id, reason), n in left_out.items():
+            for tally in staged.tallies:
+                if tally.chat.chat_id == chat_id:
                     tally.mapped -= n
-                    tally.skipped[label] += n
+                    tally.skipped[_LEFT_OUT.get(reason, reason)] += n
         for (chat_id, day), local in sorted(files.paths.items(), key=lambda item: (item[0][1], item[0][0])):
             raw.put_file(layout.imported_key(digest, chat_id, day), local)
             staged.days.add(day)
-    staged.kept = not left_out and not _names_left_out(path, listed, tag)
+    privacy = any(reason in _LEFT_OUT for _, reason in left_out)
+    staged.kept = not privacy and not _names_left_out(path, listed, tag)
     if staged.kept:
         raw.put_file(export_key, path)  # last: its presence says every part of the import is stored
     log.info(
@@ -230,7 +237,8 @@ class ImportResult:
                 found = day.imports.get(key)
                 if found:
                     totals.update(rows=found.rows, captured=found.captured, elsewhere=found.elsewhere)
-            name = f"{chat.chat_id} ({chat.title or chat.export_type}, {chat.type or 'unknown type'})"
+            chat_id = chat.chat_id if chat.chat_id is not None else f"export id {chat.export_id}"
+            name = f"{chat_id} ({_printable(chat.title or chat.export_type)}, {chat.type or 'unknown type'})"
             parts = [
                 f"{tally.mapped:,} message(s) read",
                 f"{totals['rows']:,} now in the tables",
@@ -251,6 +259,14 @@ class ImportResult:
             again += " (the file itself is not kept: it holds what the privacy rules leave out)"
         head = f"export {self.staged.key}{again}: {len(self.staged.tallies)} chat(s), {len(self.staged.days)} day(s)"
         return "\n".join([head, *self.chat_lines(), self.etl.describe()])
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _printable(text: str | None) -> str | None:
+    """A name as one line: a control character (a title can hold a line break) as its escape."""
+    return text if text is None else _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def import_export(

@@ -605,14 +605,14 @@ def _count_chats(
 
 def _table_rows(enriched: Store, day: date) -> Iterator[tuple[int, str, int | None, int | None]]:
     """(update_id, update_type, chat_id, own time) of each update in the day's telegram_updates file."""
-    import pyarrow.parquet as pq
+    from tgpipe.build.parquet import read_file
 
     table = layout.TABLE_NAMES[-1]
     for obj in enriched.list(layout.table_day_prefix(table, day)):
         if not layout.is_table_file(obj.key):
             continue
         with enriched.open(obj.key) as f:
-            columns = pq.read_table(f, columns=_COLUMNS).to_pydict()
+            columns = read_file(f, _COLUMNS).to_pydict()
         yield from zip(*(columns[c] for c in _COLUMNS), strict=True)
 
 

@@ -30,14 +30,18 @@ locks (the enriched store's alone, as the ETL holds it, so a local ETL never run
    deleted, to be rebuilt by the next search).
 9. **Audit**: a record of what went (counts, no content) is appended to `_tgpipe/audit.jsonl`.
 
-Running it again removes nothing (and says so); every run applies the whole list, so it also
-sweeps up anything that arrived while the list was being read (ingest reads it once a minute).
+Running it again removes nothing (and says so); every run applies the whole list. Ingest sees the
+new list at once on a folder (it checks the file's modification time on every update); on S3 an
+ingest function reads it once a minute, so there `forget` waits that long after writing it before
+it sweeps `telegram/` and `quarantine/` (`forgotten.settled_in`): once it returns, no process of
+the store stores the person again, and nothing they stored meanwhile is left.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -46,10 +50,10 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from tgpipe.build import etl, imported, pseudonym, readers, schema
 from tgpipe.build.day import day_changes, day_writers
+from tgpipe.build.parquet import file_rows, read_file
 from tgpipe.build.plan import EtlPlan
 from tgpipe.build.rows import with_derived
 from tgpipe.config import Settings
@@ -95,6 +99,9 @@ class ForgetResult:
     """Rows of the rebuilt days' tables that went, by table."""
     versions: int = 0
     """Earlier versions deleted (S3)."""
+    waited: float = 0.0
+    """Seconds waited for the ingest processes to read the list before the raw store was swept
+    (S3: they read it once a minute; a folder's is read again as soon as it changes)."""
     remaining: int = 0
     """Rows of the rebuilt days that still name them (0 unless something wrote the tables meanwhile)."""
     search_index: freshness.Refreshed | None = None
@@ -126,6 +133,11 @@ class ForgetResult:
             lines.append(f"earlier versions deleted: {self.versions}")
         if self.search_index is not None:
             lines.append(f"{self.search_index.describe()}; removed text purged from the file")
+        if self.waited:
+            lines.append(
+                f"waited {self.waited:.0f} s before sweeping the raw store: the ingest processes of an S3 store "
+                "read the forgotten list once a minute, so what they stored meanwhile is removed too"
+            )
         if self.remaining:
             lines.append(
                 f"warning: {self.remaining} row(s) of those days still name them (did an ETL run meanwhile?): "
@@ -145,6 +157,7 @@ class ForgetResult:
             "days_rebuilt": len(self.days),
             "rows_removed": {t: self.rows_removed[t] for t in layout.TABLE_NAMES},
             "versions_deleted": self.versions,
+            "seconds_waited": round(self.waited, 1),
             "rows_remaining": self.remaining,
         }
 
@@ -173,11 +186,12 @@ def forget(
         listed, added = forgotten.add(raw, asked)
         result = ForgetResult(asked, listed, added)
         sweep = _Sweep(raw, listed, result)
-        sweep.raw_updates()
-        sweep.quarantine()
         sweep.imported()
         sweep.exports()
         sweep.optout_markers()
+        result.waited = _settle(raw, listed)
+        sweep.raw_updates()
+        sweep.quarantine()
         _rebuild(raw, enriched, listed, settings, sweep, result, progress)
         if result.days:
             result.search_index = freshness.after_removal(enriched)
@@ -185,6 +199,20 @@ def forget(
         if result.changed or added:
             audit.append(raw, "forget", **result.to_dict())
     return result
+
+
+def _settle(raw: Store, listed: Forgotten) -> float:
+    """Wait until every ingest process of `raw` uses the list (`forgotten.settled_in`: on S3 they
+    read it once every CACHE_SECONDS), so the raw sweep after it leaves nothing of theirs that was
+    stored meanwhile; return the seconds waited."""
+    wait = forgotten.settled_in(raw, listed)
+    if wait > 0:
+        log.info("waiting for the ingest processes to read the forgotten list", extra={"seconds": round(wait, 1)})
+        _sleep(wait)
+    return wait
+
+
+_sleep = time.sleep
 
 
 # ---- the raw store ----------------------------------------------------------------------
@@ -259,7 +287,7 @@ class _Sweep:
                 for line in data.splitlines():
                     if not line.strip():
                         continue
-                    verdict = forgotten.screen(json.loads(line), self.listed)
+                    verdict = imported.screen_line(line, self.listed)
                     if verdict.left_out:
                         gone += 1
                     elif verdict.redacted is not None:
@@ -308,10 +336,7 @@ def _read(store: Store, key: str, columns: Iterable[str] | None = None) -> pa.Ta
     """Return a table file (only `columns`, those it has), or None if there is none."""
     try:
         with store.open(key) as f:
-            parquet = pq.ParquetFile(f)
-            names = parquet.schema_arrow.names
-            wanted = None if columns is None else [c for c in columns if c in names]
-            return parquet.read(columns=wanted)
+            return read_file(f, columns)
     except NotFoundError:
         return None
 
@@ -319,7 +344,7 @@ def _read(store: Store, key: str, columns: Iterable[str] | None = None) -> pa.Ta
 def _rows(store: Store, key: str) -> int:
     try:
         with store.open(key) as f:
-            return pq.ParquetFile(f).metadata.num_rows
+            return file_rows(f)
     except NotFoundError:
         return 0
 

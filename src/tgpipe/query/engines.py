@@ -4,12 +4,17 @@ rows (`Scope`).
 
 from __future__ import annotations
 
+import re
+
 from tgpipe import dates
-from tgpipe.errors import ConfigError
+from tgpipe.errors import ConfigError, InvalidRequest
 from tgpipe.query.local import run_sql
 from tgpipe.query.results import ENGINES, QueryResult
 from tgpipe.query.scope import Scope, scoped_sql
 from tgpipe.store.base import Store
+
+#: SQL comments, both kinds (enough to tell a text of nothing else: one holding a statement keeps it).
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)", re.DOTALL)
 
 
 def run_query(
@@ -26,8 +31,11 @@ def run_query(
     Raises:
         QueryError: the engine rejected or failed the query.
         ConfigError: what the engine needs is missing.
-        InvalidRequest: the scope ends before it starts, or `sql` cannot be narrowed (Athena).
+        InvalidRequest: `sql` holds no statement, the scope ends before it starts, or `sql` cannot
+            be narrowed (Athena).
     """
+    if not _COMMENTS.sub("", sql).strip(" \t\r\n;"):
+        raise InvalidRequest("the SQL holds no statement: it is empty, or only comments")
     scope = scope or Scope()
     dates.check_range(scope.first, scope.last)
     if engine == "athena":

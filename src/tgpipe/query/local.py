@@ -90,6 +90,8 @@ def execute(con: duckdb.DuckDBPyConnection, sql: str) -> QueryResult:
     """
     try:
         cursor = con.execute(sql)
+        if cursor is None:  # no statement (run_query refuses those first)
+            raise QueryError("the SQL holds no statement: it is empty, or only comments")
         columns = [d[0] for d in cursor.description or ()]
         return QueryResult(columns, cursor.fetchall())
     except duckdb.Error as e:

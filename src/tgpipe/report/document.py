@@ -154,8 +154,8 @@ def build_report(
     last_day = date.fromisoformat(totals["last_day"]) if totals["last_day"] else None
     period = (scope.first or first_day, scope.last or last_day) if first_day else None
     previous_scope, previous = None, None
-    if period is not None:
-        length = (period[1] - period[0]).days + 1
+    length = (period[1] - period[0]).days + 1 if period is not None else 0
+    if period is not None and (period[0] - date.min).days >= length:  # a period of 2,000 years has none before it
         previous_scope = replace(scope, first=period[0] - timedelta(days=length), last=period[0] - timedelta(days=1))
         previous = _run(enriched, previous_scope, queries["period_totals"].sql)
     answers = Answers(queries, results, period, previous_scope, previous, _topic_names(enriched, scope, results))

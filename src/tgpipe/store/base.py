@@ -77,6 +77,13 @@ class Store(ABC):
         self.get(key)
         return {}
 
+    def stamp(self, key: str) -> tuple | None:
+        """Return what changes whenever the object at `key` is written or deleted, if the store can
+        tell it without a request (a local file's modification time, size and inode: one `stat`);
+        None if it cannot (S3, where asking costs a request). A cache compares it to know at once
+        whether to read the object again (`forgotten.current`)."""
+        return None
+
     def open(self, key: str) -> BinaryIO:
         """Return a seekable file of the object at `key` (close it after use), to read parts of it,
         such as a Parquet file's footer and a few columns, without fetching it whole.

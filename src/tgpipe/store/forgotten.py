@@ -25,6 +25,7 @@ No pyarrow and no boto3 here: the ingest Lambda uses it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -38,8 +39,11 @@ from tgpipe.store import layout
 from tgpipe.store.base import Store
 from tgpipe.telegram import shape
 
-#: Seconds a process (an ingest container, `tgpipe serve`) keeps the list before it reads it again.
+#: Seconds a process keeps the list of an S3 store (an ingest function's container) before it
+#: reads it again; a local store's is read again as soon as it changes (`current`).
 CACHE_SECONDS = 60.0
+#: Seconds `tgpipe forget` waits beyond CACHE_SECONDS on S3 (`settled_in`).
+SETTLE_MARGIN = 5.0
 
 #: Why an update is left out (the ingest outcome `opted_out` counts both).
 FORGOTTEN, OPTED_OUT = "forgotten", "opted_out"
@@ -51,6 +55,8 @@ class Forgotten:
 
     user_ids: frozenset[int] = field(default_factory=frozenset)
     chat_ids: frozenset[int] = field(default_factory=frozenset)
+    written: float | None = field(default=None, compare=False)
+    """When the list was written (unix seconds), for a list read from a store that records it."""
 
     def __bool__(self) -> bool:
         return bool(self.user_ids or self.chat_ids)
@@ -78,8 +84,10 @@ class Forgotten:
         parts = [f"user {i}" for i in sorted(self.user_ids)] + [f"chat {i}" for i in sorted(self.chat_ids)]
         return ", ".join(parts) or "nobody"
 
-    def to_json(self) -> bytes:
-        record = {"user_ids": sorted(self.user_ids), "chat_ids": sorted(self.chat_ids)}
+    def to_json(self, written: float | None = None) -> bytes:
+        record: dict[str, Any] = {"user_ids": sorted(self.user_ids), "chat_ids": sorted(self.chat_ids)}
+        if written is not None:
+            record["written_at"] = written
         return (json.dumps(record, indent=1) + "\n").encode()
 
     @classmethod
@@ -88,7 +96,8 @@ class Forgotten:
         users, chats = record.get("user_ids", []), record.get("chat_ids", [])
         if not all(shape.is_int(i) for i in [*users, *chats]):
             raise ValueError("ids must be integers")
-        return cls(frozenset(users), frozenset(chats))
+        written = record.get("written_at")
+        return cls(frozenset(users), frozenset(chats), written if type(written) in (int, float) else None)
 
 
 NOBODY = Forgotten()
@@ -115,31 +124,57 @@ def add(store: Store, more: Forgotten) -> tuple[Forgotten, bool]:
     """Add `more` to the store's list; return the whole list and whether it changed."""
     before = load(store)
     after = before | more
-    if after != before:
-        store.put(layout.FORGOTTEN_KEY, after.to_json())
+    if after == before:
+        after = before  # with the time it was written
+    else:
+        written = time.time()
+        store.put(layout.FORGOTTEN_KEY, after.to_json(written))
+        after = Forgotten(after.user_ids, after.chat_ids, written)
     _remember(store, after)
-    return after, after != before
+    return after, after is not before
 
 
-_cache: dict[str, tuple[float, Forgotten]] = {}
+_cache: dict[str, tuple[float, tuple | None, Forgotten]] = {}
 _cache_lock = threading.Lock()
 
 
 def current(store: Store, now: float | None = None) -> Forgotten:
-    """Return the store's list as this process last read it, read again every CACHE_SECONDS (so
-    the webhook pays one read a minute, not one per update)."""
+    """Return the store's list as this process last read it, read again as soon as it changes.
+
+    A store that tells cheaply whether the list changed (a folder: one `stat` of the file,
+    `Store.stamp`) is asked on every call, so a change is seen by the next update. On S3 asking
+    would cost a request per update (the webhook function's), so there the list is read again
+    every CACHE_SECONDS: `tgpipe forget` waits that long before it sweeps the raw store
+    (`settled_in`), so nothing stored meanwhile stays.
+    """
     now = time.monotonic() if now is None else now
+    stamp = store.stamp(layout.FORGOTTEN_KEY)
     cached = _cache.get(store.uri)
-    if cached is not None and now - cached[0] < CACHE_SECONDS:
-        return cached[1]
-    listed = load(store)
-    _remember(store, listed, now)
+    if cached is not None and (cached[1] == stamp if stamp is not None else now - cached[0] < CACHE_SECONDS):
+        return cached[2]
+    listed = load(store)  # after the stamp: a change in between is read again next time
+    _remember(store, listed, now, stamp)
     return listed
 
 
-def _remember(store: Store, listed: Forgotten, now: float | None = None) -> None:
+def settled_in(store: Store, listed: Forgotten, now: float | None = None) -> float:
+    """Seconds until every process of `store` uses the list `listed` (as `add` wrote it or `load`
+    read it), from `now` (unix seconds): none where `current` sees a change at once (a folder);
+    on S3, what is left of CACHE_SECONDS since it was written, plus SETTLE_MARGIN for clocks that
+    differ and an update being stored meanwhile (a list written by a tgpipe that did not record
+    when: none)."""
+    if listed.written is None or store.stamp(layout.FORGOTTEN_KEY) is not None:
+        return 0.0
+    now = time.time() if now is None else now
+    wait = CACHE_SECONDS + SETTLE_MARGIN
+    return max(0.0, min(wait, listed.written + wait - now))
+
+
+def _remember(store: Store, listed: Forgotten, now: float | None = None, stamp: tuple | None = None) -> None:
+    if stamp is None:
+        stamp = store.stamp(layout.FORGOTTEN_KEY)
     with _cache_lock:
-        _cache[store.uri] = (time.monotonic() if now is None else now, listed)
+        _cache[store.uri] = (time.monotonic() if now is None else now, stamp, listed)
 
 
 def forget_cache() -> None:
@@ -242,6 +277,7 @@ def _ids(ids: Iterable[int]) -> bytes:
     return b"|".join(str(i).encode() for i in sorted(ids))
 
 
+@functools.lru_cache(maxsize=16)
 def body_pattern(listed: Forgotten) -> re.Pattern[bytes] | None:
     """The bytes that name a forgotten person or chat in a body that may not parse (a quarantined
     one): an integer `"id"`, `"user_id"` or `"chat_id"` member equal to one of their ids. Wider

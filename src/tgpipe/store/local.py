@@ -382,6 +382,15 @@ class LocalStore(Store):
     def open(self, key: str) -> BinaryIO:
         return os.fdopen(self._open_file(key), "rb")
 
+    def stamp(self, key: str) -> tuple | None:
+        try:
+            info = os.stat(self._path(key), follow_symlinks=False)
+        except (FileNotFoundError, NotADirectoryError):
+            return ()
+        except OSError as e:
+            raise _os_error("read", self._path(key), e) from e
+        return info.st_mtime_ns, info.st_size, info.st_ino
+
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         # Walk only the folder the prefix names, then filter on the rest of the prefix.
         folder, _, _ = prefix.rpartition("/")

@@ -29,7 +29,8 @@ def quarantine(store: Store, body: bytes, day: date, reason: str, detail: str, s
     """
     key = layout.quarantine_key(hashlib.sha256(body).hexdigest(), day)
     record = {"reason": reason, "detail": detail, "source": source, "at": dates.utc_now().isoformat(), **fields}
-    store.put_new(layout.quarantine_reason_key(key), json.dumps(record, ensure_ascii=False).encode())
+    # ASCII: a detail may quote a lone surrogate, which no UTF-8 text holds.
+    store.put_new(layout.quarantine_reason_key(key), json.dumps(record).encode())
     store.put_new(key, body)
     # INFO: the caller counts what it quarantined and says so (a command's summary, the webhook's answer).
     log.info("quarantined", extra={"key": key, "reason": reason, "detail": detail, **fields})

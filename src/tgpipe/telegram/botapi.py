@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # requests is imported on first use: the CLI starts without i
 
 from tgpipe.errors import ConfigError, Terminal, TgpipeError, Transient
 from tgpipe.logs import redact
+from tgpipe.telegram import jsontext
 
 DEFAULT_API_URL = "https://api.telegram.org"
 TOKEN_PATTERN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{20,100}")
@@ -130,24 +131,26 @@ class BotApi:
         Raises:
             BotApiError: a subclass saying what failed and whether retrying can help.
         """
+        return self._result(method, self._post(method, params, read_timeout))
+
+    def _post(self, method: str, params: Mapping[str, Any] | None, read_timeout: float) -> requests.Response:
         import requests
 
         url = f"{self.base_url}/bot{self._token}/{method}"
         payload = {k: v for k, v in (params or {}).items() if v is not None}
         try:
-            response = self._session.post(url, json=payload, timeout=(CONNECT_TIMEOUT, read_timeout))
+            return self._session.post(url, json=payload, timeout=(CONNECT_TIMEOUT, read_timeout))
         except requests.RequestException as e:
             # str(e) quotes the URL, hence the token: name the failure by its type only.
             raise ApiUnavailable(
                 f"cannot reach the Bot API at {self.base_url} ({method}): {type(e).__name__} "
                 "(check the network or TELEGRAM_API_URL)"
             ) from None
-        return self._result(method, response)
 
     def _result(self, method: str, response: requests.Response) -> Any:
         try:
             envelope = response.json()
-        except ValueError:
+        except (ValueError, RecursionError):
             envelope = None
         if not isinstance(envelope, dict) or "ok" not in envelope:
             raise ApiUnavailable(
@@ -194,10 +197,25 @@ class BotApi:
 
     def get_updates(
         self, offset: int | None, timeout: int, limit: int = 100, allowed_updates: list[str] | None = None
-    ) -> list[dict[str, Any]]:
-        """Long-poll for updates; calling with `offset` confirms every update below it."""
+    ) -> list[bytes]:
+        """Long-poll for updates; calling with `offset` confirms every update below it.
+
+        Each update is returned as the bytes Telegram sent for it, its slice of the response
+        (`jsontext.read_batch`), to be stored as they are, as a webhook's body is: nothing in one
+        update (a lone surrogate, `1e999`, any nesting) can make the batch unreadable.
+        """
         params = {"offset": offset, "timeout": timeout, "limit": limit, "allowed_updates": allowed_updates}
-        return self.call("getUpdates", params, read_timeout=timeout + READ_MARGIN)
+        response = self._post("getUpdates", params, read_timeout=timeout + READ_MARGIN)
+        try:
+            batch = jsontext.read_batch(response.content)
+        except ValueError:
+            batch = None
+        if batch is not None and batch.kind == "response" and batch.ok is True:
+            if batch.items is None:
+                raise ApiUnavailable("the Bot API answered getUpdates with a result that is not a list")
+            return batch.items
+        self._result("getUpdates", response)  # raises what Telegram's answer says
+        raise ApiUnavailable(f"the Bot API at {self.base_url} answered getUpdates with no Bot API response")
 
     def get_webhook_info(self) -> dict[str, Any]:
         return self.call("getWebhookInfo")

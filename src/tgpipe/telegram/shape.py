@@ -10,7 +10,9 @@ from __future__ import annotations
 import codecs
 import functools
 import json
+import math
 import re
+import secrets
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from typing import Any
@@ -79,6 +81,11 @@ _TIME_FIELDS = {
 #: The largest update id kept: ids are non-negative 64-bit integers (the tables' `bigint`).
 MAX_UPDATE_ID = 2**63 - 1
 
+#: How deeply an update's JSON may nest objects and arrays (the update itself is the first level).
+#: A Bot API update nests about ten deep; a deeper body is quarantined (`too_deep`), so that no rule
+#: and no reader (each may recurse) ever meets one nested deeper than the interpreter's stack.
+MAX_NESTING = 100
+
 
 def _no_constants(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
@@ -86,16 +93,19 @@ def _no_constants(name: str) -> None:
 
 #: `json.loads` with an argument makes a decoder on every call; updates are parsed by the million.
 _DECODER = json.JSONDecoder(parse_constant=_no_constants)
+_TOO_DEEP = f"JSON nested more than {MAX_NESTING} levels deep"
 
 
 def parse_update(body: bytes) -> tuple[str, dict[str, Any]]:
     """Return the text and the object of an update body.
 
     The one rule of what an update is, for ingest and the ETL alike: UTF-8 text (no byte order
-    mark) of one JSON object whose `update_id` is an integer from 0 to 2**63 - 1.
+    mark) of one JSON object, nested at most MAX_NESTING levels, whose `update_id` is an integer
+    from 0 to 2**63 - 1.
 
     Raises:
-        InvalidUpdate: it is not (`reason`: not_utf8, not_json, not_an_object or no_update_id).
+        InvalidUpdate: it is not (`reason`: not_utf8, not_json, too_deep, not_an_object or
+            no_update_id).
     """
     if body.startswith(codecs.BOM_UTF8):
         raise InvalidUpdate("not UTF-8 JSON: it starts with a byte order mark", "not_utf8")
@@ -108,19 +118,83 @@ def parse_update(body: bytes) -> tuple[str, dict[str, Any]]:
     except ValueError as e:
         raise InvalidUpdate(f"not JSON: {e}", "not_json") from None
     except RecursionError:
-        raise InvalidUpdate("not JSON that can be read: nested too deeply", "not_json") from None
+        raise InvalidUpdate(_TOO_DEEP, "too_deep") from None
     if not isinstance(update, dict):
         raise InvalidUpdate(f"expected a JSON object, got {type(update).__name__}", "not_an_object")
+    # Each level needs a bracket: most bodies are told by two counts, in C.
+    if text.count("{") + text.count("[") > MAX_NESTING and nesting(update) > MAX_NESTING:
+        raise InvalidUpdate(_TOO_DEEP, "too_deep")
     update_id = update.get("update_id")
     if not is_int(update_id) or not 0 <= update_id <= MAX_UPDATE_ID:
         raise InvalidUpdate("no update_id that is an integer from 0 to 2**63 - 1", "no_update_id")
     return text, update
 
 
+def nesting(value: Any) -> int:
+    """Return how deeply `value` nests objects and arrays (0 for a string or a number, 1 for `{}`),
+    without recursion."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if type(item) is dict:
+            children = item.values()
+        elif type(item) is list:
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in children if type(child) is dict or type(child) is list)
+    return deepest
+
+
+#: Compact JSON, non-ASCII kept as it is; and the same in ASCII, every non-ASCII character escaped.
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_COMPACT_ASCII = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+
+
 def encode_update(update: dict[str, Any]) -> bytes:
-    """Return the bytes stored for an update that came parsed (a getUpdates item, an item of a JSON
-    array): compact JSON, UTF-8, non-ASCII kept as it is."""
-    return json.dumps(update, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Return the bytes of an update tgpipe must write itself, because a rule rewrote it (a copy of
+    a message cut down, a person pseudonymised) or it was made (a message of an export): the one
+    rule for re-encoding. An update that came as bytes is stored as those bytes, never through here.
+
+    Compact JSON in UTF-8, non-ASCII kept as it is, that parses back to the same value:
+    - a string holding a lone surrogate (`"\\ud83d"`: valid JSON that Telegram sends, but no UTF-8
+      text) makes the whole text ASCII, each non-ASCII character escaped as `\\uXXXX`;
+    - a number too large for a double (`1e999`, which `json` reads as infinity) is written `1e999`
+      (`-1e999`), which reads as the same infinity: JSON has no other way to write one.
+    """
+    for encoder in (_COMPACT, _COMPACT_ASCII):
+        try:
+            text = encoder.encode(update)
+        except ValueError:  # an infinity
+            text = _with_infinities(update, encoder)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: the ASCII text next
+            continue
+    raise AssertionError("ASCII text always encodes")  # pragma: no cover
+
+
+def _with_infinities(value: Any, encoder: json.JSONEncoder) -> str:
+    """`encoder`'s text of `value` with each infinity written `1e999` or `-1e999` (a NaN, which no
+    JSON text reads as, null): each stands in as a string no update holds, replaced once written."""
+    marker = f"\x00tgpipe-{secrets.token_hex(16)}"
+    stand_ins = {math.inf: marker + "+", -math.inf: marker + "-"}
+
+    def swap(item: Any) -> Any:
+        if type(item) is float and not math.isfinite(item):
+            return stand_ins.get(item)
+        if type(item) is dict:
+            return {key: swap(child) for key, child in item.items()}
+        if type(item) is list:
+            return [swap(child) for child in item]
+        return item
+
+    text = encoder.encode(swap(value))
+    for number, written in ((math.inf, "1e999"), (-math.inf, "-1e999")):
+        text = text.replace(encoder.encode(stand_ins[number]), written)
+    return text
 
 
 def is_int(value: Any) -> bool:

@@ -176,6 +176,46 @@ def test_a_failed_get_updates_response_is_an_error():
         bodies(b'{"ok": false, "error_code": 401, "description": "Unauthorized"}')
 
 
+def good(n: int) -> bytes:
+    return b'{"update_id":%d,"message":{"message_id":%d,"date":1763899200,"chat":{"id":-100},"text":"ok"}}' % (n, n)
+
+
+SURROGATE = b'{"update_id":20,"message":{"message_id":20,"date":1763899200,"chat":{"id":-100},"text":"\\ud83d"}}'
+HUGE = b'{"update_id":21,"message":{"message_id":21,"date":1763899200,"chat":{"id":-100},"text":"x","n":1e999}}'
+DEEP = b'{"update_id":22,"message":' + b"[" * 50_000 + b"]" * 50_000 + b"}"
+
+
+@pytest.mark.parametrize("shape", ["array", "getUpdates"])
+def test_an_array_or_a_get_updates_response_keeps_each_item_s_own_bytes(store, shape):
+    """Issue 24, cases 1, 2 and 6: ten good updates and one with a lone surrogate gave exit 1 and
+    none stored; `1e999` came back as `Infinity` (quarantined); a deep item stopped the file with a
+    RecursionError. Each item is now its own bytes as the file holds them."""
+    items = [good(1), SURROGATE, good(2), HUGE, b" \n" + good(3), DEEP, *(good(n) for n in range(4, 11))]
+    array = b"[" + b",".join(items) + b"\n]"
+    text = array if shape == "array" else b'{"ok": true, "result": ' + array + b"}"
+    assert bodies(text) == [item.strip() for item in items]
+    summary = ingest.store_updates(ingest.iter_bodies(io.BytesIO(text)), store, Settings())
+    assert summary.describe() == "stored 12, duplicates 0, ignored 0, quarantined 1 (too_deep: 1)"
+    assert store.get("telegram/context_date=2025-11-23/20.json") == SURROGATE
+    assert store.get("telegram/context_date=2025-11-23/21.json") == HUGE
+    (reason,) = [o.key for o in store.list("quarantine/") if o.key.endswith(".reason")]
+    assert json.loads(store.get(reason))["reason"] == "too_deep"
+
+
+def test_a_deeply_nested_first_line_stops_nothing(store):
+    """Issue 24, case 2: a JSON-lines file whose first line is deeply nested aborted with
+    RecursionError and stored none of the good lines."""
+    lines = DEEP + b"\n" + good(1) + b"\n" + SURROGATE + b"\n"
+    assert bodies(lines) == [DEEP, good(1), SURROGATE]
+    summary = ingest.store_updates(ingest.iter_bodies(io.BytesIO(lines)), store, Settings())
+    assert summary.describe() == "stored 2, duplicates 0, ignored 0, quarantined 1 (too_deep: 1)"
+
+
+def test_an_array_that_is_not_json_is_read_as_lines(store):
+    text = b"[" + good(1) + b",\n" + good(2) + b"\n"  # never closed
+    assert bodies(text) == [b"[" + good(1) + b",", good(2)]
+
+
 def test_a_malformed_first_line_does_not_hide_the_rest():
     assert bodies(b'{"no_id": 1}\n{"update_id": 2}\n') == [b'{"no_id": 1}', b'{"update_id": 2}']
 

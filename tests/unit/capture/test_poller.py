@@ -215,3 +215,29 @@ def test_updates_of_chats_not_allowed_are_confirmed_but_not_stored(fake, api, tm
     stop(poller, thread)
     assert stored_ids(tmp_path) == [kept]
     assert poller.result.summary.describe() == "stored 1, duplicates 0, ignored 1, quarantined 0"
+
+
+def test_a_batch_with_a_lone_surrogate_a_huge_number_and_deep_nesting_never_stops_capture(fake, api, tmp_path):
+    """Issue 24, case 1: one update with a lone surrogate escape (valid JSON, and Telegram sends it)
+    made poll exit with UnicodeEncodeError, storing nothing of its batch and never moving the
+    offset. Each update is now stored as the bytes Telegram sent, and the batch goes on."""
+    good = [json.dumps({"update_id": 10 + n, "message": message(n)}).encode() for n in range(3)]
+    surrogate = b'{"update_id":20,"message":{"message_id":20,"date":%d,"chat":{"id":-100},"text":"\\ud83d"}}' % DAY
+    huge = b'{"update_id":21,"message":{"message_id":21,"date":%d,"chat":{"id":-100},"location":1e999}}' % DAY
+    deep = b'{"update_id":22,"message":' + b"[" * 5000 + b"]" * 5000 + b"}"
+    fake.raw_texts.append(b"[" + b",".join([good[0], surrogate, good[1], huge, deep, good[2]]) + b"]")
+    store = LocalStore(tmp_path)
+    poller = Poller(api, store, Settings(), poll_timeout=1)
+    thread, errors = start(poller)
+    fake.wait_until_confirmed(23)  # the deep one too: it is quarantined, so it is kept
+    later = fake.add_update("message", message(30))["update_id"]
+    fake.wait_until_confirmed(later + 1)
+    stop(poller, thread)
+    assert errors == []
+    assert stored_ids(tmp_path) == [10, 11, 12, 20, 21, later]
+    for body in (surrogate, huge, *good):  # the bytes as Telegram sent them
+        update_id = json.loads(body)["update_id"]
+        assert (tmp_path / "telegram" / "context_date=2025-11-23" / f"{update_id}.json").read_bytes() == body
+    (quarantined,) = (tmp_path / "quarantine").rglob("*.json")
+    assert quarantined.read_bytes() == deep
+    assert json.loads(quarantined.with_suffix(".reason").read_text())["reason"] == "too_deep"

@@ -781,6 +781,44 @@ def test_the_repair_is_the_same_across_any_read_chunk_boundaries(pieces, step):
     assert out == expected
 
 
+#: A surrogate's escape not escaped itself: a pair (kept), a lone high or a lone low (U+FFFD).
+SURROGATE = re.compile(
+    rb"(?<!\\)((?:\\\\)*)(\\u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+)
+
+
+def _lone_as_replacement(match: re.Match[bytes]) -> bytes:
+    return match.group(0) if len(match.group(2)) == 12 else match.group(1) + rb"\ufffd"
+
+
+@given(
+    st.lists(
+        st.sampled_from(
+            [b"\\", b"\\\\", b"\\ud83d", b"\\uDE00", b"\\ud83d\\ude00", b"\\u0041", b"u", b"d83d", b"\\x1f", b"a"]
+        ),
+        max_size=40,
+    ),
+    st.integers(min_value=1, max_value=13),
+)
+@settings(max_examples=300, deadline=None)
+def test_surrogate_escapes_are_repaired_the_same_across_any_read_chunk_boundaries(pieces, step):
+    """A read once cut a pair in two (two U+FFFD for one emoji) or a lone escape in two."""
+    data = b"".join(pieces)
+    expected = SURROGATE.sub(_lone_as_replacement, XHH.sub(rb"\1\\u00\2", data))
+    stream = RepairedStream(Trickle(data, step))
+    out = b"".join(iter(lambda: stream.read(step), b""))
+    assert out == expected
+
+
+def test_a_run_of_backslashes_of_any_length_goes_on_a_few_at_a_time():
+    """A tail held back for the next read is a few bytes, never the whole run (it was, read again each time)."""
+    data = b"\\" * 3_000_001
+    stream = RepairedStream(io.BytesIO(data), read_size=4096)
+    reads = [len(stream.read(4096)) for _ in range(3)]
+    assert all(4000 < n <= 4096 for n in reads), reads
+    assert len(b"".join(iter(lambda: stream.read(4096), b""))) + sum(reads) == len(data)
+
+
 def test_a_bom_and_invalid_utf8_do_not_stop_the_import():
     raw = b"\xef\xbb\xbf" + dump(chat([message(1, "ok", name="BADNAME")])).replace(b"BADNAME", b"na\xffme")
     (row,) = [columns(i) for i in read_export(io.BytesIO(raw))]
@@ -871,3 +909,179 @@ def test_a_reader_given_a_path_closes_its_file_when_read_or_closed(tmp_path):
     assert reader._owned.closed
     with pytest.raises(StopIteration):
         next(reader)
+
+
+# ---- messages that cannot be read, and files nested too deeply (issue 24) -----------------------------
+
+
+def test_a_message_that_cannot_be_read_is_skipped_with_its_reason_not_the_file():
+    """Issue 24, case 5: one `date_unixtime: "not a number"` among 20 messages made the import
+    refuse the whole file, with a message about Desktop versions before 3.7.6."""
+    messages = [message(i) for i in range(1, 21)]
+    messages[6]["date_unixtime"] = "not a number"
+    messages[9]["date_unixtime"] = "²"  # a digit to str.isdigit, not to int
+    messages[11]["date_unixtime"] = "9" * 5000  # more digits than int() reads
+    messages[13]["date_unixtime"] = "99999999999999"  # after the year 9999
+    del messages[15]["date_unixtime"]  # a local date only, in an export that writes unix times
+    read = items(chat(messages))
+    assert [i.message_id for i in read if i.message is not None] == [1, 2, 3, 4, 5, 6, 8, 9, 11, 13, 15, 17, 18, 19, 20]
+    assert {i.message_id: i.skipped for i in read if i.message is None} == {
+        7: "message whose date is not a time",
+        10: "message whose date is not a time",
+        12: "message whose date is not a time",
+        14: "message whose date is not a time",
+        16: "message with a local date only (no date_unixtime)",
+    }
+
+
+def test_a_message_no_rule_foresaw_is_skipped_and_counted(monkeypatch):
+    from tgpipe.history import desktop_export
+
+    real = desktop_export.map_message
+
+    def failing(raw, ctx):
+        if raw["id"] == 2:
+            raise KeyError("what no rule foresaw")
+        return real(raw, ctx)
+
+    monkeypatch.setattr(desktop_export, "map_message", failing)
+    reader = read_export(io.BytesIO(dump(chat([message(1), message(2), message(3)]))))
+    assert [i.skipped for i in reader] == [None, "message tgpipe cannot read (KeyError)", None]
+    assert reader.tallies[0].skipped == {"message tgpipe cannot read (KeyError)": 1}
+
+
+@pytest.mark.parametrize("messages", [None, {}, "none", 3])
+def test_messages_that_is_not_a_list_is_refused_the_same_whatever_it_is(messages):
+    """Issue 24, case 5: `messages: null` was taken for an empty chat, `messages: {}` refused."""
+    with pytest.raises(InvalidExport, match=re.escape(f"chat {GROUP_ID}: its `messages` is not a list")):
+        items(chat(messages))
+    with pytest.raises(InvalidExport, match="its `messages` is not a list"):
+        items(account([chat([message(1)]), chat(messages, id_=5)]))
+
+
+def test_a_chat_id_beyond_64_bits_is_skipped_with_a_reason_never_read_as_null():
+    """Issue 24, case 5: a chat id of 2**70 gave rows whose chat_id was NULL, which `forget
+    --chat-id` can never reach. (A message that holds such a number is left out by the importer,
+    as its line is written: `imported.encode_line`.)"""
+    (item,) = items(chat([message(1)], id_=2**70))
+    assert item.message is None and item.chat.chat_id is None
+    assert item.skipped == f"chat id {2**70} is beyond what a Telegram id can be (64 bits)"
+
+
+def test_a_location_of_1e999_is_no_place():
+    """JSON has no number for infinity: such a location is one that cannot be read."""
+    raw = dump(chat([message(1, location_information={"latitude": 1.5, "longitude": 2.5})]))
+    (item,) = items(raw.replace(b"1.5", b"1e999"))
+    assert item.message["location"] == {}
+
+
+def nested(depth: int, opener: bytes = b"[") -> bytes:
+    if opener == b"[":
+        return b"[" * depth + b"1" + b"]" * depth
+    return b'{"a":' * depth + b"1" + b"}" * depth
+
+
+@pytest.mark.parametrize(
+    "where",
+    [
+        "text",  # inside a message
+        "first_key",  # a top-level value the probe skips
+        "contacts",  # a section of a full export the reader drops
+        "messages",  # the messages list holds nested arrays
+    ],
+)
+@pytest.mark.parametrize("opener", [b"[", b"{"])
+def test_a_file_nested_deeper_than_the_limit_is_refused_before_it_is_built(where, opener, monkeypatch):
+    """Issue 24, case 2: the parser's memory grows with the square of the depth (a 200 KB file of
+    nested arrays took 24 GB). The reader refuses a file nested beyond MAX_NESTING where the parser
+    gets there, whatever the sizes of the reads, having built no more than the limit."""
+    from tgpipe.history import desktop_export
+
+    built = []
+    real = desktop_export._last_path
+    monkeypatch.setattr(desktop_export, "_last_path", lambda root: built.append(len(real(root))) or real(root))
+    deep = nested(desktop_export.MAX_NESTING + 50, opener)
+    head = dump(chat([message(1), message(2)]))[:-1]  # without the closing brace
+    if where == "text":
+        data = dump(chat([message(1), message(2)])).replace(b'"text": "oi"', b'"text": ' + deep, 1)
+    elif where == "first_key":
+        data = b'{"x": ' + deep + b", " + dump(chat([message(1)]))[1:]
+    elif where == "contacts":
+        data = dump(account([chat([message(1)])])).replace(b'"contacts": {', b'"contacts": {"deep": ' + deep + b", ", 1)
+    else:
+        data = head.replace(b'"messages": [', b'"messages": [' + deep + b", ", 1) + b"}"
+    for step in (None, 7, 65536):
+        built.clear()
+        with pytest.raises(InvalidExport, match=f"more than {desktop_export.MAX_NESTING} levels deep"):
+            items(data, step=step)
+        assert max(built, default=0) <= desktop_export.MAX_NESTING + 1
+
+
+def test_nesting_up_to_the_limit_is_read():
+    from tgpipe.history import desktop_export
+
+    deep = nested(desktop_export.MAX_NESTING - 10)
+    data = dump(chat([message(1), message(2)])).replace(b'"text": "oi"', b'"text": ' + deep, 1)
+    assert [i.message_id for i in items(data, step=1000)] == [1, 2]
+
+
+def test_one_value_or_message_larger_than_the_bound_is_refused_and_what_is_not_read_is_dropped(monkeypatch):
+    """Memory stays bounded whatever the file: one message (or one string) is held whole while it is
+    read, so one larger than _VALUE_BYTES of the file is refused; the sections tgpipe does not read
+    (a full export's contacts, a chat's unknown keys) are dropped value by value as they come."""
+    from tgpipe.history import desktop_export
+
+    monkeypatch.setattr(desktop_export, "_VALUE_BYTES", 20_000)
+    big_text = dump(chat([message(1), message(2, "x" * 200_000), message(3)]))
+    with pytest.raises(InvalidExport, match="one value \\(or blank space\\) takes more than"):
+        items(big_text, step=4096)
+    big_message = dump(chat([message(1), message(2, [{"type": "bold", "text": "b"}] * 20_000), message(3)]))
+    with pytest.raises(InvalidExport, match="one message takes more than"):
+        items(big_message, step=4096)
+    held = []
+    real = desktop_export._last_path
+
+    def watched(root):
+        path = real(root)
+        held.append(sum(len(node) for node in path))
+        return path
+
+    monkeypatch.setattr(desktop_export, "_last_path", watched)
+    export = account([chat([message(1), message(2)])])
+    export["contacts"]["list"] = [{"first_name": f"C{i}", "phone_number": "+1"} for i in range(20_000)]
+    export["chats"]["list"][0] = (
+        {"name": "Dados ☕", "type": "private_supergroup", "id": GROUP_ID}
+        | {f"k{i}": [i] for i in range(5_000)}
+        | {"messages": [message(1), message(2)]}
+    )
+    assert [i.message_id for i in items(export, step=4096)] == [1, 2]
+    assert max(held) < 200  # the contacts and the unknown keys were never held whole
+
+
+def test_a_number_of_thousands_of_digits_is_read_not_a_crash(tmp_path):
+    """ijson's C parser crashed the process (a segmentation fault, exit 139) on an integer of more
+    digits than `int` reads by default (4,300): found by the fuzz test. Run in a process of its own."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "result.json"
+    data = dump(chat([message(1), message(2), message(3)]))
+    data = data.replace(b'"id": 2,', b'"id": 2, "duration_seconds": ' + b"9" * 50_000 + b",", 1)
+    path.write_bytes(data)
+    script = (
+        "import sys; from tgpipe.history.desktop_export import read_export; "
+        "print([i.message_id for i in read_export(sys.argv[1])], sys.get_int_max_str_digits())"
+    )
+    run = subprocess.run([sys.executable, "-c", script, path], capture_output=True, text=True, timeout=120)
+    assert (run.returncode, run.stdout, run.stderr) == (0, "[1, 2, 3] 4300\n", "")
+
+
+@pytest.mark.parametrize("step", [1, 3, 5, 7, 11, 64])
+def test_a_lone_surrogate_escape_reads_as_a_replacement_character_across_any_read(step):
+    """Valid JSON that the C parser turned into bytes that are not UTF-8 (the import stopped with a
+    UnicodeDecodeError): found by the fuzz test. A pair is its character; an escaped backslash
+    before `u` is text."""
+    texts = ["\ud83d x", "\ude00", "ok \ud83d\ude00", "\ud83d\ud83d\ude00", "\\ud83d", "\\\ud83d"]
+    data = json.dumps(chat([message(i + 1, t) for i, t in enumerate(texts)]), indent=1).encode()  # escaped
+    got = [i.message["text"] for i in items(data, step=step)]
+    assert got == ["\ufffd x", "\ufffd", "ok \U0001f600", "\ufffd\U0001f600", "\\ud83d", "\\\ufffd"]

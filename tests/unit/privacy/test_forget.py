@@ -251,3 +251,91 @@ def test_pseudonymised_tables_are_searched_and_rebuilt_by_her_pseudonym(tmp_path
     kept = [r["text"] for r in before if r["user_id"] != zoe and r["chat_id"] != zoe]
     assert sorted(r["text"] or "" for r in after) == sorted(t or "" for t in kept)
     assert not forget.forget(raw, enriched, ZOE, PSEUDONYMIZED).changed
+
+
+def surrogate_reply(update_id: int, quoted: dict) -> bytes:
+    """Bruno's reply to `quoted`, with a lone surrogate escape of his own (valid JSON, Telegram sends it)."""
+    reply = kit.message(update_id, kit.BRUNO, "BRUNO-x", kit.START, reply_to_message=quoted)
+    reply["text"] = "BRUNO \ud83d"
+    return to_bytes_ascii({"update_id": update_id, "message": reply})
+
+
+def to_bytes_ascii(update: dict) -> bytes:
+    import json
+
+    return json.dumps(update, separators=(",", ":")).encode()  # the surrogate as its escape
+
+
+def test_forget_completes_whatever_other_people_s_messages_hold(tmp_path):
+    """Issue 24, case 1: a reply quoting Zoë with a lone surrogate in its own text made every
+    `forget --user-id` run exit 1 (the cut-down copy could not be encoded): Zoë's row and raw
+    files stayed, and no audit line was written."""
+    raw, enriched = LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
+    zoe = kit.message(1, kit.ZOE, "ZOE-SECRET-1", kit.START)
+    ingest.store_updates([to_bytes({"update_id": 1, "message": zoe}), surrogate_reply(2, zoe)], raw, SETTINGS)
+    etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)
+
+    result = forget.forget(raw, enriched, ZOE, SETTINGS)
+
+    assert result.removed[layout.RAW_PREFIX] == 1 and result.rewritten[layout.RAW_PREFIX] == 1
+    assert everything(raw, enriched) == {}
+    (key,) = [o.key for o in raw.list("telegram/")]
+    reply = raw.get(key)
+    assert b"\\ud83d" in reply and b"ZOE-SECRET" not in reply  # the copy cut down, his text as it was
+    assert [r["text"] for r in kit.table_rows(enriched.root, "telegram")] == ["BRUNO \ufffd"]
+    assert audit.records(raw)[-1]["rows_removed"]["telegram"] == 1
+
+
+def test_a_reply_quoting_a_forgotten_person_with_a_surrogate_of_its_own_is_stored_cut_down(tmp_path):
+    """Issue 24, case 1: with Zoë forgotten, such a reply was quarantined as internal_error, with
+    her quoted text uncut inside the quarantine."""
+    raw = LocalStore(tmp_path / "raw", private=True)
+    forgotten.add(raw, ZOE)
+    zoe = kit.message(1, kit.ZOE, "ZOE-SECRET-1", kit.START)
+    result = ingest.store_update(surrogate_reply(2, zoe), raw, SETTINGS)
+    assert result.outcome is ingest.Outcome.STORED
+    assert b"\\ud83d" in raw.get(result.key)
+    assert kit.zoe_in_folder(raw.root) == {}
+
+
+def test_a_body_set_aside_that_names_a_forgotten_person_is_not_kept(tmp_path, monkeypatch):
+    """A rule that fails unexpectedly sets the update aside in the quarantine; when it names a
+    forgotten person, as `forget` would delete it from there, it is not kept at all."""
+    raw = LocalStore(tmp_path / "raw", private=True)
+    forgotten.add(raw, ZOE)
+
+    def broken(*args):
+        raise RuntimeError("a rule that fails")
+
+    monkeypatch.setattr(forgotten, "screen", broken)
+    zoe = kit.message(1, kit.ZOE, "ZOE-SECRET-1", kit.START)
+    reply = to_bytes({"update_id": 2, "message": kit.message(2, kit.BRUNO, "BRUNO", kit.START, reply_to_message=zoe)})
+    assert ingest.store_update(reply, raw, SETTINGS).outcome is ingest.Outcome.OPTED_OUT
+    other = to_bytes({"update_id": 3, "message": kit.message(3, kit.BRUNO, "BRUNO", kit.START)})
+    assert ingest.store_update(other, raw, SETTINGS).outcome is ingest.Outcome.QUARANTINED
+    assert kit.zoe_in_folder(raw.root) == {}
+
+
+def test_a_running_ingest_process_notices_forget_at_once(tmp_path):
+    """Issue 24, case 3: `serve`, `poll` and `run` kept the list a minute, so the person's next
+    update after `forget` (another process) was stored. A folder's list is read again as soon as
+    it changes."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    data = tmp_path / "data"
+    raw = LocalStore(data / "raw", private=True)
+    ana = kit.message(1, kit.ANA, "ANA-1", kit.START)
+    assert ingest.store_update(to_bytes({"update_id": 1, "message": ana}), raw, SETTINGS).outcome.value == "stored"
+    tgpipe = Path(sys.executable).parent / "tgpipe"
+    env = {k: v for k, v in os.environ.items() if k not in ("TIMEZONE", "RAW_STORE", "ENRICHED_STORE")}
+    run = subprocess.run(
+        [tgpipe, "forget", "--data-dir", data, "--user-id", str(kit.ZOE)], env=env, capture_output=True
+    )
+    assert run.returncode == 0, run.stderr
+    zoe = kit.message(2, kit.ZOE, "ZOE-SECRET-2", kit.START)
+    result = ingest.store_update(to_bytes({"update_id": 2, "message": zoe}), raw, SETTINGS)
+    assert result.outcome is ingest.Outcome.OPTED_OUT
+    assert kit.zoe_in_folder(raw.root) == {}

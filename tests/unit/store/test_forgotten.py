@@ -141,23 +141,62 @@ def test_copies_of_a_forgotten_person_s_messages_are_cut_down_as_deleted_message
     assert screen({"update_id": 1, "message": kept}, the_chat) == (FORGOTTEN, None)
 
 
-def test_the_list_round_trips_and_is_read_once_a_minute(tmp_path):
+def test_the_list_round_trips_with_when_it_was_written(tmp_path, monkeypatch):
+    monkeypatch.setattr(forgotten.time, "time", lambda: 1_700_000_000.5)
     store = LocalStore(tmp_path, private=True)
     assert forgotten.load(store) == forgotten.NOBODY
     listed, added = forgotten.add(store, Forgotten(frozenset({42}), frozenset({-5})))
     assert added and forgotten.load(store) == listed
-    assert store.get("_tgpipe/forgotten.json") == b'{\n "user_ids": [\n  42\n ],\n "chat_ids": [\n  -5\n ]\n}\n'
+    assert listed.written == forgotten.load(store).written == 1_700_000_000.5
+    assert store.get("_tgpipe/forgotten.json") == (
+        b'{\n "user_ids": [\n  42\n ],\n "chat_ids": [\n  -5\n ],\n "written_at": 1700000000.5\n}\n'
+    )
     assert (tmp_path / "_tgpipe" / "forgotten.json").stat().st_mode & 0o777 == 0o600
-    assert forgotten.add(store, Forgotten(frozenset({42})))[1] is False
-    forgotten.forget_cache()
-    assert forgotten.current(store, now=0.0) == listed
-    store.put("_tgpipe/forgotten.json", Forgotten(frozenset({1})).to_json())
-    assert forgotten.current(store, now=30.0) == listed  # cached
-    assert forgotten.current(store, now=61.0) == Forgotten(frozenset({1}))
+    again, added = forgotten.add(store, Forgotten(frozenset({42})))
+    assert added is False and again.written == 1_700_000_000.5
     store.put("_tgpipe/forgotten.json", b"[1, 2]")
     forgotten.forget_cache()
     with pytest.raises(ConfigError, match="forgotten.json"):
         forgotten.current(store)
+    forgotten.forget_cache()
+
+
+def test_a_folder_s_list_is_read_again_as_soon_as_it_changes(tmp_path):
+    """A change by another process (`tgpipe forget` while `serve` runs) is seen by the next update,
+    not a minute later: the file's modification time, size and inode are one stat."""
+    store = LocalStore(tmp_path, private=True)
+    forgotten.forget_cache()
+    assert forgotten.current(store, now=0.0) == forgotten.NOBODY
+    other = LocalStore(tmp_path, private=True)  # another process's view of the same folder
+    forgotten.add(other, Forgotten(frozenset({77})))
+    assert forgotten.current(store, now=1.0) == Forgotten(frozenset({77}))
+    store.put("_tgpipe/forgotten.json", Forgotten(frozenset({77, 78})).to_json())
+    assert forgotten.current(store, now=2.0) == Forgotten(frozenset({77, 78}))
+    assert forgotten.settled_in(store, forgotten.load(store)) == 0.0
+    forgotten.forget_cache()
+
+
+class RequestStore(LocalStore):
+    """A store that cannot tell a change without a request, as S3."""
+
+    def stamp(self, key):
+        return None
+
+
+def test_an_s3_list_is_read_once_a_minute_and_forget_waits_that_long(tmp_path):
+    store = RequestStore(tmp_path, private=True)
+    forgotten.forget_cache()
+    listed = forgotten.current(store, now=0.0)
+    store.put("_tgpipe/forgotten.json", Forgotten(frozenset({1})).to_json(written=1000.0))
+    assert forgotten.current(store, now=30.0) == listed  # cached
+    assert forgotten.current(store, now=61.0) == Forgotten(frozenset({1}))
+    written = forgotten.load(store)
+    wait = forgotten.CACHE_SECONDS + forgotten.SETTLE_MARGIN
+    assert forgotten.settled_in(store, written, now=1000.0) == wait
+    assert forgotten.settled_in(store, written, now=1030.0) == wait - 30
+    assert forgotten.settled_in(store, written, now=1000.0 + wait) == 0.0
+    assert forgotten.settled_in(store, written, now=900.0) == wait  # a clock behind the writer's
+    assert forgotten.settled_in(store, Forgotten(frozenset({1}))) == 0.0  # written by a tgpipe that did not say when
     forgotten.forget_cache()
 
 

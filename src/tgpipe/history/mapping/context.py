@@ -8,6 +8,8 @@ from array import array
 from datetime import datetime, tzinfo
 from typing import Any
 
+from tgpipe.history.mapping.values import digits_int
+
 
 class Threads:
     """Forum topic of each message seen so far in a forum supergroup (0: none, the General topic).
@@ -74,15 +76,15 @@ class MissingTimezone(Exception):
 
 def unix_time(raw: dict[str, Any], unix_key: str, local_key: str, tz: tzinfo | None) -> int | None:
     """Return `raw[unix_key]` (digits) as unix seconds, else `raw[local_key]` (local time of the
-    exporting computer, no offset) read in `tz`; None if the message has neither.
+    exporting computer, no offset) read in `tz`; None if the message has neither, or its
+    `unix_key` is not a time (then its local time is not read either: the export is one that
+    writes unix times, and this message is broken).
 
     At a fall-back change of the clock a local time names two instants: the first is taken.
     """
-    value = raw.get(unix_key)
-    if type(value) is str and value.isdigit():
-        return int(value)
-    if type(value) is int:
-        return value
+    if unix_key in raw:
+        value = raw[unix_key]
+        return value if type(value) is int else digits_int(value)
     local = raw.get(local_key)
     if type(local) is not str:
         return None

@@ -11,6 +11,8 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from tgpipe.history.mapping.values import digits_int
+
 #: The export's chat `type` -> the Bot API chat type.
 CHAT_TYPES = {
     "personal_chat": "private",
@@ -93,7 +95,8 @@ def _parse_peer(value: str | int) -> tuple[str, int] | None:
             digits, kind = value[4:], CHAT
         else:
             return None
-        return (kind, int(digits)) if digits.isdigit() else None
+        number = digits_int(digits)
+        return None if number is None else (kind, number)
     if type(value) is int and value > 0:
         high = value >> _OLD_KIND_SHIFT
         if high <= 1:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from decimal import Decimal
 from typing import Any
 
@@ -89,6 +90,8 @@ def _location(value: Any, live_period: Any = None) -> dict[str, Any] | None:
     if type(latitude) not in _NUMBERS or type(longitude) not in _NUMBERS:
         return None
     location = {"latitude": float(latitude), "longitude": float(longitude)}
+    if not (math.isfinite(location["latitude"]) and math.isfinite(location["longitude"])):
+        return None  # 1e999: no place, and JSON has no number for it
     put(location, "live_period", int_or_none(live_period))
     return location
 

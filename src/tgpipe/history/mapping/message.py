@@ -19,6 +19,7 @@ from tgpipe.history.mapping.media import set_media
 from tgpipe.history.mapping.senders import forward_origin, set_sender
 from tgpipe.history.mapping.service import ACTIONS, NO_ACTOR, NO_BOT_API_EQUIVALENT, NO_EQUIVALENT_REASON
 from tgpipe.history.mapping.text import text_and_entities
+from tgpipe.telegram.shape import MAX_UNIX_SECONDS
 
 
 def map_message(raw: dict[str, Any], ctx: ChatContext) -> tuple[dict[str, Any] | None, str | None, str | None]:
@@ -57,9 +58,14 @@ def map_message(raw: dict[str, Any], ctx: ChatContext) -> tuple[dict[str, Any] |
     else:
         action = None
     date = raw.get("date_unixtime")  # digits since Desktop 3.7.6, the fast and common case
-    date = int(date) if type(date) is str and date.isdigit() else unix_time(raw, "date_unixtime", "date", ctx.tz)
+    if type(date) is str and date.isdigit() and date.isascii() and len(date) < 19:
+        date = int(date)
+    else:
+        date = unix_time(raw, "date_unixtime", "date", ctx.tz)
     if date is None:
-        return None, "message without a date", action
+        return None, "message whose date is not a time" if "date_unixtime" in raw else "message without a date", action
+    if not 0 < date <= MAX_UNIX_SECONDS:
+        return None, "message whose date is not a time", action
 
     msg: dict[str, Any] = {"message_id": message_id}
     if action is None:
@@ -69,7 +75,7 @@ def map_message(raw: dict[str, Any], ctx: ChatContext) -> tuple[dict[str, Any] |
     msg["chat"] = dict(ctx.chat)
     msg["date"] = date
     edit_date = unix_time(raw, "edited_unixtime", "edited", ctx.tz) if "edited" in raw else None
-    if edit_date is not None:
+    if edit_date is not None and 0 < edit_date <= MAX_UNIX_SECONDS:
         msg["edit_date"] = edit_date
 
     if action is not None:
