@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from tgpipe.build import text as text_features
 from tgpipe.build.imported import SOURCE as IMPORTED
 from tgpipe.telegram import shape
 
@@ -159,16 +158,24 @@ def tallied_reaction_amount(counts: Sequence[int] | None) -> int | None:
 # ---- what the text says (issue 26): the text's, else the caption's, by tgpipe.build.text ----------
 
 
+def _features(text: str | None, caption: str | None) -> Any:
+    # Imported with the first row, not with the schema: the query and report commands read the
+    # schema and never load the language model and dictionaries.
+    from tgpipe.build.text import features
+
+    return features(text or caption)
+
+
 def language(text: str | None, caption: str | None) -> str | None:
     """The language of the text (else the caption), ISO 639-1; None below `text.MIN_LETTERS` letters."""
-    return text_features.features(text or caption).language
+    return _features(text, caption).language
 
 
 def terms(text: str | None, caption: str | None) -> list[str] | None:
     """The terms of the text (else the caption), in order, repeats kept: lemmas without stop words."""
-    return list(text_features.features(text or caption).terms)
+    return list(_features(text, caption).terms)
 
 
 def emoji(text: str | None, caption: str | None) -> list[str] | None:
     """Each emoji of the text (else the caption), a whole grapheme cluster each, in order."""
-    return list(text_features.features(text or caption).emoji)
+    return list(_features(text, caption).emoji)
