@@ -14,6 +14,12 @@ In one run:
 With --pseudonymize, part 1 also runs the ETL with PSEUDONYMIZE=1 (in the same turns), to measure
 what pseudonymising each update costs (docs/pseudonymization.md).
 
+With --text, part 1 also runs the ETL without the text columns' work (in the same turns): their
+function (`tgpipe.build.text.features`) replaced by one that finds nothing, so `language`, `terms`
+and `emoji` are written NULL. Each run with them starts with an empty cache of whole texts (it
+keeps the loaded dictionaries and the per-word cache, as a warm process does); the process's first
+run, which loads the language model and dictionaries, is not timed. Target: at most 1.25x.
+
 Run: .venv/bin/python bench/etl.py [--updates 100000] [--s3-objects 20000] [--delay-ms 20] [--pseudonymize]
 The figures end in a Markdown table to paste into docs/benchmarks.md.
 """
@@ -38,7 +44,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 from tgpipe.aws.clients import client as aws_client
-from tgpipe.build import etl
+from tgpipe.build import etl, text
 from tgpipe.build.day import DayResult
 from tgpipe.config import Settings
 from tgpipe.store.local import LocalStore
@@ -79,6 +85,16 @@ def run_etl(raw, out: Path, settings: Settings = SETTINGS) -> tuple[DayResult, f
     started = time.perf_counter()
     (day,) = etl.run_etl(raw, LocalStore(out), [DAY], settings).days
     return day, time.perf_counter() - started
+
+
+def without_text(raw, out: Path) -> tuple[DayResult, float]:
+    """`run_etl` with the text columns' function finding nothing: what the ETL costs without them."""
+    features = text.features
+    text.features = lambda _: text.NONE
+    try:
+        return run_etl(raw, out)
+    finally:
+        text.features = features
 
 
 def peak_memory(raw_root: Path, work: Path) -> dict[str, float]:
@@ -154,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each local measure (default 3)")
     parser.add_argument("--workdir", type=Path, help="where to write the data (default: a temp folder)")
     parser.add_argument("--pseudonymize", action="store_true", help="also time the local ETL with PSEUDONYMIZE=1")
+    parser.add_argument("--text", action="store_true", help="also time the local ETL without the text columns' work")
     parser.add_argument("--memory-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
@@ -170,10 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         raw = LocalStore(local_root)
 
         # 1. Local: runs interleaved, so a busy moment of a shared machine hits both alike.
-        limits, etls, pseudonymized = [], [], []
+        limits, etls, pseudonymized, plain = [], [], [], []
+        if args.text:
+            run_etl(raw, work / "enriched-warm")  # loads the language model and the dictionaries
         for n in range(args.repeat):
             count, seconds = read_and_parse(raw)
             limits.append(count / seconds)
+            text.features.cache_clear()
             day, seconds = run_etl(raw, work / "enriched")
             etls.append(day.updates / seconds)
             line = f"  run {n + 1}: limit {limits[-1]:,.0f}/s, etl {etls[-1]:,.0f} updates/s"
@@ -182,6 +202,11 @@ def main(argv: list[str] | None = None) -> int:
                 assert (hashed.updates, hashed.quarantined) == (day.updates, 0)
                 pseudonymized.append(hashed.updates / seconds)
                 line += f", pseudonymised {pseudonymized[-1]:,.0f} updates/s"
+            if args.text:
+                plain_day, seconds = without_text(raw, work / "enriched-plain")
+                assert (plain_day.updates, plain_day.quarantined) == (day.updates, 0)
+                plain.append(plain_day.updates / seconds)
+                line += f", without the text columns {plain[-1]:,.0f} updates/s"
             print(line, file=sys.stderr)
         assert day.updates == objects and day.quarantined == 0
         best_limit, best_etl = max(limits), max(etls)
@@ -194,6 +219,15 @@ def main(argv: list[str] | None = None) -> int:
             rows += [
                 ("local: ETL with PSEUDONYMIZE=1, best / median", _rate(pseudonymized, "updates/s")),
                 ("local: ETL / pseudonymised ETL (best runs)", f"{best_etl / max(pseudonymized):.2f}"),
+            ]
+        if args.text:
+            ratios = sorted(b / a for a, b in zip(etls, plain, strict=True))
+            rows += [
+                ("local: ETL without the text columns' work, best / median", _rate(plain, "updates/s")),
+                (
+                    "local: time with the text columns / without (best runs; per turn, median; target: at most 1.25)",
+                    f"{max(plain) / best_etl:.2f}; {statistics.median(ratios):.2f}",
+                ),
             ]
 
         # 2. Memory, in fresh processes.
