@@ -48,18 +48,24 @@ def used(contents, items) -> tuple[Counter, dict, dict]:
     return amount, users, days
 
 
-def test_top_terms(answers, contents):
-    amount, users, days = used(contents, lambda m: set(m["features"].terms))
-    expected = [
+def by_messages(column: str, counted: tuple[Counter, dict, dict], least: int = 1) -> list[dict]:
+    """Rows of (item, messages, people, first and last day), most messages first, then by item."""
+    amount, users, days = counted
+    return [
         {
-            "term": term,
+            column: item,
             "message_amount": n,
-            "user_amount": len(users[term]),
-            "first_used_date": min(days[term]),
-            "last_used_date": max(days[term]),
+            "user_amount": len(users[item]),
+            "first_used_date": min(days[item]),
+            "last_used_date": max(days[item]),
         }
-        for term, n in sorted(amount.items(), key=lambda kv: (-kv[1], kv[0]))
+        for item, n in sorted(amount.items(), key=lambda kv: (-kv[1], kv[0]))
+        if n >= least
     ]
+
+
+def test_top_terms(answers, contents):
+    expected = by_messages("term", used(contents, lambda m: set(m["features"].terms)))
     assert answers["top_terms"] == expected
 
 
@@ -93,18 +99,7 @@ def pairs(terms: tuple) -> set[str]:
 
 
 def test_top_phrases(answers, contents):
-    amount, users, days = used(contents, lambda m: pairs(m["features"].terms))
-    expected = [
-        {
-            "phrase": phrase,
-            "message_amount": n,
-            "user_amount": len(users[phrase]),
-            "first_used_date": min(days[phrase]),
-            "last_used_date": max(days[phrase]),
-        }
-        for phrase, n in sorted(amount.items(), key=lambda kv: (-kv[1], kv[0]))
-        if n >= 2
-    ]
+    expected = by_messages("phrase", used(contents, lambda m: pairs(m["features"].terms)), least=2)
     assert answers["top_phrases"] == expected
 
 

@@ -380,7 +380,6 @@ class ChatSimulator:
         del recent[:-50]
         return message
 
-
     def vary_talk(self, message: dict[str, Any], when: int) -> None:
         """Give a plain text message (no entities) one of the longer TALK texts now and then, or a
         TRENDING one, from the fourth week on, more often as the days go by (half of them by the sixth)."""
