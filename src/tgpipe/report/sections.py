@@ -899,12 +899,14 @@ def top_phrases(a: Answers) -> Section:
         [(r["phrase"], r["message_amount"]) for r in a.records("top_phrases")],
         charts.amount,
         "No two-word phrase is used in 2 or more messages in this period.",
+        label_chars=LINK_CHARS,
+        labels_above=True,
         note="A phrase is two terms side by side in a message, with the stop words between them left out.",
     )
 
 
 def _language_label(code: str | None) -> str:
-    return code if code else "too short to tell"
+    return code if code else "too short"
 
 
 def languages(a: Answers) -> Section:
@@ -917,7 +919,8 @@ def languages(a: Answers) -> Section:
         [(_language_label(r["language"]), r["message_amount"]) for r in a.records("languages")],
         charts.amount,
         "No message in this period has a text or caption.",
-        note="ISO 639-1 codes, by fastText's language model; a text of fewer than 12 letters is too short to tell.",
+        note="ISO 639-1 codes, by fastText's language model; a text of fewer than 12 letters is too short to "
+        "tell (its language is NULL in the table).",
     )
 
 

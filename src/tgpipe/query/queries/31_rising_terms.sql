@@ -30,9 +30,9 @@ half_cte AS (
 count_cte AS (
   SELECT
     term,
-    count_if(is_later) AS message_amount,
-    count_if(NOT is_later) AS previous_message_amount,
-    count(DISTINCT user_id) FILTER (WHERE is_later) AS user_amount
+    count(1) FILTER (WHERE is_later) AS message_amount,
+    count(1) FILTER (WHERE NOT is_later) AS previous_message_amount,
+    count(DISTINCT CASE WHEN is_later THEN user_id END) AS user_amount
   FROM half_cte
   GROUP BY term
 )
