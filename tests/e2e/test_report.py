@@ -45,6 +45,11 @@ SECTIONS = [
     "media_volume",
     "top_hashtags",
     "top_links",
+    "top_terms",
+    "rising_terms",
+    "top_phrases",
+    "languages",
+    "top_emoji",
     "chat_summary",
 ]
 #: Sections that are a table only: the most reacted messages and the chats.
@@ -99,10 +104,27 @@ def test_each_table_view_is_its_query_answer(full, sample_enriched):
         if s.query.name == "period_totals":
             continue  # the comparison's table puts two answers side by side (see below)
         answer = run_sql(sample_enriched, s.query.sql)
-        assert s.table.columns == answer.columns
+        # each sender's row also shows their distinctive terms (the distinctive_terms query)
+        added = ["distinctive_terms"] if s.query.name == "senders" else []
+        assert s.table.columns == [*answer.columns, *added]
         assert s.table.total_rows == len(answer.rows) > 0
         assert len(s.table.rows) == min(len(answer.rows), sections.TABLE_ROWS)
         assert s.download.rows == len(answer.rows)
+
+
+def test_each_sender_s_row_shows_their_distinctive_terms(full, sample_enriched):
+    best = {}
+    for r in run_sql(sample_enriched, named_query("distinctive_terms").sql).records():
+        best.setdefault((r["user_id"], r["sender_chat_id"]), []).append(r["term"])
+    table = next(s.table for s in full.sections if s.query.name == "senders")
+    shown = {}
+    for row in table.rows:
+        cells = dict(zip(table.columns, (cell.text for cell in row), strict=True))
+        user = None if cells["user_id"] == "—" else int(cells["user_id"])
+        chat = None if cells["sender_chat_id"] == "—" else int(cells["sender_chat_id"])
+        shown[(user, chat)] = cells["distinctive_terms"]
+    assert best and all(shown[key] == ", ".join(terms) for key, terms in best.items())
+    assert all(text == "—" for key, text in shown.items() if key not in best)
 
 
 def test_each_table_downloads_as_the_csv_of_tgpipe_query(fortnight, sample_enriched):

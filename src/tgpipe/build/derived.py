@@ -5,7 +5,8 @@ message (`sender_kind`, `sender_name`, `sent_as_chat_id`), whether it is somethi
 an event of the chat (`is_content`), whether it really replies to a message (`replied_to_message_id`)
 and in which forum topic it is (`forum_topic_id`), which message is the latest (`message_order`),
 which reactions an update added (`added_reactions`) and which it adds to a message's tally
-(`tallied_reactions`, `tallied_reaction_counts`, `tallied_reaction_amount`). Each function takes the
+(`tallied_reactions`, `tallied_reaction_counts`, `tallied_reaction_amount`), and what its text
+or caption says (`language`, `terms`, `emoji`: `tgpipe.build.text`). Each function takes the
 row's values of the columns it names (already cast to their types), so the value is the same for
 the bot's rows and imported ones, and follows the row's own rules (a pseudonymised row has no
 person's name to give). `tgpipe.build.schema` declares the columns (`Derived`); `tgpipe.build.rows`
@@ -152,3 +153,29 @@ def tallied_reaction_counts(
 def tallied_reaction_amount(counts: Sequence[int] | None) -> int | None:
     """The reactions the row adds to its message's tally in all (the sum of `tallied_reaction_counts`)."""
     return sum(counts) if counts else None
+
+
+# ---- what the text says (issue 26): the text's, else the caption's, by tgpipe.build.text ----------
+
+
+def _features(text: str | None, caption: str | None) -> Any:
+    # Imported with the first row, not with the schema: the query and report commands read the
+    # schema and never load the language model and dictionaries.
+    from tgpipe.build.text import features
+
+    return features(text or caption)
+
+
+def language(text: str | None, caption: str | None) -> str | None:
+    """The language of the text (else the caption), ISO 639-1; None below `text.MIN_LETTERS` letters."""
+    return _features(text, caption).language
+
+
+def terms(text: str | None, caption: str | None) -> list[str] | None:
+    """The terms of the text (else the caption), in order, repeats kept: lemmas without stop words."""
+    return list(_features(text, caption).terms)
+
+
+def emoji(text: str | None, caption: str | None) -> list[str] | None:
+    """Each emoji of the text (else the caption), a whole grapheme cluster each, in order."""
+    return list(_features(text, caption).emoji)

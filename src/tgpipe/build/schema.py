@@ -899,6 +899,36 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         "800000006922fa608000000000001073",
         pseudonymized=kept("an order, from times and ids"),
     ),
+    # Added for what people talk about (issue 26): what the text (else the caption) says, computed
+    # by tgpipe.build.text (docs/data-dictionary.md "Text"). From the text, so they follow its rules.
+    Column(
+        "language",
+        STR,
+        "from text, else caption",
+        "Language of the text (else the caption), ISO 639-1, by fastText's lid.176 model; NULL when it has "
+        "fewer than 12 letters once links, mentions, hashtags and commands are left out (too short to tell).",
+        Derived(("text", "caption"), derived.language),
+        "pt",
+    ),
+    Column(
+        "terms",
+        STRINGS,
+        "from text, else caption",
+        "The text's (else the caption's) words in order, repeats kept, as lemmas: case-folded, without links, "
+        "e-mail addresses, mentions, hashtags, commands, numbers, laughter and the language's stop words. "
+        "Chinese, Japanese and Thai runs are kept whole, not split into words. NULL when none.",
+        Derived(("text", "caption"), derived.terms),
+        "['reunião', 'cancelar']",
+    ),
+    Column(
+        "emoji",
+        STRINGS,
+        "from text, else caption",
+        "Each emoji of the text (else the caption) in order, repeats kept, one whole grapheme each: ZWJ "
+        "sequences (👨‍👩‍👧), flags (🇧🇷) and skin tones (👍🏽) are one emoji. NULL when none.",
+        Derived(("text", "caption"), derived.emoji),
+        "['☀️', '👍🏽']",
+    ),
 )
 
 UPDATE_COLUMNS: tuple[Column, ...] = (

@@ -414,11 +414,14 @@ def senders(a: Answers) -> Section:
     rows = a.records(name)
     people = [r for r in rows if is_person(r)]
     listed = sorted(rows, key=_kind_order)  # people first, then bots, then chats; each by messages
-    table = Table.of_records(list(a.results[name].columns), listed, sender_anchor)
+    distinctive = distinctive_terms_of(a)
+    listed = [{**r, "distinctive_terms": distinctive.get((r["user_id"], r["sender_chat_id"]))} for r in listed]
+    table = Table.of_records([*a.results[name].columns, "distinctive_terms"], listed, sender_anchor)
     note = (
         "The table lists people first, then bots, then channels and groups posting as themselves, each by "
         "messages; a name in a chart leads to its row, and a t.me link opens the sender's latest message "
-        "in a public chat."
+        "in a public chat. Distinctive terms are those a sender uses in at least 2 messages, most often "
+        "compared with the chats' other messages (the distinctive_terms query)."
     )
     return _bars(
         a,
@@ -848,6 +851,101 @@ def top_links(a: Answers) -> Section:
     )
 
 
+# ---- topics: what people talk about (issue 26) -------------------------------------------------------
+
+TERMS_NOTE = (
+    "Terms are the words of texts and captions as dictionary forms (lemmas), case-folded, without links, "
+    "mentions, hashtags, numbers and the stop words of the message's language; Chinese, Japanese and Thai "
+    "are not split into words (docs/data-dictionary.md, Text)."
+)
+
+
+def top_terms(a: Answers) -> Section:
+    return _bars(
+        a,
+        "top_terms",
+        "topics-terms",
+        "Topics: top terms",
+        "terms by messages that use them",
+        [(r["term"], r["message_amount"]) for r in a.records("top_terms")],
+        charts.amount,
+        "No message in this period has a word to count.",
+        note=TERMS_NOTE,
+    )
+
+
+def rising_terms(a: Answers) -> Section:
+    return _bars(
+        a,
+        "rising_terms",
+        "topics-rising",
+        "Topics: rising terms",
+        "terms by how many more messages use them in the later half of the period than in the earlier half",
+        [(r["term"], r["change_amount"]) for r in a.records("rising_terms")],
+        lambda v: f"+{charts.amount(v)}",
+        "No term is used in 3 or more messages of the later half of this period and more than in the earlier half.",
+        note="The period's days are split in two halves; a term rises when the later half has more messages "
+        "using it than the earlier one, and at least 3.",
+    )
+
+
+def top_phrases(a: Answers) -> Section:
+    return _bars(
+        a,
+        "top_phrases",
+        "topics-phrases",
+        "Topics: phrases",
+        "two-word phrases by messages that use them",
+        [(r["phrase"], r["message_amount"]) for r in a.records("top_phrases")],
+        charts.amount,
+        "No two-word phrase is used in 2 or more messages in this period.",
+        label_chars=LINK_CHARS,
+        labels_above=True,
+        note="A phrase is two terms side by side in a message, with the stop words between them left out.",
+    )
+
+
+def _language_label(code: str | None) -> str:
+    return code if code else "too short"
+
+
+def languages(a: Answers) -> Section:
+    return _bars(
+        a,
+        "languages",
+        "topics-languages",
+        "Topics: languages",
+        "languages by messages with a text or caption",
+        [(_language_label(r["language"]), r["message_amount"]) for r in a.records("languages")],
+        charts.amount,
+        "No message in this period has a text or caption.",
+        note="ISO 639-1 codes, by fastText's language model; a text of fewer than 12 letters is too short to "
+        "tell (its language is NULL in the table).",
+    )
+
+
+def top_emoji(a: Answers) -> Section:
+    return _bars(
+        a,
+        "top_emoji",
+        "topics-emoji",
+        "Topics: emoji",
+        "emoji by times used in texts and captions",
+        [(r["emoji"], r["use_amount"]) for r in a.records("top_emoji")],
+        charts.amount,
+        "No message in this period has an emoji.",
+        note="Each emoji counts whole: a family, a flag or a skin tone is one emoji. Reactions are apart.",
+    )
+
+
+def distinctive_terms_of(a: Answers) -> dict[tuple[Any, Any], str]:
+    """Each sender's distinctive terms, best first, by (user_id, sender_chat_id)."""
+    found: dict[tuple[Any, Any], list[str]] = defaultdict(list)
+    for r in a.records("distinctive_terms"):
+        found[(r["user_id"], r["sender_chat_id"])].append(r["term"])
+    return {key: ", ".join(terms) for key, terms in found.items()}
+
+
 def chat_summary(a: Answers) -> Section:
     rows = a.records("chat_summary")
     if not rows:
@@ -865,7 +963,7 @@ SECTIONS: tuple[tuple[Callable[[Answers], Section], tuple[str, ...]], ...] = (
     (period_comparison, ("period_totals",)),
     (activity_heatmap, ("activity_heatmap",)),
     (message_types, ("message_types_per_day",)),
-    (senders, ("senders",)),
+    (senders, ("senders", "distinctive_terms")),
     (top_users_by_length, ("top_users_by_average_length",)),
     (new_and_returning, ("new_and_returning_people_per_week",)),
     (first_and_last_seen, ("first_and_last_seen_per_user",)),
@@ -880,5 +978,11 @@ SECTIONS: tuple[tuple[Callable[[Answers], Section], tuple[str, ...]], ...] = (
     (media_volume, ("media_volume",)),
     (top_hashtags, ("top_hashtags",)),
     (top_links, ("top_links",)),
+    # Topics (issue 26)
+    (top_terms, ("top_terms",)),
+    (rising_terms, ("rising_terms",)),
+    (top_phrases, ("top_phrases",)),
+    (languages, ("languages",)),
+    (top_emoji, ("top_emoji",)),
     (chat_summary, ("chat_summary",)),
 )

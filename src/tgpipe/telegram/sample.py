@@ -111,6 +111,26 @@ PHRASES = (
     "Família 👨‍👩‍👧‍👦 reunida no fim de semana",
     "Ótima ideia! Também acho que é melhor começar pelo básico.",
 )
+# Added for what people talk about (issue 26): longer messages in more languages, with words worth
+# finding; the TRENDING ones are said more and more as the days go by (the report's rising terms).
+TALK = (
+    "Alguém conseguiu configurar o particionamento por data no Athena? A consulta está lenta demais",
+    "O painel de vendas ficou lento de novo, precisamos revisar os índices do banco",
+    "Amanhã tem reunião de planejamento da sprint, tragam as estimativas das tarefas",
+    "Has anyone compared the dashboard numbers with the finance spreadsheet this week?",
+    "The dashboard query timed out again, we should cache the daily aggregates",
+    "¿Alguien sabe cómo exportar el informe de ventas a Parquet desde la consola?",
+    "El informe semanal de ventas ya está listo, revisad los gráficos por favor",
+    "Kann jemand das Dashboard prüfen? Die Zahlen vom Vertrieb stimmen nicht",
+    "Подскажите, как настроить отчёт по продажам в дашборде? Цифры не сходятся",
+    "Le tableau de bord des ventes est enfin à jour, merci pour votre patience",
+)
+TRENDING = (
+    "Começamos a migração das tabelas para Iceberg, a primeira partição já foi convertida 🚀",
+    "A migração para Iceberg reduziu o custo das consultas pela metade 📉",
+    "The Iceberg migration is almost done, snapshots and time travel work fine",
+    "¿Ya probasteis las tablas Iceberg? La migración fue más fácil de lo esperado",
+)
 HASHTAGS = ("#dados", "#sql", "#python", "#aws", "#duckdb", "#parquet", "#café")
 LINKS = ("https://duckdb.org/docs", "https://core.telegram.org/bots/api", "https://arrow.apache.org")
 COMMANDS = ("/stats", "/help", "/start")
@@ -147,6 +167,8 @@ class ChatSimulator:
         self.members = set(u.id for u in USERS[:8])
         self.topics: dict[int, dict[str, Any]] = {}
         """The forum's topics: id -> the topic's creation message."""
+        self.talk = random.Random(seed * 104729 + 3)  # its own stream: the other choices stay as they were
+        self.first_when: int | None = None
 
     def next_update_id(self) -> int:
         self.update_id += self.rng.choice((1, 1, 1, 2))  # Telegram's ids grow, with gaps
@@ -344,6 +366,7 @@ class ChatSimulator:
         message["date"] = when
         kind = self.pick_kind()
         message.update(self.content(kind))
+        self.vary_talk(message, when)
         self.enrich(message, kind, chat)
         recent = self.recent.setdefault(chat["id"], [])
         if recent and self.rng.random() < 0.2:
@@ -356,6 +379,15 @@ class ChatSimulator:
         recent.append(message)
         del recent[:-50]
         return message
+
+    def vary_talk(self, message: dict[str, Any], when: int) -> None:
+        """Give a plain text message (no entities) one of the longer TALK texts now and then, or a
+        TRENDING one, from the fourth week on, more often as the days go by (half of them by the sixth)."""
+        self.first_when = when if self.first_when is None else min(self.first_when, when)
+        if "text" not in message or "entities" in message or self.talk.random() >= 0.35:
+            return
+        trending = min(0.5, max(0.0, (when - self.first_when) / 86400 - 21) / 40)
+        message["text"] = self.talk.choice(TRENDING if self.talk.random() < trending else TALK)
 
 
 def _moments(rng: random.Random, days: list[date], count: int) -> list[int]:

@@ -129,3 +129,22 @@ def test_what_each_row_adds_to_a_message_s_reactions(row, tallied, counts, amoun
     values = update_values(row)
     found = (values["tallied_reactions"], values["tallied_reaction_counts"], values["tallied_reaction_amount"])
     assert found == (tallied, counts, amount)
+
+
+@pytest.mark.parametrize(
+    ("row", "language", "terms", "emoji"),
+    [
+        ({"text": "Bom dia, pessoal! A reunião de amanhã foi cancelada 😢👍🏽"}, "pt",
+         ["dia", "pessoal", "reunião", "amanhã", "cancelado"], ["😢", "👍🏽"]),
+        # A photo's caption, when there is no text
+        ({"caption": "Fotos da viagem para Lisboa com a família 🇵🇹"}, "pt", ["foto", "viagem", "lisboa", "família"],
+         ["🇵🇹"]),
+        # Too short to tell; a list without items is NULL, as in the other list columns
+        ({"text": "Obrigado 🙏"}, None, ["obrigado"], ["🙏"]),
+        ({"text": "https://example.com @ana #dados 2025"}, None, None, None),
+        ({"message_type": "sticker"}, None, None, None),
+    ],
+)  # fmt: skip
+def test_what_a_text_or_caption_says(row, language, terms, emoji):
+    values = message_values(row)
+    assert (values["language"], values["terms"], values["emoji"]) == (language, terms, emoji)

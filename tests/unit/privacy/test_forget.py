@@ -117,6 +117,25 @@ def test_no_byte_of_the_person_is_left_and_other_rows_are_as_they_were(stores):
     assert "Forget user 42".lower() in result.describe().lower()
 
 
+def test_her_terms_go_with_her_rows_and_the_others_stay(stores):
+    """`terms` come from the text: a forgotten person's go with her rows, everyone else's stay."""
+    raw, enriched = stores
+
+    def terms_of(rows):
+        return {term for r in rows for term in (r["terms"] or ())}
+
+    def theirs(rows):
+        return [r for r in rows if r["user_id"] != kit.ZOE and r["chat_id"] != kit.PRIVATE]
+
+    before = kit.table_rows(enriched.root, "telegram")
+    hers = terms_of(r for r in before if r["user_id"] == kit.ZOE) - terms_of(theirs(before))
+    assert "zoe-secret-export" in hers
+    forget.forget(raw, enriched, ZOE, SETTINGS)
+    after = kit.table_rows(enriched.root, "telegram")
+    assert not hers & terms_of(after)
+    assert terms_of(theirs(after)) == terms_of(theirs(before))
+
+
 def test_a_second_run_removes_nothing_and_says_so(stores):
     raw, enriched = stores
     forget.forget(raw, enriched, ZOE, SETTINGS)

