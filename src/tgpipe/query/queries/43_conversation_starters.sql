@@ -1,0 +1,115 @@
+-- Who starts and who ends conversations (a chat's messages split where the silence exceeds gap_seconds), per sender: conversations taken part in, started (sent the first message), started and answered (someone else joined) and ended (sent the last message).
+WITH
+params AS (
+  SELECT 1800 AS gap_seconds
+),
+message_cte AS (
+  SELECT
+    chat_id,
+    numbered_by,
+    message_id,
+    date,
+    sender_id
+  FROM telegram
+  WHERE is_content
+    AND date IS NOT NULL
+),
+gap_cte AS (
+  SELECT
+    m.*,
+    CASE
+      WHEN m.date - lag(m.date) OVER (PARTITION BY m.chat_id ORDER BY m.date, m.message_id, m.numbered_by) <= p.gap_seconds THEN 0
+      ELSE 1
+    END AS starts_conversation
+  FROM message_cte AS m
+  CROSS JOIN params AS p
+),
+numbered_cte AS (
+  SELECT
+    g.*,
+    sum(g.starts_conversation) OVER (
+      PARTITION BY g.chat_id
+      ORDER BY g.date, g.message_id, g.numbered_by
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+    ) AS conversation_number
+  FROM gap_cte AS g
+),
+place_cte AS (
+  SELECT
+    n.*,
+    row_number() OVER (
+      PARTITION BY n.chat_id, n.conversation_number
+      ORDER BY n.date, n.message_id, n.numbered_by
+    ) AS position_from_start,
+    row_number() OVER (
+      PARTITION BY n.chat_id, n.conversation_number
+      ORDER BY n.date DESC, n.message_id DESC, n.numbered_by DESC
+    ) AS position_from_end
+  FROM numbered_cte AS n
+),
+sender_cte AS (
+  SELECT DISTINCT
+    chat_id,
+    conversation_number,
+    sender_id
+  FROM place_cte
+  WHERE sender_id IS NOT NULL
+),
+sender_amount_cte AS (
+  SELECT
+    chat_id,
+    conversation_number,
+    count(1) AS sender_amount
+  FROM sender_cte
+  GROUP BY
+    chat_id,
+    conversation_number
+),
+role_cte AS (
+  SELECT
+    s.sender_id,
+    count(1) AS conversation_amount,
+    count(f.sender_id) AS started_amount,
+    count(f.sender_id) FILTER (WHERE a.sender_amount >= 2) AS started_and_answered_amount,
+    count(l.sender_id) AS ended_amount
+  FROM sender_cte AS s
+  JOIN sender_amount_cte AS a
+    ON a.chat_id = s.chat_id
+    AND a.conversation_number = s.conversation_number
+  LEFT JOIN place_cte AS f
+    ON f.chat_id = s.chat_id
+    AND f.conversation_number = s.conversation_number
+    AND f.position_from_start = 1
+    AND f.sender_id = s.sender_id
+  LEFT JOIN place_cte AS l
+    ON l.chat_id = s.chat_id
+    AND l.conversation_number = s.conversation_number
+    AND l.position_from_end = 1
+    AND l.sender_id = s.sender_id
+  GROUP BY s.sender_id
+),
+name_cte AS (
+  SELECT
+    sender_id,
+    max_by(sender_kind, message_order) FILTER (WHERE sender_kind IS NOT NULL) AS sender_kind,
+    max_by(sender_name, message_order) FILTER (WHERE sender_name IS NOT NULL) AS sender_name
+  FROM telegram
+  WHERE is_content
+    AND sender_id IS NOT NULL
+  GROUP BY sender_id
+)
+SELECT
+  r.sender_id,
+  n.sender_kind,
+  n.sender_name,
+  r.conversation_amount,
+  r.started_amount,
+  r.started_and_answered_amount,
+  r.ended_amount
+FROM role_cte AS r
+LEFT JOIN name_cte AS n
+  ON n.sender_id = r.sender_id
+ORDER BY
+  r.started_amount DESC,
+  r.conversation_amount DESC,
+  r.sender_id
