@@ -114,7 +114,15 @@ def query(
     is_flag=True,
     help="Only from pseudonymised tables (built with tgpipe etl --pseudonymize): refuse a store that has names.",
 )
-def report(data_dir, raw, enriched, out, first, last, chat_id, topic_id, pseudonymize):
+@click.option(
+    "--gap",
+    type=click.IntRange(1, 7 * 24 * 60),
+    default=30,
+    show_default=True,
+    metavar="MINUTES",
+    help="A silence longer than this splits a chat's messages into conversations (and ends a bot session).",
+)
+def report(data_dir, raw, enriched, out, first, last, chat_id, topic_id, pseudonymize, gap):
     """Write an analytics report as one self-contained HTML file (charts inline, works offline).
 
     Each chart is drawn from a named query in queries/, run over the chosen days, chat and forum
@@ -129,5 +137,7 @@ def report(data_dir, raw, enriched, out, first, last, chat_id, topic_id, pseudon
     make_settings(None, None)  # a TIMEZONE (or other setting) that is wrong is one Error: line
     scope = make_scope(first, last, chat_id, topic_id)
     stores = Stores(data_dir, raw, enriched)
-    written = report_core.write_report(stores.require_tables(), Path(out), scope, pseudonymized=pseudonymize)
+    written = report_core.write_report(
+        stores.require_tables(), Path(out), scope, pseudonymized=pseudonymize, gap_minutes=gap
+    )
     click.echo(f"report: {written.describe()}")

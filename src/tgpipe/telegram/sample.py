@@ -570,7 +570,10 @@ def bot_session(sim: ChatSimulator, emit: Any, when: int) -> None:
         query = {"id": str(rng.getrandbits(63)), "from": person.to_api(), "query": rng.choice(INLINE_QUERIES)}
         emit("inline_query", {**query, "offset": "", "chat_type": "supergroup"})
         if rng.random() < 0.6:
-            emit("chosen_inline_result", {"result_id": f"r{rng.randrange(5)}", "from": person.to_api(), "query": query["query"]})
+            emit(
+                "chosen_inline_result",
+                {"result_id": f"r{rng.randrange(5)}", "from": person.to_api(), "query": query["query"]},
+            )
         return
     if roll > 0.06:
         return
@@ -618,7 +621,9 @@ def reply_thread(sim: ChatSimulator, emit: Any, message: dict[str, Any], last_se
             reply["text"] = f"{name}, {reply['text']}"
             mention = {"type": "text_mention", "offset": 0, "length": utf16_len(name), "user": message["from"]}
             reply["entities"] = [mention]
-        reply["reply_to_message"] = {k: previous[k] for k in ("message_id", "from", "chat", "date", "text") if k in previous}
+        reply["reply_to_message"] = {
+            k: previous[k] for k in ("message_id", "from", "chat", "date", "text") if k in previous
+        }
         if "message_thread_id" in message:
             reply.update(message_thread_id=message["message_thread_id"], is_topic_message=True)
         emit("message", reply)

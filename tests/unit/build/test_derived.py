@@ -155,7 +155,11 @@ def test_what_asks_something(text, caption, asks):
 
 @pytest.mark.parametrize(
     ("chat_type", "source", "numbering"),
-    [("supergroup", "bot", "chat"), ("channel", "desktop_export", "chat"), ("group", "desktop_export", "desktop_export")]
+    [
+        ("supergroup", "bot", "chat"),
+        ("channel", "desktop_export", "chat"),
+        ("group", "desktop_export", "desktop_export"),
+    ]
     + [("group", "bot", "bot"), ("private", None, "bot")],
 )
 def test_whose_numbering_a_message_id_is_in(chat_type, source, numbering):

@@ -9,7 +9,8 @@ from tgpipe.query.named import named_queries, named_query
 from tgpipe.query.params import parameters, parse, with_parameters
 from tgpipe.query.scope import Scope, scoped_sql
 
-SQL = "-- what it answers\nWITH\nparams AS (\n  SELECT 1800 AS gap_seconds, 10 AS top\n),\nx AS (SELECT 1800 AS y)\nSELECT * FROM x"
+SQL = "-- what it answers\nWITH\nparams AS (\n  SELECT 1800 AS gap_seconds, 10 AS top\n),\n"
+SQL += "x AS (SELECT 1800 AS y)\nSELECT * FROM x"
 
 
 def test_the_defaults_are_declared_in_the_first_cte():
