@@ -20,11 +20,15 @@ gap_cte AS (
     CASE
       WHEN m.date - lag(m.date) OVER (PARTITION BY m.chat_id ORDER BY m.date, m.message_id, m.numbered_by) <= p.gap_seconds THEN 0
       ELSE 1
-    END AS starts_conversation
+    END AS starts_conversation,
+    CASE
+      WHEN lead(m.date) OVER (PARTITION BY m.chat_id ORDER BY m.date, m.message_id, m.numbered_by) - m.date <= p.gap_seconds THEN 0
+      ELSE 1
+    END AS ends_conversation
   FROM message_cte AS m
   CROSS JOIN params AS p
 ),
-numbered_cte AS (
+place_cte AS (
   SELECT
     g.*,
     sum(g.starts_conversation) OVER (
@@ -33,19 +37,6 @@ numbered_cte AS (
       ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS conversation_number
   FROM gap_cte AS g
-),
-place_cte AS (
-  SELECT
-    n.*,
-    row_number() OVER (
-      PARTITION BY n.chat_id, n.conversation_number
-      ORDER BY n.date, n.message_id, n.numbered_by
-    ) AS position_from_start,
-    row_number() OVER (
-      PARTITION BY n.chat_id, n.conversation_number
-      ORDER BY n.date DESC, n.message_id DESC, n.numbered_by DESC
-    ) AS position_from_end
-  FROM numbered_cte AS n
 ),
 sender_cte AS (
   SELECT DISTINCT
@@ -79,12 +70,12 @@ role_cte AS (
   LEFT JOIN place_cte AS f
     ON f.chat_id = s.chat_id
     AND f.conversation_number = s.conversation_number
-    AND f.position_from_start = 1
+    AND f.starts_conversation = 1
     AND f.sender_id = s.sender_id
   LEFT JOIN place_cte AS l
     ON l.chat_id = s.chat_id
     AND l.conversation_number = s.conversation_number
-    AND l.position_from_end = 1
+    AND l.ends_conversation = 1
     AND l.sender_id = s.sender_id
   GROUP BY s.sender_id
 ),

@@ -1,4 +1,4 @@
--- Who talks to whom, per chat and ordered pair of people: replies from one to the other's messages, and mentions of the other (a text_mention names the user; an @username is the person seen in the chat with that username latest), each once per message, self aside.
+-- Who talks to whom, per chat and ordered pair of people (senders who are persons in the chat): replies from one to the other's messages, and mentions of the other (a text_mention names the user; an @username is the person seen sending in the chat with that username latest), each once per message, self aside.
 WITH
 person_cte AS (
   SELECT
@@ -19,7 +19,8 @@ username_cte AS (
     lower(user_username) AS username,
     max_by(user_id, message_order) FILTER (WHERE user_id IS NOT NULL) AS person_id
   FROM telegram
-  WHERE sender_kind = 'person'
+  WHERE is_content
+    AND sender_kind = 'person'
     AND user_username IS NOT NULL
   GROUP BY
     chat_id,
@@ -55,6 +56,16 @@ reply_cte AS (
     r.sender_id,
     m.sender_id
 ),
+mention_text_cte AS (
+  SELECT
+    m.chat_id,
+    m.numbered_by,
+    m.message_id,
+    m.sender_id,
+    lower(substr(t.mention, 2)) AS username
+  FROM message_cte AS m
+  CROSS JOIN UNNEST(m.mentions) AS t (mention)
+),
 mentioned_cte AS (
   SELECT DISTINCT
     m.chat_id,
@@ -62,20 +73,22 @@ mentioned_cte AS (
     m.message_id,
     m.sender_id AS from_id,
     u.person_id AS to_id
-  FROM message_cte AS m
-  CROSS JOIN UNNEST(m.mentions) AS t (mention)
+  FROM mention_text_cte AS m
   JOIN username_cte AS u
     ON u.chat_id = m.chat_id
-    AND u.username = lower(substr(t.mention, 2))
+    AND u.username = m.username
   UNION
   SELECT DISTINCT
     m.chat_id,
     m.numbered_by,
     m.message_id,
     m.sender_id AS from_id,
-    t.person_id AS to_id
+    p.person_id AS to_id
   FROM message_cte AS m
   CROSS JOIN UNNEST(m.text_mention_user_ids) AS t (person_id)
+  JOIN person_cte AS p
+    ON p.chat_id = m.chat_id
+    AND p.person_id = t.person_id
 ),
 mention_cte AS (
   SELECT
@@ -113,10 +126,10 @@ SELECT
   p.mention_amount,
   p.reply_amount + p.mention_amount AS interaction_amount
 FROM pair_cte AS p
-JOIN person_cte AS f
+LEFT JOIN person_cte AS f
   ON f.chat_id = p.chat_id
   AND f.person_id = p.from_id
-JOIN person_cte AS t
+LEFT JOIN person_cte AS t
   ON t.chat_id = p.chat_id
   AND t.person_id = p.to_id
 ORDER BY
