@@ -73,6 +73,15 @@ def hostile_updates() -> list[dict]:
         {"update_id": 15, "message": {"message_id": 15, "date": NOON + 130, "chat": CHAT, "from": nameless,
                                       "message_thread_id": 14, "is_topic_message": True, "text": "no tópico \ud83d",
                                       "reply_to_message": {"message_id": 14, "chat": CHAT, "date": NOON + 120}}},
+        # The bot's private chat: a command cut in half, a button with huge data, a huge inline query.
+        {"update_id": 16, "message": {"message_id": 16, "date": NOON + 140, "chat": {"id": 7, "type": "private"},
+                                      "from": surrogate_user, "text": "/st\ud83d@bot",
+                                      "entities": [{"type": "bot_command", "offset": 0, "length": 8}]}},
+        {"update_id": 17, "callback_query": {"id": "q", "from": surrogate_user, "chat_instance": "1",
+                                             "data": "\ud83d" + HUGE,
+                                             "message": {"message_id": 17, "date": NOON + 141,
+                                                         "chat": {"id": 7, "type": "private"}}}},
+        {"update_id": 18, "inline_query": {"id": "i", "from": nameless, "query": HUGE, "offset": ""}},
     ]  # fmt: skip
 
 
@@ -91,7 +100,7 @@ def hostile_store(tmp_path_factory):
 
 def test_the_hostile_updates_reach_the_tables(hostile_store):
     counts = run_sql(hostile_store, "SELECT (SELECT count(1) FROM telegram), (SELECT count(1) FROM telegram_updates)")
-    assert counts.rows == [(10, 15)]
+    assert counts.rows == [(11, 18)]
 
 
 @pytest.mark.parametrize("q", named_queries(), ids=lambda q: q.name)
@@ -113,6 +122,6 @@ def test_the_report_draws_the_hostile_store(hostile_store, tmp_path):
     out = tmp_path / "page.html"
     result = document.write_report(hostile_store, out, now=datetime(2025, 11, 21, tzinfo=UTC))
     page = out.read_text(encoding="utf-8")
-    assert result.messages == 7  # the join, the leave and the topic's creation are service events
+    assert result.messages == 8  # the join, the leave and the topic's creation are service events
     assert "\ufffd" in page  # a lone surrogate shows as a replacement character, never breaks the page
     assert HUGE not in page  # a huge name is shortened in charts and tables

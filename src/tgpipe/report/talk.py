@@ -25,7 +25,7 @@ MIN_REPLIES = 3
 
 
 def duration(seconds: float | None) -> str:
-    """A span of time as people read it: `45 s`, `12 min`, `3.5 h`, `2.1 days`."""
+    """A span of time, short enough for a bar's value: `45 s`, `12 min`, `3.5 h`, `2.1 d` (days)."""
     if seconds is None:
         return "—"
     if seconds < 90:
@@ -34,7 +34,7 @@ def duration(seconds: float | None) -> str:
         return f"{seconds / 60:.0f} min"
     if seconds < 36 * 3600:
         return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+    return f"{seconds / 86400:.1f} d"
 
 
 def chat_label(r: dict) -> str:

@@ -617,9 +617,9 @@ def reply_thread(sim: ChatSimulator, emit: Any, message: dict[str, Any], last_se
         reply = {"message_id": sim.next_message_id(chat), "from": person.to_api(), "chat": dict(chat), "date": when}
         reply["text"] = rng.choice(ANSWERS)
         if turn == 0 and not message["from"].get("username"):  # someone without a username: a text_mention
-            name = message["from"]["first_name"]
-            reply["text"] = f"{name}, {reply['text']}"
-            mention = {"type": "text_mention", "offset": 0, "length": utf16_len(name), "user": message["from"]}
+            word = "você"  # the mention's text is any text linked to the user (not their name here)
+            reply["text"] = f"{word}, {reply['text']}"
+            mention = {"type": "text_mention", "offset": 0, "length": utf16_len(word), "user": message["from"]}
             reply["entities"] = [mention]
         reply["reply_to_message"] = {
             k: previous[k] for k in ("message_id", "from", "chat", "date", "text") if k in previous

@@ -10,7 +10,7 @@ from tgpipe.report.sections import Answers
 
 @pytest.mark.parametrize(
     ("seconds", "text"),
-    [(None, "—"), (0, "0 s"), (89, "89 s"), (90, "2 min"), (5399, "90 min"), (5400, "1.5 h"), (200_000, "2.3 days")],
+    [(None, "—"), (0, "0 s"), (89, "89 s"), (90, "2 min"), (5399, "90 min"), (5400, "1.5 h"), (200_000, "2.3 d")],
 )
 def test_durations_read_as_people_say_them(seconds, text):
     assert talk.duration(seconds) == text
