@@ -14,7 +14,7 @@ import pytest
 
 from paritykit import latest, replied_to
 
-ANSWER_WITHIN, GAP = 3600, 1800
+ANSWER_WITHIN, GAP, TOP_PEOPLE = 3600, 1800, 50
 MARKS = "?\u061f\uff1f\ufe56\ufe16\u1367\u2e2e"
 LINK_CHARACTERS = "=&%/_-#+~@"
 #: The sample's people without a username (a text_mention is the only way to mention them).
@@ -283,17 +283,23 @@ def test_talk_pairs(case, answers, chats):
         targets |= set(entity_texts(m["message"], "text_mention"))
         for target in targets - {None, m["user_id"]}:
             mentions[(chat_id, m["user_id"], target)] += 1
+    ranks = {}
+    for chat_id in {c for c, _ in names}:
+        ranked = sorted((p for c, p in names if c == chat_id), key=lambda p: (-len(names[(chat_id, p)]), p))
+        ranks.update({(chat_id, p): n for n, p in enumerate(ranked, 1) if n <= TOP_PEOPLE})
     expected = []
     for key in replies.keys() | mentions.keys():
         chat_id, a, b = key
-        if (chat_id, a) in names and (chat_id, b) in names:
+        if (chat_id, a) in ranks and (chat_id, b) in ranks:
             expected.append(
                 {
                     "chat_id": chat_id,
                     "from_id": a,
                     "from_name": latest(names[(chat_id, a)], lambda m: m["sender"][2]),
+                    "from_rank": ranks[(chat_id, a)],
                     "to_id": b,
                     "to_name": latest(names[(chat_id, b)], lambda m: m["sender"][2]),
+                    "to_rank": ranks[(chat_id, b)],
                     "reply_amount": replies[key],
                     "mention_amount": mentions[key],
                     "interaction_amount": replies[key] + mentions[key],

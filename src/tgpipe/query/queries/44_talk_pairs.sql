@@ -1,10 +1,14 @@
--- Who talks to whom, per chat and ordered pair of people (senders who are persons in the chat): replies from one to the other's messages, and mentions of the other (a text_mention names the user; an @username is the person seen sending in the chat with that username latest), each once per message, self aside.
+-- Who talks to whom, per chat and ordered pair of its top_people people (senders who are persons, ranked by messages): replies from one to the other's messages, and mentions of the other (a text_mention names the user; an @username is the person seen sending in the chat with that username latest), each once per message, self aside.
 WITH
+params AS (
+  SELECT 50 AS top_people
+),
 person_cte AS (
   SELECT
     chat_id,
     sender_id AS person_id,
-    max_by(sender_name, message_order) FILTER (WHERE sender_name IS NOT NULL) AS person_name
+    max_by(sender_name, message_order) FILTER (WHERE sender_name IS NOT NULL) AS person_name,
+    count(1) AS message_amount
   FROM telegram
   WHERE is_content
     AND sender_kind = 'person'
@@ -12,6 +16,24 @@ person_cte AS (
   GROUP BY
     chat_id,
     sender_id
+),
+ranked_cte AS (
+  SELECT
+    chat_id,
+    person_id,
+    person_name,
+    row_number() OVER (PARTITION BY chat_id ORDER BY message_amount DESC, person_id) AS person_rank
+  FROM person_cte
+),
+top_cte AS (
+  SELECT
+    r.chat_id,
+    r.person_id,
+    r.person_name,
+    r.person_rank
+  FROM ranked_cte AS r
+  CROSS JOIN params AS p
+  WHERE r.person_rank <= p.top_people
 ),
 username_cte AS (
   SELECT
@@ -28,16 +50,19 @@ username_cte AS (
 ),
 message_cte AS (
   SELECT
-    chat_id,
-    numbered_by,
-    message_id,
-    sender_id,
-    replied_to_message_id,
-    mentions,
-    text_mention_user_ids
-  FROM telegram
-  WHERE is_content
-    AND sender_kind = 'person'
+    t.chat_id,
+    t.numbered_by,
+    t.message_id,
+    t.sender_id,
+    t.replied_to_message_id,
+    t.mentions,
+    t.text_mention_user_ids
+  FROM telegram AS t
+  JOIN top_cte AS s
+    ON s.chat_id = t.chat_id
+    AND s.person_id = t.sender_id
+  WHERE t.is_content
+    AND t.sender_kind = 'person'
 ),
 reply_cte AS (
   SELECT
@@ -83,25 +108,25 @@ mentioned_cte AS (
     m.numbered_by,
     m.message_id,
     m.sender_id AS from_id,
-    p.person_id AS to_id
+    t.person_id AS to_id
   FROM message_cte AS m
   CROSS JOIN UNNEST(m.text_mention_user_ids) AS t (person_id)
-  JOIN person_cte AS p
-    ON p.chat_id = m.chat_id
-    AND p.person_id = t.person_id
 ),
 mention_cte AS (
   SELECT
-    chat_id,
-    from_id,
-    to_id,
+    n.chat_id,
+    n.from_id,
+    n.to_id,
     count(1) AS mention_amount
-  FROM mentioned_cte
-  WHERE from_id <> to_id
+  FROM mentioned_cte AS n
+  JOIN top_cte AS s
+    ON s.chat_id = n.chat_id
+    AND s.person_id = n.to_id
+  WHERE n.from_id <> n.to_id
   GROUP BY
-    chat_id,
-    from_id,
-    to_id
+    n.chat_id,
+    n.from_id,
+    n.to_id
 ),
 pair_cte AS (
   SELECT
@@ -117,23 +142,25 @@ pair_cte AS (
     AND n.to_id = r.to_id
 )
 SELECT
-  p.chat_id,
-  p.from_id,
+  pr.chat_id,
+  pr.from_id,
   f.person_name AS from_name,
-  p.to_id,
+  f.person_rank AS from_rank,
+  pr.to_id,
   t.person_name AS to_name,
-  p.reply_amount,
-  p.mention_amount,
-  p.reply_amount + p.mention_amount AS interaction_amount
-FROM pair_cte AS p
-LEFT JOIN person_cte AS f
-  ON f.chat_id = p.chat_id
-  AND f.person_id = p.from_id
-LEFT JOIN person_cte AS t
-  ON t.chat_id = p.chat_id
-  AND t.person_id = p.to_id
+  t.person_rank AS to_rank,
+  pr.reply_amount,
+  pr.mention_amount,
+  pr.reply_amount + pr.mention_amount AS interaction_amount
+FROM pair_cte AS pr
+LEFT JOIN top_cte AS f
+  ON f.chat_id = pr.chat_id
+  AND f.person_id = pr.from_id
+LEFT JOIN top_cte AS t
+  ON t.chat_id = pr.chat_id
+  AND t.person_id = pr.to_id
 ORDER BY
   interaction_amount DESC,
-  p.chat_id,
-  p.from_id,
-  p.to_id
+  pr.chat_id,
+  pr.from_id,
+  pr.to_id

@@ -1,15 +1,15 @@
 -- The bot's traffic per local hour and ISO weekday (1 = Monday): messages with a command, buttons pressed and inline queries; a press or inline query has no time of its own, so its event_date (the latest time before it that day) places it.
 WITH
 event_cte AS (
-  SELECT DISTINCT
+  SELECT
     'command' AS kind,
-    t.chat_id,
-    t.numbered_by,
-    t.message_id AS event_id,
-    t.date_local AS event_local
-  FROM telegram AS t
-  CROSS JOIN UNNEST(t.bot_commands) AS c (command)
-  WHERE t.is_content
+    chat_id,
+    numbered_by,
+    message_id AS event_id,
+    date_local AS event_local
+  FROM telegram
+  WHERE is_content
+    AND bot_commands IS NOT NULL
   UNION ALL
   SELECT
     CASE update_type WHEN 'callback_query' THEN 'button' ELSE 'inline_query' END AS kind,
