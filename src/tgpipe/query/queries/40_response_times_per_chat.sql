@@ -31,7 +31,8 @@ reply_cte AS (
     ON r.chat_id = m.chat_id
     AND r.numbered_by = m.numbered_by
     AND r.replied_to_message_id = m.message_id
-  WHERE r.sender_id <> m.sender_id
+  WHERE r.replied_to_message_id IS NOT NULL
+    AND r.sender_id <> m.sender_id
 ),
 first_reply_cte AS (
   SELECT
@@ -68,11 +69,9 @@ data_end_cte AS (
   SELECT max(date) AS data_end
   FROM message_cte
 ),
-status_cte AS (
+question_cte AS (
   SELECT
     m.chat_id,
-    m.is_question,
-    f.delay_seconds AS first_reply_seconds,
     CASE
       WHEN f.delay_seconds <= p.answer_within_seconds THEN 'answered'
       WHEN m.date + p.answer_within_seconds > e.data_end THEN 'pending'
@@ -85,17 +84,30 @@ status_cte AS (
     ON f.chat_id = m.chat_id
     AND f.numbered_by = m.numbered_by
     AND f.message_id = m.message_id
+  WHERE m.is_question
+),
+question_amount_cte AS (
+  SELECT
+    chat_id,
+    count(1) AS question_amount,
+    count(1) FILTER (WHERE answer_status = 'answered') AS answered_question_amount,
+    count(1) FILTER (WHERE answer_status = 'unanswered') AS unanswered_question_amount,
+    count(1) FILTER (WHERE answer_status = 'pending') AS pending_question_amount
+  FROM question_cte
+  GROUP BY chat_id
+),
+replied_amount_cte AS (
+  SELECT
+    chat_id,
+    count(1) AS replied_message_amount
+  FROM first_reply_cte
+  GROUP BY chat_id
 ),
 chat_cte AS (
   SELECT
     chat_id,
-    count(1) AS message_amount,
-    count(first_reply_seconds) AS replied_message_amount,
-    count(1) FILTER (WHERE is_question) AS question_amount,
-    count(1) FILTER (WHERE is_question AND answer_status = 'answered') AS answered_question_amount,
-    count(1) FILTER (WHERE is_question AND answer_status = 'unanswered') AS unanswered_question_amount,
-    count(1) FILTER (WHERE is_question AND answer_status = 'pending') AS pending_question_amount
-  FROM status_cte
+    count(1) AS message_amount
+  FROM message_cte
   GROUP BY chat_id
 ),
 title_cte AS (
@@ -109,15 +121,19 @@ SELECT
   c.chat_id,
   t.chat_title,
   c.message_amount,
-  c.replied_message_amount,
-  round(CAST(c.replied_message_amount AS DOUBLE) * 1000 / c.message_amount) / 10 AS replied_percent,
+  COALESCE(r.replied_message_amount, 0) AS replied_message_amount,
+  round(CAST(COALESCE(r.replied_message_amount, 0) AS DOUBLE) * 1000 / c.message_amount) / 10 AS replied_percent,
   d.median_first_reply_seconds,
   d.p90_first_reply_seconds,
-  c.question_amount,
-  c.answered_question_amount,
-  c.unanswered_question_amount,
-  c.pending_question_amount
+  COALESCE(q.question_amount, 0) AS question_amount,
+  COALESCE(q.answered_question_amount, 0) AS answered_question_amount,
+  COALESCE(q.unanswered_question_amount, 0) AS unanswered_question_amount,
+  COALESCE(q.pending_question_amount, 0) AS pending_question_amount
 FROM chat_cte AS c
+LEFT JOIN replied_amount_cte AS r
+  ON r.chat_id = c.chat_id
+LEFT JOIN question_amount_cte AS q
+  ON q.chat_id = c.chat_id
 LEFT JOIN delay_cte AS d
   ON d.chat_id = c.chat_id
 LEFT JOIN title_cte AS t

@@ -33,7 +33,8 @@ reply_cte AS (
     ON r.chat_id = m.chat_id
     AND r.numbered_by = m.numbered_by
     AND r.replied_to_message_id = m.message_id
-  WHERE r.sender_id <> m.sender_id
+  WHERE r.replied_to_message_id IS NOT NULL
+    AND r.sender_id <> m.sender_id
 ),
 first_reply_cte AS (
   SELECT

@@ -35,47 +35,41 @@ numbered_cte AS (
     ) AS conversation_number
   FROM gap_cte AS g
 ),
-sender_cte AS (
-  SELECT DISTINCT
-    chat_id,
-    conversation_number,
-    sender_id
-  FROM numbered_cte
-  WHERE sender_id IS NOT NULL
-),
-sender_amount_cte AS (
+by_sender_cte AS (
   SELECT
     chat_id,
     conversation_number,
-    count(1) AS sender_amount
-  FROM sender_cte
+    sender_id,
+    count(1) AS message_amount,
+    min(context_date) AS start_day,
+    min(date) AS first_date,
+    max(date) AS last_date
+  FROM numbered_cte
+  GROUP BY
+    chat_id,
+    conversation_number,
+    sender_id
+),
+conversation_cte AS (
+  SELECT
+    chat_id,
+    conversation_number,
+    min(start_day) AS start_day,
+    sum(message_amount) AS message_amount,
+    max(last_date) - min(first_date) AS duration_seconds,
+    count(sender_id) AS sender_amount
+  FROM by_sender_cte
   GROUP BY
     chat_id,
     conversation_number
 ),
-conversation_cte AS (
-  SELECT
-    n.chat_id,
-    n.conversation_number,
-    min(n.context_date) AS start_day,
-    count(1) AS message_amount,
-    max(n.date) - min(n.date) AS duration_seconds
-  FROM numbered_cte AS n
-  GROUP BY
-    n.chat_id,
-    n.conversation_number
-),
 ranked_cte AS (
   SELECT
     c.*,
-    COALESCE(s.sender_amount, 0) AS sender_amount,
     row_number() OVER (PARTITION BY c.chat_id, c.start_day ORDER BY c.message_amount) - 1 AS i_messages,
     row_number() OVER (PARTITION BY c.chat_id, c.start_day ORDER BY c.duration_seconds) - 1 AS i_duration,
     count(1) OVER (PARTITION BY c.chat_id, c.start_day) AS n
   FROM conversation_cte AS c
-  LEFT JOIN sender_amount_cte AS s
-    ON s.chat_id = c.chat_id
-    AND s.conversation_number = c.conversation_number
 ),
 title_cte AS (
   SELECT

@@ -38,46 +38,35 @@ place_cte AS (
     ) AS conversation_number
   FROM gap_cte AS g
 ),
-sender_cte AS (
-  SELECT DISTINCT
+role_in_cte AS (
+  SELECT
+    chat_id,
+    conversation_number,
+    sender_id,
+    max(starts_conversation) AS started,
+    max(ends_conversation) AS ended
+  FROM place_cte
+  WHERE sender_id IS NOT NULL
+  GROUP BY
     chat_id,
     conversation_number,
     sender_id
-  FROM place_cte
-  WHERE sender_id IS NOT NULL
 ),
-sender_amount_cte AS (
+counted_cte AS (
   SELECT
-    chat_id,
-    conversation_number,
-    count(1) AS sender_amount
-  FROM sender_cte
-  GROUP BY
-    chat_id,
-    conversation_number
+    r.*,
+    count(1) OVER (PARTITION BY r.chat_id, r.conversation_number) AS sender_amount
+  FROM role_in_cte AS r
 ),
 role_cte AS (
   SELECT
-    s.sender_id,
+    sender_id,
     count(1) AS conversation_amount,
-    count(f.sender_id) AS started_amount,
-    count(f.sender_id) FILTER (WHERE a.sender_amount >= 2) AS started_and_answered_amount,
-    count(l.sender_id) AS ended_amount
-  FROM sender_cte AS s
-  JOIN sender_amount_cte AS a
-    ON a.chat_id = s.chat_id
-    AND a.conversation_number = s.conversation_number
-  LEFT JOIN place_cte AS f
-    ON f.chat_id = s.chat_id
-    AND f.conversation_number = s.conversation_number
-    AND f.starts_conversation = 1
-    AND f.sender_id = s.sender_id
-  LEFT JOIN place_cte AS l
-    ON l.chat_id = s.chat_id
-    AND l.conversation_number = s.conversation_number
-    AND l.ends_conversation = 1
-    AND l.sender_id = s.sender_id
-  GROUP BY s.sender_id
+    sum(started) AS started_amount,
+    count(1) FILTER (WHERE started = 1 AND sender_amount >= 2) AS started_and_answered_amount,
+    sum(ended) AS ended_amount
+  FROM counted_cte
+  GROUP BY sender_id
 ),
 name_cte AS (
   SELECT

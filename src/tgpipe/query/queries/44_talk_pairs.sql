@@ -75,7 +75,8 @@ reply_cte AS (
     ON m.chat_id = r.chat_id
     AND m.numbered_by = r.numbered_by
     AND m.message_id = r.replied_to_message_id
-  WHERE m.sender_id <> r.sender_id
+  WHERE r.replied_to_message_id IS NOT NULL
+    AND m.sender_id <> r.sender_id
   GROUP BY
     r.chat_id,
     r.sender_id,
