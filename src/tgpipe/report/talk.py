@@ -61,12 +61,14 @@ def response_times(a: Answers) -> Section | None:
         return None
     answered = [r for r in rows if r["median_first_reply_seconds"] is not None]
     within = parameters(a.queries[name].sql)["answer_within_seconds"]
-    questions = sum(r["question_amount"] for r in rows)
-    unanswered = sum(r["unanswered_question_amount"] for r in rows)
+    groups = [r for r in rows if r["chat_id"] < 0]  # a private chat's id is its user's (positive)
+    questions = sum(r["question_amount"] for r in groups)
+    unanswered = sum(r["unanswered_question_amount"] for r in groups)
     summary = (
         f"Bar chart of the median time to the first reply from someone else, per chat: "
         f"{_listing([(chat_label(r), duration(r['median_first_reply_seconds'])) for r in answered[:4]])}. "
-        f"{plural(questions, 'question')} asked, {unanswered:,} left without an answer within {duration(within)}."
+        f"In groups and channels, {plural(questions, 'question')} asked, {unanswered:,} left without an answer "
+        f"within {duration(within)}."
     )
     drawing = charts.bar_chart(
         [(chat_label(r), r["median_first_reply_seconds"]) for r in answered[:15]],
