@@ -598,20 +598,24 @@ ANSWERS = ("sim, já vi 👍", "acho que não", "amanhã às 10h", "no canal #da
 
 
 def reply_thread(sim: ChatSimulator, emit: Any, message: dict[str, Any], last_second: int) -> None:
-    """A question in a group is often answered within minutes by someone else, and the asker answers
-    back: a thread of replies, each to the one before (its own random stream, `ChatSimulator.bot`)."""
+    """A regular's question in a group is often answered within minutes by another regular, and the
+    asker answers back: a thread of replies, each to the one before (its own random stream,
+    `ChatSimulator.bot`)."""
     rng = sim.bot
     text = message.get("text", "")
     if "from" not in message or "?" not in text or rng.random() > 0.45:
         return
-    humans = [u for u in USERS if not u.is_bot]
+    humans = [u for u in USERS if not u.is_bot and u.weight >= 1]  # the chat's regulars talk in threads
     asker = message["from"]["id"]
+    if asker not in {u.id for u in humans}:
+        return
     previous, when = message, message["date"]
     for turn in range(rng.choice((1, 1, 2, 3))):
         when += rng.randint(15, 900) * (turn + 1)
         if when > last_second:
             return
-        sender = asker if turn % 2 else rng.choice([u for u in humans if u.id != asker]).id
+        others = [u for u in humans if u.id != asker]
+        sender = asker if turn % 2 else rng.choices(others, [u.weight for u in others])[0].id  # the chat's usual voices
         person = next(u for u in USERS if u.id == sender)
         chat = message["chat"]
         reply = {"message_id": sim.next_message_id(chat), "from": person.to_api(), "chat": dict(chat), "date": when}
