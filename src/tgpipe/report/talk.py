@@ -103,14 +103,12 @@ def reply_delays(a: Answers) -> Section | None:
         key,
         title,
         "people's median reply delay (the most replying first)",
-        [
-            (f"{person_label(r['sender_name'], r['sender_id'])} ({r['reply_amount']:,})", r["median_reply_seconds"])
-            for r in people
-        ],
+        [(person_label(r["sender_name"], r["sender_id"]), r["median_reply_seconds"]) for r in people],
         duration,
-        note=f"Each bar is a person's median time between a message and their reply to it (people with {MIN_REPLIES} "
-        "replies to others or more; the number of replies in brackets). The table also has how soon their own "
-        "messages were answered and their questions left unanswered.",
+        note=f"Each bar is a person's median time between a message and their reply to it, for people with "
+        f"{MIN_REPLIES} replies to others or more, the most replying first (reply_amount in the table). The table "
+        "also has the 90th percentile, how soon their own messages were answered and their questions left "
+        "unanswered.",
     )
 
 
@@ -225,18 +223,21 @@ def bot_usage(a: Answers) -> Section | None:
         uses[(r["kind"], r["name"])][0] += r["use_amount"]
         uses[(r["kind"], r["name"])][1] += r["new_person_amount"]
     ranked = sorted(uses.items(), key=lambda u: (-u[1][0], u[0]))
-    bars = [(f"{label} ({people:,})", n) for (_, label), (n, people) in ranked]
+    people = _listing([(label, plural(n, "person", "people")) for (_, label), (_, n) in ranked[:5]])
     return _bars(
         a,
         name,
         key,
         title,
-        "commands and buttons (callback_data) by uses, people in brackets",
-        bars,
+        "commands and buttons (callback_data) by uses",
+        [(label, n) for (_, label), (n, _) in ranked],
         charts.amount,
-        note="Commands are the bot commands in messages (/stats@bot counts as /stats, once per message), in any chat; "
-        "buttons are the presses of inline keyboard buttons, by their callback_data. The table has each per day, "
-        "with the people using it and those using it for the first time in the period.",
+        note=f"People who used the most used: {people}. Commands are the bot commands in messages (/stats@bot "
+        "counts as /stats, once per message), in any chat; buttons are the presses of inline keyboard buttons, by "
+        "their callback_data. The table has each per day, with the people using it and those using it for the "
+        "first time in the period (added up over the days, everyone who used it).",
+        label_chars=charts.LABEL_CHARS * 3,
+        labels_above=True,
     )
 
 
