@@ -116,3 +116,29 @@ def test_a_topic_narrows_query_and_report_alike(tgpipe, data, tmp_path):
     page = out.read_text(encoding="utf-8")
     assert f"forum topic <bdi>Serra do Mar 🌿</bdi> (id {TOPIC})" in page
     assert f"chat_id = {FORUM} AND forum_topic_id = {TOPIC}" in page
+
+
+def test_the_gap_of_conversations_is_an_option_of_the_report_and_a_parameter_of_the_query(tgpipe, data, tmp_path):
+    for gap in ("5", "240"):
+        run = tgpipe("report", "--data-dir", data, "--out", tmp_path / f"{gap}.html", "--gap", gap)
+        assert run.code == 0, run.err
+        assert f"no silence longer than {gap} min" in (tmp_path / f"{gap}.html").read_text(encoding="utf-8")
+    amounts = {}
+    for params in ([], ["--param", "gap_seconds=300"]):
+        run = tgpipe("query", "--data-dir", data, "conversations_per_day", "--format", "json", *params)
+        amounts[tuple(params)] = sum(r["conversation_amount"] for r in json.loads(run.out))
+    assert amounts[("--param", "gap_seconds=300")] > amounts[()] > 0  # a shorter gap splits more conversations
+    assert "[gap_seconds=1800]" in tgpipe("query", "--data-dir", data, "--list").out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--param", "gap=5"], "Error: unknown parameter gap (this query takes: gap_seconds)"),
+        (["--param", "gap_seconds=5m"], "Error: parameter gap_seconds must be an integer, not '5m'"),
+        (["--param", "gap_seconds"], "Error: --param takes name=value, not 'gap_seconds'"),
+    ],
+)
+def test_a_wrong_parameter_is_one_clear_error(tgpipe, data, args, message):
+    run = tgpipe("query", "--data-dir", data, "conversations_per_day", *args)
+    assert run.code == 1 and run.err.strip() == message

@@ -76,7 +76,16 @@ def hostile_updates() -> list[dict]:
         # What the text columns read: a phrase said twice, whole emoji next to half ones.
         *({"update_id": n, "message": {"message_id": n, "date": NOON + 10 * n, "chat": CHAT, "from": nameless,
                                        "text": "zebra crossing \ud83d👨\u200d👩\u200d👧\ud83d\udc4d\ud83c"}}
-          for n in (16, 17)),
+          for n in (19, 20)),
+        # The bot's private chat: a command cut in half, a button with huge data, a huge inline query.
+        {"update_id": 16, "message": {"message_id": 16, "date": NOON + 140, "chat": {"id": 7, "type": "private"},
+                                      "from": surrogate_user, "text": "/st\ud83d@bot",
+                                      "entities": [{"type": "bot_command", "offset": 0, "length": 8}]}},
+        {"update_id": 17, "callback_query": {"id": "q", "from": surrogate_user, "chat_instance": "1",
+                                             "data": "\ud83d" + HUGE,
+                                             "message": {"message_id": 17, "date": NOON + 141,
+                                                         "chat": {"id": 7, "type": "private"}}}},
+        {"update_id": 18, "inline_query": {"id": "i", "from": nameless, "query": HUGE, "offset": ""}},
     ]  # fmt: skip
 
 
@@ -95,7 +104,7 @@ def hostile_store(tmp_path_factory):
 
 def test_the_hostile_updates_reach_the_tables(hostile_store):
     counts = run_sql(hostile_store, "SELECT (SELECT count(1) FROM telegram), (SELECT count(1) FROM telegram_updates)")
-    assert counts.rows == [(12, 17)]
+    assert counts.rows == [(13, 20)]
 
 
 @pytest.mark.parametrize("q", named_queries(), ids=lambda q: q.name)
@@ -118,7 +127,7 @@ def test_the_report_draws_the_hostile_store(hostile_store, tmp_path):
     out = tmp_path / "page.html"
     result = document.write_report(hostile_store, out, now=datetime(2025, 11, 21, tzinfo=UTC))
     page = out.read_text(encoding="utf-8")
-    assert result.messages == 9  # the join, the leave and the topic's creation are service events
+    assert result.messages == 10  # the join, the leave and the topic's creation are service events
     assert "\ufffd" in page  # a lone surrogate shows as a replacement character, never breaks the page
     assert HUGE not in page  # a huge name is shortened in charts and tables
 

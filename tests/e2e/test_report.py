@@ -52,6 +52,20 @@ SECTIONS = [
     "top_emoji",
     "chat_summary",
 ]
+#: The sections on conversations and the bot's traffic (tgpipe.report.talk), all there over the sample.
+TALK = [
+    "response_times_per_chat",
+    "response_times_per_person",
+    "conversations_per_day",
+    "conversation_starters",
+    "talk_pairs",
+    "bot_usage_per_day",
+    "bot_traffic_per_hour_weekday",
+    "bot_private_users",
+    "bot_session_paths",
+    "retention_cohorts",
+    "retention_cohorts",
+]
 #: Sections that are a table only: the most reacted messages and the chats.
 TABLES = ("most_reacted_messages", "chat_summary")
 
@@ -88,15 +102,16 @@ def page(full):
 
 def test_every_chart_is_a_named_query_and_the_page_says_which(full, fortnight):
     known = {q.name: q for q in named_queries()}
-    assert [s.query.name for s in full.sections] == SECTIONS
+    assert [s.query.name for s in full.sections] == SECTIONS + TALK
     page = document.render_html(fortnight)
-    for name in SECTIONS:
+    assert [s.query.name for s in fortnight.sections] == SECTIONS + TALK
+    for name in SECTIONS + TALK:
         assert f'data-query="{name}"' in page
         assert f"<code>{known[name].file_name}</code>" in page
     # Over all of the data there is no period before to compare with; over two weeks there is.
     assert [s.query.name for s in full.sections if s.drawing is None] == ["period_totals", *TABLES]
     assert [s.query.name for s in fortnight.sections if s.drawing is None] == list(TABLES)
-    assert page.count("<svg ") == len(SECTIONS) - len(TABLES)
+    assert page.count("<svg ") == len(SECTIONS) + len(TALK) - len(TABLES)
 
 
 def test_each_table_view_is_its_query_answer(full, sample_enriched):
@@ -346,7 +361,7 @@ def test_write_report_writes_the_page_and_says_what_it_holds(sample_enriched, tm
     out = tmp_path / "nested" / "page.html"
     result = document.write_report(sample_enriched, out, now=NOW)
     assert out.read_text(encoding="utf-8").startswith("<!doctype html>")
-    drawn = len(SECTIONS) - len(TABLES) - 1  # no period before all of the data to compare with
+    drawn = len(SECTIONS) + len(TALK) - len(TABLES) - 1  # no period before all of the data to compare with
     assert result.describe() == (
         f"{len(messages):,} messages, {result.first_day} to {result.last_day}, {drawn} charts -> {out}"
     )

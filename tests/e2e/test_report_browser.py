@@ -95,9 +95,25 @@ CHARTS = [
     "chart-topics-phrases",
     "chart-topics-languages",
     "chart-topics-emoji",
+    # Conversations and the bot's traffic (tgpipe.report.talk)
+    "chart-response-times",
+    "chart-reply-delays",
+    "chart-conversations",
+    "chart-conversation-starters",
+    "chart-talk-pairs",
+    "chart-bot-usage",
+    "chart-bot-hours",
+    "chart-bot-users",
+    "chart-bot-sessions",
+    "chart-retention-people",
+    "chart-retention-bot-users",
 ]
 #: Charts that draw few marks by nature (five reactions, three links, two weeks of columns).
 FEW_MARKS = {
+    "chart-response-times": 2,  # two groups with replies
+    "chart-bot-users": 4,
+    "chart-retention-people": 3,
+    "chart-retention-bot-users": 4,  # a few cohorts over three weeks
     "chart-reactions": 5,
     "chart-links": 3,
     "chart-members": 3,

@@ -5,8 +5,10 @@ message (`sender_kind`, `sender_name`, `sent_as_chat_id`), whether it is somethi
 an event of the chat (`is_content`), whether it really replies to a message (`replied_to_message_id`)
 and in which forum topic it is (`forum_topic_id`), which message is the latest (`message_order`),
 which reactions an update added (`added_reactions`) and which it adds to a message's tally
-(`tallied_reactions`, `tallied_reaction_counts`, `tallied_reaction_amount`), and what its text
-or caption says (`language`, `terms`, `emoji`: `tgpipe.build.text`). Each function takes the
+(`tallied_reactions`, `tallied_reaction_counts`, `tallied_reaction_amount`), what its text
+or caption says (`language`, `terms`, `emoji`: `tgpipe.build.text`), who a message's sender is as
+one id (`sender_id`), whose numbering its id is in (`numbered_by`, which a reply is matched by) and
+whether it asks something (`is_question`). Each function takes the
 row's values of the columns it names (already cast to their types), so the value is the same for
 the bot's rows and imported ones, and follows the row's own rules (a pseudonymised row has no
 person's name to give). `tgpipe.build.schema` declares the columns (`Derived`); `tgpipe.build.rows`
@@ -15,6 +17,7 @@ computes them after the row's other columns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -119,6 +122,45 @@ def message_order(date: int | None, message_id: int | None) -> str:
     the latest message on DuckDB and Athena alike, for imported rows (which have no update_id) as
     for the bot's."""
     return f"{(date or 0) + _OFFSET:016x}{(message_id or 0) + _OFFSET:016x}"
+
+
+def sender_id(user_id: int | None, sent_as_chat_id: int | None) -> int | None:
+    """The sender as one id: the chat a message was posted as (`sent_as_chat_id`), else its user.
+    Two messages have the same sender when their sender_id is the same (a chat's id is negative, a
+    user's positive, a pseudonym too)."""
+    return sent_as_chat_id if sent_as_chat_id is not None else user_id
+
+
+#: Chat types whose messages the chat numbers itself: the same message_id in every account, so
+#: in the bot's rows and an export's alike.
+CHAT_NUMBERED = frozenset(("supergroup", "channel"))
+
+
+def numbered_by(chat_type: str | None, source: str | None) -> str:
+    """Whose numbering `message_id` is in: `chat` in supergroups and channels (the chat numbers its
+    messages); elsewhere (basic groups, private chats) every account numbers messages itself, so it
+    is the row's source (`bot`, or `desktop_export` for the account that made the export). A reply
+    is to the message with the same chat_id, numbered_by and message_id (replied_to_message_id)."""
+    if chat_type in CHAT_NUMBERED:
+        return "chat"
+    return source or "bot"
+
+
+#: Question marks: the ASCII one, the Arabic (؟, also Persian and Urdu), the full-width (？, Chinese
+#: and Japanese), the small and vertical forms (﹖ ︖), the Ethiopic (፧) and the reversed (⸮).
+QUESTION_MARKS = "?\u061f\uff1f\ufe56\ufe16\u1367\u2e2e"
+#: A question mark that ends the text or is followed by neither a letter, a digit nor a character
+#: of links (`search?q=1`, `/?x=`, `a?b`: such a mark asks nothing).
+_QUESTION = re.compile(f"[{QUESTION_MARKS}](?![\\w=&%/\\-#+~@])")
+
+
+def is_question(text: str | None, caption: str | None) -> bool:
+    """Whether a message asks something: its text (else its caption) has a question mark (any of
+    QUESTION_MARKS) that ends it or is followed by something other than a letter, a digit or a
+    character of links (`=&%/_-#+~@`): `Tudo bem?`, `متى؟`, `本当？`, `what?!`, `(really?)`, `ok?🙂`
+    ask; `https://x.com/search?q=1` and `5?x` do not. A question without a mark is not found."""
+    words = text if text is not None else caption
+    return bool(words) and _QUESTION.search(words) is not None
 
 
 # ---- reactions: what each row adds to a message's tally -------------------------------------------

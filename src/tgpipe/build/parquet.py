@@ -40,8 +40,13 @@ class TableWriter:
         self._struct = pa.struct(list(self.schema))
         self._batch: list[tuple[Any, ...]] = []
         self._writer: pq.ParquetWriter | None = None
+        self._carry = Carry(self.columns)
 
     def append(self, values: tuple[Any, ...]) -> None:
+        """Add a row (values of every column, as `values` reads them). Rows come in update_id order
+        within the day, as the ETL reads a day's raw updates: `Carry` depends on it."""
+        if self._carry:
+            values = self._carry(values)
         self._batch.append(values)
         self.rows += 1
         if len(self._batch) >= self.batch_rows:
@@ -88,6 +93,37 @@ def file_rows(f: BinaryIO) -> int:
     """How many rows a table file given as a Python file holds (from its footer, read as `read_file` reads)."""
     with pq.ParquetFile(f, pre_buffer=False) as parquet:
         return parquet.metadata.num_rows
+
+
+class Carry:
+    """Fills the `carried` columns (`schema.Column.carried`) of rows that have no value of their own
+    with the latest one a row before them had: rows with an update_id, in the order they come (the
+    ETL writes a day's updates in update_id order, the order Telegram sent them). A row without an
+    update_id (an imported message's reactions) keeps its own values and passes nothing on."""
+
+    def __init__(self, columns: tuple[schema.Column, ...]):
+        names = [c.name for c in columns]
+        self.positions = [n for n, c in enumerate(columns) if c.carried]
+        self.key = names.index("update_id") if self.positions else -1
+        self.latest: tuple[Any, ...] | None = None
+        """The carried values of the latest row that had them."""
+
+    def __bool__(self) -> bool:
+        return bool(self.positions)
+
+    def __call__(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
+        if values[self.key] is None:
+            return values
+        own = tuple(values[n] for n in self.positions)
+        if any(v is not None for v in own):
+            self.latest = own
+            return values
+        if self.latest is None:
+            return values
+        row = list(values)
+        for n, value in zip(self.positions, self.latest, strict=True):
+            row[n] = value
+        return tuple(row)
 
 
 def _clean(value: Any) -> Any:

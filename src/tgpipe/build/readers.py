@@ -19,6 +19,8 @@ from tgpipe.telegram import shape
 
 #: Entity types collected into list columns; a `text_link`'s target URL joins the `url`s.
 ENTITY_KINDS = frozenset(("hashtag", "mention", "url", "bot_command"))
+#: Where `Update.entities` keeps the user ids of `text_mention` entities (people mentioned without a username).
+TEXT_MENTION_USERS = "text_mention_user_ids"
 
 
 class Update:
@@ -53,9 +55,10 @@ class Update:
         self.entities = _entities(body)
 
 
-def _entities(message: dict[str, Any]) -> dict[str, list[str]]:
-    """Return the text of the entities of each kind in ENTITY_KINDS, from the text and the caption."""
-    found: dict[str, list[str]] = {}
+def _entities(message: dict[str, Any]) -> dict[str, list[Any]]:
+    """Return the text of the entities of each kind in ENTITY_KINDS, from the text and the caption,
+    and the users `text_mention` entities name (TEXT_MENTION_USERS)."""
+    found: dict[str, list[Any]] = {}
     for text_key, entities_key in (("text", "entities"), ("caption", "caption_entities")):
         entities = message.get(entities_key)
         text = message.get(text_key)
@@ -66,6 +69,11 @@ def _entities(message: dict[str, Any]) -> dict[str, list[str]]:
             if type(entity) is not dict:
                 continue
             kind = entity.get("type")
+            if kind == "text_mention":  # a person mentioned without a username: the entity names the user
+                user = entity.get("user")
+                if type(user) is dict and as_int(user.get("id")) is not None:
+                    found.setdefault(TEXT_MENTION_USERS, []).append(user["id"])
+                continue
             if kind == "text_link":
                 if type(entity.get("url")) is str:
                     found.setdefault("url", []).append(entity["url"])

@@ -18,8 +18,18 @@ from typing import Any
 import pyarrow as pa
 
 from tgpipe.build import derived
-from tgpipe.build.pseudonym import DROPPED, DROPPED_IF_PERSON, HASHED, HASHED_EACH, HASHED_IF_PRIVATE, REWRITTEN, kept
+from tgpipe.build.pseudonym import (
+    DROPPED,
+    DROPPED_IF_PERSON,
+    HASHED,
+    HASHED_EACH,
+    HASHED_IF_PRIVATE,
+    HASHED_IF_USER,
+    REWRITTEN,
+    kept,
+)
 from tgpipe.build.readers import (
+    TEXT_MENTION_USERS,
     TIMESTAMP,
     Get,
     Update,
@@ -77,6 +87,11 @@ class Column:
     or `kept(reason)` for a column that sounds personal and is not; empty for the others. The
     rewrite itself is `pseudonym.Pseudonymizer`'s; tests/unit/test_pseudonym.py holds every column
     to what it declares here, and the data dictionary shows it."""
+
+    carried: bool = False
+    """Whether a row without a value of its own takes the one of the latest row before it in its day
+    that has one (rows with an update_id, in update_id order: how the ETL writes a day; the table
+    writer carries it, `tgpipe.build.parquet`). For times an update does not carry (`event_date`)."""
 
     @property
     def read_from_update(self) -> bool:
@@ -929,6 +944,48 @@ MESSAGE_COLUMNS: tuple[Column, ...] = (
         Derived(("text", "caption"), derived.emoji),
         "['☀️', '👍🏽']",
     ),
+    # Added for conversations and the bot's traffic (issue 27).
+    Column(
+        "text_mention_user_ids",
+        INTS,
+        "message.entities[type=text_mention].user.id (and caption_entities)",
+        "Users the text or caption mentions without a username (a text_mention names the user); "
+        "@username mentions are in mentions.",
+        entities(TEXT_MENTION_USERS),
+        "[111000004]",
+        pseudonymized=HASHED_EACH,
+    ),
+    Column(
+        "sender_id",
+        I64,
+        "sent_as_chat_id, else user_id",
+        "The sender as one id: the chat the message was posted as, else the user who sent it. Two "
+        "messages have the same sender when their sender_id is the same.",
+        Derived(("user_id", "sent_as_chat_id"), derived.sender_id),
+        "123456789",
+        pseudonymized=HASHED_IF_USER,
+    ),
+    Column(
+        "numbered_by",
+        STR,
+        "from chat_type and source",
+        "Whose numbering message_id is in: chat in supergroups and channels (the chat numbers its "
+        "messages, the same for the bot and an export); elsewhere every account numbers them itself, so "
+        "the row's source (bot or desktop_export). A reply is to the message of the same chat_id and "
+        "numbered_by whose message_id is its replied_to_message_id.",
+        Derived(("chat_type", "source"), derived.numbered_by),
+        "chat",
+    ),
+    Column(
+        "is_question",
+        BOOL,
+        "from text, else caption",
+        "Whether the message asks something: its text (else caption) has a question mark (? ؟ ？ ﹖ ︖ ፧ ⸮) "
+        "that ends it or is followed by something other than a letter, a digit or a character of links "
+        "(=&%/_-#+~@), so `search?q=1` asks nothing.",
+        Derived(("text", "caption"), derived.is_question),
+        "true",
+    ),
 )
 
 UPDATE_COLUMNS: tuple[Column, ...] = (
@@ -1280,6 +1337,28 @@ UPDATE_COLUMNS: tuple[Column, ...] = (
         "The reactions the row adds to its message's tally in all.",
         Derived(("tallied_reaction_counts",), derived.tallied_reaction_amount),
         "7",
+    ),
+    # Added for the bot's traffic (issue 27): when the updates without a time of their own came.
+    Column(
+        "event_date",
+        I64,
+        "date, else the date of the update before it",
+        "When the update happened, unix seconds: its date when it carries one; else (a button press, an "
+        "inline query, a chosen inline result, a poll answer, ...) the latest date of the updates before "
+        "it of the same day, by update_id (the order Telegram sends them in): when it came at the "
+        "earliest, and close to it while the bot is busy. NULL when no update before it that day has one.",
+        Get("time"),
+        "1763900000",
+        carried=True,
+    ),
+    Column(
+        "event_date_local",
+        TIMESTAMP,
+        "event_date in TIMEZONE",
+        "`event_date` as wall-clock time in the configured TIMEZONE (hours and weekdays of the bot's traffic).",
+        local_millis,
+        "2025-11-23 09:13:20",
+        carried=True,
     ),
 )
 

@@ -32,6 +32,13 @@ from tgpipe.query.results import ENGINES
 )
 @click.option("--max-rows", type=POSITIVE, metavar="N", help="Show at most N rows (table format only).")
 @click.option("--list", "list_queries", is_flag=True, help="List the named queries.")
+@click.option(
+    "--param",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A parameter of the named query (an integer; repeatable), e.g. gap_seconds=600; --list shows them.",
+)
 @scope_options
 @click.option(
     "--engine",
@@ -50,6 +57,7 @@ def query(
     fmt,
     max_rows,
     list_queries,
+    params,
     first,
     last,
     chat_id,
@@ -65,21 +73,29 @@ def query(
     that chat and that forum topic, as `tgpipe report` does, so a query gives the numbers of the
     report over the same scope.
 
+    A few named queries take parameters (the gap that splits conversations, the time a question
+    has to be answered in): --param NAME=VALUE sets one, else its default (--list shows them).
+
     Example: tgpipe query --data-dir ./data messages_per_day --from 2025-11-01 --to 2025-11-30
     """
     from tgpipe.query.engines import run_query
     from tgpipe.query.local import scope_names
     from tgpipe.query.named import named_queries, named_query
+    from tgpipe.query.params import parameters, parse, with_parameters
 
     if list_queries:
-        click.echo("\n".join(f"{q.name:<45} {q.description}" for q in named_queries()))
+        for q in named_queries():
+            declared = " ".join(f"[{k}={v}]" for k, v in parameters(q.sql).items())
+            click.echo(f"{q.name:<45} {q.description}" + (f" {declared}" if declared else ""))
         return
     if (name is None) == (sql is None):
         raise click.UsageError("give a query NAME or --sql (not both)")
+    if params and sql is not None:
+        raise click.UsageError("--param sets a named query's parameter, not --sql's")
     make_settings(None, None)  # a TIMEZONE (or other setting) that is wrong is one Error: line
     scope = make_scope(first, last, chat_id, topic_id)
     stores = Stores(data_dir, raw, enriched)
-    text = sql if sql is not None else named_query(name).sql
+    text = sql if sql is not None else with_parameters(named_query(name).sql, parse(params))
     local = None
     if engine == "duckdb":
         local = stores.require_tables()
@@ -97,7 +113,15 @@ def query(
     is_flag=True,
     help="Only from pseudonymised tables (built with tgpipe etl --pseudonymize): refuse a store that has names.",
 )
-def report(data_dir, raw, enriched, out, first, last, chat_id, topic_id, pseudonymize):
+@click.option(
+    "--gap",
+    type=click.IntRange(1, 7 * 24 * 60),
+    default=30,
+    show_default=True,
+    metavar="MINUTES",
+    help="A silence longer than this splits a chat's messages into conversations (and ends a bot session).",
+)
+def report(data_dir, raw, enriched, out, first, last, chat_id, topic_id, pseudonymize, gap):
     """Write an analytics report as one self-contained HTML file (charts inline, works offline).
 
     Each chart is drawn from a named query in queries/, run over the chosen days, chat and forum
@@ -113,5 +137,5 @@ def report(data_dir, raw, enriched, out, first, last, chat_id, topic_id, pseudon
     scope = make_scope(first, last, chat_id, topic_id)
     stores = Stores(data_dir, raw, enriched)
     out = output_path(out, "--out", stores)
-    written = report_core.write_report(stores.require_tables(), out, scope, pseudonymized=pseudonymize)
+    written = report_core.write_report(stores.require_tables(), out, scope, pseudonymized=pseudonymize, gap_minutes=gap)
     click.echo(f"report: {written.describe()}")

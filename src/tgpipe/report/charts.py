@@ -474,9 +474,11 @@ def heatmap(
     title: str,
     desc: str,
     tip: Callable[[int, int, int], str],
+    label_width: float = 36,
 ) -> Drawing:
-    """Draw `grid[row][column]` as cells coloured by amount; `tip(row, column, value)` is each cell's tooltip."""
-    left, top, gap = 36, 20, 1.5
+    """Draw `grid[row][column]` as cells coloured by amount; `tip(row, column, value)` is each cell's
+    tooltip; `label_width` is the room of the row labels."""
+    left, top, gap = label_width, 20, 1.5
     cell = (WIDTH - left - 2) / len(column_labels)
     line = max(cell, TICK_SIZE * 1.3)  # a row at least a line of its label high, so labels never touch
     height = top + line * len(row_labels) + 4

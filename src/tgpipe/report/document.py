@@ -24,14 +24,22 @@ from markupsafe import Markup
 from tgpipe import __version__, dates
 from tgpipe.errors import ConfigError
 from tgpipe.query.local import connect, execute, scope_names
-from tgpipe.query.named import named_query
+from tgpipe.query.named import NamedQuery, named_query
+from tgpipe.query.params import with_parameters
 from tgpipe.query.results import QueryResult
 from tgpipe.query.scope import Scope
+from tgpipe.report import talk
 from tgpipe.report.sections import CELL_CHARS, SECTIONS, TABLE_ROWS, TOP, Answers, Section, plural, short
 from tgpipe.store import layout
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import Store
 from tgpipe.store.local import write_file
+
+#: Every section in page order: the report's, then those on conversations and the bot's traffic
+#: (`talk`, which appear only when there is something to show).
+ALL_SECTIONS = SECTIONS + talk.SECTIONS
+#: The gap of silence that splits a chat's messages into conversations, unless told (`--gap`).
+DEFAULT_GAP_MINUTES = 30
 
 __all__ = ["TABLE_ROWS", "TOP", "Report", "ReportResult", "ReportZone", "build_report", "render_html", "write_report"]
 
@@ -127,12 +135,17 @@ class ReportResult:
 
 
 def build_report(
-    enriched: Store, scope: Scope | None = None, now: datetime | None = None, timezone_: ZoneInfo | None = None
+    enriched: Store,
+    scope: Scope | None = None,
+    now: datetime | None = None,
+    timezone_: ZoneInfo | None = None,
+    gap_minutes: int = DEFAULT_GAP_MINUTES,
 ) -> Report:
     """Run the report's named queries over `enriched` narrowed to `scope`, and draw their charts.
 
     `timezone_` is the TIMEZONE the tables were built in (by default the one the store recorded);
-    the page names it when the tables' times agree (`ReportZone`).
+    the page names it when the tables' times agree (`ReportZone`). `gap_minutes` is the silence that
+    splits conversations (the `gap_seconds` parameter of the queries that take it).
 
     Raises:
         InvalidRequest: `scope` ends before it starts.
@@ -141,8 +154,12 @@ def build_report(
     scope = scope or Scope()
     dates.check_range(scope.first, scope.last)
     chat_title, topic_name = (short(name, CELL_CHARS) if name else None for name in scope_names(enriched, scope))
-    names = sorted({"chat_summary", "period_totals", "senders"} | {n for _, ns in SECTIONS for n in ns})
-    queries = {name: named_query(name) for name in names}
+    names = sorted({"chat_summary", "period_totals", "senders"} | {n for _, ns in ALL_SECTIONS for n in ns})
+    values = {"gap_seconds": gap_minutes * 60}
+    queries = {}
+    for name in names:
+        q = named_query(name)
+        queries[name] = NamedQuery(q.name, q.file_name, with_parameters(q.sql, values, only_declared=True))
     con = connect(enriched, scope)
     try:
         results = {name: execute(con, q.sql) for name, q in queries.items()}
@@ -180,7 +197,7 @@ def build_report(
         tables_built_utc=_tables_built(enriched),
         generated_utc=(now or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0),
         zone=report_zone(chats, timezone_ or _recorded_zone(enriched)),
-        sections=[build(answers) for build, _ in SECTIONS],
+        sections=[section for build, _ in ALL_SECTIONS if (section := build(answers)) is not None],
         pseudonymized=store_settings.is_pseudonymized(enriched),
     )
 
@@ -300,6 +317,7 @@ def write_report(
     now: datetime | None = None,
     timezone_: ZoneInfo | None = None,
     pseudonymized: bool = False,
+    gap_minutes: int = DEFAULT_GAP_MINUTES,
 ) -> ReportResult:
     """Build the report over `enriched` and write it to `out`, atomically like a store object.
     With `pseudonymized`, only from pseudonymised tables: a report of a store with names is refused
@@ -316,7 +334,7 @@ def write_report(
             "tables into a new enriched store (tgpipe etl --all --pseudonymize --enriched NEW) and report on that"
         )
     with enriched.reading():  # an ETL replacing a day waits: every chart sees the same data
-        report = build_report(enriched, scope, now, timezone_)
+        report = build_report(enriched, scope, now, timezone_, gap_minutes)
     out = Path(out)
     write_file(out, render_html(report).encode("utf-8"))
     drawn = sum(1 for s in report.sections if s.drawing is not None)

@@ -5,7 +5,8 @@ uneven activity (and names in several scripts, right-to-left ones included), a d
 is quieter at weekends, text with emoji, accents, hashtags, mentions, links and bot commands,
 media of every common kind (albums, venues, files without a size), replies, forwards (old and
 new style), edits, reactions, members joining and leaving, pins, forum topics, a channel with
-edited posts, a few updates of a type tgpipe does not know, and a few duplicate deliveries, as
+edited posts, the bot's private conversations (commands, the buttons pressed after them, inline
+queries), a few updates of a type tgpipe does not know, and a few duplicate deliveries, as
 Telegram makes when a webhook answer is lost.
 
 The richer parts draw from their own random stream (`ChatSimulator.extra`), so adding one does
@@ -169,6 +170,10 @@ class ChatSimulator:
         """The forum's topics: id -> the topic's creation message."""
         self.talk = random.Random(seed * 104729 + 3)  # its own stream: the other choices stay as they were
         self.first_when: int | None = None
+        self.bot = random.Random(seed * 104_729 + 3)
+        """The stream of the bot's private conversations (`bot_session`): the chats stay as they were."""
+        self.bot_since: int | None = None
+        """When the first person talked to the bot."""
 
     def next_update_id(self) -> int:
         self.update_id += self.rng.choice((1, 1, 1, 2))  # Telegram's ids grow, with gaps
@@ -462,6 +467,7 @@ def generate(
                 emit_extra("edited_channel_post", edited)
             continue
         extra_events(sim, emit_extra, when)
+        bot_session(sim, emit_extra, when)
         chat = SIDE_GROUP if roll < 0.10 else MAIN_GROUP
         if rng.random() < 0.004:
             outsider = rng.choice([u for u in humans if u.id not in sim.members] or humans)
@@ -497,6 +503,7 @@ def generate(
         sender = rng.choices(USERS, [u.weight for u in USERS])[0]
         message = sim.message(when, chat, sender)
         emit("message", message)
+        reply_thread(sim, emit_extra, message, last_second)
         if "text" in message and not sender.is_bot and rng.random() < 0.04:
             edited = dict(message, text=message["text"] + " (editado)", edit_date=later(when, rng.randint(20, 900)))
             edited.pop("entities", None)
@@ -557,6 +564,106 @@ def extra_events(sim: ChatSimulator, emit: Any, when: int) -> None:
         sender = USERS[2]
         message = {"message_id": sim.next_message_id(chat), "from": sender.to_api(), "chat": dict(chat)}
         emit("message", {**message, "date": when, "holographic_note": {"id": "h1", "duration": 4}})
+
+
+#: The bot (the users' private chats are with it) and what its private chats hold: a command, then the
+#: buttons of its answer pressed (callback_data), until the person stops.
+BOT = USERS[-1]
+BOT_COMMANDS = (("/start", 5), ("/stats", 4), ("/help", 2), ("/report", 1))
+BUTTONS = {
+    "/start": ("menu:stats", "menu:help", "lang:pt", "lang:en"),
+    "/stats": ("period:week", "period:month", "chart:hours", "chart:people"),
+    "/help": ("help:commands", "help:privacy"),
+    "/report": ("report:send", "report:cancel"),
+    "menu:stats": ("period:week", "period:month"),
+    "period:week": ("chart:hours", "chart:people", "back"),
+    "period:month": ("chart:hours", "back"),
+}
+INLINE_QUERIES = ("sql", "duckdb parquet", "gráfico", "café", "")
+
+
+def bot_session(sim: ChatSimulator, emit: Any, when: int) -> None:
+    """Now and then, a person talks to the bot in private: a command, the buttons of its answer pressed
+    one after another (each a callback_query, which carries no time), and sometimes an inline query
+    (@stats_bot in another chat) and the result chosen. People come to the bot at different times and
+    some come back, so its daily and weekly users, new and returning, and its cohorts have content."""
+    rng = sim.bot
+    roll = rng.random()
+    first = sim.bot_since = sim.bot_since or when
+    # Two more people find the bot each week; the first two keep coming, the others stay a few weeks.
+    week = (when - first) // (7 * 86400)
+    humans = [
+        u
+        for n, u in enumerate(u for u in USERS if not u.is_bot)
+        if n // 2 <= week and (n < 2 or week < n // 2 + 1 + n % 4)
+    ]
+    person = rng.choices(humans, [1 / (n + 2) for n in range(len(humans))])[0]
+    if roll < 0.012:
+        query = {"id": str(rng.getrandbits(63)), "from": person.to_api(), "query": rng.choice(INLINE_QUERIES)}
+        emit("inline_query", {**query, "offset": "", "chat_type": "supergroup"})
+        if rng.random() < 0.6:
+            emit(
+                "chosen_inline_result",
+                {"result_id": f"r{rng.randrange(5)}", "from": person.to_api(), "query": query["query"]},
+            )
+        return
+    if roll > 0.06:
+        return
+    chat = {"id": person.id, "type": "private", "first_name": person.first_name}
+    command = rng.choices([c for c, _ in BOT_COMMANDS], [w for _, w in BOT_COMMANDS])[0]
+    entities = [{"offset": 0, "length": len(command), "type": "bot_command"}]
+    message = {"message_id": sim.next_message_id(chat), "from": person.to_api(), "chat": dict(chat), "date": when}
+    emit("message", {**message, "text": command, "entities": entities})
+    answer = {"message_id": sim.next_message_id(chat), "from": BOT.to_api(), "chat": dict(chat), "date": when + 1}
+    answer["text"] = f"{command[1:]} ⬇️"
+    step = command
+    while step in BUTTONS and rng.random() < 0.7:
+        step = rng.choice(BUTTONS[step])
+        press = {"id": str(rng.getrandbits(63)), "from": person.to_api(), "chat_instance": str(person.id * 7)}
+        emit("callback_query", {**press, "message": answer, "data": step})
+    if rng.random() < 0.15:  # a question typed to the bot, after the buttons
+        question = {"message_id": sim.next_message_id(chat), "from": person.to_api(), "chat": dict(chat)}
+        emit("message", {**question, "date": when + rng.randint(20, 300), "text": "e o gráfico de ontem?"})
+
+
+ANSWERS = ("sim, já vi 👍", "acho que não", "amanhã às 10h", "no canal #dados", "boa pergunta!", "sim", "نعم", "对")
+
+
+def reply_thread(sim: ChatSimulator, emit: Any, message: dict[str, Any], last_second: int) -> None:
+    """A regular's question in a group is often answered within minutes by another regular, and the
+    asker answers back: a thread of replies, each to the one before (its own random stream,
+    `ChatSimulator.bot`)."""
+    rng = sim.bot
+    text = message.get("text", "")
+    if "from" not in message or "?" not in text or rng.random() > 0.45:
+        return
+    humans = [u for u in USERS if not u.is_bot and u.weight >= 1]  # the chat's regulars talk in threads
+    asker = message["from"]["id"]
+    if asker not in {u.id for u in humans}:
+        return
+    previous, when = message, message["date"]
+    for turn in range(rng.choice((1, 1, 2, 3))):
+        when += rng.randint(15, 900) * (turn + 1)
+        if when > last_second:
+            return
+        others = [u for u in humans if u.id != asker]
+        sender = asker if turn % 2 else rng.choices(others, [u.weight for u in others])[0].id  # the chat's usual voices
+        person = next(u for u in USERS if u.id == sender)
+        chat = message["chat"]
+        reply = {"message_id": sim.next_message_id(chat), "from": person.to_api(), "chat": dict(chat), "date": when}
+        reply["text"] = rng.choice(ANSWERS)
+        if turn == 0 and not message["from"].get("username"):  # someone without a username: a text_mention
+            word = "você"  # the mention's text is any text linked to the user (not their name here)
+            reply["text"] = f"{word}, {reply['text']}"
+            mention = {"type": "text_mention", "offset": 0, "length": utf16_len(word), "user": message["from"]}
+            reply["entities"] = [mention]
+        reply["reply_to_message"] = {
+            k: previous[k] for k in ("message_id", "from", "chat", "date", "text") if k in previous
+        }
+        if "message_thread_id" in message:
+            reply.update(message_thread_id=message["message_thread_id"], is_topic_message=True)
+        emit("message", reply)
+        previous = reply
 
 
 def write_jsonl(updates: Iterable[dict[str, Any]], path: Path) -> int:

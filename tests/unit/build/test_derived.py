@@ -148,3 +148,46 @@ def test_what_each_row_adds_to_a_message_s_reactions(row, tallied, counts, amoun
 def test_what_a_text_or_caption_says(row, language, terms, emoji):
     values = message_values(row)
     assert (values["language"], values["terms"], values["emoji"]) == (language, terms, emoji)
+
+
+@pytest.mark.parametrize(
+    ("text", "caption", "asks"),
+    [
+        ("Tudo bem?", None, True),
+        ("متى نلتقي؟", None, True),  # the Arabic mark
+        ("本当？", None, True),  # the full-width mark
+        ("what?! no", None, True),
+        ("(really?)", None, True),
+        ("ok?🙂", None, True),
+        ("where? when", None, True),
+        ("https://x.com/search?q=1", None, False),  # a link's query asks nothing
+        ("a.com/?x=1 and 5?x", None, False),
+        ("no question here", None, False),
+        (None, "a photo?", True),  # no text: the caption
+        ("", None, False),
+        (None, None, False),
+    ],
+)
+def test_what_asks_something(text, caption, asks):
+    assert derived.is_question(text, caption) is asks
+
+
+@pytest.mark.parametrize(
+    ("chat_type", "source", "numbering"),
+    [
+        ("supergroup", "bot", "chat"),
+        ("channel", "desktop_export", "chat"),
+        ("group", "desktop_export", "desktop_export"),
+    ]
+    + [("group", "bot", "bot"), ("private", None, "bot")],
+)
+def test_whose_numbering_a_message_id_is_in(chat_type, source, numbering):
+    assert derived.numbered_by(chat_type, source) == numbering
+
+
+def test_the_sender_is_the_chat_posted_as_else_the_user():
+    names = [c.name for c in schema.MESSAGE_COLUMNS]
+    as_group = {**PERSON, "user_id": 1087968824, "user_is_bot": True, "sender_chat_id": -100}
+    as_group["sender_chat_type"] = "supergroup"
+    assert with_derived(schema.MESSAGE_COLUMNS, PERSON)[names.index("sender_id")] == 7
+    assert with_derived(schema.MESSAGE_COLUMNS, as_group)[names.index("sender_id")] == -100

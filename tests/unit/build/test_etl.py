@@ -483,3 +483,30 @@ def test_a_day_that_fails_in_a_worker_fails_the_run_with_its_error(raw_store, en
     blocker.unlink()
     result = etl.run_etl(raw_store, enriched_store, days, settings, jobs=2)
     assert [d.updates for d in result.days] == [3, 3, 3]
+
+
+def test_an_update_without_a_time_takes_the_latest_of_the_updates_before_it(raw_store, enriched_store, settings):
+    press = {"id": "q", "from": {"id": 1}, "data": "x"}
+    updates = [
+        {"update_id": 1, "callback_query": press},
+        message(2, when=NOON),
+        {"update_id": 3, "callback_query": press},
+    ]
+    updates += [
+        message(4, when=NOON + 60),
+        {"update_id": 5, "inline_query": {"id": "i", "from": {"id": 1}, "query": "a"}},
+    ]
+    arrival = datetime.fromtimestamp(NOON + 120, UTC)  # an update with no time is stored by when it came
+    for update in updates:
+        ingest.store_update(to_bytes(update), raw_store, settings, arrival)
+    etl.run_etl(raw_store, enriched_store, [DAY], settings)
+    updates = read(enriched_store, "telegram_updates")
+    # The first press has no dated update before it: its time stays unknown.
+    assert [(u["update_id"], u["date"], u["event_date"]) for u in updates] == [
+        (1, None, None),
+        (2, NOON, NOON),
+        (3, None, NOON),
+        (4, NOON + 60, NOON + 60),
+        (5, None, NOON + 60),
+    ]
+    assert updates[2]["event_date_local"] == updates[1]["event_date_local"] is not None

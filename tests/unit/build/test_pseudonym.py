@@ -227,6 +227,7 @@ TREATMENTS = {
     pseudonym.HASHED,
     pseudonym.HASHED_EACH,
     pseudonym.HASHED_IF_PRIVATE,
+    pseudonym.HASHED_IF_USER,
     pseudonym.DROPPED,
     pseudonym.DROPPED_IF_PERSON,
     pseudonym.REWRITTEN,
@@ -272,7 +273,7 @@ def expected(column: schema.Column, value, person_names: set[str]):
         return P.pseudonym(value)
     if treatment == pseudonym.HASHED_EACH:
         return [P.pseudonym(v) for v in value]
-    if treatment == pseudonym.HASHED_IF_PRIVATE:
+    if treatment in (pseudonym.HASHED_IF_PRIVATE, pseudonym.HASHED_IF_USER):  # a user's id is positive
         return P.pseudonym(value) if value > 0 else value
     if treatment == pseudonym.DROPPED:
         return None

@@ -634,3 +634,12 @@ def test_a_managed_bot_update_names_the_user_who_created_the_bot():
         None,
         None,
     )
+
+
+def test_a_text_mention_names_its_user():
+    person = {"id": 42, "is_bot": False, "first_name": "Rui"}
+    entities = [
+        {"type": "text_mention", "offset": 0, "length": 3, "user": person},
+        {"type": "text_mention", "offset": 4, "length": 2, "user": {"id": "x"}},  # no id of a user: nothing
+    ]
+    assert columns_of(message(text="Rui ok", entities=entities), "text_mention_user_ids", "mentions") == ([42], None)
