@@ -16,6 +16,7 @@
 | `PSEUDONYMIZE_KEY_PARAMETER` | SSM SecureString holding that key (`name[:version]`)     | none    |
 | `TELEGRAM_OPTOUT_HASHTAG`   | a message with this hashtag (`#noarchive`) is not stored | none |
 | `RAW_RETENTION_DAYS`, `ENRICHED_RETENTION_DAYS` | days `tgpipe prune` (and `tgpipe run`) keep | keep all |
+| `FIREHOSE_STREAM`           | the Firehose stream ingest hands updates to (batches) | none |
 """
 
 from __future__ import annotations
@@ -220,6 +221,8 @@ class Settings:
     pseudonymize_key: str | None = field(default=None, repr=False)
     pseudonymize_key_parameter: str | None = None
     """SSM parameter holding the pseudonym key, read on first use (`tgpipe.aws.ssm.pseudonym_key`)."""
+    firehose_stream: str | None = None
+    """The Firehose delivery stream ingest hands updates to (`tgpipe.capture.batched`); None: one object each."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -255,6 +258,7 @@ class Settings:
             pseudonymize=pseudonymize,
             pseudonymize_key=key,
             pseudonymize_key_parameter=key_parameter,
+            firehose_stream=(env.get("FIREHOSE_STREAM") or "").strip() or None,
         )
 
     def with_overrides(self, **changes) -> Settings:

@@ -33,13 +33,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tgpipe.build import imported, pseudonym, readers, schema
+from tgpipe.build import imported, pseudonym, readers, schema, sources
 from tgpipe.build.imported import ImportTally
 from tgpipe.build.parquet import TableWriter
 from tgpipe.build.plan import DayTask, raw_keys, stored_update_ids
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidUpdate, StoreError
-from tgpipe.store import forgotten, layout
+from tgpipe.store import batches, forgotten, layout
 from tgpipe.store.base import Store
 from tgpipe.store.quarantine import quarantine
 from tgpipe.telegram import shape
@@ -90,14 +90,21 @@ def process_day(
     started = time.perf_counter()
     day, keys, seen = task.day, task.keys, set(task.duplicates)
     imports = imported.day_files(raw, day)
+    batch_keys = list(task.batches)
+    if task.batched:  # ids of the day before in batches are known once read (`sources.batch_ids`)
+        seen |= stored_update_ids(raw, day - timedelta(days=1)) | sources.batch_ids(raw, task.batches_before)
     for attempt in range(1, BUILD_ATTEMPTS + 1):
-        result = DayResult(day, late=task.late, raw_objects=len(keys))
-        if not keys and not imports:
+        result = DayResult(day, late=task.late, raw_objects=len(keys) + len(batch_keys))
+        if not keys and not imports and not batch_keys:
             break
-        written = build_day(raw, enriched, day, keys, settings, seen, result, imports, listed)
+        written = build_day(raw, enriched, day, keys, settings, seen, result, imports, listed, batch_keys, task.shard)
         arrived = set(raw_keys(raw, day)).difference(keys)
-        if not arrived or attempt == BUILD_ATTEMPTS:
-            if arrived:  # still arriving: the next run's late-data check sees them as newer
+        new_batches = [k for k in batches.day_batches(raw, day) if k not in set(batch_keys)]
+        if new_batches and attempt < BUILD_ATTEMPTS:
+            seen.difference_update(written)
+            batch_keys += new_batches
+        if not (arrived or new_batches) or attempt == BUILD_ATTEMPTS:
+            if arrived or new_batches:  # still arriving: the next run's late-data check sees them as newer
                 log.warning("raw objects keep arriving for a day", extra={"day": day.isoformat()})
             break
         log.info("raw objects arrived while building; building again", extra={"day": day.isoformat()})
@@ -119,6 +126,8 @@ def build_day(
     result: DayResult,
     imports: list[str] = (),
     listed: forgotten.Forgotten = forgotten.NOBODY,
+    batch_keys: list[str] = (),
+    shard: sources.Shard = sources.WHOLE,
 ) -> list[int]:
     """Write the day's tables from the raw objects `keys` and the imported messages `imports`
     (`tgpipe.build.imported`: the bot's rows win), without what `listed` names (`forgotten.screen`);
@@ -135,7 +144,7 @@ def build_day(
     with enriched.scratch() as tmp, cyclic_gc_paused():
         build = DayBuild(raw, day, settings, result, listed, day_writers(tmp))
         try:
-            written = build.add_updates(keys, seen, match_imports=bool(imports))
+            written = build.add_updates(keys, seen, match_imports=bool(imports), batch_keys=batch_keys, shard=shard)
             if imports:
                 build.add_imported(imports)
             changes = day_changes(enriched, day, build.writers)
@@ -170,12 +179,23 @@ class DayBuild:
         self.messages, self.updates = self.writers["telegram"], self.writers["telegram_updates"]
         self.pseudonyms = pseudonym.from_settings(self.settings)  # made once per process and key
 
-    def add_updates(self, keys: list[str], seen: set[int], match_imports: bool) -> list[int]:
-        """Add a row per raw update of `keys` (and per message) not in `seen`, in order; return the
-        ids written (added to `seen`). A body the readers cannot take is quarantined."""
+    def add_updates(
+        self,
+        keys: list[str],
+        seen: set[int],
+        match_imports: bool,
+        batch_keys: list[str] = (),
+        shard: sources.Shard = sources.WHOLE,
+    ) -> list[int]:
+        """Add a row per raw update of `keys` and of the batches `batch_keys` (`tgpipe.build.sources`)
+        of `shard` (and per message) not in `seen`, in id order; return the ids written (added to
+        `seen`). A body the readers cannot take, or a batch's line that is no record, is quarantined."""
         written = []
-        for key, data in self.raw.get_many(keys):
-            self.result.bytes_read += len(data)
+        copies, bad = sources.merged(self.raw, keys, list(batch_keys), shard, self._count_read)
+        for line in bad:
+            self._quarantine(line.line, "not_a_record", line.reason, "etl", raw_key=line.source)
+        for copy in copies:
+            key, data = copy.source, copy.data
             try:
                 row = self._row(data, seen)
                 if row is None:
@@ -200,6 +220,9 @@ class DayBuild:
                 if match_imports:
                     self.captured.add(row)
         return written
+
+    def _count_read(self, size: int) -> None:
+        self.result.bytes_read += size
 
     def _row(self, data: bytes, seen: set[int]) -> readers.Update | None:
         """The update `data` as the readers see it, or None when it is a duplicate or left out:

@@ -1,0 +1,108 @@
+"""A day's raw updates from both raw forms, merged in `update_id` order.
+
+Objects mode stores an update per object (`telegram/context_date=D/<update_id>.json`, the name
+is the id); firehose mode stores batches (`batches/context_date=D/*.jsonl.gz`, records of
+`tgpipe.store.batches`). A store may hold both (a switch of mode, a record too big for Firehose,
+a day that straddles the switch). The ETL reads them as one sequence: every copy of an update
+comes out next to the others, the objects' copy first, then the batches' by arrival, so the
+ETL's "first copy of an id wins" rule is the same for both forms.
+
+`Shard` picks the part of a day one worker builds: a stable rule on the update id alone, so a
+retried shard reads the same updates and every copy of an update lands in the same shard.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from tgpipe.store import batches, layout
+from tgpipe.store.base import Store
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Part `index` of `count` of a day: the updates whose id hashes to it (`of`)."""
+
+    index: int = 0
+    count: int = 1
+
+    def __post_init__(self):
+        if not 0 <= self.index < self.count:
+            raise ValueError(f"shard {self.index} of {self.count}")
+
+    def holds(self, update_id: int) -> bool:
+        """Whether the update `update_id` belongs to this shard."""
+        return self.count == 1 or of(update_id, self.count) == self.index
+
+
+WHOLE = Shard()
+
+
+def of(update_id: int, count: int) -> int:
+    """The shard of `update_id` among `count`: a hash, so each shard gets an even share of a day
+    whatever the ids' pattern (Telegram's ids grow by one per update), stable across processes."""
+    digest = hashlib.blake2b(update_id.to_bytes(8, "big", signed=True), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % count
+
+
+@dataclass(frozen=True)
+class RawUpdate:
+    """One stored copy of an update: where it is (an object's key, or a batch's key) and its bytes."""
+
+    update_id: int
+    source: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class BadRecord:
+    """A line of a batch that is not a record: quarantined by the ETL."""
+
+    source: str
+    line: bytes
+    reason: str
+
+
+def read_batches(raw: Store, keys: Iterable[str], shard: Shard, counted: Callable[[int], None]) -> tuple[list, list]:
+    """Return the records of the batches `keys` that belong to `shard`, sorted by id then arrival
+    (as `RawUpdate`s), and the lines that are not records; `counted` is told each batch's size."""
+    found, bad = [], []
+    for key, data in raw.get_many(keys):
+        counted(len(data))
+        for item in batches.read(data):
+            if isinstance(item, batches.BadLine):
+                bad.append(BadRecord(key, item.line, item.reason))
+            elif shard.holds(item.update_id):
+                found.append((item.update_id, item.received_at, RawUpdate(item.update_id, key, item.body)))
+    found.sort(key=lambda t: (t[0], t[1]))
+    return [t[2] for t in found], bad
+
+
+def merged(
+    raw: Store, keys: list[str], batch_keys: list[str], shard: Shard, counted: Callable[[int], None]
+) -> tuple[Iterator[RawUpdate], list[BadRecord]]:
+    """The copies of a day's updates of `shard`, from its objects `keys` (in id order) and its
+    batches `batch_keys`, merged in id order; and the batches' lines that are not records.
+
+    A batched day's records are held in memory while it is built (about the size of its bodies):
+    a day too big for that is built in more shards (`tgpipe.build.shards`).
+    """
+    keys = [k for k in keys if shard.holds(layout.update_id_of(k))]
+
+    def objects() -> Iterator[RawUpdate]:
+        for key, data in raw.get_many(keys):
+            counted(len(data))
+            yield RawUpdate(layout.update_id_of(key), key, data)
+
+    if not batch_keys:
+        return objects(), []
+    records, bad = read_batches(raw, batch_keys, shard, counted)
+    return heapq.merge(objects(), records, key=lambda u: u.update_id), bad
+
+
+def batch_ids(raw: Store, keys: Iterable[str]) -> set[int]:
+    """The update ids the batches `keys` hold."""
+    return {r.update_id for _, data in raw.get_many(keys) for r in batches.records(data)}
