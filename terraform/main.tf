@@ -170,14 +170,19 @@ module "ingest" {
   policy_json                    = data.aws_iam_policy_document.ingest.json
   alarm_actions                  = [aws_sns_topic.alarms.arn]
 
-  environment = merge({
-    RAW_STORE = local.raw_store
-    TIMEZONE  = var.timezone
-    # name:version, so a new secret changes the configuration and fresh containers read it.
-    TELEGRAM_WEBHOOK_SECRET_PARAMETER = "${aws_ssm_parameter.webhook_secret.name}:${aws_ssm_parameter.webhook_secret.version}"
-    TELEGRAM_ALLOWED_CHAT_IDS         = join(",", var.allowed_chat_ids)
-    MAX_BODY_BYTES                    = tostring(var.max_body_bytes)
-  }, local.optout_env)
+  environment = merge(
+    {
+      RAW_STORE = local.raw_store
+      TIMEZONE  = var.timezone
+      # name:version, so a new secret changes the configuration and fresh containers read it.
+      TELEGRAM_WEBHOOK_SECRET_PARAMETER = "${aws_ssm_parameter.webhook_secret.name}:${aws_ssm_parameter.webhook_secret.version}"
+      TELEGRAM_ALLOWED_CHAT_IDS         = join(",", var.allowed_chat_ids)
+      MAX_BODY_BYTES                    = tostring(var.max_body_bytes)
+    },
+    local.optout_env,
+    # capture = "firehose": updates go to the stream (tgpipe.capture.batched), not one object each.
+    { for s in aws_kinesis_firehose_delivery_stream.updates : "FIREHOSE_STREAM" => s.name },
+  )
 }
 
 module "etl" {

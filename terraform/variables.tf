@@ -353,3 +353,37 @@ variable "create_dashboard" {
   type        = bool
   default     = true
 }
+
+variable "capture" {
+  description = "How the webhook stores updates: one S3 object each (objects), or batched by an Amazon Data Firehose stream (firehose: about a quarter of the cost per update; see docs/aws.md)."
+  type        = string
+  default     = "objects"
+  nullable    = false
+
+  validation {
+    condition     = contains(["objects", "firehose"], var.capture)
+    error_message = "capture must be \"objects\" or \"firehose\"."
+  }
+}
+
+variable "firehose_buffer_mb" {
+  description = "capture = \"firehose\": MiB Firehose buffers before writing an object (64 to 128 with dynamic partitioning)."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.firehose_buffer_mb >= 64 && var.firehose_buffer_mb <= 128
+    error_message = "With dynamic partitioning Firehose wants a buffer of 64 to 128 MiB."
+  }
+}
+
+variable "firehose_buffer_seconds" {
+  description = "capture = \"firehose\": seconds Firehose buffers at most (60 to 900); a day's last updates reach S3 up to about 1.5 times this after midnight."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.firehose_buffer_seconds >= 60 && var.firehose_buffer_seconds <= 900
+    error_message = "firehose_buffer_seconds must be between 60 and 900."
+  }
+}

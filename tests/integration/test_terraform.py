@@ -74,6 +74,7 @@ FUNCTION_ENV_NAMES = (
     "PSEUDONYMIZE_KEY_PARAMETER",
     "PSEUDONYMIZE_KEY_VERSION",
     "TELEGRAM_OPTOUT_HASHTAG",
+    "FIREHOSE_STREAM",
 )
 
 
@@ -298,7 +299,7 @@ def test_each_function_may_do_only_its_own_work(stack, aws):
     assert ingest["ssm:GetParameter"] == {f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/{NAME}/telegram/webhook-secret"}
     etl = role_policy("etl")
     settings = {f"{raw}/_tgpipe/settings.json", f"{enriched}/_tgpipe/settings.json"}
-    assert etl["s3:GetObject"] == {f"{raw}/telegram/*", f"{raw}/imported/*", forgotten, *settings}
+    assert etl["s3:GetObject"] == {f"{raw}/telegram/*", f"{raw}/batches/*", f"{raw}/imported/*", forgotten, *settings}
     assert etl["s3:PutObject"] == {
         f"{raw}/quarantine/*",
         f"{enriched}/telegram/*",
@@ -768,6 +769,75 @@ def test_pseudonymize_gives_the_etl_a_key_in_ssm_that_no_state_or_plan_holds(sta
     state = (stack.module / "terraform.tfstate").read_text()
     assert given not in state and key not in state and given not in stack.last_output
     pseudonym_key_from_parameter.cache_clear()
+
+
+def test_capture_firehose_puts_a_stream_behind_the_ingest_function(stack, aws, monkeypatch):
+    """capture = "firehose" on the applied stack: the stream as docs/aws.md says (dynamic
+    partitioning on the records' context_date, GZIP, 128 MiB / 900 s), its delivery role, the
+    ingest function's one new permission, the alarms; then the webhook through the ingest
+    function's environment hands the update's bytes to the stream. moto delivers each PutRecord
+    at once, uncompressed, under the prefix taken literally (it evaluates no !{...})."""
+    from tgpipe.store import batches
+
+    stack.variables["capture"] = "firehose"
+    stack.copy_module()
+    stack.apply()
+    stream = f"{NAME}-updates"
+    raw = f"arn:aws:s3:::{BUCKETS['raw']}"
+    described = client("firehose").describe_delivery_stream(DeliveryStreamName=stream)["DeliveryStreamDescription"]
+    assert described["DeliveryStreamType"] == "DirectPut"
+    [destination] = described["Destinations"]
+    s3 = destination["ExtendedS3DestinationDescription"]
+    assert s3["BucketARN"] == raw
+    assert s3["Prefix"] == "batches/context_date=!{partitionKeyFromQuery:context_date}/"
+    assert s3["ErrorOutputPrefix"].startswith("firehose-errors/")
+    assert (s3["CompressionFormat"], s3["FileExtension"], s3["CustomTimeZone"]) == ("GZIP", ".jsonl.gz", TIMEZONE)
+    assert s3["BufferingHints"] == {"SizeInMBs": 128, "IntervalInSeconds": 900}
+    assert s3["DynamicPartitioningConfiguration"]["Enabled"] is True
+    [processor] = s3["ProcessingConfiguration"]["Processors"]
+    assert {p["ParameterName"]: p["ParameterValue"] for p in processor["Parameters"]} == {
+        "MetadataExtractionQuery": "{context_date: .context_date}",  # the field tgpipe.store.batches writes
+        "JsonParsingEngine": "JQ-1.6",
+    }
+    stream_arn = described["DeliveryStreamARN"]
+    ingest = role_policy("ingest")
+    assert ingest["firehose:PutRecord"] == {stream_arn}
+    assert f"{raw}/telegram/*" in ingest["s3:PutObject"]  # a record too big for Firehose is an object
+    iam = client("iam")
+    role = s3["RoleARN"].rsplit("/", 1)[1]
+    trust = iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"]
+    trust = json.loads(trust) if isinstance(trust, str) else trust
+    assert trust["Statement"][0]["Condition"] == {"StringEquals": {"sts:ExternalId": ACCOUNT}}
+    (policy_name,) = iam.list_role_policies(RoleName=role)["PolicyNames"]
+    document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    writes = next(st for st in document["Statement"] if "s3:PutObject" in st["Action"])
+    assert sorted(writes["Resource"]) == [f"{raw}/batches/*", f"{raw}/firehose-errors/*"]
+    assert not [st for st in document["Statement"] if "s3:GetObject" in st["Action"]]
+    for name, metric in {
+        "delivery-failing": "DeliveryToS3.Success",
+        "delivery-late": "DeliveryToS3.DataFreshness",
+        "throttled": "ThrottledRecords",
+        "partitions-exceeded": "PartitionCountExceeded",
+    }.items():
+        found = alarm(f"firehose-{name}")
+        assert (found["Namespace"], found["MetricName"]) == ("AWS/Firehose", metric)
+        assert found["Dimensions"] == [{"Name": "DeliveryStreamName", "Value": stream}]
+        assert found["AlarmActions"] == [f"arn:aws:sns:us-east-1:{ACCOUNT}:{NAME}-alarms"]
+    assert alarm("firehose-delivery-late")["Threshold"] == 1800
+
+    env = use_function_env(monkeypatch, "ingest")
+    assert env["FIREHOSE_STREAM"] == stream
+    body = b'{"update_id": 9001,\n"message": ' + json.dumps(message(9001, LATE)["message"]).encode() + b"}"
+    answer = load_handler("ingest").handler(api_gateway_event(body, SECRET), None)
+    assert answer["statusCode"] == 200
+    bucket = client("s3")
+    keys = [o["Key"] for o in bucket.list_objects_v2(Bucket=BUCKETS["raw"], Prefix="batches/").get("Contents", [])]
+    [record] = [
+        r for k in keys for r in batches.records(bucket.get_object(Bucket=BUCKETS["raw"], Key=k)["Body"].read())
+    ]
+    assert (record.body, record.update_id, record.context_date.isoformat()) == (body, 9001, "2025-11-22")
+    assert not bucket.list_objects_v2(Bucket=BUCKETS["raw"], Prefix="telegram/context_date=2025-11-22/9001")["KeyCount"]
 
 
 def test_the_ci_plan_summary_lists_every_resource():
