@@ -170,7 +170,8 @@ def test_the_buckets_are_private_encrypted_tls_only(stack, aws):
     assert raw_rule["NoncurrentVersionExpiration"]["NoncurrentDays"] == 30
     assert "Days" not in raw_rule["Expiration"]  # the bucket's objects are kept: only stray delete markers go
     # raw_retention_days: one rule per data prefix; _tgpipe/ (the forgotten list, the audit log) stays.
-    assert retention(raw_rules) == {p: 400 for p in ("telegram/", "quarantine/", "imported/", "exports/")}
+    raw_prefixes = ("telegram/", "batches/", "firehose-errors/", "quarantine/", "imported/", "exports/")
+    assert retention(raw_rules) == dict.fromkeys(raw_prefixes, 400)
     enriched_rules = {r["ID"]: r for r in s3.get_bucket_lifecycle_configuration(Bucket=BUCKETS["enriched"])["Rules"]}
     assert enriched_rules.pop("housekeeping")["NoncurrentVersionExpiration"]["NoncurrentDays"] == 7
     assert retention(enriched_rules) == {"telegram/": 800, "telegram_updates/": 800}

@@ -74,6 +74,8 @@ class DayResult:
     (`imported.kept_messages`)."""
     forgotten: int = 0
     """Updates and imported messages left out: their person or chat is on the forgotten list."""
+    shards: int = 1
+    """The shards the day was built in (`tgpipe.build.shards`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "day": self.day.isoformat()}
@@ -88,11 +90,9 @@ def process_day(
 ) -> DayResult:
     """Rebuild one day, skipping the updates `task` names as duplicates and what `listed` names."""
     started = time.perf_counter()
-    day, keys, seen = task.day, task.keys, set(task.duplicates)
+    day, keys, seen = task.day, task.keys, skipped_ids(raw, task)
     imports = imported.day_files(raw, day)
     batch_keys = list(task.batches)
-    if task.batched:  # ids of the day before in batches are known once read (`sources.batch_ids`)
-        seen |= stored_update_ids(raw, day - timedelta(days=1)) | sources.batch_ids(raw, task.batches_before)
     for attempt in range(1, BUILD_ATTEMPTS + 1):
         result = DayResult(day, late=task.late, raw_objects=len(keys) + len(batch_keys))
         if not keys and not imports and not batch_keys:
@@ -114,6 +114,15 @@ def process_day(
         keys = sorted([*keys, *arrived], key=layout.update_id_of)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def skipped_ids(raw: Store, task: DayTask) -> set[int]:
+    """The ids the day skips as duplicates: `task.duplicates`, and when the day or the day before
+    has batches, every id stored under the day before (batches' ids are known once read)."""
+    seen = set(task.duplicates)
+    if task.batched:
+        seen |= stored_update_ids(raw, task.day - timedelta(days=1)) | sources.batch_ids(raw, task.batches_before)
+    return seen
 
 
 def build_day(
@@ -315,12 +324,19 @@ def day_changes(enriched: Store, day: date, writers: dict[str, TableWriter]) -> 
     """Close the day's writers and return what `Store.put_files` does to replace the day's tables
     with them, together: each table's new file, and every other table file of the day removed (a
     table with no rows has none)."""
-    changes: dict[str, Path | None] = {}
-    for table, writer in writers.items():
+    for writer in writers.values():
         writer.close()
+    return table_changes(enriched, day, {table: w.path if w.rows else None for table, w in writers.items()})
+
+
+def table_changes(enriched: Store, day: date, files: dict[str, Path | None]) -> dict[str, Path | None]:
+    """What `Store.put_files` does to make `files` (per table, its new file, or None: no rows) the
+    day's tables: each new file, and every other table file of the day removed."""
+    changes: dict[str, Path | None] = {}
+    for table, path in files.items():
         key = layout.table_file_key(table, day)
-        if writer.rows:
-            changes[key] = writer.path
+        if path is not None:
+            changes[key] = path
         for old in enriched.list(layout.table_day_prefix(table, day)):
             if layout.is_table_file(old.key) and old.key not in changes:
                 changes[old.key] = None

@@ -32,6 +32,8 @@ Both kinds of store keep tgpipe's own files under `_tgpipe/`, which no listing o
     _tgpipe/forgotten.json    a raw store's people and chats forgotten by `tgpipe forget` (`tgpipe.store.forgotten`)
     _tgpipe/audit.jsonl       a raw store's record of each forget and prune: when, whom, how many (no content)
     _tgpipe/search.sqlite     a local enriched store's search index, made from its tables (`tgpipe.search`)
+    _tgpipe/staging/context_date=D/<run>/<table>-<k>-of-<n>.parquet
+                              an enriched store's shard of a day being built (`tgpipe.build.shards`)
 
 No pyarrow and no boto3 here: the ingest Lambda and the repair Lambda use it.
 """
@@ -78,6 +80,8 @@ LOCK_KEY = f"{INTERNAL_PREFIX}lock"
 WRITER_LOCK_KEY = f"{INTERNAL_PREFIX}writer.lock"
 FORGOTTEN_KEY = f"{INTERNAL_PREFIX}forgotten.json"
 AUDIT_KEY = f"{INTERNAL_PREFIX}audit.jsonl"
+STAGING_PREFIX = f"{INTERNAL_PREFIX}staging/"
+"""An enriched store's shards of a day being built, until they are published as the day's file."""
 SEARCH_INDEX_KEY = f"{INTERNAL_PREFIX}search.sqlite"
 """A local enriched store's search index (an S3 store's lives in a local cache: `tgpipe.search.freshness`)."""
 
@@ -219,6 +223,12 @@ TABLE_PREFIXES = tuple(table_prefix(table) for table in TABLE_NAMES)
 def table_day_prefix(table: str, day: date) -> str:
     """Return the folder of one day of `table`."""
     return f"{table_prefix(table)}{partition_folder(day)}/"
+
+
+def staging_key(table: str, day: date, run: str, shard: int, count: int) -> str:
+    """Return the key of shard `shard` of `count` of one day of `table`, built by the run `run`
+    (outside the table's folder: no reader sees it)."""
+    return f"{STAGING_PREFIX}{partition_folder(day)}/{run}/{table}-{shard:04d}-of-{count:04d}.parquet"
 
 
 def table_file_key(table: str, day: date) -> str:
