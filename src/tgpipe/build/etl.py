@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from tgpipe import logs
-from tgpipe.build import last_run, pseudonym, shards
+from tgpipe.build import last_run, pseudonym, shards, sources
 from tgpipe.build.day import DayResult, process_day
 from tgpipe.build.plan import DaySelection, DayTask, EtlPlan, day_tasks, plan_etl
 from tgpipe.config import Settings
@@ -66,7 +66,9 @@ class EtlResult:
         """Return one line per day: its counts, and whether it was rebuilt for late data."""
         return [
             f"{d.day}  updates {d.updates:>6}  messages {d.messages:>6}  "
-            f"duplicates {d.duplicates}  quarantined {d.quarantined}" + ("  (late)" if d.late else "")
+            f"duplicates {d.duplicates}  quarantined {d.quarantined}"
+            + (f"  ({d.shards} shards)" if d.shards > 1 else "")
+            + ("  (late)" if d.late else "")
             for d in self.days
         ]
 
@@ -172,7 +174,7 @@ def build_days(
     def whole_days() -> Iterator[DayTask]:
         """The tasks of days built whole; a day built in shards is built here, as it comes."""
         for task in day_tasks(raw, plan):
-            count = shard_count or shards.shard_count(shards.day_size(raw, task))
+            count = shard_count or sources.shard_count(sources.day_size(raw, task.day, len(task.keys)))
             if count == 1:
                 yield task
                 continue

@@ -15,13 +15,12 @@ run of 15 minutes; see docs/aws.md) is built in `count` shards:
    unsharded build writes, row for row. A reader sees the old day or the new one; a shard that
    failed leaves the old day whole (nothing is published) and its staging files are removed.
 
-`shard_count` decides from the day's size. Locally the shards run in worker processes
+`sources.shard_count` decides from the day's size. Locally the shards run in worker processes
 (`tgpipe.build.etl`); on AWS each is an invocation of the ETL function (docs/aws.md).
 """
 
 from __future__ import annotations
 
-import math
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date
@@ -39,25 +38,6 @@ from tgpipe.config import Settings
 from tgpipe.errors import StoreError
 from tgpipe.store import forgotten, layout
 from tgpipe.store.base import Store
-
-#: Updates one shard builds at most: a third of what one Lambda run of 15 minutes builds in objects
-#: mode (docs/aws.md), so a day's shards finish well within a run whatever the S3 latency.
-UPDATES_PER_SHARD = 500_000
-#: Compressed bytes per update in a Firehose batch (a 1 KB update, its record, GZIP about 5:1).
-BATCH_BYTES_PER_UPDATE = 250
-#: The most shards of a day (the Step Functions Map's inline concurrency is 40).
-MAX_SHARDS = 40
-
-
-def day_size(raw: Store, task: DayTask) -> int:
-    """About how many updates the day holds: its objects, and its batches' bytes (from one listing)."""
-    batch_bytes = sum(o.size for o in raw.list(layout.batch_day_prefix(task.day)) if layout.is_batch_key(o.key))
-    return len(task.keys) + batch_bytes // BATCH_BYTES_PER_UPDATE
-
-
-def shard_count(updates: int, per_shard: int = UPDATES_PER_SHARD) -> int:
-    """The shards a day of about `updates` updates is built in (1: no sharding)."""
-    return max(1, min(MAX_SHARDS, math.ceil(updates / per_shard)))
 
 
 def new_run() -> str:

@@ -15,11 +15,35 @@ from __future__ import annotations
 
 import hashlib
 import heapq
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from tgpipe.store import batches, layout
 from tgpipe.store.base import Store
+
+#: Updates one ETL run builds within Lambda's 15 minutes in objects mode, reading S3 at about
+#: 1,800 objects a second (docs/aws.md; bench/etl.py --shards): the limit `tgpipe status` and the
+#: stack's alarm watch.
+ONE_RUN_UPDATES = 1_500_000
+#: Updates one shard builds at most: a third of a run, so a day's shards finish well within one.
+UPDATES_PER_SHARD = ONE_RUN_UPDATES // 3
+#: Compressed bytes per update in a Firehose batch (a 1 KB update, its record, GZIP about 5:1).
+BATCH_BYTES_PER_UPDATE = 250
+#: The most shards of a day (a Step Functions inline Map runs 40 at once).
+MAX_SHARDS = 40
+
+
+def day_size(raw: Store, day: date, objects: int) -> int:
+    """About how many updates `day` holds: its `objects`, and its batches' bytes (one listing)."""
+    batch_bytes = sum(o.size for o in raw.list(layout.batch_day_prefix(day)) if layout.is_batch_key(o.key))
+    return objects + batch_bytes // BATCH_BYTES_PER_UPDATE
+
+
+def shard_count(updates: int, per_shard: int = UPDATES_PER_SHARD) -> int:
+    """The shards a day of about `updates` updates is built in (1: no sharding)."""
+    return max(1, min(MAX_SHARDS, math.ceil(updates / per_shard)))
 
 
 @dataclass(frozen=True)

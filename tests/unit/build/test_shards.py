@@ -5,7 +5,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from helpers import to_bytes
-from tgpipe.build import etl, shards
+from tgpipe.build import etl, shards, sources
 from tgpipe.build.sources import Shard, of
 from tgpipe.capture import ingest
 from tgpipe.config import Settings
@@ -81,11 +81,11 @@ def test_a_failed_shard_leaves_the_old_day_whole(raw, tmp_path, monkeypatch):
 
 
 def test_the_shard_count_follows_the_day_s_size():
-    assert shards.shard_count(0) == 1
-    assert shards.shard_count(shards.UPDATES_PER_SHARD) == 1
-    assert shards.shard_count(shards.UPDATES_PER_SHARD + 1) == 2
-    assert shards.shard_count(10_000_000) == 20
-    assert shards.shard_count(10**9) == shards.MAX_SHARDS
+    assert sources.shard_count(0) == 1
+    assert sources.shard_count(sources.UPDATES_PER_SHARD) == 1
+    assert sources.shard_count(sources.UPDATES_PER_SHARD + 1) == 2
+    assert sources.shard_count(10_000_000) == 20
+    assert sources.shard_count(10**9) == sources.MAX_SHARDS
 
 
 def test_every_update_is_in_one_shard_and_the_shares_are_even():
