@@ -216,7 +216,7 @@ def build_in_shards(
     """
     started = time.perf_counter()
     run = shards.new_run()
-    tasks = shards.shard_tasks(task, count)
+    tasks = shards.shard_tasks(raw, task, count)
     try:
         if jobs > 1:
             with _worker_pool(min(jobs, count)) as pool:

@@ -3,13 +3,14 @@
 One run builds a day in one process, and a day too big for that (on AWS: more than one Lambda
 run of 15 minutes; see docs/aws.md) is built in `count` shards:
 
-1. Each shard (`build_shard`) builds the rows of the updates whose id hashes to it
-   (`tgpipe.build.sources.Shard`: every copy of an update lands in the same shard, so the
-   duplicate rules stay shard-local) and stores its tables under `_tgpipe/staging/` of the
+1. Each shard (`build_shard`) builds the rows of the updates whose id falls in its range
+   (`tgpipe.build.sources.Shard`, `shard_tasks`: every copy of an update lands in the same shard,
+   so the duplicate rules stay shard-local) and stores its tables under `_tgpipe/staging/` of the
    enriched store, outside the tables' folders: no reader sees them. It also returns the
    identities of the bot's messages it wrote (`imported.Captured`), which imported history is
    matched with.
-2. `publish` merges the shards' files of each table in update id order, adds the imported
+2. `publish` appends the shards' files of each table one after another (their ranges follow each
+   other: the rows come in update id order, a row group at a time), adds the imported
    messages the bot did not capture (against the union of the shards' identities), and replaces
    the day's file with the result (`Store.put_files`): one file per table and day, as an
    unsharded build writes, row for row. A reader sees the old day or the new one; a shard that
@@ -24,12 +25,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tgpipe.build import imported
+from tgpipe.build import imported, sources
 from tgpipe.build.day import DayBuild, DayResult, cyclic_gc_paused, day_writers, skipped_ids, table_changes
 from tgpipe.build.parquet import BATCH_ROWS, COMPRESSION
 from tgpipe.build.plan import DayTask
@@ -151,18 +153,19 @@ def discard(enriched: Store, day: date, run: str, count: int) -> None:
 
 
 def _merge(enriched: Store, staged: list[str], imports: Path | None, schema: pa.Schema, path: Path) -> int:
-    """Write the shards' rows of one table in update id order, then the imported rows, to `path`;
-    return the rows written."""
-    tables = []
-    for key in staged:
-        with enriched.open(key) as f:
-            tables.append(pq.read_table(f))
-    bot = pa.concat_tables(tables).sort_by("update_id") if tables else schema.empty_table()
-    parts = [bot, pq.read_table(imports)] if imports is not None else [bot]
-    whole = pa.concat_tables(parts) if len(parts) > 1 else bot
-    if whole.num_rows:
-        pq.write_table(whole, path, compression=COMPRESSION, row_group_size=BATCH_ROWS)
-    return whole.num_rows
+    """Write the shards' rows of one table (`staged`, in shard order: ranges of ids that follow each
+    other, each in id order) then the imported rows to `path`, a row group at a time (memory does
+    not grow with the day); return the rows written."""
+    rows = 0
+    with pq.ParquetWriter(path, schema, compression=COMPRESSION) as writer:
+        openers = [*(partial(enriched.open, key) for key in staged), *([imports.open] if imports else [])]
+        for opened in openers:  # one file open at a time
+            with opened() as source, pq.ParquetFile(source) as part:
+                for group in range(part.num_row_groups):
+                    table = part.read_row_group(group)
+                    writer.write_table(table, row_group_size=BATCH_ROWS)
+                    rows += table.num_rows
+    return rows
 
 
 def _add_counts(total: DayResult, part: DayResult) -> None:
@@ -170,6 +173,8 @@ def _add_counts(total: DayResult, part: DayResult) -> None:
         setattr(total, name, getattr(total, name) + getattr(part, name))
 
 
-def shard_tasks(task: DayTask, count: int) -> list[DayTask]:
-    """The day's task once per shard."""
-    return [replace(task, shard=Shard(k, count)) for k in range(count)]
+def shard_tasks(raw: Store, task: DayTask, count: int) -> list[DayTask]:
+    """The day's task once per shard: `count` ranges of ids of equal width over the day's span."""
+    span = sources.id_span(raw, task.keys, list(task.batches)) or (0, 0)
+    bounds = sources.ranges(*span, count)
+    return [replace(task, shard=Shard(k, count, bounds)) for k in range(count)]

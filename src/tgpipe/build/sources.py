@@ -7,13 +7,14 @@ a day that straddles the switch). The ETL reads them as one sequence: every copy
 comes out next to the others, the objects' copy first, then the batches' by arrival, so the
 ETL's "first copy of an id wins" rule is the same for both forms.
 
-`Shard` picks the part of a day one worker builds: a stable rule on the update id alone, so a
-retried shard reads the same updates and every copy of an update lands in the same shard.
+`Shard` picks the part of a day one worker builds: a range of update ids, fixed when the day's
+shards are planned, so a retried shard reads the same updates, every copy of an update lands in
+the same shard, and the shards' rows follow each other in id order.
 """
 
 from __future__ import annotations
 
-import hashlib
+import bisect
 import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator
@@ -48,28 +49,31 @@ def shard_count(updates: int, per_shard: int = UPDATES_PER_SHARD) -> int:
 
 @dataclass(frozen=True)
 class Shard:
-    """Part `index` of `count` of a day: the updates whose id hashes to it (`of`)."""
+    """Part `index` of `count` of a day: the updates whose id falls in its range of `bounds` (the
+    `count - 1` ids where a shard ends and the next begins, `ranges`)."""
 
     index: int = 0
     count: int = 1
+    bounds: tuple[int, ...] = ()
 
     def __post_init__(self):
-        if not 0 <= self.index < self.count:
-            raise ValueError(f"shard {self.index} of {self.count}")
+        if not 0 <= self.index < self.count or len(self.bounds) != self.count - 1:
+            raise ValueError(f"shard {self.index} of {self.count} with {len(self.bounds)} bounds")
 
     def holds(self, update_id: int) -> bool:
         """Whether the update `update_id` belongs to this shard."""
-        return self.count == 1 or of(update_id, self.count) == self.index
+        return self.count == 1 or bisect.bisect_right(self.bounds, update_id) == self.index
 
 
 WHOLE = Shard()
 
 
-def of(update_id: int, count: int) -> int:
-    """The shard of `update_id` among `count`: a hash, so each shard gets an even share of a day
-    whatever the ids' pattern (Telegram's ids grow by one per update), stable across processes."""
-    digest = hashlib.blake2b(update_id.to_bytes(8, "big", signed=True), digest_size=8).digest()
-    return int.from_bytes(digest, "big") % count
+def ranges(low: int, high: int, count: int) -> tuple[int, ...]:
+    """The bounds of `count` ranges of ids of equal width from `low` to `high`: Telegram's ids grow
+    by one per update, so each shard gets an even share of a day. Ids outside fall in the first or
+    the last shard: every id belongs to exactly one, whatever arrives later."""
+    width = (high - low + 1) / count
+    return tuple(low + math.ceil(width * k) for k in range(1, count))
 
 
 @dataclass(frozen=True)
@@ -88,6 +92,17 @@ class BadRecord:
     source: str
     line: bytes
     reason: str
+
+
+def id_span(raw: Store, keys: list[str], batch_keys: list[str]) -> tuple[int, int] | None:
+    """The lowest and highest update id of a day (None: it has none), from its objects' names and
+    the first and last record of its first and last batches (Firehose names batches by time, and
+    ids grow with time): a day's span for `ranges`, read in two GETs at most."""
+    ids = [layout.update_id_of(k) for k in keys]
+    for key in {batch_keys[0], batch_keys[-1]} if batch_keys else ():
+        found = batches.records(raw.get(key))
+        ids += [found[0].update_id, found[-1].update_id] if found else []
+    return (min(ids), max(ids)) if ids else None
 
 
 def read_batches(raw: Store, keys: Iterable[str], shard: Shard, counted: Callable[[int], None]) -> tuple[list, list]:

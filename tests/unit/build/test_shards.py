@@ -6,7 +6,7 @@ import pytest
 
 from helpers import to_bytes
 from tgpipe.build import etl, shards, sources
-from tgpipe.build.sources import Shard, of
+from tgpipe.build.sources import Shard
 from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.errors import StoreError
@@ -89,9 +89,10 @@ def test_the_shard_count_follows_the_day_s_size():
 
 
 def test_every_update_is_in_one_shard_and_the_shares_are_even():
-    ids = range(870_000_000, 870_040_000)  # consecutive, as Telegram's are
-    counts = Counter(of(i, 4) for i in ids)
-    assert set(counts) == {0, 1, 2, 3} and max(counts.values()) < 1.05 * min(counts.values())
-    assert all(sum(Shard(k, 4).holds(i) for k in range(4)) == 1 for i in ids[:500])
+    ids = range(870_000_000, 870_040_001)  # consecutive, as Telegram's are
+    bounds = sources.ranges(ids[0], ids[-1], 4)
+    counts = Counter(k for i in ids for k in range(4) if Shard(k, 4, bounds).holds(i))
+    assert sum(counts.values()) == len(ids) and max(counts.values()) - min(counts.values()) <= 1
+    assert Shard(0, 4, bounds).holds(1) and Shard(3, 4, bounds).holds(10**12)  # later ids: the last shard
     with pytest.raises(ValueError):
-        Shard(4, 4)
+        Shard(4, 4, bounds)
