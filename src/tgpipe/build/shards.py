@@ -158,7 +158,7 @@ def _merge(enriched: Store, staged: list[str], imports: Path | None, schema: pa.
     not grow with the day); return the rows written."""
     rows = 0
     with pq.ParquetWriter(path, schema, compression=COMPRESSION) as writer:
-        openers = [*(partial(enriched.open, key) for key in staged), *([imports.open] if imports else [])]
+        openers = [*(partial(enriched.open, key) for key in staged), *([partial(imports.open, "rb")] if imports else [])]
         for opened in openers:  # one file open at a time
             with opened() as source, pq.ParquetFile(source) as part:
                 for group in range(part.num_row_groups):
