@@ -107,6 +107,12 @@ class EtlResult:
         }
 
 
+class FanOut(Protocol):
+    """What builds a day in shards elsewhere (`tgpipe.build.fanout`): it returns the day's result so far."""
+
+    def __call__(self, raw: Store, task: DayTask, count: int) -> DayResult: ...
+
+
 class Progress(Protocol):
     """Where a run reports its progress (the CLI's progress bar)."""
 
@@ -123,6 +129,7 @@ def run_etl(
     progress: Progress | None = None,
     jobs: int = 1,
     shard_count: int | None = None,
+    fan_out: FanOut | None = None,
 ) -> EtlResult:
     """Build the Parquet tables of the days asked for (and of recent days with late data),
     deduplicating updates across them, `jobs` days at a time (`build_days`); log one line per day,
@@ -141,7 +148,7 @@ def run_etl(
     # One run builds a store at a time.
     with raw.writing(), enriched.writing(alone=True, prefixes=layout.TABLE_PREFIXES):
         plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
-        run = build_days(raw, enriched, plan, settings, progress, jobs, shard_count)
+        run = build_days(raw, enriched, plan, settings, progress, jobs, shard_count, fan_out)
         last_run.record(enriched, run)  # what `tgpipe status` says of the newest run
     log.info("etl run done", extra={**run.to_dict(), **logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows)})
     return run
@@ -155,11 +162,13 @@ def build_days(
     progress: Progress | None = None,
     jobs: int = 1,
     shard_count: int | None = None,
+    fan_out: FanOut | None = None,
 ) -> EtlResult:
     """Build the days of `plan` (deduplicating across them, `day_tasks`), leaving out what the raw
     store's forgotten list names: one after another, or up to `jobs` at once in worker processes
     (`_build_in_workers`). A day too big for one process (`shards.shard_count` of its size, or
-    `shard_count` shards when given) is built in shards, up to `jobs` at once (`build_in_shards`).
+    `shard_count` shards when given) is built in shards, up to `jobs` at once (`build_in_shards`),
+    or handed to `fan_out` (on AWS, `tgpipe.build.fanout`: the shards are Lambda invocations).
     The caller holds the stores (`Store.writing`) as `run_etl` does.
 
     Raises:
@@ -174,11 +183,15 @@ def build_days(
     def whole_days() -> Iterator[DayTask]:
         """The tasks of days built whole; a day built in shards is built here, as it comes."""
         for task in day_tasks(raw, plan):
-            count = shard_count or sources.shard_count(sources.day_size(raw, task.day, len(task.keys)))
+            size = sources.day_size(raw, task.day, len(task.keys))
+            count = shard_count or sources.shard_count(size, settings.etl_updates_per_shard)
             if count == 1:
                 yield task
                 continue
-            sharded.append(build_in_shards(raw, enriched, task, settings, listed, count, jobs))
+            if fan_out is not None:
+                sharded.append(fan_out(raw, task, count))
+            else:
+                sharded.append(build_in_shards(raw, enriched, task, settings, listed, count, jobs))
             log.info("etl day", extra=sharded[-1].to_dict())
             if progress:
                 progress.advance()

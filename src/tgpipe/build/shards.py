@@ -158,7 +158,10 @@ def _merge(enriched: Store, staged: list[str], imports: Path | None, schema: pa.
     not grow with the day); return the rows written."""
     rows = 0
     with pq.ParquetWriter(path, schema, compression=COMPRESSION) as writer:
-        openers = [*(partial(enriched.open, key) for key in staged), *([partial(imports.open, "rb")] if imports else [])]
+        openers = [
+            *(partial(enriched.open, key) for key in staged),
+            *([partial(imports.open, "rb")] if imports else []),
+        ]
         for opened in openers:  # one file open at a time
             with opened() as source, pq.ParquetFile(source) as part:
                 for group in range(part.num_row_groups):
@@ -168,8 +171,12 @@ def _merge(enriched: Store, staged: list[str], imports: Path | None, schema: pa.
     return rows
 
 
+#: The counts of a shard's result that add up to the day's.
+COUNTED = ("raw_objects", "updates", "messages", "duplicates", "quarantined", "bytes_read", "forgotten")
+
+
 def _add_counts(total: DayResult, part: DayResult) -> None:
-    for name in ("raw_objects", "updates", "messages", "duplicates", "quarantined", "bytes_read", "forgotten"):
+    for name in COUNTED:
         setattr(total, name, getattr(total, name) + getattr(part, name))
 
 

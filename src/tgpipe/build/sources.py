@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from tgpipe.config import DEFAULT_UPDATES_PER_SHARD
 from tgpipe.store import batches, layout
 from tgpipe.store.base import Store
 
@@ -28,8 +29,9 @@ from tgpipe.store.base import Store
 #: 1,800 objects a second (docs/aws.md; bench/etl.py --shards): the limit `tgpipe status` and the
 #: stack's alarm watch.
 ONE_RUN_UPDATES = 1_500_000
-#: Updates one shard builds at most: a third of a run, so a day's shards finish well within one.
-UPDATES_PER_SHARD = ONE_RUN_UPDATES // 3
+#: Updates one shard builds at most: a third of a run, so a day's shards finish well within one
+#: (ETL_UPDATES_PER_SHARD changes it).
+UPDATES_PER_SHARD = DEFAULT_UPDATES_PER_SHARD
 #: Compressed bytes per update in a Firehose batch (a 1 KB update, its record, GZIP about 5:1).
 BATCH_BYTES_PER_UPDATE = 250
 #: The most shards of a day (a Step Functions inline Map runs 40 at once).

@@ -225,10 +225,11 @@ def table_day_prefix(table: str, day: date) -> str:
     return f"{table_prefix(table)}{partition_folder(day)}/"
 
 
-def staging_key(table: str, day: date, run: str, shard: int, count: int) -> str:
-    """Return the key of shard `shard` of `count` of one day of `table`, built by the run `run`
-    (outside the table's folder: no reader sees it)."""
-    return f"{STAGING_PREFIX}{partition_folder(day)}/{run}/{table}-{shard:04d}-of-{count:04d}.parquet"
+def staging_key(table: str, day: date, run: str, shard: int, count: int, suffix: str = ".parquet") -> str:
+    """Return the key of shard `shard` of `count` of one day of `table` (or another part of a
+    shard, such as its messages' identities), built by the run `run` (outside the table's folder:
+    no reader sees it)."""
+    return f"{STAGING_PREFIX}{partition_folder(day)}/{run}/{table}-{shard:04d}-of-{count:04d}{suffix}"
 
 
 def table_file_key(table: str, day: date) -> str:
