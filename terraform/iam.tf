@@ -158,6 +158,12 @@ data "aws_iam_policy_document" "etl" {
   }
 
   statement {
+    sid       = "HandBigDaysToShards"
+    actions   = ["states:StartExecution"]
+    resources = [aws_sfn_state_machine.etl_shards.arn]
+  }
+
+  statement {
     sid       = "SendResultToRepair"
     actions   = ["lambda:InvokeFunction"]
     resources = [module.repair.function_arn, "${module.repair.function_arn}:*"]

@@ -206,6 +206,9 @@ module "etl" {
       ENRICHED_STORE = local.enriched_store
       TIMEZONE       = var.timezone
       ETL_LATE_DAYS  = tostring(var.etl_late_days)
+      # A day too big for one run goes to the shards' state machine (shards.tf).
+      ETL_UPDATES_PER_SHARD = tostring(var.etl_updates_per_shard)
+      ETL_STATE_MACHINE     = aws_sfn_state_machine.etl_shards.arn
       # A run that fails terminally (a malformed event) is put here once instead of being retried.
       DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dlq.url
     },

@@ -387,3 +387,20 @@ variable "firehose_buffer_seconds" {
     error_message = "firehose_buffer_seconds must be between 60 and 900."
   }
 }
+
+variable "etl_shard_concurrency" {
+  description = "Shards of a big day built at once (the state machine's Map MaxConcurrency, 1 to 40); the shard function must be able to run that many (the account's unreserved concurrency)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.etl_shard_concurrency >= 1 && var.etl_shard_concurrency <= 40
+    error_message = "etl_shard_concurrency must be between 1 and 40 (an inline Map runs 40 iterations at once at most)."
+  }
+}
+
+variable "etl_updates_per_shard" {
+  description = "A day of more updates is built in shards of about this many (ETL_UPDATES_PER_SHARD; docs/aws.md)."
+  type        = number
+  default     = 500000
+}

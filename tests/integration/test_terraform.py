@@ -199,6 +199,7 @@ def test_the_functions_run_the_built_zips_with_their_settings(stack, aws):
     expected = {
         "ingest": (256, 10),
         "etl": (2048, 900),
+        "etl-shards": (2048, 900),
         "import": (1024, 900),
         "repair": (256, 300),
         "webhook-check": (128, 60),
@@ -212,15 +213,17 @@ def test_the_functions_run_the_built_zips_with_their_settings(stack, aws):
         )
         assert (config["MemorySize"], config["Timeout"]) == (memory, timeout)
         assert config["EphemeralStorage"]["Size"] == (4096 if name == "import" else 512)  # an export in /tmp
-        zip_name = name.replace("-", "")  # webhook-check runs dist/webhookcheck.zip
+        zip_name = {"etl-shards": "etl"}.get(name, name.replace("-", ""))  # webhook-check: webhookcheck.zip
         built = base64.b64encode(hashlib.sha256((ROOT / "dist" / f"{zip_name}.zip").read_bytes()).digest()).decode()
         assert config["CodeSha256"] == built
         layers = [layer["Arn"] for layer in config.get("Layers", [])]
         assert (len(layers), all(f":layer:{NAME}-pyarrow-x86_64:" in arn for arn in layers)) == (
-            (1, True) if name == "etl" else (0, True)
+            (1, True) if name.startswith("etl") else (0, True)
         )
     assert lam.get_function_concurrency(FunctionName=f"{NAME}-etl")["ReservedConcurrentExecutions"] == 1
     assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=f"{NAME}-ingest")
+    # The shards of a big day run at once (the state machine's MaxConcurrency bounds them).
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=f"{NAME}-etl-shards")
 
     dlq = client("sqs").get_queue_attributes(
         QueueUrl=client("sqs").get_queue_url(QueueName=f"{NAME}-failed")["QueueUrl"], AttributeNames=["QueueArn"]
@@ -247,6 +250,9 @@ def test_the_functions_run_the_built_zips_with_their_settings(stack, aws):
     assert {a["AlarmName"]: a["MetricName"] for a in alarms} == {
         f"{NAME}-ingest-errors": "Errors",
         f"{NAME}-etl-errors": "Errors",
+        f"{NAME}-etl-shards-errors": "Errors",
+        f"{NAME}-etl-shards-failed": "ExecutionsFailed",
+        f"{NAME}-etl-near-timeout": "EtlRunSeconds",
         f"{NAME}-import-errors": "Errors",
         f"{NAME}-repair-errors": "Errors",
         f"{NAME}-webhook-check-errors": "Errors",
@@ -376,8 +382,11 @@ def test_the_alarms_watch_the_metrics_the_functions_publish(stack, outputs):
         for n in (
             *watched,
             "failed-runs",
+            "etl-shards-failed",
+            "etl-near-timeout",
             "ingest-errors",
             "etl-errors",
+            "etl-shards-errors",
             "import-errors",
             "repair-errors",
             "webhook-check-errors",
@@ -402,7 +411,7 @@ def test_the_dashboard_shows_deliveries_errors_etl_athena_and_the_alarms(stack, 
     errors = metrics["Errors (per hour)"]
     assert ("AWS/ApiGateway", "5xx", "ApiId", api_id) in errors
     assert {m[3] for m in errors if m[1] == "Errors"} == {
-        f"{NAME}-{f}" for f in ("ingest", "etl", "import", "repair", "webhook-check")
+        f"{NAME}-{f}" for f in ("ingest", "etl", "etl-shards", "import", "repair", "webhook-check")
     }
     assert ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", f"{NAME}-failed") in errors
     assert metrics["Nightly ETL: duration and rows written (per day)"] == [
@@ -702,6 +711,58 @@ def test_the_webhook_check_runs_with_its_environment_against_telegram(stack, aws
         {"WebhookPendingUpdates": 0, "WebhookDeliveryFailing": 1},
     ]
     assert alarm("webhook-failing")["Dimensions"] == [{"Name": "FunctionName", "Value": f"{NAME}-webhook-check"}]
+
+
+def test_a_big_day_goes_to_the_shards_state_machine(stack, aws, monkeypatch):
+    """The state machine (Map over the shard function, Publish, Register) and its role as applied;
+    then the ETL function's environment with a tiny ETL_UPDATES_PER_SHARD hands a day to it, and the
+    execution's steps are run here with the shard function's environment (moto runs no Lambda code)."""
+    sfn = client("stepfunctions")
+    [machine] = [m for m in sfn.list_state_machines()["stateMachines"] if m["name"] == f"{NAME}-etl-shards"]
+    described = sfn.describe_state_machine(stateMachineArn=machine["stateMachineArn"])
+    definition = json.loads(described["definition"])
+    shard_fn, repair_fn = function("etl-shards")["FunctionArn"], function("repair")["FunctionArn"]
+    build = definition["States"]["BuildShards"]
+    assert (build["Type"], build["ItemsPath"], build["MaxConcurrency"]) == ("Map", "$.shards", 8)
+    task = build["ItemProcessor"]["States"]["BuildShard"]
+    assert task["Parameters"] == {"FunctionName": shard_fn, "Payload": {"shard.$": "$"}}
+    assert definition["States"]["Publish"]["Parameters"] == {"FunctionName": shard_fn, "Payload": {"publish.$": "$"}}
+    assert definition["States"]["Register"]["Parameters"]["FunctionName"] == repair_fn
+    role = described["roleArn"].rsplit("/", 1)[1]
+    iam = client("iam")
+    document = iam.get_role_policy(RoleName=role, PolicyName="invoke-shards")["PolicyDocument"]
+    document = json.loads(document) if isinstance(document, str) else document
+    invoke = next(st for st in document["Statement"] if st["Action"] == "lambda:InvokeFunction")
+    assert set(invoke["Resource"]) == {shard_fn, f"{shard_fn}:*", repair_fn, f"{repair_fn}:*"}
+    assert role_policy("etl")["states:StartExecution"] == {machine["stateMachineArn"]}
+    shards_policy = role_policy("etl-shards")
+    enriched = f"arn:aws:s3:::{BUCKETS['enriched']}"
+    assert f"{enriched}/_tgpipe/staging/*" in shards_policy["s3:PutObject"]
+    assert "lambda:InvokeFunction" not in shards_policy and "states:StartExecution" not in shards_policy
+
+    s3 = client("s3")
+    for bucket in BUCKETS.values():  # the moto gap of the data path test above (an apply puts it back)
+        s3.delete_bucket_policy(Bucket=bucket)
+    day = "2025-11-23"
+    for n, update_id in enumerate(range(7001, 7007)):
+        body = to_bytes(message(update_id, 1763910000 + n * 60))
+        s3.put_object(Bucket=BUCKETS["raw"], Key=f"telegram/context_date={day}/{update_id}.json", Body=body)
+    env = use_function_env(monkeypatch, "etl")
+    assert env["ETL_STATE_MACHINE"] == machine["stateMachineArn"]
+    monkeypatch.setenv("ETL_UPDATES_PER_SHARD", "2")
+    summary = load_handler("etl").handler({"date": day}, None)
+    assert summary["files"] == 0  # handed on, not built here
+    [execution] = sfn.list_executions(stateMachineArn=machine["stateMachineArn"])["executions"]
+    given = json.loads(sfn.describe_execution(executionArn=execution["executionArn"])["input"])
+    assert (given["date"], len(given["shards"])) == (day, 3)
+    use_function_env(monkeypatch, "etl-shards")
+    shard_handler = load_handler("etl")
+    built = [json.loads(json.dumps(shard_handler.handler({"shard": item}, None))) for item in given["shards"]]
+    published = shard_handler.handler({"publish": {**given, "built": built}}, None)
+    assert published["updates"] == 6 and published["partitions"]["telegram"] == [day]
+    table = pq.read_table(io.BytesIO(s3.get_object(
+        Bucket=BUCKETS["enriched"], Key=f"telegram/context_date={day}/part-00000.parquet")["Body"].read()))  # fmt: skip
+    assert table.column("update_id").to_pylist() == list(range(7001, 7007))
 
 
 def test_pseudonymize_gives_the_etl_a_key_in_ssm_that_no_state_or_plan_holds(stack, aws, monkeypatch):

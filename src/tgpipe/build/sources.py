@@ -113,9 +113,10 @@ def read_batches(raw: Store, keys: Iterable[str], shard: Shard, counted: Callabl
     found, bad = [], []
     for key, data in raw.get_many(keys):
         counted(len(data))
-        for item in batches.read(data):
+        for item in batches.read(data, None if shard.count == 1 else shard.holds):
             if isinstance(item, batches.BadLine):
-                bad.append(BadRecord(key, item.line, item.reason))
+                if shard.index == 0:  # quarantined once, by the first shard
+                    bad.append(BadRecord(key, item.line, item.reason))
             elif shard.holds(item.update_id):
                 found.append((item.update_id, item.received_at, RawUpdate(item.update_id, key, item.body)))
     found.sort(key=lambda t: (t[0], t[1]))

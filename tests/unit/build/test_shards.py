@@ -96,3 +96,19 @@ def test_every_update_is_in_one_shard_and_the_shares_are_even():
     assert Shard(0, 4, bounds).holds(1) and Shard(3, 4, bounds).holds(10**12)  # later ids: the last shard
     with pytest.raises(ValueError):
         Shard(4, 4, bounds)
+
+
+def test_a_batched_day_in_shards_is_the_same_tables(raw, tmp_path):
+    from tgpipe.store import batches
+
+    batched = LocalStore(tmp_path / "batched")
+    for day in DAYS[-3:]:
+        keys = [o.key for o in raw.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
+        recs = [batches.Record(layout.update_id_of(k), day, "2025-01-01T00:00:00Z", d) for k, d in raw.get_many(keys)]
+        batches.write_batch(batched, day, recs[::2], "even")
+        batches.write_batch(batched, day, [*recs[1::2], *recs[:3]], "odd")  # and three redelivered
+    whole, sharded = LocalStore(tmp_path / "whole"), LocalStore(tmp_path / "sharded")
+    etl.run_etl(batched, whole, DAYS[-3:], Settings(), shard_count=1)
+    run = etl.run_etl(batched, sharded, DAYS[-3:], Settings(), shard_count=4)
+    assert {d.shards for d in run.days} == {4} and sum(d.duplicates for d in run.days) >= 3
+    assert tables(sharded) == tables(whole) and len(tables(whole)) == 6

@@ -77,3 +77,10 @@ def test_the_first_copy_received_wins():
     early = batches.Record(5, DAY, "2024-12-06T09:00:00.000000Z", b"early")
     other = batches.Record(3, DAY, "2024-12-06T11:00:00.000000Z", b"other")
     assert batches.first_copies([late, other, early]) == [other, early]
+
+
+def test_records_a_reader_does_not_want_are_skipped_unparsed():
+    data = blob([b'{"a":1}', b'{"b":2}', b'{"c":3}']) + b"not json\n"
+    got = list(batches.read(data, wanted=lambda i: i != 1))
+    assert [r.update_id for r in got if isinstance(r, batches.Record)] == [0, 2]
+    assert [r.line for r in got if isinstance(r, batches.BadLine)] == [b"not json"]  # still reported
