@@ -588,7 +588,9 @@ def test_updates_flow_from_the_webhook_to_parquet_and_glue_partitions(stack, aws
     use_function_env(monkeypatch, "etl")
     summary = load_handler("etl").handler({"from": "2025-11-21", "to": "2025-11-22"}, None)
     assert (summary["updates"], summary["messages"]) == (4, 3)
-    assert published(caplog, "etl run done", f"{NAME}-etl") == [{"EtlRunsSucceeded": 1, "EtlRows": 7}]
+    [metrics] = published(caplog, "etl run done", f"{NAME}-etl")
+    assert metrics == {"EtlRunsSucceeded": 1, "EtlRows": 7, "EtlRunSeconds": summary["seconds"]}
+    assert alarm("etl-near-timeout")["MetricName"] in metrics and alarm("etl-near-timeout")["Threshold"] == 720
     assert alarm("no-etl-success")["MetricName"] == "EtlRunsSucceeded"
     assert summary["partitions"] == {
         "telegram": ["2025-11-21", "2025-11-22"],

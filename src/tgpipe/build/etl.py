@@ -151,7 +151,7 @@ def run_etl(
         run = build_days(raw, enriched, plan, settings, progress, jobs, shard_count, fan_out)
         last_run.record(enriched, run)  # what `tgpipe status` says of the newest run
     # EtlRunSeconds: the stack's alarm fires near the function's timeout (a day nears what one run builds).
-    metrics = logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows, EtlRunSeconds=round(run.seconds, 1))
+    metrics = logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows, EtlRunSeconds=round(run.seconds, 3))
     log.info("etl run done", extra={**run.to_dict(), **metrics})
     return run
 
