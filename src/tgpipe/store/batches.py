@@ -129,13 +129,3 @@ def write_batch(store: Store, day: date, recs: Iterable[Record], name: str | Non
 def day_batches(store: Store, day: date) -> list[str]:
     """Return the keys of the day's batches, in key order (Firehose's names start with the time)."""
     return [o.key for o in store.list(layout.batch_day_prefix(day)) if layout.is_batch_key(o.key)]
-
-
-def first_copies(recs: Iterable[Record]) -> list[Record]:
-    """One record per update id, the earliest received (retries duplicate records), in id order."""
-    first: dict[int, Record] = {}
-    for r in recs:
-        kept = first.get(r.update_id)
-        if kept is None or r.received_at < kept.received_at:
-            first[r.update_id] = r
-    return [first[i] for i in sorted(first)]

@@ -72,13 +72,6 @@ def test_a_written_batch_is_listed_under_its_day(tmp_path):
     assert layout.is_batch_key(key) and not layout.is_raw_update_key(key)
 
 
-def test_the_first_copy_received_wins():
-    late = batches.Record(5, DAY, "2024-12-06T10:00:00.000000Z", b"late")
-    early = batches.Record(5, DAY, "2024-12-06T09:00:00.000000Z", b"early")
-    other = batches.Record(3, DAY, "2024-12-06T11:00:00.000000Z", b"other")
-    assert batches.first_copies([late, other, early]) == [other, early]
-
-
 def test_records_a_reader_does_not_want_are_skipped_unparsed():
     data = blob([b'{"a":1}', b'{"b":2}', b'{"c":3}']) + b"not json\n"
     got = list(batches.read(data, wanted=lambda i: i != 1))
