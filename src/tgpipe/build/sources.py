@@ -147,4 +147,4 @@ def merged(
 
 def batch_ids(raw: Store, keys: Iterable[str]) -> set[int]:
     """The update ids the batches `keys` hold."""
-    return {r.update_id for _, data in raw.get_many(keys) for r in batches.records(data)}
+    return {i for _, data in raw.get_many(keys) for i in batches.update_ids(data)}

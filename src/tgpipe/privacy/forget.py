@@ -113,8 +113,8 @@ class ForgetResult:
         if not self.changed:
             lines.append("nothing left to remove: no raw object, export, table row or version names them")
             return "\n".join(lines)
-        shown = (layout.OPTOUT_PREFIX, layout.BATCH_PREFIX)  # when something went
-        removed = ", ".join(f"{p} {n}" for p in RAW_KINDS if (n := self.removed[p]) or p not in shown)
+        if_any = (layout.OPTOUT_PREFIX, layout.BATCH_PREFIX)  # listed only when something went
+        removed = ", ".join(f"{p} {n}" for p in RAW_KINDS if (n := self.removed[p]) or p not in if_any)
         rewritten = ", ".join(f"{p} {self.rewritten[p]}" for p in RAW_KINDS if self.rewritten[p])
         lines.append(f"raw store: removed {removed}" + (f"; rewrote {rewritten}" if rewritten else ""))
         if self.imported_messages:

@@ -109,6 +109,11 @@ def read(data: bytes, wanted: Callable[[int], bool] | None = None) -> Iterator[R
             yield BadLine(line, f"{type(e).__name__}: {e}")
 
 
+def update_ids(data: bytes) -> set[int]:
+    """The ids of a batch's records, read from the start of each line (no record is parsed)."""
+    return {int(found.group(1)) for line in decompress(data).split(b"\n") if (found := _LEADING_ID.match(line))}
+
+
 def records(data: bytes) -> list[Record]:
     """The records of a batch's bytes, leaving out lines that are not records."""
     return [r for r in read(data) if isinstance(r, Record)]

@@ -77,3 +77,8 @@ def test_records_a_reader_does_not_want_are_skipped_unparsed():
     got = list(batches.read(data, wanted=lambda i: i != 1))
     assert [r.update_id for r in got if isinstance(r, batches.Record)] == [0, 2]
     assert [r.line for r in got if isinstance(r, batches.BadLine)] == [b"not json"]  # still reported
+
+
+def test_the_ids_of_a_batch_without_parsing_its_records():
+    data = batches.compress([blob([b'{"a":1}', b'{"update_id": 99}']), b"not json\n"])
+    assert batches.update_ids(data) == {0, 1} == {r.update_id for r in batches.records(data)}
