@@ -24,8 +24,8 @@ from helpers import ROOT, api_gateway_event, assert_emf, load_handler, load_scri
 from terraform_local import FAKE_BOT_TOKEN, TERRAFORM, LocalStack, build_zips, terraform_installed
 from tgpipe.aws.clients import client
 from tgpipe.aws.ssm import secret_from_parameter
-from tgpipe.store.s3 import S3Store
 from tgpipe.logs import JsonFormatter
+from tgpipe.store.s3 import S3Store
 
 pytestmark = pytest.mark.slow
 
