@@ -10,7 +10,7 @@ locals {
   )
   table_prefixes = [for table in keys(local.glue_tables) : "${table}/"]
   # The raw bucket's data (tgpipe.store.layout: RAW_DAY_FOLDERS and EXPORTS_PREFIX): what raw retention expires.
-  raw_data_prefixes = ["telegram/", "quarantine/", "imported/", "exports/"]
+  raw_data_prefixes = ["telegram/", "batches/", "firehose-errors/", "quarantine/", "imported/", "exports/"]
   # Where a store records the settings its keys depend on (tgpipe.store.layout.SETTINGS_KEY): written by
   # the first function that writes the store, read by every one that writes it later.
   settings_key = "_tgpipe/settings.json"
@@ -72,6 +72,18 @@ data "aws_iam_policy_document" "ingest" {
     actions   = ["ssm:GetParameter"]
     resources = [aws_ssm_parameter.webhook_secret.arn]
   }
+
+  # capture = "firehose": the one call it makes, on the one stream (a record too big for Firehose
+  # is stored under telegram/ as in objects mode).
+  dynamic "statement" {
+    for_each = aws_kinesis_firehose_delivery_stream.updates[*].arn
+
+    content {
+      sid       = "HandUpdatesToFirehose"
+      actions   = ["firehose:PutRecord"]
+      resources = [statement.value]
+    }
+  }
 }
 
 data "aws_iam_policy_document" "etl" {
@@ -83,7 +95,7 @@ data "aws_iam_policy_document" "etl" {
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["telegram/*", "imported/*", local.settings_key, local.forgotten_key]
+      values   = ["telegram/*", "batches/*", "imported/*", local.settings_key, local.forgotten_key]
     }
   }
 
@@ -92,6 +104,7 @@ data "aws_iam_policy_document" "etl" {
     actions = ["s3:GetObject"]
     resources = [
       "${module.raw.bucket_arn}/telegram/*",
+      "${module.raw.bucket_arn}/batches/*",
       "${module.raw.bucket_arn}/imported/*",
       "${module.raw.bucket_arn}/${local.forgotten_key}",
     ]
@@ -142,6 +155,12 @@ data "aws_iam_policy_document" "etl" {
     sid       = "WriteTables"
     actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     resources = [for prefix in local.table_prefixes : "${module.enriched.bucket_arn}/${prefix}*"]
+  }
+
+  statement {
+    sid       = "HandBigDaysToShards"
+    actions   = ["states:StartExecution"]
+    resources = [aws_sfn_state_machine.etl_shards.arn]
   }
 
   statement {

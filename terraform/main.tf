@@ -170,14 +170,19 @@ module "ingest" {
   policy_json                    = data.aws_iam_policy_document.ingest.json
   alarm_actions                  = [aws_sns_topic.alarms.arn]
 
-  environment = merge({
-    RAW_STORE = local.raw_store
-    TIMEZONE  = var.timezone
-    # name:version, so a new secret changes the configuration and fresh containers read it.
-    TELEGRAM_WEBHOOK_SECRET_PARAMETER = "${aws_ssm_parameter.webhook_secret.name}:${aws_ssm_parameter.webhook_secret.version}"
-    TELEGRAM_ALLOWED_CHAT_IDS         = join(",", var.allowed_chat_ids)
-    MAX_BODY_BYTES                    = tostring(var.max_body_bytes)
-  }, local.optout_env)
+  environment = merge(
+    {
+      RAW_STORE = local.raw_store
+      TIMEZONE  = var.timezone
+      # name:version, so a new secret changes the configuration and fresh containers read it.
+      TELEGRAM_WEBHOOK_SECRET_PARAMETER = "${aws_ssm_parameter.webhook_secret.name}:${aws_ssm_parameter.webhook_secret.version}"
+      TELEGRAM_ALLOWED_CHAT_IDS         = join(",", var.allowed_chat_ids)
+      MAX_BODY_BYTES                    = tostring(var.max_body_bytes)
+    },
+    local.optout_env,
+    # capture = "firehose": updates go to the stream (tgpipe.capture.batched), not one object each.
+    { for s in aws_kinesis_firehose_delivery_stream.updates : "FIREHOSE_STREAM" => s.name },
+  )
 }
 
 module "etl" {
@@ -201,6 +206,9 @@ module "etl" {
       ENRICHED_STORE = local.enriched_store
       TIMEZONE       = var.timezone
       ETL_LATE_DAYS  = tostring(var.etl_late_days)
+      # A day too big for one run goes to the shards' state machine (shards.tf).
+      ETL_UPDATES_PER_SHARD = tostring(var.etl_updates_per_shard)
+      ETL_STATE_MACHINE     = aws_sfn_state_machine.etl_shards.arn
       # A run that fails terminally (a malformed event) is put here once instead of being retried.
       DEAD_LETTER_QUEUE_URL = aws_sqs_queue.dlq.url
     },

@@ -15,7 +15,7 @@ locals {
   alarm_topic       = [aws_sns_topic.alarms.arn]
   webhook_check_fn  = one(module.webhook_check[*].function_name)
   functions = concat(
-    [module.ingest.function_name, module.etl.function_name, module.import.function_name, module.repair.function_name],
+    [module.ingest.function_name, module.etl.function_name, module.etl_shards.function_name, module.import.function_name, module.repair.function_name],
     module.webhook_check[*].function_name,
   )
 }
@@ -169,6 +169,8 @@ locals {
     aws_cloudwatch_metric_alarm.etl_stale[*].arn,
     aws_cloudwatch_metric_alarm.webhook_failing[*].arn,
     [aws_cloudwatch_metric_alarm.dlq.arn],
+    [aws_cloudwatch_metric_alarm.etl_shards_failed.arn, aws_cloudwatch_metric_alarm.etl_near_timeout.arn, module.etl_shards.error_alarm_arn],
+    [for a in aws_cloudwatch_metric_alarm.firehose : a.arn],
     [module.ingest.error_alarm_arn, module.etl.error_alarm_arn, module.import.error_alarm_arn, module.repair.error_alarm_arn],
     module.webhook_check[*].error_alarm_arn,
   )

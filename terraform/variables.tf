@@ -353,3 +353,54 @@ variable "create_dashboard" {
   type        = bool
   default     = true
 }
+
+variable "capture" {
+  description = "How the webhook stores updates: one S3 object each (objects), or batched by an Amazon Data Firehose stream (firehose: about a quarter of the cost per update; see docs/aws.md)."
+  type        = string
+  default     = "objects"
+  nullable    = false
+
+  validation {
+    condition     = contains(["objects", "firehose"], var.capture)
+    error_message = "capture must be \"objects\" or \"firehose\"."
+  }
+}
+
+variable "firehose_buffer_mb" {
+  description = "capture = \"firehose\": MiB Firehose buffers before writing an object (64 to 128 with dynamic partitioning)."
+  type        = number
+  default     = 128
+
+  validation {
+    condition     = var.firehose_buffer_mb >= 64 && var.firehose_buffer_mb <= 128
+    error_message = "With dynamic partitioning Firehose wants a buffer of 64 to 128 MiB."
+  }
+}
+
+variable "firehose_buffer_seconds" {
+  description = "capture = \"firehose\": seconds Firehose buffers at most (60 to 900); a day's last updates reach S3 up to about 1.5 times this after midnight."
+  type        = number
+  default     = 900
+
+  validation {
+    condition     = var.firehose_buffer_seconds >= 60 && var.firehose_buffer_seconds <= 900
+    error_message = "firehose_buffer_seconds must be between 60 and 900."
+  }
+}
+
+variable "etl_shard_concurrency" {
+  description = "Shards of a big day built at once (the state machine's Map MaxConcurrency, 1 to 40); the shard function must be able to run that many (the account's unreserved concurrency)."
+  type        = number
+  default     = 8
+
+  validation {
+    condition     = var.etl_shard_concurrency >= 1 && var.etl_shard_concurrency <= 40
+    error_message = "etl_shard_concurrency must be between 1 and 40 (an inline Map runs 40 iterations at once at most)."
+  }
+}
+
+variable "etl_updates_per_shard" {
+  description = "A day of more updates is built in shards of about this many (ETL_UPDATES_PER_SHARD; docs/aws.md)."
+  type        = number
+  default     = 500000
+}

@@ -22,8 +22,10 @@ def moto_server():
     import requests
     from moto.server import ThreadedMotoServer
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    from terraform_local import shim_moto_stepfunctions
 
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request otherwise
+    shim_moto_stepfunctions()  # what the AWS provider calls for aws_sfn_state_machine
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

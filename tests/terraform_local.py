@@ -155,11 +155,43 @@ def plan_summary(plan: dict) -> str:
     return "\n".join(lines)
 
 
+def shim_moto_stepfunctions() -> None:
+    """Add the two Step Functions actions moto (5.2.6) lacks and the AWS provider (5.100) calls for
+    `aws_sfn_state_machine`, to this process's moto server: ValidateStateMachineDefinition (at plan
+    time; without it moto answers 500 and the provider retries for many minutes), answered OK for a
+    JSON object with StartAt and States, and ListStateMachineVersions (every read), answered from
+    moto's own record of the versions. moto's files are unchanged; AWS validates for real."""
+
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    if hasattr(StepFunctionResponse, "validate_state_machine_definition"):
+        return  # a moto that has them
+
+    def validate_state_machine_definition(self):
+        try:
+            definition = json.loads(self._get_param("definition"))
+            ok = isinstance(definition, dict) and "StartAt" in definition and "States" in definition
+        except ValueError:
+            ok = False
+        diagnostics = [] if ok else [{"severity": "ERROR", "code": "SCHEMA_VALIDATION_FAILED", "message": "no states"}]
+        return json.dumps({"result": "OK" if ok else "FAIL", "diagnostics": diagnostics, "truncated": False})
+
+    def list_state_machine_versions(self):
+        machine = self.stepfunction_backend.describe_state_machine(self._get_param("stateMachineArn"))
+        versions = sorted(getattr(machine, "versions", {}).values(), key=lambda v: v.version, reverse=True)
+        listed = [{"stateMachineVersionArn": v.arn, "creationDate": v.creation_date.timestamp()} for v in versions]
+        return json.dumps({"stateMachineVersions": listed})
+
+    StepFunctionResponse.validate_state_machine_definition = validate_state_machine_definition
+    StepFunctionResponse.list_state_machine_versions = list_state_machine_versions
+
+
 def start_moto() -> tuple[object, str]:
     import logging
 
     from moto.server import ThreadedMotoServer
 
+    shim_moto_stepfunctions()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

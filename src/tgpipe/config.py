@@ -16,6 +16,8 @@
 | `PSEUDONYMIZE_KEY_PARAMETER` | SSM SecureString holding that key (`name[:version]`)     | none    |
 | `TELEGRAM_OPTOUT_HASHTAG`   | a message with this hashtag (`#noarchive`) is not stored | none |
 | `RAW_RETENTION_DAYS`, `ENRICHED_RETENTION_DAYS` | days `tgpipe prune` (and `tgpipe run`) keep | keep all |
+| `FIREHOSE_STREAM`           | the Firehose stream ingest hands updates to (batches) | none |
+| `ETL_UPDATES_PER_SHARD`     | a bigger day is built in shards of about this many        | 500000  |
 """
 
 from __future__ import annotations
@@ -32,6 +34,8 @@ from tgpipe.errors import ConfigError
 SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 DEFAULT_ETL_LATE_DAYS = 3
+#: Updates of a day one ETL shard builds at most (`tgpipe.build.sources.UPDATES_PER_SHARD`).
+DEFAULT_UPDATES_PER_SHARD = 500_000
 
 # Defaults of the self-hosted commands, here so the CLI shows them without importing their modules.
 #: Where `tgpipe serve` listens: a reverse proxy on the same machine forwards to it.
@@ -220,6 +224,10 @@ class Settings:
     pseudonymize_key: str | None = field(default=None, repr=False)
     pseudonymize_key_parameter: str | None = None
     """SSM parameter holding the pseudonym key, read on first use (`tgpipe.aws.ssm.pseudonym_key`)."""
+    firehose_stream: str | None = None
+    """The Firehose delivery stream ingest hands updates to (`tgpipe.capture.batched`); None: one object each."""
+    etl_updates_per_shard: int = DEFAULT_UPDATES_PER_SHARD
+    """A day of more updates is built in shards of about this many (`tgpipe.build.shards`)."""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -255,6 +263,10 @@ class Settings:
             pseudonymize=pseudonymize,
             pseudonymize_key=key,
             pseudonymize_key_parameter=key_parameter,
+            firehose_stream=(env.get("FIREHOSE_STREAM") or "").strip() or None,
+            etl_updates_per_shard=parse_positive_int(
+                "ETL_UPDATES_PER_SHARD", env.get("ETL_UPDATES_PER_SHARD") or str(DEFAULT_UPDATES_PER_SHARD)
+            ),
         )
 
     def with_overrides(self, **changes) -> Settings:

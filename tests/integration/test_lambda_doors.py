@@ -270,11 +270,8 @@ def test_in_lambda_the_ingest_and_etl_lines_carry_their_cloudwatch_metrics(tmp_p
     (line,) = [line for line in lines if line["message"] == "etl run done"]
     assert (
         assert_emf(line)
-        == {"EtlRunsSucceeded": 1, "EtlRows": summary["rows"]}
-        == {
-            "EtlRunsSucceeded": 1,
-            "EtlRows": 2,
-        }
+        == {"EtlRunsSucceeded": 1, "EtlRows": summary["rows"], "EtlRunSeconds": summary["seconds"]}
+        == {"EtlRunsSucceeded": 1, "EtlRows": 2, "EtlRunSeconds": summary["seconds"]}
     )
     assert line["FunctionName"] == "tgpipe-etl"
 

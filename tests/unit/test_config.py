@@ -19,8 +19,11 @@ def test_reads_every_variable():
             "TELEGRAM_ALLOWED_CHAT_IDS": "-1001234567890, 42,",
             "TELEGRAM_WEBHOOK_SECRET": "s3cr3t_-X",
             "MAX_BODY_BYTES": "2048",
+            "FIREHOSE_STREAM": " tg-updates ",
+            "ETL_UPDATES_PER_SHARD": "1000",
         }
     )
+    assert (settings.firehose_stream, settings.etl_updates_per_shard) == ("tg-updates", 1000)
     assert str(settings.timezone) == "America/Sao_Paulo"
     assert settings.allowed_chat_ids == {-1001234567890, 42}
     assert settings.webhook_secret == "s3cr3t_-X"
@@ -45,6 +48,7 @@ def test_reads_every_variable():
             "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -",
         ),
         ({"MAX_BODY_BYTES": "-5"}, "MAX_BODY_BYTES must be a positive integer, not '-5'"),
+        ({"ETL_UPDATES_PER_SHARD": "0"}, "ETL_UPDATES_PER_SHARD must be a positive integer, not '0'"),
     ],
 )
 def test_bad_values_are_one_clear_error(env, message):

@@ -78,7 +78,9 @@ def test_a_successful_etl_run_logs_one_line_with_its_metrics(raw_store, enriched
         result = etl.run_etl(raw_store, enriched_store, [date(2025, 11, 23)], settings)
     (done,) = [r for r in caplog.records if r.getMessage() == "etl run done"]
     line = json.loads(JsonFormatter({"FunctionName": "tg-etl"}).format(done))
-    assert assert_emf(line) == {"EtlRunsSucceeded": 1, "EtlRows": 2}
+    assert assert_emf(line) == {"EtlRunsSucceeded": 1, "EtlRows": 2, "EtlRunSeconds": round(result.seconds, 3)}
+    units = {m["Name"]: m["Unit"] for m in line["_aws"]["CloudWatchMetrics"][0]["Metrics"]}
+    assert units["EtlRunSeconds"] == "Seconds"  # what the stack's etl-near-timeout alarm compares
     assert (line["updates"], line["messages"], line["rows"]) == (1, 1, result.rows)
 
 

@@ -26,6 +26,8 @@ _CLIENT_CONFIG = {
         "connect_timeout": 5,
         "read_timeout": 30,
     },
+    # The webhook waits on PutRecord: a few quick tries within the function's timeout, then 503.
+    "firehose": {"retries": {"mode": "standard", "max_attempts": 3}, "connect_timeout": 2, "read_timeout": 3},
 }
 _DEFAULT_CONFIG = {"retries": {"mode": "standard", "max_attempts": 8}}
 
@@ -58,6 +60,7 @@ _MISSING = {
     "ParameterNotFound": "check the parameter name",
     "ParameterVersionNotFound": "check the parameter version",
     "EntityNotFoundException": "check the database and table names (terraform output)",
+    "ResourceNotFoundException": "check the name (terraform output)",
 }
 #: Codes of refused or missing credentials and settings.
 _REFUSED = {

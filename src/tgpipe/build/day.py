@@ -33,13 +33,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from tgpipe.build import imported, pseudonym, readers, schema
+from tgpipe.build import imported, pseudonym, readers, schema, sources
 from tgpipe.build.imported import ImportTally
 from tgpipe.build.parquet import TableWriter
 from tgpipe.build.plan import DayTask, raw_keys, stored_update_ids
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidUpdate, StoreError
-from tgpipe.store import forgotten, layout
+from tgpipe.store import batches, forgotten, layout
 from tgpipe.store.base import Store
 from tgpipe.store.quarantine import quarantine
 from tgpipe.telegram import shape
@@ -74,6 +74,8 @@ class DayResult:
     (`imported.kept_messages`)."""
     forgotten: int = 0
     """Updates and imported messages left out: their person or chat is on the forgotten list."""
+    shards: int = 1
+    """The shards the day was built in (`tgpipe.build.shards`)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "day": self.day.isoformat()}
@@ -88,16 +90,21 @@ def process_day(
 ) -> DayResult:
     """Rebuild one day, skipping the updates `task` names as duplicates and what `listed` names."""
     started = time.perf_counter()
-    day, keys, seen = task.day, task.keys, set(task.duplicates)
+    day, keys, seen = task.day, task.keys, skipped_ids(raw, task)
     imports = imported.day_files(raw, day)
+    batch_keys = list(task.batches)
     for attempt in range(1, BUILD_ATTEMPTS + 1):
-        result = DayResult(day, late=task.late, raw_objects=len(keys))
-        if not keys and not imports:
+        result = DayResult(day, late=task.late, raw_objects=len(keys) + len(batch_keys))
+        if not keys and not imports and not batch_keys:
             break
-        written = build_day(raw, enriched, day, keys, settings, seen, result, imports, listed)
+        written = build_day(raw, enriched, day, keys, settings, seen, result, imports, listed, batch_keys, task.shard)
         arrived = set(raw_keys(raw, day)).difference(keys)
-        if not arrived or attempt == BUILD_ATTEMPTS:
-            if arrived:  # still arriving: the next run's late-data check sees them as newer
+        new_batches = [k for k in batches.day_batches(raw, day) if k not in set(batch_keys)]
+        if new_batches and attempt < BUILD_ATTEMPTS:
+            seen.difference_update(written)
+            batch_keys += new_batches
+        if not (arrived or new_batches) or attempt == BUILD_ATTEMPTS:
+            if arrived or new_batches:  # still arriving: the next run's late-data check sees them as newer
                 log.warning("raw objects keep arriving for a day", extra={"day": day.isoformat()})
             break
         log.info("raw objects arrived while building; building again", extra={"day": day.isoformat()})
@@ -107,6 +114,15 @@ def process_day(
         keys = sorted([*keys, *arrived], key=layout.update_id_of)
     result.seconds = round(time.perf_counter() - started, 3)
     return result
+
+
+def skipped_ids(raw: Store, task: DayTask) -> set[int]:
+    """The ids the day skips as duplicates: `task.duplicates`, and when the day or the day before
+    has batches, every id stored under the day before (batches' ids are known once read)."""
+    seen = set(task.duplicates)
+    if task.batched:
+        seen |= stored_update_ids(raw, task.day - timedelta(days=1)) | sources.batch_ids(raw, task.batches_before)
+    return seen
 
 
 def build_day(
@@ -119,6 +135,8 @@ def build_day(
     result: DayResult,
     imports: list[str] = (),
     listed: forgotten.Forgotten = forgotten.NOBODY,
+    batch_keys: list[str] = (),
+    shard: sources.Shard = sources.WHOLE,
 ) -> list[int]:
     """Write the day's tables from the raw objects `keys` and the imported messages `imports`
     (`tgpipe.build.imported`: the bot's rows win), without what `listed` names (`forgotten.screen`);
@@ -135,7 +153,7 @@ def build_day(
     with enriched.scratch() as tmp, cyclic_gc_paused():
         build = DayBuild(raw, day, settings, result, listed, day_writers(tmp))
         try:
-            written = build.add_updates(keys, seen, match_imports=bool(imports))
+            written = build.add_updates(keys, seen, match_imports=bool(imports), batch_keys=batch_keys, shard=shard)
             if imports:
                 build.add_imported(imports)
             changes = day_changes(enriched, day, build.writers)
@@ -170,12 +188,23 @@ class DayBuild:
         self.messages, self.updates = self.writers["telegram"], self.writers["telegram_updates"]
         self.pseudonyms = pseudonym.from_settings(self.settings)  # made once per process and key
 
-    def add_updates(self, keys: list[str], seen: set[int], match_imports: bool) -> list[int]:
-        """Add a row per raw update of `keys` (and per message) not in `seen`, in order; return the
-        ids written (added to `seen`). A body the readers cannot take is quarantined."""
+    def add_updates(
+        self,
+        keys: list[str],
+        seen: set[int],
+        match_imports: bool,
+        batch_keys: list[str] = (),
+        shard: sources.Shard = sources.WHOLE,
+    ) -> list[int]:
+        """Add a row per raw update of `keys` and of the batches `batch_keys` (`tgpipe.build.sources`)
+        of `shard` (and per message) not in `seen`, in id order; return the ids written (added to
+        `seen`). A body the readers cannot take, or a batch's line that is no record, is quarantined."""
         written = []
-        for key, data in self.raw.get_many(keys):
-            self.result.bytes_read += len(data)
+        copies, bad = sources.merged(self.raw, keys, list(batch_keys), shard, self._count_read)
+        for line in bad:
+            self._quarantine(line.line, "not_a_record", line.reason, "etl", raw_key=line.source)
+        for copy in copies:
+            key, data = copy.source, copy.data
             try:
                 row = self._row(data, seen)
                 if row is None:
@@ -200,6 +229,9 @@ class DayBuild:
                 if match_imports:
                     self.captured.add(row)
         return written
+
+    def _count_read(self, size: int) -> None:
+        self.result.bytes_read += size
 
     def _row(self, data: bytes, seen: set[int]) -> readers.Update | None:
         """The update `data` as the readers see it, or None when it is a duplicate or left out:
@@ -292,12 +324,19 @@ def day_changes(enriched: Store, day: date, writers: dict[str, TableWriter]) -> 
     """Close the day's writers and return what `Store.put_files` does to replace the day's tables
     with them, together: each table's new file, and every other table file of the day removed (a
     table with no rows has none)."""
-    changes: dict[str, Path | None] = {}
-    for table, writer in writers.items():
+    for writer in writers.values():
         writer.close()
+    return table_changes(enriched, day, {table: w.path if w.rows else None for table, w in writers.items()})
+
+
+def table_changes(enriched: Store, day: date, files: dict[str, Path | None]) -> dict[str, Path | None]:
+    """What `Store.put_files` does to make `files` (per table, its new file, or None: no rows) the
+    day's tables: each new file, and every other table file of the day removed."""
+    changes: dict[str, Path | None] = {}
+    for table, path in files.items():
         key = layout.table_file_key(table, day)
-        if writer.rows:
-            changes[key] = writer.path
+        if path is not None:
+            changes[key] = path
         for old in enriched.list(layout.table_day_prefix(table, day)):
             if layout.is_table_file(old.key) and old.key not in changes:
                 changes[old.key] = None

@@ -18,7 +18,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from tgpipe import logs
-from tgpipe.build import last_run, pseudonym
+from tgpipe.build import last_run, pseudonym, shards, sources
 from tgpipe.build.day import DayResult, process_day
 from tgpipe.build.plan import DaySelection, DayTask, EtlPlan, day_tasks, plan_etl
 from tgpipe.config import Settings
@@ -66,7 +66,9 @@ class EtlResult:
         """Return one line per day: its counts, and whether it was rebuilt for late data."""
         return [
             f"{d.day}  updates {d.updates:>6}  messages {d.messages:>6}  "
-            f"duplicates {d.duplicates}  quarantined {d.quarantined}" + ("  (late)" if d.late else "")
+            f"duplicates {d.duplicates}  quarantined {d.quarantined}"
+            + (f"  ({d.shards} shards)" if d.shards > 1 else "")
+            + ("  (late)" if d.late else "")
             for d in self.days
         ]
 
@@ -105,6 +107,12 @@ class EtlResult:
         }
 
 
+class FanOut(Protocol):
+    """What builds a day in shards elsewhere (`tgpipe.build.fanout`): it returns the day's result so far."""
+
+    def __call__(self, raw: Store, task: DayTask, count: int) -> DayResult: ...
+
+
 class Progress(Protocol):
     """Where a run reports its progress (the CLI's progress bar)."""
 
@@ -120,6 +128,8 @@ def run_etl(
     settings: Settings,
     progress: Progress | None = None,
     jobs: int = 1,
+    shard_count: int | None = None,
+    fan_out: FanOut | None = None,
 ) -> EtlResult:
     """Build the Parquet tables of the days asked for (and of recent days with late data),
     deduplicating updates across them, `jobs` days at a time (`build_days`); log one line per day,
@@ -138,9 +148,11 @@ def run_etl(
     # One run builds a store at a time.
     with raw.writing(), enriched.writing(alone=True, prefixes=layout.TABLE_PREFIXES):
         plan = asked if isinstance(asked, EtlPlan) else plan_etl(raw, enriched, asked, settings)
-        run = build_days(raw, enriched, plan, settings, progress, jobs)
+        run = build_days(raw, enriched, plan, settings, progress, jobs, shard_count, fan_out)
         last_run.record(enriched, run)  # what `tgpipe status` says of the newest run
-    log.info("etl run done", extra={**run.to_dict(), **logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows)})
+    # EtlRunSeconds: the stack's alarm fires near the function's timeout (a day nears what one run builds).
+    metrics = logs.metric_values(EtlRunsSucceeded=1, EtlRows=run.rows, EtlRunSeconds=round(run.seconds, 3))
+    log.info("etl run done", extra={**run.to_dict(), **metrics})
     return run
 
 
@@ -151,10 +163,15 @@ def build_days(
     settings: Settings,
     progress: Progress | None = None,
     jobs: int = 1,
+    shard_count: int | None = None,
+    fan_out: FanOut | None = None,
 ) -> EtlResult:
     """Build the days of `plan` (deduplicating across them, `day_tasks`), leaving out what the raw
     store's forgotten list names: one after another, or up to `jobs` at once in worker processes
-    (`_build_in_workers`). The caller holds the stores (`Store.writing`) as `run_etl` does.
+    (`_build_in_workers`). A day too big for one process (`shards.shard_count` of its size, or
+    `shard_count` shards when given) is built in shards, up to `jobs` at once (`build_in_shards`),
+    or handed to `fan_out` (on AWS, `tgpipe.build.fanout`: the shards are Lambda invocations).
+    The caller holds the stores (`Store.writing`) as `run_etl` does.
 
     Raises:
         StoreError: a store could not be read or written; days finished before stay written.
@@ -163,7 +180,25 @@ def build_days(
     listed = forgotten.load(raw)
     if progress:
         progress.start(len(plan.days))
-    tasks = day_tasks(raw, plan)
+    sharded: list[DayResult] = []
+
+    def whole_days() -> Iterator[DayTask]:
+        """The tasks of days built whole; a day built in shards is built here, as it comes."""
+        for task in day_tasks(raw, plan):
+            size = sources.day_size(raw, task.day, len(task.keys))
+            count = shard_count or sources.shard_count(size, settings.etl_updates_per_shard)
+            if count == 1:
+                yield task
+                continue
+            if fan_out is not None:
+                sharded.append(fan_out(raw, task, count))
+            else:
+                sharded.append(build_in_shards(raw, enriched, task, settings, listed, count, jobs))
+            log.info("etl day", extra=sharded[-1].to_dict())
+            if progress:
+                progress.advance()
+
+    tasks = whole_days()
     workers = min(jobs, len(plan.days)) if jobs > 1 else 1
     if workers > 1:
         built = _build_in_workers(raw, enriched, tasks, settings, listed, workers)
@@ -175,7 +210,51 @@ def build_days(
         results.append(result)
         if progress:
             progress.advance()
-    return EtlResult(sorted(results, key=lambda r: r.day), time.perf_counter() - started, workers)
+    return EtlResult(sorted([*results, *sharded], key=lambda r: r.day), time.perf_counter() - started, workers)
+
+
+def build_in_shards(
+    raw: Store,
+    enriched: Store,
+    task: DayTask,
+    settings: Settings,
+    listed: forgotten.Forgotten,
+    count: int,
+    jobs: int = 1,
+) -> DayResult:
+    """Build one day in `count` shards, up to `jobs` at once in worker processes, then publish
+    them together (`tgpipe.build.shards`). A shard that fails fails the day: nothing of it is
+    published, and the staging files are removed.
+
+    Raises:
+        StoreError: a store could not be read or written.
+    """
+    started = time.perf_counter()
+    run = shards.new_run()
+    tasks = shards.shard_tasks(raw, task, count)
+    try:
+        if jobs > 1:
+            with _worker_pool(min(jobs, count)) as pool:
+                futures = [pool.submit(shards.build_shard, raw, enriched, t, settings, run, listed) for t in tasks]
+                parts = [future.result() for future in futures]
+        else:
+            parts = [shards.build_shard(raw, enriched, t, settings, run, listed) for t in tasks]
+        result = shards.publish(raw, enriched, task.day, parts, settings, listed, late=task.late)
+    except BaseException:
+        shards.discard(enriched, task.day, run, count)
+        raise
+    result.shards = count
+    result.seconds = round(time.perf_counter() - started, 3)
+    return result
+
+
+def _worker_pool(jobs: int) -> ProcessPoolExecutor:
+    """Worker processes started fresh (spawn: this process holds threads, which fork would copy
+    mid-use) with this process's log set-up."""
+    root = logging.getLogger()
+    as_json = any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers)
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(as_json, root.level))
 
 
 def _build_in_workers(
@@ -195,10 +274,7 @@ def _build_in_workers(
     An error in a worker is raised here once the days under way are finished; the days not
     started are not built.
     """
-    root = logging.getLogger()
-    as_json = any(isinstance(h.formatter, logs.JsonFormatter) for h in root.handlers)
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(jobs, context, initializer=_start_worker, initargs=(as_json, root.level)) as pool:
+    with _worker_pool(jobs) as pool:
         running: set[Future] = set()
         try:
             for task in tasks:

@@ -21,9 +21,10 @@ from datetime import date, datetime, timedelta
 
 from tgpipe import dates
 from tgpipe.aws.events import EtlEvent
+from tgpipe.build.sources import WHOLE, Shard
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest
-from tgpipe.store import layout
+from tgpipe.store import batches, layout
 from tgpipe.store.base import ObjectInfo, Store
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ log = logging.getLogger(__name__)
 def raw_days(raw: Store) -> list[date]:
     """Return every day that has raw updates or imported messages, in order."""
     found = set()
-    for name in {*raw.list_folders(layout.RAW_PREFIX), *raw.list_folders(layout.IMPORTED_PREFIX)}:
+    prefixes = (layout.RAW_PREFIX, layout.BATCH_PREFIX, layout.IMPORTED_PREFIX)
+    for name in {name for prefix in prefixes for name in raw.list_folders(prefix)}:
         day = layout.day_of_folder(name)
         if day is None:
             log.warning("skipping a raw folder that is not a day", extra={"folder": name})
@@ -85,7 +87,7 @@ def is_late(raw: Store, enriched: Store, day: date) -> bool:
     "At least as new": S3 keeps modification times to the second, so an object stored in the
     same second as the Parquet counts as late. The cost is, rarely, one needless rebuild.
     """
-    sources = [*_raw_objects(raw, day), *raw.list(layout.imported_day_prefix(day))]
+    sources = [*_raw_objects(raw, day), *_batch_objects(raw, day), *raw.list(layout.imported_day_prefix(day))]
     newest = max((o.modified for o in sources), default=None)
     if newest is None:
         return False
@@ -130,6 +132,17 @@ class DayTask:
     duplicates: frozenset[int]
     """The ids among `keys` the day skips: stored under the day before, or under an earlier day of the run."""
     late: bool = False
+    batches: tuple[str, ...] = ()
+    """The day's batches of raw updates (capture = "firehose"): their ids are known once read."""
+    batches_before: tuple[str, ...] = ()
+    """The day before's batches: the ids they hold are skipped too (read when the day is built)."""
+    shard: Shard = WHOLE
+    """The part of the day this task builds (`tgpipe.build.shards`)."""
+
+    @property
+    def batched(self) -> bool:
+        """Whether the day's updates, or the day before's, are (also) in batches."""
+        return bool(self.batches or self.batches_before)
 
 
 def day_tasks(raw: Store, plan: EtlPlan) -> Iterator[DayTask]:
@@ -143,9 +156,20 @@ def day_tasks(raw: Store, plan: EtlPlan) -> Iterator[DayTask]:
         ids = {layout.update_id_of(key) for key in keys}
         before = day - timedelta(days=1)
         stored_before = previous[1] if previous and previous[0] == before else stored_update_ids(raw, before)
-        yield DayTask(day, keys, frozenset((ids & stored_before) | (ids & earlier)), late=day in plan.late)
+        yield DayTask(
+            day,
+            keys,
+            frozenset((ids & stored_before) | (ids & earlier)),
+            late=day in plan.late,
+            batches=tuple(batches.day_batches(raw, day)),
+            batches_before=tuple(batches.day_batches(raw, before)),
+        )
         earlier |= ids
         previous = (day, ids)
+
+
+def _batch_objects(raw: Store, day: date) -> list[ObjectInfo]:
+    return [o for o in raw.list(layout.batch_day_prefix(day)) if layout.is_batch_key(o.key)]
 
 
 def _raw_objects(raw: Store, day: date) -> list[ObjectInfo]:

@@ -21,6 +21,7 @@ from typing import IO, Any
 from tgpipe import dates, logs
 from tgpipe.aws import ssm
 from tgpipe.aws.events import ApiGatewayRequest, api_gateway_response
+from tgpipe.capture import batched
 from tgpipe.config import Settings
 from tgpipe.errors import ConfigError, InvalidUpdate, StoreRefused, Terminal, TgpipeError, is_transient
 from tgpipe.store import forgotten, layout
@@ -94,8 +95,13 @@ def store_update(
             return IngestResult(Outcome.OPTED_OUT, update_id=update_id)
         if verdict.redacted is not None:
             body = shape.encode_update(verdict.redacted)  # what is set aside below, too
-        key = layout.raw_key(update_id, shape.context_date(update, settings.timezone, arrival))
-        outcome = Outcome.STORED if store.put_new(key, body) else Outcome.DUPLICATE
+        day = shape.context_date(update, settings.timezone, arrival)
+        if settings.firehose_stream:  # capture = "firehose" (`tgpipe.capture.batched`)
+            key, new = batched.hand_over(store, settings.firehose_stream, body, update_id, day, arrival)
+        else:
+            key = layout.raw_key(update_id, day)
+            new = store.put_new(key, body)
+        outcome = Outcome.STORED if new else Outcome.DUPLICATE
     except StoreRefused as e:
         return _set_aside(store, body, arrival_day, "unstorable", str(e), source, update_id)
     except TgpipeError:

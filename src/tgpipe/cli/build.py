@@ -36,9 +36,28 @@ from tgpipe.cli.options import (
     help="Write pseudonymised tables: user ids hashed with PSEUDONYMIZE_KEY (or PSEUDONYMIZE_KEY_PARAMETER), "
     "names and contact fields dropped (as PSEUDONYMIZE=1; docs/pseudonymization.md).",
 )
-@jobs_option("default 1; more speed up rebuilding many days")
+@jobs_option("default 1; more speed up rebuilding many days, or the shards of a big day")
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 40),
+    metavar="N",
+    help="Build each day in N shards, published together (default: from the day's size, one up to "
+    "500,000 updates; docs/aws.md).",
+)
 def etl(
-    data_dir, raw, enriched, timezone_name, allowed_chat_ids, day, first, last, all_days, late_days, pseudonymize, jobs
+    data_dir,
+    raw,
+    enriched,
+    timezone_name,
+    allowed_chat_ids,
+    day,
+    first,
+    last,
+    all_days,
+    late_days,
+    pseudonymize,
+    jobs,
+    shards,
 ):
     """Turn raw updates into the Parquet tables telegram and telegram_updates.
 
@@ -61,7 +80,7 @@ def etl(
     stores.require(stores.raw, "raw store")
     selection = DaySelection(day, first, last, all_days)
     with ProgressBar("building") as progress:
-        result = etl_core.run_etl(stores.raw, stores.enriched, selection, settings, progress, jobs or 1)
+        result = etl_core.run_etl(stores.raw, stores.enriched, selection, settings, progress, jobs or 1, shards)
     click.echo("\n".join([*result.describe_days(), f"{result.describe()} -> {stores.enriched}"]))
     if indexed := freshness.keep_fresh(stores.enriched):
         click.echo(indexed.describe())

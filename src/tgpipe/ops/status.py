@@ -41,7 +41,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from tgpipe import dates
-from tgpipe.build import last_run
+from tgpipe.build import last_run, sources
 from tgpipe.build.plan import is_late, raw_days, stored_update_ids
 from tgpipe.config import DEFAULT_ETL_GRACE_HOURS, DEFAULT_SILENCE_HOURS, Settings
 from tgpipe.errors import InvalidUpdate
@@ -56,6 +56,8 @@ from tgpipe.telegram.botsetup import WebhookCheck
 WINDOW_DAYS = 7
 #: Most raw objects a check reads (the days not built yet, newest first): at S3's ~1,000 GETs/s, 20 s.
 RAW_READ_LIMIT = 20_000
+#: A day this share of what one ETL run builds (`sources.ONE_RUN_UPDATES`) is reported.
+NEAR_RUN_LIMIT = 0.8
 #: A delivery error Telegram reports within this many seconds is recent.
 DELIVERY_ERROR_SECONDS = 3600
 #: Undelivered updates at Telegram that need attention (delivery or polling is behind, or stopped).
@@ -90,6 +92,10 @@ class DayStatus:
 
     day: date
     raw_updates: int = 0
+    raw_batches: int = 0
+    """Its batches of raw updates (capture = "firehose"); their updates are counted once built."""
+    size: int = 0
+    """About how many updates it holds (`shards.day_size`): what one ETL run has to build."""
     newest_raw: float | None = None
     """When its newest raw object was stored (unix seconds)."""
     built: bool = False
@@ -107,7 +113,7 @@ class DayStatus:
             return "late"
         if self.built:
             return "built"
-        if not self.raw_updates:
+        if not self.raw_updates and not self.raw_batches:
             return "-"
         return "missing" if self.overdue else "pending"
 
@@ -115,6 +121,8 @@ class DayStatus:
         return {
             "day": self.day.isoformat(),
             "raw_updates": self.raw_updates,
+            "raw_batches": self.raw_batches,
+            "size": self.size,
             "newest_raw": _stamp(self.newest_raw, tz),
             "tables": self.state,
             "due": _stamp(self.due, tz),
@@ -324,6 +332,13 @@ class Status:
                 f"{sum(g.missing for g in unexpected)} update id(s) missing in {len(unexpected)} gap(s) ({shown}): "
                 "updates Telegram sent were not stored"
             )
+        big = [d for d in self.days if d.size >= NEAR_RUN_LIMIT * sources.ONE_RUN_UPDATES]
+        if big:
+            found.append(
+                f"days near what one ETL run builds in 15 minutes on AWS ({sources.ONE_RUN_UPDATES:,} updates): "
+                + ", ".join(f"{d.day} (about {d.size:,})" for d in big)
+                + f": the ETL builds such a day in shards of {sources.UPDATES_PER_SHARD:,} (docs/aws.md)"
+            )
         found += self.telegram.problems()
         return found
 
@@ -507,10 +522,14 @@ def check_status(
     days = []
     for day in window:
         objects = listings[day]
-        found = DayStatus(day, raw_updates=len(objects), built=day in built_days)
-        found.newest_raw = max((o.modified for o in objects), default=None)
-        found.late = found.built and bool(objects) and is_late(raw, enriched, day)
-        if objects and (found.late or not found.built):
+        batched = [o for o in raw.list(layout.batch_day_prefix(day)) if layout.is_batch_key(o.key)]
+        found = DayStatus(day, raw_updates=len(objects), raw_batches=len(batched), built=day in built_days)
+        found.size = len(objects) + sum(o.size for o in batched) // sources.BATCH_BYTES_PER_UPDATE  # `sources.day_size`
+        found.newest_raw = max((o.modified for o in [*objects, *batched]), default=None)
+        found.late = found.built and bool(objects or batched) and is_late(raw, enriched, day)
+        if batched and not found.built:
+            found.counted_from = NOT_READ  # a batched day's updates are counted from its tables
+        if (objects or batched) and (found.late or not found.built):
             found.due = _due(day, found.newest_raw, tz, grace)
             found.overdue = now.timestamp() >= found.due
         days.append(found)

@@ -7,7 +7,8 @@ locks (the enriched store's alone, as the ETL holds it, so a local ETL never run
    on ingest, import and the ETL leave them out, whatever happens next.
 2. **Raw updates** (`telegram/`): every object is read; an update that carries a listed person or
    chat (`Forgotten.carries`) is deleted, one that holds a copy of their message is written again
-   with the copy cut down (`forgotten.screen`).
+   with the copy cut down (`forgotten.screen`). A batch of updates (`batches/`) is written again
+   without theirs by the same rule (`tgpipe.privacy.batched`).
 3. **Quarantine** (`quarantine/`): bodies need not parse, so a body that names them as an integer
    `"id"` anywhere (`forgotten.body_pattern`) is deleted with its `.reason` record.
 4. **Imported messages** (`imported/`): each file is written again without their messages (or
@@ -58,9 +59,9 @@ from tgpipe.build.plan import EtlPlan
 from tgpipe.build.rows import with_derived
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidRequest, InvalidUpdate, NotFoundError
-from tgpipe.privacy import audit
+from tgpipe.privacy import audit, batched
 from tgpipe.search import freshness
-from tgpipe.store import forgotten, layout
+from tgpipe.store import batches, forgotten, layout
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import Store
 from tgpipe.store.forgotten import Forgotten
@@ -71,6 +72,7 @@ log = logging.getLogger(__name__)
 #: The kinds of raw objects, by prefix, in the order they are reported.
 RAW_KINDS = (
     layout.RAW_PREFIX,
+    layout.BATCH_PREFIX,
     layout.QUARANTINE_PREFIX,
     layout.IMPORTED_PREFIX,
     layout.EXPORTS_PREFIX,
@@ -118,7 +120,8 @@ class ForgetResult:
         if not self.changed:
             lines.append("nothing left to remove: no raw object, export, table row or version names them")
             return "\n".join(lines)
-        removed = ", ".join(f"{p} {n}" for p in RAW_KINDS if (n := self.removed[p]) or p != layout.OPTOUT_PREFIX)
+        if_any = (layout.OPTOUT_PREFIX, layout.BATCH_PREFIX)  # listed only when something went
+        removed = ", ".join(f"{p} {n}" for p in RAW_KINDS if (n := self.removed[p]) or p not in if_any)
         rewritten = ", ".join(f"{p} {self.rewritten[p]}" for p in RAW_KINDS if self.rewritten[p])
         lines.append(f"raw store: removed {removed}" + (f"; rewrote {rewritten}" if rewritten else ""))
         if self.imported_messages:
@@ -191,6 +194,7 @@ def forget(
         sweep.optout_markers()
         result.waited = _settle(raw, listed)
         sweep.raw_updates()
+        sweep.batches()
         sweep.quarantine()
         _rebuild(raw, enriched, listed, settings, sweep, result, progress)
         if result.days:
@@ -262,6 +266,15 @@ class _Sweep:
                     written[key] = shape.encode_update(verdict.redacted)
             if deleted or written:
                 self._apply(layout.RAW_PREFIX, deleted, written)
+                self.changed_days.add(day)
+
+    def batches(self) -> None:
+        """Batches (capture = "firehose"): written again without their updates (`tgpipe.privacy.batched`)."""
+        for day in self._days(layout.BATCH_PREFIX):
+            screened = batched.screen_day(self.raw, day, self.listed)
+            self.update_ids.setdefault(day, set()).update(screened.update_ids)
+            if screened.deleted or screened.written:
+                self._apply(layout.BATCH_PREFIX, screened.deleted, screened.written)
                 self.changed_days.add(day)
 
     def quarantine(self) -> None:
@@ -423,6 +436,7 @@ def _raw_is_whole(raw: Store, enriched: Store, day: date, sweep: _Sweep) -> bool
     if has_imported and day not in sweep.imported_days:
         return False
     still_raw = any(layout.is_raw_update_key(o.key) for o in raw.list(layout.raw_day_prefix(day)))
+    still_raw = still_raw or bool(batches.day_batches(raw, day))
     return still_raw or bool(imported.day_files(raw, day))
 
 

@@ -3,6 +3,9 @@
 Raw store (bytes as received):
 
     telegram/context_date=YYYY-MM-DD/<update_id>.json     one update
+    batches/context_date=YYYY-MM-DD/<name>.jsonl.gz       (capture = "firehose") many updates, gzip JSON
+                                                           lines, each the update's bytes as received
+                                                           (`tgpipe.store.batches`)
     quarantine/context_date=YYYY-MM-DD/<sha256>.json      a body that could not be used as an update
 
     quarantine/context_date=YYYY-MM-DD/<sha256>.reason    why it was quarantined (JSON)
@@ -29,6 +32,8 @@ Both kinds of store keep tgpipe's own files under `_tgpipe/`, which no listing o
     _tgpipe/forgotten.json    a raw store's people and chats forgotten by `tgpipe forget` (`tgpipe.store.forgotten`)
     _tgpipe/audit.jsonl       a raw store's record of each forget and prune: when, whom, how many (no content)
     _tgpipe/search.sqlite     a local enriched store's search index, made from its tables (`tgpipe.search`)
+    _tgpipe/staging/context_date=D/<run>/<table>-<k>-of-<n>.parquet
+                              an enriched store's shard of a day being built (`tgpipe.build.shards`)
 
 No pyarrow and no boto3 here: the ingest Lambda and the repair Lambda use it.
 """
@@ -44,6 +49,10 @@ PARTITION_KEY = "context_date"
 
 RAW_PREFIX = "telegram/"
 """Raw updates, one object each."""
+BATCH_PREFIX = "batches/"
+"""Raw updates in batches (capture = "firehose"): gzip JSON lines, a record per update
+(`tgpipe.store.batches`), under the day of each record."""
+_BATCH_SUFFIX = ".jsonl.gz"
 QUARANTINE_PREFIX = "quarantine/"
 """Bodies that came in but could not be used as updates."""
 TABLE_FILE = "part-00000.parquet"
@@ -71,11 +80,13 @@ LOCK_KEY = f"{INTERNAL_PREFIX}lock"
 WRITER_LOCK_KEY = f"{INTERNAL_PREFIX}writer.lock"
 FORGOTTEN_KEY = f"{INTERNAL_PREFIX}forgotten.json"
 AUDIT_KEY = f"{INTERNAL_PREFIX}audit.jsonl"
+STAGING_PREFIX = f"{INTERNAL_PREFIX}staging/"
+"""An enriched store's shards of a day being built, until they are published as the day's file."""
 SEARCH_INDEX_KEY = f"{INTERNAL_PREFIX}search.sqlite"
 """A local enriched store's search index (an S3 store's lives in a local cache: `tgpipe.search.freshness`)."""
 
 #: The raw store's folders of days (`<prefix>context_date=D/`): what retention prunes by day.
-RAW_DAY_FOLDERS = (RAW_PREFIX, QUARANTINE_PREFIX, IMPORTED_PREFIX)
+RAW_DAY_FOLDERS = (RAW_PREFIX, BATCH_PREFIX, QUARANTINE_PREFIX, IMPORTED_PREFIX)
 
 
 def partition_folder(day: date) -> str:
@@ -113,6 +124,22 @@ def update_id_of(key: str) -> int | None:
     """Return the update id a raw key was stored under, or None if its name is not one."""
     name = key.rpartition("/")[2].removesuffix(_RAW_SUFFIX)
     return int(name) if name.isascii() and name.isdigit() else None
+
+
+def batch_day_prefix(day: date) -> str:
+    """Return the prefix of a day's batches of raw updates (Firehose's dynamic partition of the day)."""
+    return f"{BATCH_PREFIX}{partition_folder(day)}/"
+
+
+def batch_key(day: date, name: str) -> str:
+    """Return the key of the batch `name` (without its suffix) of `day`."""
+    return f"{batch_day_prefix(day)}{name}{_BATCH_SUFFIX}"
+
+
+def is_batch_key(key: str) -> bool:
+    """Whether `key` (from a listing of a day's batches) names a batch: Firehose writes
+    `<stream>-<version>-<time>-<uuid>.jsonl.gz` (the stack's `file_extension`)."""
+    return key.endswith(_BATCH_SUFFIX)
 
 
 def quarantine_day_prefix(day: date) -> str:
@@ -196,6 +223,13 @@ TABLE_PREFIXES = tuple(table_prefix(table) for table in TABLE_NAMES)
 def table_day_prefix(table: str, day: date) -> str:
     """Return the folder of one day of `table`."""
     return f"{table_prefix(table)}{partition_folder(day)}/"
+
+
+def staging_key(table: str, day: date, run: str, shard: int, count: int, suffix: str = ".parquet") -> str:
+    """Return the key of shard `shard` of `count` of one day of `table` (or another part of a
+    shard, such as its messages' identities), built by the run `run` (outside the table's folder:
+    no reader sees it)."""
+    return f"{STAGING_PREFIX}{partition_folder(day)}/{run}/{table}-{shard:04d}-of-{count:04d}{suffix}"
 
 
 def table_file_key(table: str, day: date) -> str:

@@ -11,11 +11,11 @@ import pytest
 
 from fake_telegram import TOKEN
 from helpers import to_bytes
-from tgpipe.build import etl, last_run
+from tgpipe.build import etl, last_run, sources
 from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.ops import status
-from tgpipe.store import layout
+from tgpipe.store import batches, layout
 from tgpipe.store import settings as store_settings
 from tgpipe.store.base import ObjectInfo
 from tgpipe.store.quarantine import quarantine
@@ -381,3 +381,47 @@ def test_a_mixed_store_counts_the_bot_s_updates_not_an_export_s_reactions(pipeli
     assert found.live and found.not_built == [pipeline.today]  # today's update only, not built yet
     assert sum(c.updates for c in found.chats) == 5  # the bot's; the export's reaction rows are not updates
     assert found.update_ids.describe() == "5 stored, 1..5, no gaps"
+
+
+# ---- a raw store that holds batches (capture = "firehose")
+
+
+def add_batch(p: Pipeline, offset: int, *update_ids: int) -> str:
+    records = []
+    for update_id in update_ids:
+        body = {"date": p.when(offset), "chat": {"id": GROUP, "type": "supergroup"}, "message_id": update_id,
+                "text": "oi", "from": {"id": 7, "is_bot": False, "first_name": "A"}}  # fmt: skip
+        data = json.dumps({"update_id": update_id, "message": body}).encode()
+        received = datetime.fromtimestamp(p.when(offset), UTC).isoformat().replace("+00:00", "Z")
+        records.append(batches.Record(update_id, p.day(offset), received, data))
+    return batches.write_batch(p.raw, p.day(offset), records)
+
+
+def test_a_batched_day_is_pending_then_built_and_counted_from_its_tables(raw_store, enriched_store):
+    p = Pipeline(raw_store, enriched_store)
+    p.add(-2, 1)
+    add_batch(p, -1, 2, 3, 3)  # a redelivery in the batch
+    found = p.check()
+    yesterday = found.days[-2]
+    assert (yesterday.raw_batches, yesterday.raw_updates, yesterday.state) == (1, 0, "pending")
+    assert yesterday.newest_raw is not None
+    later = p.check(hours_later=48, silence_hours=0)
+    assert any(str(p.day(-1)) in problem and "without tables" in problem for problem in later.problems())
+    p.build(-2, -1)
+    found = p.check()
+    assert [d.state for d in found.days[-3:-1]] == ["built", "built"]
+    assert found.chats[0].messages[p.day(-1)] == 2  # from the tables: the copy is one update
+    add_batch(p, -1, 4)
+    assert p.day(-1) in p.check().late
+
+
+def test_a_day_near_what_one_run_builds_is_reported(raw_store, enriched_store, monkeypatch):
+    p = Pipeline(raw_store, enriched_store)
+    for update_id in range(1, 10):
+        p.add(-1, update_id)
+    monkeypatch.setattr(sources, "ONE_RUN_UPDATES", 10)
+    monkeypatch.setattr(sources, "UPDATES_PER_SHARD", 4)
+    [problem] = [x for x in p.check().problems() if "near what one ETL run builds" in x]
+    assert f"{p.day(-1)} (about 9)" in problem and "shards of 4" in problem
+    monkeypatch.setattr(sources, "ONE_RUN_UPDATES", 12)
+    assert not [x for x in p.check().problems() if "near what one ETL run builds" in x]

@@ -135,3 +135,18 @@ def test_tgpipe_run_prunes_after_the_nightly_etl(tmp_path):
     assert days_of(enriched, "telegram_updates/") == span[-8:]
     NightlyEtl(raw, enriched, SETTINGS, time(0, 30)).run_once()  # settings off: nothing pruned
     assert days_of(raw, layout.RAW_PREFIX) == span[-3:]
+
+
+def test_batches_go_by_their_day_as_objects_do(tmp_path):
+    from tgpipe.store import batches
+
+    raw, enriched = LocalStore(tmp_path / "raw", private=True), LocalStore(tmp_path / "enriched")
+    span = [TODAY - timedelta(days=n) for n in range(5, -1, -1)]
+    for n, day in enumerate(span, start=1):
+        body = to_bytes(message(100 + n, day))
+        batches.write_batch(raw, day, [batches.Record(100 + n, day, "2025-01-01T00:00:00Z", body)])
+    etl.run_etl(raw, enriched, span, SETTINGS)
+    result = retention.prune(raw, enriched, SETTINGS, raw_days=3, now=NOW)
+    assert days_of(raw, layout.BATCH_PREFIX) == span[-4:]  # today and the 3 days before
+    assert result.counts("raw") == {layout.BATCH_PREFIX: 2}
+    assert days_of(enriched, "telegram/") == span  # the tables stay

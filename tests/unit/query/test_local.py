@@ -43,3 +43,12 @@ def test_a_column_no_day_has_yet_reads_as_null(tmp_path):
     write_day(tmp_path, "2025-01-02", old_day(2))
     rows = run_sql(LocalStore(tmp_path), "SELECT count(*), count(hashtags) FROM telegram").rows
     assert rows == [(2, 0)]
+
+
+def test_a_day_of_several_part_files_is_read_whole(tmp_path):
+    """A day's folder with more than one file (as a day of many shards' files would have) reads as
+    all of them: the tables' glob is every Parquet file of every day folder."""
+    write_day(tmp_path, "2025-11-20", full_day(1, "one"))
+    pq.write_table(full_day(2, "two"), tmp_path / "telegram" / "context_date=2025-11-20" / "part-00001.parquet")
+    found = run_sql(LocalStore(tmp_path), "SELECT update_id, text FROM telegram ORDER BY update_id")
+    assert found.rows == [(1, "one"), (2, "two")]

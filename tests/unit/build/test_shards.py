@@ -1,0 +1,114 @@
+from collections import Counter
+from datetime import date, timedelta
+
+import pyarrow.parquet as pq
+import pytest
+
+from helpers import to_bytes
+from tgpipe.build import etl, shards, sources
+from tgpipe.build.sources import Shard
+from tgpipe.capture import ingest
+from tgpipe.config import Settings
+from tgpipe.errors import StoreError
+from tgpipe.store import layout
+from tgpipe.store.local import LocalStore
+
+DAYS = [date(2025, 10, 31) + timedelta(days=n) for n in range(21)]
+
+
+def tables(enriched):
+    return {
+        o.key: pq.read_table(enriched.open(o.key)).to_pylist()
+        for table in layout.TABLE_NAMES
+        for o in enriched.list(layout.table_prefix(table))
+        if layout.is_table_file(o.key)
+    }
+
+
+@pytest.fixture
+def raw(tmp_path, sample_updates):
+    """The sample chat, and an export of a basic group whose second message the bot captured."""
+    from exportkit import T0, chat, dump, message
+    from tgpipe.history import importer
+
+    raw = LocalStore(tmp_path / "raw")
+    ingest.store_updates([to_bytes(u) for u in sample_updates], raw, Settings())
+    when = T0 + 5 * 60
+    bot = {
+        "update_id": 901,
+        "message": {"message_id": 77, "date": when, "text": "oi", "chat": {"id": -4242, "type": "group", "title": "G"},
+                    "from": {"id": 7, "is_bot": False, "first_name": "Zoë"}},
+    }  # fmt: skip
+    ingest.store_updates([to_bytes(bot)], raw, Settings())
+    export = tmp_path / "result.json"
+    export.write_bytes(dump(chat([message(4, "antes"), message(5, "oi", when=when)], "private_group", 4242)))
+    importer.import_export(export, raw, LocalStore(tmp_path / "scratch"), Settings())
+    return raw
+
+
+def test_a_day_in_shards_is_the_same_tables_row_for_row(raw, tmp_path):
+    days = [*DAYS, date(2024, 9, 29)]  # the imported day
+    whole, sharded, parallel = (LocalStore(tmp_path / n) for n in ("whole", "sharded", "parallel"))
+    etl.run_etl(raw, whole, days, Settings(), shard_count=1)
+    run = etl.run_etl(raw, sharded, days, Settings(), shard_count=3)
+    assert {d.shards for d in run.days} == {3}
+    etl.run_etl(raw, parallel, days[:3], Settings(), shard_count=2, jobs=2)  # shards in worker processes
+    expected = tables(whole)
+    imported_day = layout.table_file_key("telegram", date(2024, 9, 29))
+    assert [r["source"] for r in expected[imported_day]] == ["bot", "desktop_export"]  # the bot's message 5 wins
+    assert tables(sharded) == expected
+    found = tables(parallel)
+    assert found and all(found[key] == expected[key] for key in found)
+    assert not list((tmp_path / "sharded" / "_tgpipe" / "staging").rglob("*.parquet"))  # published and removed
+
+
+def test_a_failed_shard_leaves_the_old_day_whole(raw, tmp_path, monkeypatch):
+    enriched = LocalStore(tmp_path / "enriched")
+    etl.run_etl(raw, enriched, DAYS[:1], Settings())
+    before = tables(enriched)
+    built = shards.build_shard
+
+    def fail_the_second(raw, enriched, task, *args):
+        if task.shard.index == 1:
+            raise StoreError("S3 went away")
+        return built(raw, enriched, task, *args)
+
+    monkeypatch.setattr(shards, "build_shard", fail_the_second)
+    with pytest.raises(StoreError):
+        etl.run_etl(raw, enriched, DAYS[:1], Settings(), shard_count=3)
+    assert tables(enriched) == before
+    assert not list((tmp_path / "enriched" / "_tgpipe" / "staging").rglob("*.parquet"))
+
+
+def test_the_shard_count_follows_the_day_s_size():
+    assert sources.shard_count(0) == 1
+    assert sources.shard_count(sources.UPDATES_PER_SHARD) == 1
+    assert sources.shard_count(sources.UPDATES_PER_SHARD + 1) == 2
+    assert sources.shard_count(10_000_000) == 20
+    assert sources.shard_count(10**9) == sources.MAX_SHARDS
+
+
+def test_every_update_is_in_one_shard_and_the_shares_are_even():
+    ids = range(870_000_000, 870_040_001)  # consecutive, as Telegram's are
+    bounds = sources.ranges(ids[0], ids[-1], 4)
+    counts = Counter(k for i in ids for k in range(4) if Shard(k, 4, bounds).holds(i))
+    assert sum(counts.values()) == len(ids) and max(counts.values()) - min(counts.values()) <= 1
+    assert Shard(0, 4, bounds).holds(1) and Shard(3, 4, bounds).holds(10**12)  # later ids: the last shard
+    with pytest.raises(ValueError):
+        Shard(4, 4, bounds)
+
+
+def test_a_batched_day_in_shards_is_the_same_tables(raw, tmp_path):
+    from tgpipe.store import batches
+
+    batched = LocalStore(tmp_path / "batched")
+    for day in DAYS[-3:]:
+        keys = [o.key for o in raw.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
+        recs = [batches.Record(layout.update_id_of(k), day, "2025-01-01T00:00:00Z", d) for k, d in raw.get_many(keys)]
+        batches.write_batch(batched, day, recs[::2], "even")
+        batches.write_batch(batched, day, [*recs[1::2], *recs[:3]], "odd")  # and three redelivered
+    whole, sharded = LocalStore(tmp_path / "whole"), LocalStore(tmp_path / "sharded")
+    etl.run_etl(batched, whole, DAYS[-3:], Settings(), shard_count=1)
+    run = etl.run_etl(batched, sharded, DAYS[-3:], Settings(), shard_count=4)
+    assert {d.shards for d in run.days} == {4} and sum(d.duplicates for d in run.days) >= 3
+    assert tables(sharded) == tables(whole) and len(tables(whole)) == 6
