@@ -114,16 +114,39 @@ class Carry:
     def __call__(self, values: tuple[Any, ...]) -> tuple[Any, ...]:
         if values[self.key] is None:
             return values
-        own = tuple(values[n] for n in self.positions)
-        if any(v is not None for v in own):
-            self.latest = own
-            return values
-        if self.latest is None:
+        carried = self._step(tuple(values[n] for n in self.positions))
+        if carried is None:
             return values
         row = list(values)
-        for n, value in zip(self.positions, self.latest, strict=True):
+        for n, value in zip(self.positions, carried, strict=True):
             row[n] = value
         return tuple(row)
+
+    def _step(self, own: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        """The values a row with an update_id and `own` values takes instead (None: its own)."""
+        if any(v is not None for v in own):
+            self.latest = own
+            return None
+        return self.latest
+
+    def table(self, table: pa.Table) -> pa.Table:
+        """Apply the rule to a table of these columns, going on from the rows seen before: a day built
+        in shards carries within each shard, and again across them as they are merged
+        (`tgpipe.build.shards`), so its rows are those of the day built whole."""
+        if not self.positions:
+            return table
+        keys = table.column(self.key).to_pylist()
+        own = [table.column(n).to_pylist() for n in self.positions]
+        changed = False
+        for i, key in enumerate(keys):
+            if key is not None and (carried := self._step(tuple(column[i] for column in own))) is not None:
+                for column, value in zip(own, carried, strict=True):
+                    column[i] = value
+                changed = True
+        for n, column in zip(self.positions, own, strict=True) if changed else ():
+            field = table.schema.field(n)
+            table = table.set_column(n, field, pa.array(column, type=field.type))
+        return table
 
 
 def _clean(value: Any) -> Any:

@@ -28,12 +28,11 @@ from datetime import date
 from functools import partial
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tgpipe.build import imported, sources
 from tgpipe.build.day import DayBuild, DayResult, cyclic_gc_paused, day_writers, skipped_ids, table_changes
-from tgpipe.build.parquet import BATCH_ROWS, COMPRESSION
+from tgpipe.build.parquet import BATCH_ROWS, COMPRESSION, Carry, TableWriter
 from tgpipe.build.plan import DayTask
 from tgpipe.build.sources import Shard
 from tgpipe.config import Settings
@@ -127,7 +126,7 @@ def publish(
             for table, writer in build.writers.items():
                 path = Path(tmp) / f"{table}.parquet"
                 staged = [part.staged[table] for part in ordered if table in part.staged]
-                rows = _merge(enriched, staged, writer.path if writer.rows else None, writer.schema, path)
+                rows = _merge(enriched, staged, writer.path if writer.rows else None, writer, path)
                 merged[table] = path if rows else None
             changes = table_changes(enriched, day, merged)
             for key, path in changes.items():
@@ -152,12 +151,12 @@ def discard(enriched: Store, day: date, run: str, count: int) -> None:
     )
 
 
-def _merge(enriched: Store, staged: list[str], imports: Path | None, schema: pa.Schema, path: Path) -> int:
+def _merge(enriched: Store, staged: list[str], imports: Path | None, table: TableWriter, path: Path) -> int:
     """Write the shards' rows of one table (`staged`, in shard order: ranges of ids that follow each
     other, each in id order) then the imported rows to `path`, a row group at a time (memory does
-    not grow with the day); return the rows written."""
-    rows = 0
-    with pq.ParquetWriter(path, schema, compression=COMPRESSION) as writer:
+    not grow with the day), its carried columns carried across the shards; return the rows written."""
+    rows, carry = 0, Carry(table.columns)
+    with pq.ParquetWriter(path, table.schema, compression=COMPRESSION) as writer:
         openers = [
             *(partial(enriched.open, key) for key in staged),
             *([partial(imports.open, "rb")] if imports else []),
@@ -165,9 +164,9 @@ def _merge(enriched: Store, staged: list[str], imports: Path | None, schema: pa.
         for opened in openers:  # one file open at a time
             with opened() as source, pq.ParquetFile(source) as part:
                 for group in range(part.num_row_groups):
-                    table = part.read_row_group(group)
-                    writer.write_table(table, row_group_size=BATCH_ROWS)
-                    rows += table.num_rows
+                    rows_read = carry.table(part.read_row_group(group))
+                    writer.write_table(rows_read, row_group_size=BATCH_ROWS)
+                    rows += rows_read.num_rows
     return rows
 
 
