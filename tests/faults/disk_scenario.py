@@ -54,7 +54,7 @@ def stored_files_parse():
 
 def fill():
     """Fill the file system: write until ENOSPC."""
-    with open(MOUNT / "filler", "wb") as f:
+    with open(MOUNT / "filler", "wb", buffering=0) as f:  # unbuffered: nothing left to flush at close
         try:
             while True:
                 f.write(b"\0" * 65536)
