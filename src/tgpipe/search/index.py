@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import heapq
+import json
 import operator
 import os
 import sqlite3
@@ -153,8 +154,11 @@ class PreparedDay:
     text as FTS5 indexes it, and each chat's title and @username."""
 
     day: date
-    rows: list[tuple]
-    folded: list[tuple[int, str]]
+    rows: str
+    """The rows of msg as one JSON array of arrays (see `SearchIndex.write`)."""
+    count: int
+    folded: str
+    """Each row's id and folded text, as one JSON array of arrays."""
     chats: dict[int, tuple[str | None, str | None]]
 
 
@@ -171,10 +175,17 @@ def prepare(day: date, messages: Iterable[Message]) -> PreparedDay:
     rows, folded = [], []
     for n, message in enumerate(ordered):
         body = text.display_text(message.text)
-        rows.append((first + n, *message[:10], body))
+        sender = message.sender and message.sender.replace("\0", "\ufffd")  # json_each ends a string at NUL
+        rows.append((first + n, *message[:9], sender, body))
         folded.append((first + n, text.fold(body)))
     chats = {m.chat_id: (m.chat_title, m.chat_username) for m in ordered}
-    return PreparedDay(day, rows, folded, chats)
+    return PreparedDay(day, _json(rows), len(rows), _json(folded), chats)
+
+
+def _json(rows: list[tuple]) -> str:
+    """Rows as one JSON text, for SQLite's json_each (the text is valid Unicode: it comes from the
+    tables, which hold U+FFFD for a lone surrogate)."""
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":"))
 
 
 def day_number(day: date) -> int:
@@ -276,19 +287,24 @@ class SearchIndex:
     def write(self, prepared: PreparedDay, stamp: str) -> int:
         """Replace a day with what `prepare` made of its messages (see `replace_day`).
 
-        The folded text goes to FTS5 from a temporary table in one statement, which SQLite runs
-        without Python's lock: a refresh prepares the next day meanwhile (`freshness.refresh`).
+        Each table is filled by one statement from the JSON texts `prepare` made (`json_each`), and
+        SQLite runs a statement without Python's lock: a refresh prepares the next day meanwhile
+        (`freshness.refresh`). Rows bound one by one (`executemany`) would take the lock back for
+        each row, and wait for it while the other thread holds it.
         """
         first, last = day_ids(prepared.day)
         number = day_number(prepared.day)
         with self._writing():
             self._delete("id BETWEEN ? AND ?", (first, last))
-            self.conn.executemany(
+            self.conn.execute(
                 "INSERT INTO msg(id, date, chat_id, message_id, date_local, user_id, sent_as_chat_id, thread_id, "
-                "kind, has_link, sender, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                prepared.rows,
+                "kind, has_link, sender, body) SELECT value->>0, value->>1, value->>2, value->>3, value->>4, "
+                "value->>5, value->>6, value->>7, value->>8, value->>9, value->>10, value->>11 FROM json_each(?)",
+                (prepared.rows,),
             )
-            self.conn.executemany("INSERT INTO temp.folded VALUES (?, ?)", prepared.folded)
+            self.conn.execute(
+                "INSERT INTO temp.folded SELECT value->>0, value->>1 FROM json_each(?)", (prepared.folded,)
+            )
             self.conn.execute(
                 "INSERT INTO msg_fts(rowid, body, tags) "
                 "SELECT f.id, f.body, m.tags FROM temp.folded AS f JOIN msg AS m USING (id)"
@@ -301,7 +317,7 @@ class SearchIndex:
                 ((chat, number, title, username) for chat, (title, username) in prepared.chats.items()),
             )
             self.conn.execute("INSERT OR REPLACE INTO day VALUES (?, ?)", (number, stamp))
-        return len(prepared.rows)
+        return prepared.count
 
     def drop_day(self, day: date) -> int:
         """Remove a day (its table file is gone); return how many messages went."""

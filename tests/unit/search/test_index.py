@@ -173,6 +173,22 @@ def test_control_characters_never_reach_a_snippet():
     assert hit.snippet == f"alert  [31m {MARK_START}red{MARK_END}  [0m  x  done"
 
 
+def test_every_value_of_a_row_is_kept_whole():
+    """The rows reach SQLite as JSON (json_each), whose strings end at a NUL: a sender's name holding
+    one keeps the rest (with U+FFFD), and a huge id, a text in any script and no sender are exact."""
+    with SearchIndex(":memory:") as idx:
+        first = ROWS[0].message
+        named = first._replace(sender="Zoë\x00 🌸", user_id=2**63 - 1, text='Ελλάδα 😀 \u2028 "quoted" \\ end')
+        nameless = first._replace(message_id=first.message_id + 1, sender=None, has_link=True, text="Ελλάδα two")
+        idx.replace_day(kit.FIRST_DAY, [named, nameless], "s")
+        hits = idx.search(text.parse("ελλαδα"), newest=True)
+    by_id = {h.message_id: h for h in hits}
+    assert (by_id[named.message_id].sender, by_id[named.message_id].user_id) == ("Zoë\ufffd 🌸", 2**63 - 1)
+    assert MARK_START + "Ελλάδα" + MARK_END in by_id[named.message_id].snippet
+    assert '"quoted" \\ end' in by_id[named.message_id].snippet
+    assert by_id[nameless.message_id].sender is None
+
+
 def test_a_day_is_replaced_whole_and_dropped(tmp_path):
     with build(tmp_path / "i.sqlite") as idx:
         day = kit.FIRST_DAY
