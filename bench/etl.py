@@ -45,17 +45,17 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.json as pa_json
+import s3_standin  # bench/s3_standin.py, beside this script
 
 from tgpipe.aws.clients import client as aws_client
 from tgpipe.build import etl, text
 from tgpipe.build.day import DayResult
 from tgpipe.config import Settings
 from tgpipe.store.local import LocalStore
-from tgpipe.store.s3 import S3Store, _obstore_for
+from tgpipe.store.s3 import S3Store
 from tgpipe.telegram import sample
 
 DAY = date(2025, 11, 20)
-BENCH = Path(__file__).resolve().parent
 SETTINGS = Settings(etl_late_days=0)  # the day is long past: nothing else to check
 PSEUDONYMIZED = Settings(etl_late_days=0, pseudonymize=True, pseudonymize_key="bench-pseudonym-key-" + "b" * 20)
 
@@ -134,27 +134,6 @@ def _high_water_mb() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmHWM in /proc/self/status (Linux only)")
-
-
-def start_standin(root: Path, delay_ms: float) -> tuple[subprocess.Popen, str]:
-    server = subprocess.Popen(
-        [sys.executable, str(BENCH / "s3_standin.py"), "--root", str(root), "--delay-ms", str(delay_ms)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    return server, server.stdout.readline().strip()
-
-
-def use_endpoint(url: str) -> None:
-    os.environ.update(
-        AWS_ENDPOINT_URL=url,
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
-    )
-    os.environ.pop("AWS_PROFILE", None)
-    _obstore_for.cache_clear()
-    aws_client.cache_clear()
 
 
 def boto3_gets(store: S3Store, keys: list[str], threads: int = 64) -> float:
@@ -273,9 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"writing {args.s3_objects} updates for the S3 day ...", file=sys.stderr)
         s3_root = work / "s3"
         s3_count = write_day(s3_root, args.s3_objects, seed=3)
-        server, url = start_standin(s3_root, args.delay_ms)
+        server, url = s3_standin.start(s3_root, args.delay_ms)
         try:
-            use_endpoint(url)
+            s3_standin.use_endpoint(url)
             store = S3Store("bench")
             keys = [o.key for o in store.list(f"telegram/context_date={DAY}/")]
             assert len(keys) == s3_count

@@ -16,6 +16,7 @@ import asyncio
 import bisect
 import hashlib
 import os
+import subprocess
 import sys
 from datetime import UTC, datetime
 from email.utils import formatdate
@@ -173,6 +174,27 @@ async def main(argv: list[str] | None = None) -> None:
     print(f"http://{host}:{port}", flush=True)
     async with server:
         await server.serve_forever()
+
+
+def start(root: Path, delay_ms: float) -> tuple[subprocess.Popen, str]:
+    """Start the stand-in serving `root` in its own process; return it and its URL (for the benches)."""
+    server = subprocess.Popen(
+        [sys.executable, __file__, "--root", str(root), "--delay-ms", str(delay_ms)], stdout=subprocess.PIPE, text=True
+    )
+    return server, server.stdout.readline().strip()
+
+
+def use_endpoint(url: str) -> None:
+    """Point boto3 and obstore, as tgpipe makes them, at the stand-in at `url`."""
+    from tgpipe.aws.clients import client
+    from tgpipe.store.s3 import _obstore_for
+
+    os.environ.update(
+        AWS_ENDPOINT_URL=url, AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+    )
+    os.environ.pop("AWS_PROFILE", None)
+    _obstore_for.cache_clear()
+    client.cache_clear()
 
 
 if __name__ == "__main__":

@@ -21,23 +21,22 @@ import json
 import os
 import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import date
 from pathlib import Path
 
-from tgpipe.aws.clients import client as aws_client
+import s3_standin  # bench/s3_standin.py, beside this script
+
 from tgpipe.build import etl, shards
 from tgpipe.config import Settings
 from tgpipe.store import batches, layout
 from tgpipe.store.local import LocalStore
-from tgpipe.store.s3 import S3Store, _obstore_for
+from tgpipe.store.s3 import S3Store
 from tgpipe.telegram import sample
 
 DAY = date(2025, 11, 20)
-BENCH = Path(__file__).resolve().parent
 SETTINGS = Settings(etl_late_days=0)
 
 
@@ -70,21 +69,8 @@ class Standin:
     """The S3 stand-in serving `root`, in its own process; boto3 and obstore pointed at it."""
 
     def __init__(self, root: Path, delay_ms: float):
-        self.server = subprocess.Popen(
-            [sys.executable, str(BENCH / "s3_standin.py"), "--root", str(root), "--delay-ms", str(delay_ms)],
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        url = self.server.stdout.readline().strip()
-        os.environ.update(
-            AWS_ENDPOINT_URL=url,
-            AWS_ACCESS_KEY_ID="bench",
-            AWS_SECRET_ACCESS_KEY="bench",
-            AWS_DEFAULT_REGION="us-east-1",
-        )
-        os.environ.pop("AWS_PROFILE", None)
-        _obstore_for.cache_clear()
-        aws_client.cache_clear()
+        self.server, url = s3_standin.start(root, delay_ms)
+        s3_standin.use_endpoint(url)
 
     def __enter__(self) -> S3Store:
         return S3Store("bench")
