@@ -86,19 +86,9 @@ data "aws_iam_policy_document" "ingest" {
   }
 }
 
-data "aws_iam_policy_document" "etl" {
-  statement {
-    sid       = "ListRawUpdates"
-    actions   = ["s3:ListBucket"]
-    resources = [module.raw.bucket_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["telegram/*", "batches/*", "imported/*", local.settings_key, local.forgotten_key]
-    }
-  }
-
+# What building a day takes, whole (the ETL function) or in shards (tgpipe-etl-shards, shards.tf):
+# read the raw updates and the forgotten list, set aside what cannot be read, write the tables.
+data "aws_iam_policy_document" "build_days" {
   statement {
     sid     = "ReadRawUpdates"
     actions = ["s3:GetObject"]
@@ -122,6 +112,34 @@ data "aws_iam_policy_document" "etl" {
   }
 
   statement {
+    sid       = "QuarantineUnreadableUpdates"
+    actions   = ["s3:PutObject"]
+    resources = ["${module.raw.bucket_arn}/quarantine/*"]
+  }
+
+  statement {
+    sid       = "WriteTables"
+    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
+    resources = [for prefix in local.table_prefixes : "${module.enriched.bucket_arn}/${prefix}*"]
+  }
+}
+
+data "aws_iam_policy_document" "etl" {
+  source_policy_documents = [data.aws_iam_policy_document.build_days.json]
+
+  statement {
+    sid       = "ListRawUpdates"
+    actions   = ["s3:ListBucket"]
+    resources = [module.raw.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["telegram/*", "batches/*", "imported/*", local.settings_key, local.forgotten_key]
+    }
+  }
+
+  statement {
     sid       = "RecordStoreSettings"
     actions   = ["s3:GetObject", "s3:PutObject"]
     resources = ["${module.raw.bucket_arn}/${local.settings_key}", "${module.enriched.bucket_arn}/${local.settings_key}"]
@@ -134,12 +152,6 @@ data "aws_iam_policy_document" "etl" {
   }
 
   statement {
-    sid       = "QuarantineUnreadableUpdates"
-    actions   = ["s3:PutObject"]
-    resources = ["${module.raw.bucket_arn}/quarantine/*"]
-  }
-
-  statement {
     sid       = "ListTables"
     actions   = ["s3:ListBucket"]
     resources = [module.enriched.bucket_arn]
@@ -149,12 +161,6 @@ data "aws_iam_policy_document" "etl" {
       variable = "s3:prefix"
       values   = concat([for prefix in local.table_prefixes : "${prefix}*"], [local.settings_key])
     }
-  }
-
-  statement {
-    sid       = "WriteTables"
-    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-    resources = [for prefix in local.table_prefixes : "${module.enriched.bucket_arn}/${prefix}*"]
   }
 
   statement {

@@ -87,6 +87,8 @@ module "etl_shards" {
 
 # The shard function: read the day's raw data, stage its shard, publish the day's tables.
 data "aws_iam_policy_document" "etl_shards" {
+  source_policy_documents = [data.aws_iam_policy_document.build_days.json]
+
   statement {
     sid       = "ListRawUpdates"
     actions   = ["s3:ListBucket"]
@@ -97,33 +99,6 @@ data "aws_iam_policy_document" "etl_shards" {
       variable = "s3:prefix"
       values   = ["telegram/*", "batches/*", "imported/*", local.forgotten_key]
     }
-  }
-
-  statement {
-    sid     = "ReadRawUpdates"
-    actions = ["s3:GetObject"]
-    resources = [
-      "${module.raw.bucket_arn}/telegram/*",
-      "${module.raw.bucket_arn}/batches/*",
-      "${module.raw.bucket_arn}/imported/*",
-      "${module.raw.bucket_arn}/${local.forgotten_key}",
-    ]
-  }
-
-  dynamic "statement" {
-    for_each = aws_ssm_parameter.pseudonym_key[*].arn
-
-    content {
-      sid       = "ReadPseudonymKey"
-      actions   = ["ssm:GetParameter"]
-      resources = [statement.value]
-    }
-  }
-
-  statement {
-    sid       = "QuarantineUnreadableUpdates"
-    actions   = ["s3:PutObject"]
-    resources = ["${module.raw.bucket_arn}/quarantine/*"]
   }
 
   statement {
@@ -142,12 +117,6 @@ data "aws_iam_policy_document" "etl_shards" {
     sid       = "StageAndPublishTables"
     actions   = ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
     resources = ["${module.enriched.bucket_arn}/${local.staging_prefix}*"]
-  }
-
-  statement {
-    sid       = "WriteTables"
-    actions   = ["s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"]
-    resources = [for prefix in local.table_prefixes : "${module.enriched.bucket_arn}/${prefix}*"]
   }
 }
 
