@@ -26,14 +26,15 @@ import gc
 import json
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from itertools import islice
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from tgpipe.build import imported, pseudonym, readers, schema, sources
+from tgpipe.build import derived, imported, pseudonym, readers, schema, sources
 from tgpipe.build.imported import ImportTally
 from tgpipe.build.parquet import TableWriter
 from tgpipe.build.plan import DayTask, raw_keys, stored_update_ids
@@ -46,9 +47,14 @@ from tgpipe.telegram import shape
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 
 #: Times a day is built while raw objects keep arriving for it during the build.
 BUILD_ATTEMPTS = 3
+#: Updates parsed before their rows are made: their texts' features are computed together first
+#: (`derived.prepare_text`), about three times faster than one by one between other work.
+ROWS_AT_ONCE = 256
 
 
 @dataclass
@@ -203,32 +209,45 @@ class DayBuild:
         copies, bad = sources.merged(self.raw, keys, list(batch_keys), shard, self._count_read)
         for line in bad:
             self._quarantine(line.line, "not_a_record", line.reason, "etl", raw_key=line.source)
-        for copy in copies:
-            key, data = copy.source, copy.data
-            try:
-                row = self._row(data, seen)
-                if row is None:
+        for chunk in _chunks(copies, ROWS_AT_ONCE):
+            parsed = []
+            for copy in chunk:
+                try:
+                    row = self._row(copy.data, seen)
+                except Exception as e:
+                    self._unreadable(copy, e)
                     continue
-                update_values = self.updates.values(row)
-                is_message = row.type in shape.MESSAGE_UPDATE_TYPES and row.body
-                message_values = self.messages.values(row) if is_message else None
-            except InvalidUpdate as e:
-                self._quarantine(data, e.reason, str(e), "etl", raw_key=key)
-                continue
-            except Exception as e:  # a reader failed on this update: keep it out, never fail the day
-                self._quarantine(
-                    data, "unreadable_columns", f"cannot read columns: {type(e).__name__}: {e}", "etl", raw_key=key
-                )
-                continue
-            update_id = row.update["update_id"]
-            seen.add(update_id)
-            written.append(update_id)
-            self.updates.append(update_values)
-            if message_values is not None:
-                self.messages.append(message_values)
-                if match_imports:
-                    self.captured.add(row)
+                if row is not None:
+                    parsed.append((copy, row))
+            derived.prepare_text(row.body for _, row in parsed)
+            for copy, row in parsed:
+                update_id = row.update["update_id"]
+                if update_id in seen:  # a second copy of an update in the same chunk
+                    self.result.duplicates += 1
+                    continue
+                try:
+                    update_values = self.updates.values(row)
+                    is_message = row.type in shape.MESSAGE_UPDATE_TYPES and row.body
+                    message_values = self.messages.values(row) if is_message else None
+                except Exception as e:
+                    self._unreadable(copy, e)
+                    continue
+                seen.add(update_id)
+                written.append(update_id)
+                self.updates.append(update_values)
+                if message_values is not None:
+                    self.messages.append(message_values)
+                    if match_imports:
+                        self.captured.add(row)
         return written
+
+    def _unreadable(self, copy: sources.RawUpdate, error: Exception) -> None:
+        """Quarantine an update the readers cannot take: keep it out, never fail the day."""
+        if isinstance(error, InvalidUpdate):
+            self._quarantine(copy.data, error.reason, str(error), "etl", raw_key=copy.source)
+        else:
+            reason = f"cannot read columns: {type(error).__name__}: {error}"
+            self._quarantine(copy.data, "unreadable_columns", reason, "etl", raw_key=copy.source)
 
     def _count_read(self, size: int) -> None:
         self.result.bytes_read += size
@@ -293,6 +312,13 @@ class DayBuild:
     def _quarantine(self, body: bytes, reason: str, detail: str, source: str, **fields: Any) -> None:
         quarantine(self.raw, body, self.day, reason, detail, source, **fields)
         self.result.quarantined += 1
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """`items` in lists of `size` (the last one shorter). (itertools.batched, from Python 3.12.)"""
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 @contextmanager

@@ -18,7 +18,7 @@ computes them after the row's other columns.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from tgpipe.build.imported import SOURCE as IMPORTED
@@ -198,6 +198,19 @@ def tallied_reaction_amount(counts: Sequence[int] | None) -> int | None:
 
 
 # ---- what the text says (issue 26): the text's, else the caption's, by tgpipe.build.text ----------
+
+
+def prepare_text(bodies: Iterable[Mapping[str, Any]]) -> None:
+    """Compute the features of the texts (else captions) of the message `bodies` about to become
+    rows, one after another, into the cache the rows then read them from. The same work as row by
+    row, but about three times faster: the language model's tables and the word caches stay in the
+    CPU's caches. Does nothing (and loads nothing) when no body has a text."""
+    said = [words for body in bodies if isinstance(words := body.get("text") or body.get("caption"), str)]
+    if said:
+        from tgpipe.build.text import features
+
+        for words in said:
+            features(words)
 
 
 def _features(text: str | None, caption: str | None) -> Any:

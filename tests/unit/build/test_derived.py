@@ -1,5 +1,8 @@
 """tgpipe.build.derived: the rules the named queries read as columns, on the rows the ETL writes."""
 
+import subprocess
+import sys
+
 import pytest
 
 from tgpipe.build import derived, schema
@@ -191,3 +194,26 @@ def test_the_sender_is_the_chat_posted_as_else_the_user():
     as_group["sender_chat_type"] = "supergroup"
     assert with_derived(schema.MESSAGE_COLUMNS, PERSON)[names.index("sender_id")] == 7
     assert with_derived(schema.MESSAGE_COLUMNS, as_group)[names.index("sender_id")] == -100
+
+
+def test_the_texts_of_a_chunk_are_computed_ahead_and_the_rows_read_them_from_the_cache():
+    from tgpipe.build import text
+
+    text.features.cache_clear()
+    bodies = [{"text": "Bom dia a todos, tudo bem?"}, {"caption": "Photo of the whiteboard"}, {"photo": []}]
+    bodies.append({"text": 5})  # not a text: left to the row's readers
+    derived.prepare_text(bodies)
+    assert text.features.cache_info().currsize == 2  # the text and the caption; no text, no entry
+    before = text.features.cache_info()
+    assert derived.language("Bom dia a todos, tudo bem?", None) == "pt"
+    assert derived.terms(None, "Photo of the whiteboard") == ["photo", "whiteboard"]
+    after = text.features.cache_info()
+    assert (after.hits - before.hits, after.misses - before.misses) == (2, 0)
+
+
+def test_a_chunk_without_texts_loads_no_language_model():
+    code = (
+        "import sys; from tgpipe.build import derived; derived.prepare_text([{'photo': []}, {'text': None}]); "
+        "assert 'fasttext' not in sys.modules and 'tgpipe.build.text' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

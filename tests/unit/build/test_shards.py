@@ -112,3 +112,27 @@ def test_a_batched_day_in_shards_is_the_same_tables(raw, tmp_path):
     run = etl.run_etl(batched, sharded, DAYS[-3:], Settings(), shard_count=4)
     assert {d.shards for d in run.days} == {4} and sum(d.duplicates for d in run.days) >= 3
     assert tables(sharded) == tables(whole) and len(tables(whole)) == 6
+
+
+def test_rows_made_in_chunks_are_the_rows_made_one_by_one(raw, tmp_path, monkeypatch):
+    """Updates are parsed a chunk at a time and their texts' features computed together first
+    (day.ROWS_AT_ONCE): the tables and counts are those of one update at a time, redeliveries of
+    an update in the same chunk included."""
+    from tgpipe.build import day as day_module
+    from tgpipe.store import batches
+
+    batched = LocalStore(tmp_path / "batched")
+    for day in DAYS[-3:]:
+        keys = [o.key for o in raw.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
+        recs = [batches.Record(layout.update_id_of(k), day, "2025-01-01T00:00:00Z", d) for k, d in raw.get_many(keys)]
+        batches.write_batch(batched, day, [*recs, *recs[:5]], "all")  # five redelivered
+    counts = {}
+    for size in (1, 7, day_module.ROWS_AT_ONCE):
+        monkeypatch.setattr(day_module, "ROWS_AT_ONCE", size)
+        run = etl.run_etl(batched, LocalStore(tmp_path / f"rows-{size}"), DAYS[-3:], Settings())
+        counts[size] = [(d.updates, d.messages, d.duplicates, d.quarantined) for d in run.days]
+    assert counts[1] == counts[7] == counts[day_module.ROWS_AT_ONCE]
+    assert [duplicates for _, _, duplicates, _ in counts[1]] == [5, 5, 5]
+    one_by_one = tables(LocalStore(tmp_path / "rows-1"))
+    assert tables(LocalStore(tmp_path / "rows-7")) == one_by_one and len(one_by_one) == 6
+    assert tables(LocalStore(tmp_path / f"rows-{day_module.ROWS_AT_ONCE}")) == one_by_one

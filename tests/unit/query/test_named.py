@@ -344,3 +344,24 @@ def test_an_export_s_edited_messages_are_edited_with_an_unknown_number_of_edits(
     assert (day["edited_message_amount"], day["edit_amount"], day["edit_count_unknown_amount"]) == (2, 1, 1)
     (totals,) = answer(store, "period_totals")
     assert (totals["edited_message_amount"], totals["edit_count_unknown_amount"]) == (2, 1)
+
+
+def test_messages_sent_in_the_same_second_start_one_conversation_and_the_lowest_id_starts_it(tmp_path):
+    # The conversations are numbered by time alone (RANGE: messages of the same second are peers),
+    # so the order the engine meets same-second messages in changes nothing; who started one is
+    # the sender of its lowest message id in its first second.
+    day1, day2 = 1_763_600_000, 1_763_600_000 + 86_400  # 2025-11-20 and -21, around 01:00 UTC
+
+    def said(n, when, who):
+        day = "2025-11-20" if when < day2 else "2025-11-21"
+        return message(n, date=when, user_id=who, user_first_name=f"P{who}", context_date=day)
+
+    rows = [said(6, day2 + 100, 2), said(5, day2, 1), said(4, day2, 3), said(3, day2, 2), said(1, day1, 1)]
+    store = write_tables(tmp_path, rows)
+    (second, first) = answer(store, "conversations_per_day")
+    assert (first["context_date"], first["conversation_amount"], first["message_amount"]) == ("2025-11-20", 1, 1)
+    assert (second["conversation_amount"], second["message_amount"], second["median_duration_seconds"]) == (1, 4, 100)
+    assert (second["average_sender_amount"], second["multi_sender_conversation_amount"]) == (3.0, 1)
+    roles = {r["sender_id"]: r for r in answer(store, "conversation_starters")}
+    assert {s: (r["conversation_amount"], r["started_amount"], r["started_and_answered_amount"], r["ended_amount"])
+            for s, r in roles.items()} == {1: (2, 1, 0, 1), 2: (1, 1, 1, 1), 3: (1, 0, 0, 0)}  # fmt: skip

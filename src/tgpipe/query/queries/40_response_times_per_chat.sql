@@ -16,16 +16,12 @@ message_cte AS (
   WHERE is_content
     AND date IS NOT NULL
 ),
-reply_cte AS (
+first_reply_cte AS (
   SELECT
     m.chat_id,
     m.numbered_by,
     m.message_id,
-    r.date - m.date AS delay_seconds,
-    row_number() OVER (
-      PARTITION BY m.chat_id, m.numbered_by, m.message_id
-      ORDER BY r.date, r.message_id
-    ) AS reply_rank
+    min(r.date - m.date) AS delay_seconds
   FROM message_cte AS m
   JOIN message_cte AS r
     ON r.chat_id = m.chat_id
@@ -33,15 +29,10 @@ reply_cte AS (
     AND r.replied_to_message_id = m.message_id
   WHERE r.replied_to_message_id IS NOT NULL
     AND r.sender_id <> m.sender_id
-),
-first_reply_cte AS (
-  SELECT
-    chat_id,
-    numbered_by,
-    message_id,
-    delay_seconds
-  FROM reply_cte
-  WHERE reply_rank = 1
+  GROUP BY
+    m.chat_id,
+    m.numbered_by,
+    m.message_id
 ),
 ranked_cte AS (
   SELECT

@@ -23,11 +23,7 @@ reply_cte AS (
     m.message_id,
     m.sender_id,
     r.sender_id AS replier_id,
-    r.date - m.date AS delay_seconds,
-    row_number() OVER (
-      PARTITION BY m.chat_id, m.numbered_by, m.message_id
-      ORDER BY r.date, r.message_id
-    ) AS reply_rank
+    r.date - m.date AS delay_seconds
   FROM message_cte AS m
   JOIN message_cte AS r
     ON r.chat_id = m.chat_id
@@ -42,9 +38,13 @@ first_reply_cte AS (
     numbered_by,
     message_id,
     sender_id,
-    delay_seconds
+    min(delay_seconds) AS delay_seconds
   FROM reply_cte
-  WHERE reply_rank = 1
+  GROUP BY
+    chat_id,
+    numbered_by,
+    message_id,
+    sender_id
 ),
 received_cte AS (
   SELECT

@@ -19,7 +19,7 @@ gap_cte AS (
   SELECT
     m.*,
     CASE
-      WHEN m.date - lag(m.date) OVER (PARTITION BY m.chat_id ORDER BY m.date, m.message_id, m.numbered_by) <= p.gap_seconds THEN 0
+      WHEN m.date - lag(m.date) OVER (PARTITION BY m.chat_id ORDER BY m.date) <= p.gap_seconds THEN 0
       ELSE 1
     END AS starts_conversation
   FROM message_cte AS m
@@ -30,8 +30,8 @@ numbered_cte AS (
     g.*,
     sum(g.starts_conversation) OVER (
       PARTITION BY g.chat_id
-      ORDER BY g.date, g.message_id, g.numbered_by
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ORDER BY g.date
+      RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS conversation_number
   FROM gap_cte AS g
 ),

@@ -33,8 +33,8 @@ place_cte AS (
     g.*,
     sum(g.starts_conversation) OVER (
       PARTITION BY g.chat_id
-      ORDER BY g.date, g.message_id, g.numbered_by
-      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
+      ORDER BY g.date
+      RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW
     ) AS conversation_number
   FROM gap_cte AS g
 ),

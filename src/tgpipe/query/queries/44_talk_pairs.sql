@@ -91,6 +91,7 @@ mention_text_cte AS (
     lower(substr(t.mention, 2)) AS username
   FROM message_cte AS m
   CROSS JOIN UNNEST(m.mentions) AS t (mention)
+  WHERE m.mentions IS NOT NULL
 ),
 mentioned_cte AS (
   SELECT DISTINCT
@@ -112,6 +113,7 @@ mentioned_cte AS (
     t.person_id AS to_id
   FROM message_cte AS m
   CROSS JOIN UNNEST(m.text_mention_user_ids) AS t (person_id)
+  WHERE m.text_mention_user_ids IS NOT NULL
 ),
 mention_cte AS (
   SELECT
