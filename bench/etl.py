@@ -102,19 +102,14 @@ def run_etl(raw, out: Path, settings: Settings = SETTINGS) -> tuple[DayResult, f
     return day, time.perf_counter() - started
 
 
-def with_features(raw, out: Path, features) -> tuple[DayResult, float]:
-    """`run_etl` with the text columns computed by `features` instead of `text.features`."""
-    cached = text.features
-    text.features = features
+def without_text(raw, out: Path) -> tuple[DayResult, float]:
+    """The ETL with the text columns' work replaced by finding nothing: what it costs without them."""
+    features, prepare = text.features, text.prepare
+    text.features, text.prepare = (lambda _: text.NONE), (lambda _: None)
     try:
         return run_etl(raw, out)
     finally:
-        text.features = cached
-
-
-def without_text(raw, out: Path) -> tuple[DayResult, float]:
-    """The ETL with the text columns' function finding nothing: what it costs without them."""
-    return with_features(raw, out, lambda _: text.NONE)
+        text.features, text.prepare = features, prepare
 
 
 def _median_ratio(with_rates: list[float], without_rates: list[float]) -> str:
@@ -199,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.repeat):
             count, seconds = read_and_parse(raw)
             limits.append(count / seconds)
-            text.features.cache_clear()
+            text.clear_cache()
             day, seconds = run_etl(raw, work / "enriched")
             etls.append(day.updates / seconds)
             line = f"  run {n + 1}: limit {limits[-1]:,.0f}/s, etl {etls[-1]:,.0f} updates/s"
@@ -213,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 assert (plain_day.updates, plain_day.quarantined) == (day.updates, 0)
                 plain.append(plain_day.updates / seconds)
                 line += f", without the text columns {plain[-1]:,.0f} updates/s"
-                text.features.cache_clear()
+                text.clear_cache()
                 new_day, seconds = run_etl(unique, work / "enriched-unique")
                 unique_with.append(new_day.updates / seconds)
                 new_day, seconds = without_text(unique, work / "enriched-unique-plain")

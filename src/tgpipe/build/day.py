@@ -54,7 +54,7 @@ T = TypeVar("T")
 BUILD_ATTEMPTS = 3
 #: Updates parsed before their rows are made: their texts' features are computed together first
 #: (`derived.prepare_text`), about three times faster than one by one between other work.
-ROWS_AT_ONCE = 256
+ROWS_AT_ONCE = 1024
 
 
 @dataclass

@@ -196,19 +196,26 @@ def test_the_sender_is_the_chat_posted_as_else_the_user():
     assert with_derived(schema.MESSAGE_COLUMNS, as_group)[names.index("sender_id")] == -100
 
 
-def test_the_texts_of_a_chunk_are_computed_ahead_and_the_rows_read_them_from_the_cache():
+def test_the_texts_of_a_chunk_are_computed_ahead_and_the_rows_read_them_from_the_cache(monkeypatch):
     from tgpipe.build import text
 
-    text.features.cache_clear()
+    text.clear_cache()
+    guessed = []
+    classify = text.classify
+    monkeypatch.setattr(text, "classify", lambda lines: guessed.append(list(lines)) or classify(lines))
     bodies = [{"text": "Bom dia a todos, tudo bem?"}, {"caption": "Photo of the whiteboard"}, {"photo": []}]
-    bodies.append({"text": 5})  # not a text: left to the row's readers
+    bodies += [
+        {"text": 5},
+        {"text": "Bom dia a todos, tudo bem?"},
+        {"text": "👍"},
+    ]  # not a text; said twice; no letters
     derived.prepare_text(bodies)
-    assert text.features.cache_info().currsize == 2  # the text and the caption; no text, no entry
-    before = text.features.cache_info()
+    assert guessed == [["Bom dia a todos tudo bem", "Photo of the whiteboard"]]  # the model called once
+    monkeypatch.setattr(text, "_read", None)  # the rows compute nothing more
     assert derived.language("Bom dia a todos, tudo bem?", None) == "pt"
     assert derived.terms(None, "Photo of the whiteboard") == ["photo", "whiteboard"]
-    after = text.features.cache_info()
-    assert (after.hits - before.hits, after.misses - before.misses) == (2, 0)
+    assert derived.emoji("👍", None) == ["👍"] and derived.language("👍", None) is None
+    assert len(guessed) == 1
 
 
 def test_a_chunk_without_texts_loads_no_language_model():
