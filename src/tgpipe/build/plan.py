@@ -180,14 +180,17 @@ def raw_keys(raw: Store, day: date) -> list[str]:
     """Return the keys of the day's updates. A file whose name is not `<update_id>.json` was not
     stored by tgpipe: it is skipped with a warning, never read."""
     keys = []
-    for obj in _raw_objects(raw, day):
-        if layout.update_id_of(obj.key) is None:
-            log.warning("skipping a raw file whose name is not an update id", extra={"key": obj.key})
+    for key in raw.keys(layout.raw_day_prefix(day)):
+        if not layout.is_raw_update_key(key):
+            continue
+        if layout.update_id_of(key) is None:
+            log.warning("skipping a raw file whose name is not an update id", extra={"key": key})
         else:
-            keys.append(obj.key)
+            keys.append(key)
     return keys
 
 
 def stored_update_ids(raw: Store, day: date) -> set[int]:
     """Return the ids of the updates stored under `day` (from the names of one listing)."""
-    return {i for o in _raw_objects(raw, day) if (i := layout.update_id_of(o.key)) is not None}
+    keys = raw.keys(layout.raw_day_prefix(day))
+    return {i for key in keys if layout.is_raw_update_key(key) and (i := layout.update_id_of(key)) is not None}

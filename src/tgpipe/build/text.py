@@ -77,7 +77,6 @@ _UNSPACED = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\p{Thai}\p{Lao}\p{Kh
 # The regex module's Unicode tables are newer than Python 3.11's unicodedata (Unicode 15-16 emoji).
 _EMOJI_CANDIDATE = regex.compile(r"(?=\p{Emoji})\X")
 _EMOJI_MARK = regex.compile(r"[\p{Emoji_Presentation}\uFE0F\u20E3]")
-_FIRST_EMOJI_MARK = "\u20e3"  # the lowest of them (Emoji_Presentation starts at U+231A): a text below has none
 
 # lid.176 labels that are not ISO 639-1 but belong to one; its other 3-letter labels give None.
 _ISO639_1 = {"arz": "ar", "azb": "az", "ckb": "ku", "pnb": "pa", "wuu": "zh", "yue": "zh"}
@@ -187,7 +186,7 @@ def _term(token: str, lang: str | None, lemmatise: bool) -> tuple[str, ...]:
 
 def emoji(text: str) -> tuple[str, ...]:
     """Each emoji of the text, a whole grapheme cluster each, in order."""
-    if max(text) < _FIRST_EMOJI_MARK or not _EMOJI_MARK.search(text):
+    if text.isascii() or not _EMOJI_MARK.search(text):
         return ()
     return tuple(g for g in _EMOJI_CANDIDATE.findall(text) if "\ufe0e" not in g and _EMOJI_MARK.search(g))
 
@@ -226,7 +225,8 @@ def _read(text: str) -> _Read:
         text = unicodedata.normalize("NFC", text)
     found = words(text)
     line = detector_line(found)
-    return _Read(text, found, line, len(_NOT_LETTER.sub("", line)))
+    letters = line.replace(" ", "")
+    return _Read(text, found, line, len(letters) if letters.isalpha() else len(_NOT_LETTER.sub("", letters)))
 
 
 def guess(text: str) -> tuple[str | None, int]:

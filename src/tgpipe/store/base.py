@@ -98,6 +98,11 @@ class Store(ABC):
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
         """Yield every object whose key starts with `prefix`, in key order."""
 
+    def keys(self, prefix: str) -> list[str]:
+        """The keys of the objects `list` yields, in key order, for callers that need neither sizes
+        nor times (a store may find them faster)."""
+        return [o.key for o in self.list(prefix)]
+
     @abstractmethod
     def list_folders(self, prefix: str) -> list[str]:
         """Return the names of the immediate sub-folders of `prefix` (which ends with `/`)."""

@@ -17,7 +17,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -398,9 +398,28 @@ class LocalStore(Store):
         if not base.is_dir():
             return
         found: list[ObjectInfo] = []
-        _scan(base, folder + "/" if folder else "", prefix, found)
+
+        def add(key: str, entry: os.DirEntry) -> None:
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # deleted since the folder was read
+                return
+            # ctime too: a file hard-linked into place keeps its old mtime but not its ctime.
+            found.append(ObjectInfo(key, info.st_size, max(info.st_mtime, info.st_ctime)))
+
+        _scan(base, folder + "/" if folder else "", prefix, add)
         found.sort(key=lambda o: o.key)
         yield from found
+
+    def keys(self, prefix: str) -> list[str]:
+        # The names alone: no stat of each file (a third of the time of `list` for a day's updates).
+        folder, _, _ = prefix.rpartition("/")
+        base = self._path(folder) if folder else self.root
+        if not base.is_dir():
+            return []
+        found: list[str] = []
+        _scan(base, folder + "/" if folder else "", prefix, lambda key, _: found.append(key))
+        return sorted(found)
 
     def list_folders(self, prefix: str) -> list[str]:
         try:
@@ -484,8 +503,8 @@ def _is_data(key: str) -> bool:
     return True
 
 
-def _scan(folder: Path | str, rel: str, prefix: str, found: list[ObjectInfo]) -> None:
-    """Add every regular file under `folder` (whose key prefix is `rel`) whose key starts with
+def _scan(folder: Path | str, rel: str, prefix: str, add: Callable[[str, os.DirEntry], None]) -> None:
+    """`add` every regular file under `folder` (whose key prefix is `rel`) whose key starts with
     `prefix`. Symlinks, special files and the names `_is_data` rejects are skipped."""
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -494,14 +513,9 @@ def _scan(folder: Path | str, rel: str, prefix: str, found: list[ObjectInfo]) ->
                 continue
             if entry.is_dir(follow_symlinks=False):
                 if (key + "/").startswith(prefix) or prefix.startswith(key + "/"):
-                    _scan(entry.path, key + "/", prefix, found)
+                    _scan(entry.path, key + "/", prefix, add)
             elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
-                try:
-                    info = entry.stat(follow_symlinks=False)
-                except FileNotFoundError:  # deleted since the folder was read
-                    continue
-                # ctime too: a file hard-linked into place keeps its old mtime but not its ctime.
-                found.append(ObjectInfo(key, info.st_size, max(info.st_mtime, info.st_ctime)))
+                add(key, entry)
 
 
 def _fsync_dir(path: Path) -> None:

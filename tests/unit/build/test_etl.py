@@ -148,8 +148,9 @@ def test_an_update_redelivered_after_midnight_is_one_row_in_runs_of_one_day(raw_
 def test_the_day_before_is_listed_only_when_the_run_did_not_build_it(raw_store, enriched_store, settings):
     store_across_midnight(raw_store, settings)
     listed = []
-    real_list = raw_store.list
+    real_list, real_keys = raw_store.list, raw_store.keys
     raw_store.list = lambda prefix: listed.append(prefix) or real_list(prefix)
+    raw_store.keys = lambda prefix: listed.append(prefix) or real_keys(prefix)
     result = etl.run_etl(raw_store, enriched_store, [date(2025, 11, 22), date(2025, 11, 23)], settings)
     assert [(d.updates, d.duplicates) for d in result.days] == [(1, 0), (0, 1)]
     # 11-21 is listed (the run did not build it), 11-22 only to be built, not again for 11-23.

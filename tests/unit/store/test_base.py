@@ -81,5 +81,6 @@ def test_get_many_of_a_missing_key_names_it(store):
 def test_list_takes_any_prefix_not_just_folders(store):
     for key in ("k/1", "k/10", "k/2", "k2/1"):
         store.put(key, b"x")
-    assert [o.key for o in store.list("k/1")] == ["k/1", "k/10"]
-    assert [o.key for o in store.list("k")] == ["k/1", "k/10", "k/2", "k2/1"]
+    assert [o.key for o in store.list("k/1")] == store.keys("k/1") == ["k/1", "k/10"]
+    assert [o.key for o in store.list("k")] == store.keys("k") == ["k/1", "k/10", "k/2", "k2/1"]
+    assert store.keys("nothing/") == []

@@ -35,6 +35,20 @@ def test_local_open_refuses_a_symlink(tmp_path):
         store.open("link")
 
 
+def test_keys_are_what_list_yields_without_symlinks_temporary_files_or_tgpipe_s_own_folder(tmp_path):
+    from tgpipe.store import layout
+    from tgpipe.store.local import TEMP_NAME_PREFIX
+
+    store = LocalStore(tmp_path / "store")
+    for key in ("d/b", "d/a", "d/sub/c", f"{layout.INTERNAL_PREFIX}x"):
+        store.put(key, b"x")
+    os.symlink(tmp_path / "store" / "d" / "a", tmp_path / "store" / "d" / "link")
+    (tmp_path / "store" / "d" / f"{TEMP_NAME_PREFIX}partial").write_bytes(b"half")
+    os.mkfifo(tmp_path / "store" / "d" / "fifo")
+    assert store.keys("") == [o.key for o in store.list("")] == ["d/a", "d/b", "d/sub/c"]
+    assert store.keys("d/") == [o.key for o in store.list("d/")]
+
+
 def test_local_writes_leave_no_temp_files(tmp_path):
     store = LocalStore(tmp_path)
     store.put("d/a", b"1")
