@@ -30,7 +30,7 @@ from __future__ import annotations
 import importlib.util
 import unicodedata
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import cache
 from pathlib import Path
 from typing import NamedTuple
 
@@ -116,7 +116,7 @@ def classify(lines: list[str]) -> list[str | None]:
 
 # simplemma's low-memory dictionaries (about a tenth of the RAM of its default ones: 517 MB for all
 # 54 languages instead of 4 GB), loaded on first use and never evicted (its default keeps 8 and
-# would reload a language evicted by a ninth). _term caches whole results, so no cache here.
+# would reload a language evicted by a ninth). _terms caches each word's terms, so no cache here.
 _DICTIONARIES = StreamDictionaryFactory(cache_max_size=len(SUPPORTED_LANGUAGES))
 _lemmatizer = simplemma.Lemmatizer(0, lemmatization_strategy=DefaultStrategy(dictionary_factory=_DICTIONARIES))
 _lookup = DictionaryLookupStrategy(_DICTIONARIES)
@@ -145,7 +145,6 @@ def stop_words_of(lang: str | None) -> frozenset[str]:
     return frozenset(word.casefold() for word in found)
 
 
-@lru_cache(maxsize=1 << 17)
 def _term(token: str, lang: str | None, lemmatise: bool) -> tuple[str, ...]:
     """The terms of one word in one language: none, one, or those of its parts. Lemmatised only
     if `lemmatise`, which texts too short for `language` are not: a guess on a short text may
@@ -182,6 +181,26 @@ def _term(token: str, lang: str | None, lemmatise: bool) -> tuple[str, ...]:
     if lemma in stop or len(lemma) < MIN_TERM_CHARS:
         return ()
     return (lemma,)
+
+
+#: Each word's terms, per language and whether lemmatised; a language's words are forgotten when
+#: more than WORDS_KEPT (a chat repeats its words: a word seen before costs one lookup).
+_WORD_TERMS: dict[tuple[str | None, bool], dict[str, tuple[str, ...]]] = {}
+WORDS_KEPT = 1 << 16
+
+
+def _terms(found: list[str], lang: str | None, lemmatise: bool) -> tuple[str, ...]:
+    """The terms of a text's words, in order (`_term` of each)."""
+    known = _WORD_TERMS.get((lang, lemmatise))
+    if known is None or len(known) > WORDS_KEPT:
+        known = _WORD_TERMS[(lang, lemmatise)] = {}
+    terms: list[str] = []
+    for word in found:
+        said = known.get(word)
+        if said is None:
+            said = known[word] = _term(word, lang, lemmatise)
+        terms += said
+    return tuple(terms)
 
 
 def emoji(text: str) -> tuple[str, ...]:
@@ -237,7 +256,7 @@ def guess(text: str) -> tuple[str | None, int]:
 
 def _features(read: _Read, best: str | None) -> Features:
     sure = read.letters >= MIN_LETTERS
-    terms = tuple(term for word in read.words for term in _term(word, best, sure))
+    terms = _terms(read.words, best, sure)
     return Features(best if sure else None, terms, emoji(read.text))
 
 
