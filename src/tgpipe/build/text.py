@@ -62,8 +62,13 @@ _DOMAIN = regex.compile(
     regex.IGNORECASE,
 )
 _TAG = regex.compile(r"(?<![\w@#$/])[@#$/]\w+(?:@\w+)?")  # @mention #hashtag $cashtag /command[@bot]
-# A word: letters, marks and digits, with inner apostrophes or hyphens (l'homme, sexta-feira).
-_WORD = regex.compile(r"[\p{L}\p{M}\p{N}]+(?:['’ʼ‐-][\p{L}\p{M}\p{N}]+)*")
+# A word: letters, marks and digits, with inner apostrophes or hyphens (l'homme, sexta-feira),
+# holding a letter or a mark: a number (2024, 12-05) is no word, neither a term nor something the
+# language model reads. It starts only where a run of such characters starts (the look-behind),
+# so a long run of digits costs linear time.
+_WORD = regex.compile(
+    r"(?<![\p{L}\p{M}\p{N}'’ʼ‐-])(?=[\p{N}'’ʼ‐-]*[\p{L}\p{M}])[\p{L}\p{M}\p{N}]+(?:['’ʼ‐-][\p{L}\p{M}\p{N}]+)*"
+)
 _NOT_LETTER = regex.compile(r"[^\p{L}]+")
 _DIGIT = regex.compile(r"\p{N}")
 _ELONGATED = regex.compile(r"(\p{L})\1\1+")
@@ -223,15 +228,9 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
-def detector_line(found: list[str]) -> str:
-    """What the detector reads of a text's words: them, one line, but numbers (they say nothing of a
-    language, and each costs the model as much as a word)."""
-    line = " ".join(found)
-    return " ".join(word for word in found if not word.isnumeric()) if _DIGIT.search(line) else line
-
-
 class _Read(NamedTuple):
-    """A text read for its features: NFC, its words, and how many letters the detector would read."""
+    """A text read for its features: NFC, its words, them as the one line the language model reads,
+    and how many letters that line has."""
 
     text: str
     words: list[str]
@@ -243,7 +242,7 @@ def _read(text: str) -> _Read:
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     found = words(text)
-    line = detector_line(found)
+    line = " ".join(found)
     letters = line.replace(" ", "")
     return _Read(text, found, line, len(letters) if letters.isalpha() else len(_NOT_LETTER.sub("", letters)))
 
