@@ -86,6 +86,15 @@ def test_messages_are_counted_by_one_rule(q):
 
 
 @pytest.mark.parametrize("q", QUERIES, ids=lambda q: q.name)
+def test_every_running_sum_names_its_frame(q):
+    """A running sum says ROWS (its ORDER BY ends with a unique key) or RANGE (peers get the same
+    value) BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW: never the default frame (docs/design.md §4)."""
+    for window in re.findall(r"\b(?:sum|count)\([^()]*\)\s+OVER\s*\(([^()]*)\)", q.sql, flags=re.IGNORECASE):
+        if "ORDER BY" in window:
+            assert re.search(r"\b(ROWS|RANGE) BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW", window), window
+
+
+@pytest.mark.parametrize("q", QUERIES, ids=lambda q: q.name)
 def test_no_query_repeats_a_rule_the_etl_computes(q):
     """Who sent a message and which reactions an update added are columns (tgpipe.build.derived),
     computed once by the ETL: a query reads them and never works them out again."""
