@@ -186,6 +186,6 @@ resource "aws_cloudwatch_metric_alarm" "firehose" {
   threshold           = each.value.threshold
   comparison_operator = each.value.comparison
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = local.alarm_topic
+  ok_actions          = local.alarm_topic
 }

@@ -87,8 +87,33 @@ data "aws_iam_policy_document" "ingest" {
 }
 
 # What building a day takes, whole (the ETL function) or in shards (tgpipe-etl-shards, shards.tf):
-# read the raw updates and the forgotten list, set aside what cannot be read, write the tables.
+# list and read the raw updates and the forgotten list, set aside what cannot be read, list and
+# write the tables.
 data "aws_iam_policy_document" "build_days" {
+  statement {
+    sid       = "ListRawUpdates"
+    actions   = ["s3:ListBucket"]
+    resources = [module.raw.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = ["telegram/*", "batches/*", "imported/*", local.forgotten_key]
+    }
+  }
+
+  statement {
+    sid       = "ListTables"
+    actions   = ["s3:ListBucket"]
+    resources = [module.enriched.bucket_arn]
+
+    condition {
+      test     = "StringLike"
+      variable = "s3:prefix"
+      values   = [for prefix in local.table_prefixes : "${prefix}*"]
+    }
+  }
+
   statement {
     sid     = "ReadRawUpdates"
     actions = ["s3:GetObject"]
@@ -128,14 +153,14 @@ data "aws_iam_policy_document" "etl" {
   source_policy_documents = [data.aws_iam_policy_document.build_days.json]
 
   statement {
-    sid       = "ListRawUpdates"
+    sid       = "FindStoreSettings"
     actions   = ["s3:ListBucket"]
-    resources = [module.raw.bucket_arn]
+    resources = [module.raw.bucket_arn, module.enriched.bucket_arn]
 
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
-      values   = ["telegram/*", "batches/*", "imported/*", local.settings_key, local.forgotten_key]
+      values   = [local.settings_key]
     }
   }
 
@@ -149,18 +174,6 @@ data "aws_iam_policy_document" "etl" {
     sid       = "RecordEtlRun"
     actions   = ["s3:PutObject"]
     resources = ["${module.enriched.bucket_arn}/${local.etl_run_key}"]
-  }
-
-  statement {
-    sid       = "ListTables"
-    actions   = ["s3:ListBucket"]
-    resources = [module.enriched.bucket_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = concat([for prefix in local.table_prefixes : "${prefix}*"], [local.settings_key])
-    }
   }
 
   statement {

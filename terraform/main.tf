@@ -141,8 +141,8 @@ resource "aws_cloudwatch_metric_alarm" "dlq" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = local.alarm_topic
+  ok_actions          = local.alarm_topic
 }
 
 # ---- functions
@@ -168,7 +168,7 @@ module "ingest" {
   reserved_concurrent_executions = var.ingest_reserved_concurrency
   log_retention_days             = var.log_retention_days
   policy_json                    = data.aws_iam_policy_document.ingest.json
-  alarm_actions                  = [aws_sns_topic.alarms.arn]
+  alarm_actions                  = local.alarm_topic
 
   environment = merge(
     {
@@ -198,7 +198,7 @@ module "etl" {
   layers                         = [aws_lambda_layer_version.pyarrow.arn]
   log_retention_days             = var.log_retention_days
   policy_json                    = data.aws_iam_policy_document.etl.json
-  alarm_actions                  = [aws_sns_topic.alarms.arn]
+  alarm_actions                  = local.alarm_topic
 
   environment = merge(
     {
@@ -240,7 +240,7 @@ module "import" {
   ephemeral_storage_mb = var.import_storage_mb
   log_retention_days   = var.log_retention_days
   policy_json          = data.aws_iam_policy_document.import.json
-  alarm_actions        = [aws_sns_topic.alarms.arn]
+  alarm_actions        = local.alarm_topic
 
   # Imported messages with the opt-out hashtag are left out, as the webhook leaves them out.
   environment = merge({
@@ -291,7 +291,7 @@ module "repair" {
   timeout            = var.repair_timeout_seconds
   log_retention_days = var.log_retention_days
   policy_json        = data.aws_iam_policy_document.repair.json
-  alarm_actions      = [aws_sns_topic.alarms.arn]
+  alarm_actions      = local.alarm_topic
 
   environment = {
     GLUE_DATABASE         = module.catalog.database_name
@@ -318,7 +318,7 @@ module "webhook_check" {
   timeout            = 60 # three tries of getWebhookInfo at most
   log_retention_days = var.log_retention_days
   policy_json        = data.aws_iam_policy_document.webhook_check.json
-  alarm_actions      = [aws_sns_topic.alarms.arn]
+  alarm_actions      = local.alarm_topic
 
   environment = {
     TELEGRAM_BOT_TOKEN_PARAMETER = aws_ssm_parameter.bot_token.name

@@ -72,7 +72,7 @@ module "etl_shards" {
   layers             = [aws_lambda_layer_version.pyarrow.arn]
   log_retention_days = var.log_retention_days
   policy_json        = data.aws_iam_policy_document.etl_shards.json
-  alarm_actions      = [aws_sns_topic.alarms.arn]
+  alarm_actions      = local.alarm_topic
 
   environment = merge(
     {
@@ -88,30 +88,6 @@ module "etl_shards" {
 # The shard function: read the day's raw data, stage its shard, publish the day's tables.
 data "aws_iam_policy_document" "etl_shards" {
   source_policy_documents = [data.aws_iam_policy_document.build_days.json]
-
-  statement {
-    sid       = "ListRawUpdates"
-    actions   = ["s3:ListBucket"]
-    resources = [module.raw.bucket_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = ["telegram/*", "batches/*", "imported/*", local.forgotten_key]
-    }
-  }
-
-  statement {
-    sid       = "ListTables"
-    actions   = ["s3:ListBucket"]
-    resources = [module.enriched.bucket_arn]
-
-    condition {
-      test     = "StringLike"
-      variable = "s3:prefix"
-      values   = [for prefix in local.table_prefixes : "${prefix}*"]
-    }
-  }
 
   statement {
     sid       = "StageAndPublishTables"
@@ -199,8 +175,8 @@ resource "aws_cloudwatch_metric_alarm" "etl_shards_failed" {
   threshold           = 0
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = local.alarm_topic
+  ok_actions          = local.alarm_topic
 }
 
 # A run near Lambda's 15 minutes: the days it builds whole are nearly too big for one run (lower
@@ -217,6 +193,6 @@ resource "aws_cloudwatch_metric_alarm" "etl_near_timeout" {
   threshold           = 0.8 * var.etl_timeout_seconds
   comparison_operator = "GreaterThanThreshold"
   treat_missing_data  = "notBreaching"
-  alarm_actions       = [aws_sns_topic.alarms.arn]
-  ok_actions          = [aws_sns_topic.alarms.arn]
+  alarm_actions       = local.alarm_topic
+  ok_actions          = local.alarm_topic
 }

@@ -68,6 +68,16 @@ def settings():
 
 
 @pytest.fixture
+def fresh_forgotten_cache():
+    """No forgotten list cached before the test or left for the next (`forgotten.forget_cache`)."""
+    from tgpipe.store import forgotten
+
+    forgotten.forget_cache()
+    yield
+    forgotten.forget_cache()
+
+
+@pytest.fixture
 def raw_store(tmp_path):
     return LocalStore(tmp_path / "raw")
 

@@ -7,6 +7,7 @@ import json
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 T0 = 1727567989  # 2024-09-28 23:59:49 UTC (00:59:49 in Algiers, where the test exports are made)
@@ -67,6 +68,21 @@ def account(chats, left=(), user_id=42, first_name="Eu") -> dict:
 def dump(obj) -> bytes:
     """JSON as Desktop writes it: indented by one space, non-ASCII as UTF-8."""
     return json.dumps(obj, ensure_ascii=False, indent=1).encode()
+
+
+def group_seen_by_both(folder: Path) -> tuple[dict, Path]:
+    """A basic group (4242) whose message the bot captured (update 901: message 77 of Zoë, user 7,
+    five minutes after T0), and its export, written to `folder`/result.json: message 4 before it,
+    and the same message as 5 in the exporting account's numbering."""
+    when = T0 + 5 * 60
+    bot = {
+        "update_id": 901,
+        "message": {"message_id": 77, "date": when, "text": "oi", "chat": {"id": -4242, "type": "group", "title": "G"},
+                    "from": {"id": 7, "is_bot": False, "first_name": "Zoë"}},
+    }  # fmt: skip
+    export = folder / "result.json"
+    export.write_bytes(dump(chat([message(4, "antes"), message(5, "oi", when=when)], "private_group", 4242)))
+    return bot, export
 
 
 # ---- a history written as an export, and what its rows must read ------------------------------

@@ -135,3 +135,36 @@ def assert_emf(line: dict) -> dict[str, float]:
             assert isinstance(value, int | float) and not isinstance(value, bool), metric["Name"]
             found[metric["Name"]] = value
     return found
+
+
+def table_rows(enriched) -> dict[str, list[dict]]:
+    """Every table file of the local store `enriched`, by key, as rows: two stores' tables compare
+    row for row."""
+    import pyarrow.parquet as pq
+
+    from tgpipe.store import layout
+
+    return {
+        o.key: pq.read_table(enriched.open(o.key)).to_pylist()
+        for table in layout.TABLE_NAMES
+        for o in enriched.list(layout.table_prefix(table))
+        if layout.is_table_file(o.key)
+    }
+
+
+def batched_copy(objects, root: Path, days=None, redelivered: int = 1, private: bool = False):
+    """The updates stored as objects in `objects` (of `days`, by default all), as Firehose stores
+    them: two batches a day, the second also holding the day's first `redelivered` updates again."""
+    from tgpipe.build.plan import raw_days
+    from tgpipe.store import batches, layout
+    from tgpipe.store.local import LocalStore
+
+    store = LocalStore(root, private=private)
+    for day in days if days is not None else raw_days(objects):
+        keys = [o.key for o in objects.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
+        records = [batches.Record(layout.update_id_of(k), day, f"2024-01-01T00:00:{n % 60:02d}Z", data)
+                   for n, (k, data) in enumerate(objects.get_many(keys))]  # fmt: skip
+        half = len(records) // 2
+        batches.write_batch(store, day, records[:half], "b-1")
+        batches.write_batch(store, day, [*records[half:], *records[:redelivered]], "b-2")
+    return store

@@ -23,11 +23,7 @@ SETTINGS = Settings()
 ZOE = Forgotten(frozenset({kit.ZOE}))
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forgotten.forget_cache()
-    yield
-    forgotten.forget_cache()
+pytestmark = pytest.mark.usefixtures("fresh_forgotten_cache")
 
 
 @pytest.fixture(autouse=True)

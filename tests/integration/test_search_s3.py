@@ -10,7 +10,6 @@ import pytest
 import privacykit
 import searchkit as kit
 from tgpipe.search import freshness
-from tgpipe.store import forgotten
 from tgpipe.store.s3 import S3Store
 
 ROWS = kit.corpus(days=2)
@@ -44,8 +43,8 @@ def test_an_s3_store_is_searched_through_an_index_in_the_cache(tgpipe, bucket, c
     assert found == kit.expected("voce", [r for r in ROWS if r.day != kit.FIRST_DAY or r in ROWS[:3]])
 
 
+@pytest.mark.usefixtures("fresh_forgotten_cache")
 def test_forget_on_s3_updates_and_purges_this_machines_index(tgpipe, bucket, cache, tmp_path):
-    forgotten.forget_cache()
     raw, enriched = f"s3://{bucket}/raw", f"s3://{bucket}/enriched"
     updates = tmp_path / "updates.jsonl"
     updates.write_bytes(b"\n".join(privacykit.bodies()))
@@ -57,4 +56,3 @@ def test_forget_on_s3_updates_and_purges_this_machines_index(tgpipe, bucket, cac
     assert "removed text purged from the file" in run.out
     assert privacykit.zoe_in_folder(cache) == {}
     assert search(tgpipe, S3Store(bucket, "enriched"), '"ZOE-SECRET"')[1] == []
-    forgotten.forget_cache()

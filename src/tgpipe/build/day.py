@@ -26,13 +26,12 @@ import gc
 import json
 import logging
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from itertools import islice
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from tgpipe.build import derived, imported, pseudonym, readers, schema, sources
 from tgpipe.build.imported import ImportTally
@@ -41,13 +40,11 @@ from tgpipe.build.plan import DayTask, raw_keys, stored_update_ids
 from tgpipe.config import Settings
 from tgpipe.errors import InvalidUpdate, StoreError
 from tgpipe.store import batches, forgotten, layout
-from tgpipe.store.base import Store
+from tgpipe.store.base import Store, chunked
 from tgpipe.store.quarantine import quarantine
 from tgpipe.telegram import shape
 
 log = logging.getLogger(__name__)
-
-T = TypeVar("T")
 
 
 #: Times a day is built while raw objects keep arriving for it during the build.
@@ -209,7 +206,7 @@ class DayBuild:
         copies, bad = sources.merged(self.raw, keys, list(batch_keys), shard, self._count_read)
         for line in bad:
             self._quarantine(line.line, "not_a_record", line.reason, "etl", raw_key=line.source)
-        for chunk in _chunks(copies, ROWS_AT_ONCE):
+        for chunk in chunked(copies, ROWS_AT_ONCE):
             parsed = []
             for copy in chunk:
                 try:
@@ -312,13 +309,6 @@ class DayBuild:
     def _quarantine(self, body: bytes, reason: str, detail: str, source: str, **fields: Any) -> None:
         quarantine(self.raw, body, self.day, reason, detail, source, **fields)
         self.result.quarantined += 1
-
-
-def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
-    """`items` in lists of `size` (the last one shorter). (itertools.batched, from Python 3.12.)"""
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 @contextmanager

@@ -17,7 +17,7 @@ import shutil
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import BinaryIO
 
@@ -392,34 +392,28 @@ class LocalStore(Store):
         return info.st_mtime_ns, info.st_size, info.st_ino
 
     def list(self, prefix: str) -> Iterator[ObjectInfo]:
-        # Walk only the folder the prefix names, then filter on the rest of the prefix.
-        folder, _, _ = prefix.rpartition("/")
-        base = self._path(folder) if folder else self.root
-        if not base.is_dir():
-            return
-        found: list[ObjectInfo] = []
-
-        def add(key: str, entry: os.DirEntry) -> None:
+        found = []
+        for key, entry in self._files(prefix):
             try:
                 info = entry.stat(follow_symlinks=False)
             except FileNotFoundError:  # deleted since the folder was read
-                return
+                continue
             # ctime too: a file hard-linked into place keeps its old mtime but not its ctime.
             found.append(ObjectInfo(key, info.st_size, max(info.st_mtime, info.st_ctime)))
-
-        _scan(base, folder + "/" if folder else "", prefix, add)
         found.sort(key=lambda o: o.key)
         yield from found
 
     def keys(self, prefix: str) -> list[str]:
         # The names alone: no stat of each file (a third of the time of `list` for a day's updates).
+        return sorted(key for key, _ in self._files(prefix))
+
+    def _files(self, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
+        """The data files whose keys start with `prefix`: only the folder the prefix names is walked,
+        then the rest of the prefix filters."""
         folder, _, _ = prefix.rpartition("/")
         base = self._path(folder) if folder else self.root
-        if not base.is_dir():
-            return []
-        found: list[str] = []
-        _scan(base, folder + "/" if folder else "", prefix, lambda key, _: found.append(key))
-        return sorted(found)
+        if base.is_dir():
+            yield from _scan(base, folder + "/" if folder else "", prefix)
 
     def list_folders(self, prefix: str) -> list[str]:
         try:
@@ -503,9 +497,9 @@ def _is_data(key: str) -> bool:
     return True
 
 
-def _scan(folder: Path | str, rel: str, prefix: str, add: Callable[[str, os.DirEntry], None]) -> None:
-    """`add` every regular file under `folder` (whose key prefix is `rel`) whose key starts with
-    `prefix`. Symlinks, special files and the names `_is_data` rejects are skipped."""
+def _scan(folder: Path | str, rel: str, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
+    """Every regular file under `folder` (whose key prefix is `rel`) whose key starts with `prefix`,
+    with its key. Symlinks, special files and the names `_is_data` rejects are skipped."""
     with os.scandir(folder) as entries:
         for entry in entries:
             key = rel + entry.name
@@ -513,9 +507,9 @@ def _scan(folder: Path | str, rel: str, prefix: str, add: Callable[[str, os.DirE
                 continue
             if entry.is_dir(follow_symlinks=False):
                 if (key + "/").startswith(prefix) or prefix.startswith(key + "/"):
-                    _scan(entry.path, key + "/", prefix, add)
+                    yield from _scan(entry.path, key + "/", prefix)
             elif key.startswith(prefix) and entry.is_file(follow_symlinks=False):
-                add(key, entry)
+                yield key, entry
 
 
 def _fsync_dir(path: Path) -> None:

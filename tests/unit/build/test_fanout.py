@@ -4,9 +4,7 @@ Map's invocations of the shard function and Publish are run here as Step Functio
 import json
 from datetime import date
 
-import pyarrow.parquet as pq
-
-from helpers import to_bytes
+from helpers import table_rows, to_bytes
 from tgpipe.aws.clients import client
 from tgpipe.build import etl, fanout
 from tgpipe.capture import ingest
@@ -15,15 +13,6 @@ from tgpipe.store import layout
 from tgpipe.store.local import LocalStore
 
 DAY = date(2025, 11, 20)
-
-
-def tables(enriched):
-    return {
-        o.key: pq.read_table(enriched.open(o.key)).to_pylist()
-        for t in layout.TABLE_NAMES
-        for o in enriched.list(layout.table_prefix(t))
-        if layout.is_table_file(o.key)
-    }
 
 
 def test_a_big_day_goes_to_the_state_machine_and_its_shards_publish_the_same_tables(aws, tmp_path, sample_updates):
@@ -40,14 +29,14 @@ def test_a_big_day_goes_to_the_state_machine_and_its_shards_publish_the_same_tab
     enriched = LocalStore(tmp_path / "enriched")
     run = etl.run_etl(raw, enriched, [DAY], settings, fan_out=fanout.StepFunctionsFanOut(machine))
     [day] = run.days
-    assert day.shards > 1 and day.files == [] and tables(enriched) == {}  # built by the state machine
+    assert day.shards > 1 and day.files == [] and table_rows(enriched) == {}  # built by the state machine
     [execution] = client("stepfunctions").list_executions(stateMachineArn=machine)["executions"]
     given = json.loads(client("stepfunctions").describe_execution(executionArn=execution["executionArn"])["input"])
     assert given["date"] == str(DAY) and len(given["shards"]) == day.shards
     # The Map: each item to the shard function, its answer into the state as JSON.
     built = [json.loads(json.dumps(fanout.run_shard(raw, enriched, item, settings))) for item in given["shards"]]
-    assert tables(enriched) == {}  # staged, not published
+    assert table_rows(enriched) == {}  # staged, not published
     published = etl.EtlResult([fanout.run_publish(raw, enriched, {**given, "built": built}, settings)]).to_dict()
     assert published["partitions"] == {t: [str(DAY)] for t in layout.TABLE_NAMES}
-    assert tables(enriched) == tables(whole)
+    assert table_rows(enriched) == table_rows(whole)
     assert not list((tmp_path / "enriched" / "_tgpipe" / "staging").rglob("*.*"))

@@ -107,17 +107,10 @@ def test_pseudonymised_and_plain_tables_have_the_same_rows(raw, tmp_path):
 def test_imported_history_matches_the_bot_s_rows_under_pseudonyms(tmp_path):
     """In a basic group an imported message is the bot's by chat, second, sender and kind: both sides
     are pseudonymised before they are compared."""
-    from exportkit import T0, chat, dump, message
+    from exportkit import group_seen_by_both
     from tgpipe.history import importer
 
-    when = T0 + 5 * 60
-    bot = {
-        "update_id": 901,
-        "message": {"message_id": 77, "date": when, "text": "oi", "chat": {"id": -4242, "type": "group", "title": "G"},
-                    "from": {"id": 7, "is_bot": False, "first_name": "Zoë"}},
-    }  # fmt: skip
-    export = tmp_path / "result.json"
-    export.write_bytes(dump(chat([message(4, "antes"), message(5, "oi", when=when)], "private_group", 4242)))
+    bot, export = group_seen_by_both(tmp_path)
     found = {}
     for name, with_settings in (("plain", Settings()), ("pseudonymised", settings())):
         raw, enriched = LocalStore(tmp_path / name / "raw", private=True), LocalStore(tmp_path / name / "enriched")

@@ -1,10 +1,9 @@
 from collections import Counter
 from datetime import date, timedelta
 
-import pyarrow.parquet as pq
 import pytest
 
-from helpers import to_bytes
+from helpers import batched_copy, table_rows, to_bytes
 from tgpipe.build import etl, shards, sources
 from tgpipe.build.sources import Shard
 from tgpipe.capture import ingest
@@ -16,32 +15,16 @@ from tgpipe.store.local import LocalStore
 DAYS = [date(2025, 10, 31) + timedelta(days=n) for n in range(21)]
 
 
-def tables(enriched):
-    return {
-        o.key: pq.read_table(enriched.open(o.key)).to_pylist()
-        for table in layout.TABLE_NAMES
-        for o in enriched.list(layout.table_prefix(table))
-        if layout.is_table_file(o.key)
-    }
-
-
 @pytest.fixture
 def raw(tmp_path, sample_updates):
     """The sample chat, and an export of a basic group whose second message the bot captured."""
-    from exportkit import T0, chat, dump, message
+    from exportkit import group_seen_by_both
     from tgpipe.history import importer
 
     raw = LocalStore(tmp_path / "raw")
     ingest.store_updates([to_bytes(u) for u in sample_updates], raw, Settings())
-    when = T0 + 5 * 60
-    bot = {
-        "update_id": 901,
-        "message": {"message_id": 77, "date": when, "text": "oi", "chat": {"id": -4242, "type": "group", "title": "G"},
-                    "from": {"id": 7, "is_bot": False, "first_name": "Zoë"}},
-    }  # fmt: skip
+    bot, export = group_seen_by_both(tmp_path)
     ingest.store_updates([to_bytes(bot)], raw, Settings())
-    export = tmp_path / "result.json"
-    export.write_bytes(dump(chat([message(4, "antes"), message(5, "oi", when=when)], "private_group", 4242)))
     importer.import_export(export, raw, LocalStore(tmp_path / "scratch"), Settings())
     return raw
 
@@ -53,11 +36,11 @@ def test_a_day_in_shards_is_the_same_tables_row_for_row(raw, tmp_path):
     run = etl.run_etl(raw, sharded, days, Settings(), shard_count=3)
     assert {d.shards for d in run.days} == {3}
     etl.run_etl(raw, parallel, days[:3], Settings(), shard_count=2, jobs=2)  # shards in worker processes
-    expected = tables(whole)
+    expected = table_rows(whole)
     imported_day = layout.table_file_key("telegram", date(2024, 9, 29))
     assert [r["source"] for r in expected[imported_day]] == ["bot", "desktop_export"]  # the bot's message 5 wins
-    assert tables(sharded) == expected
-    found = tables(parallel)
+    assert table_rows(sharded) == expected
+    found = table_rows(parallel)
     assert found and all(found[key] == expected[key] for key in found)
     assert not list((tmp_path / "sharded" / "_tgpipe" / "staging").rglob("*.parquet"))  # published and removed
 
@@ -65,7 +48,7 @@ def test_a_day_in_shards_is_the_same_tables_row_for_row(raw, tmp_path):
 def test_a_failed_shard_leaves_the_old_day_whole(raw, tmp_path, monkeypatch):
     enriched = LocalStore(tmp_path / "enriched")
     etl.run_etl(raw, enriched, DAYS[:1], Settings())
-    before = tables(enriched)
+    before = table_rows(enriched)
     built = shards.build_shard
 
     def fail_the_second(raw, enriched, task, *args):
@@ -76,7 +59,7 @@ def test_a_failed_shard_leaves_the_old_day_whole(raw, tmp_path, monkeypatch):
     monkeypatch.setattr(shards, "build_shard", fail_the_second)
     with pytest.raises(StoreError):
         etl.run_etl(raw, enriched, DAYS[:1], Settings(), shard_count=3)
-    assert tables(enriched) == before
+    assert table_rows(enriched) == before
     assert not list((tmp_path / "enriched" / "_tgpipe" / "staging").rglob("*.parquet"))
 
 
@@ -99,19 +82,12 @@ def test_every_update_is_in_one_shard_and_the_shares_are_even():
 
 
 def test_a_batched_day_in_shards_is_the_same_tables(raw, tmp_path):
-    from tgpipe.store import batches
-
-    batched = LocalStore(tmp_path / "batched")
-    for day in DAYS[-3:]:
-        keys = [o.key for o in raw.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
-        recs = [batches.Record(layout.update_id_of(k), day, "2025-01-01T00:00:00Z", d) for k, d in raw.get_many(keys)]
-        batches.write_batch(batched, day, recs[::2], "even")
-        batches.write_batch(batched, day, [*recs[1::2], *recs[:3]], "odd")  # and three redelivered
+    batched = batched_copy(raw, tmp_path / "batched", DAYS[-3:], redelivered=3)
     whole, sharded = LocalStore(tmp_path / "whole"), LocalStore(tmp_path / "sharded")
     etl.run_etl(batched, whole, DAYS[-3:], Settings(), shard_count=1)
     run = etl.run_etl(batched, sharded, DAYS[-3:], Settings(), shard_count=4)
     assert {d.shards for d in run.days} == {4} and sum(d.duplicates for d in run.days) >= 3
-    assert tables(sharded) == tables(whole) and len(tables(whole)) == 6
+    assert table_rows(sharded) == table_rows(whole) and len(table_rows(whole)) == 6
 
 
 def test_rows_made_in_chunks_are_the_rows_made_one_by_one(raw, tmp_path, monkeypatch):
@@ -119,13 +95,8 @@ def test_rows_made_in_chunks_are_the_rows_made_one_by_one(raw, tmp_path, monkeyp
     (day.ROWS_AT_ONCE): the tables and counts are those of one update at a time, redeliveries of
     an update in the same chunk included."""
     from tgpipe.build import day as day_module
-    from tgpipe.store import batches
 
-    batched = LocalStore(tmp_path / "batched")
-    for day in DAYS[-3:]:
-        keys = [o.key for o in raw.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
-        recs = [batches.Record(layout.update_id_of(k), day, "2025-01-01T00:00:00Z", d) for k, d in raw.get_many(keys)]
-        batches.write_batch(batched, day, [*recs, *recs[:5]], "all")  # five redelivered
+    batched = batched_copy(raw, tmp_path / "batched", DAYS[-3:], redelivered=5)
     counts = {}
     for size in (1, 7, day_module.ROWS_AT_ONCE):
         monkeypatch.setattr(day_module, "ROWS_AT_ONCE", size)
@@ -133,6 +104,6 @@ def test_rows_made_in_chunks_are_the_rows_made_one_by_one(raw, tmp_path, monkeyp
         counts[size] = [(d.updates, d.messages, d.duplicates, d.quarantined) for d in run.days]
     assert counts[1] == counts[7] == counts[day_module.ROWS_AT_ONCE]
     assert [duplicates for _, _, duplicates, _ in counts[1]] == [5, 5, 5]
-    one_by_one = tables(LocalStore(tmp_path / "rows-1"))
-    assert tables(LocalStore(tmp_path / "rows-7")) == one_by_one and len(one_by_one) == 6
-    assert tables(LocalStore(tmp_path / f"rows-{day_module.ROWS_AT_ONCE}")) == one_by_one
+    one_by_one = table_rows(LocalStore(tmp_path / "rows-1"))
+    assert table_rows(LocalStore(tmp_path / "rows-7")) == one_by_one and len(one_by_one) == 6
+    assert table_rows(LocalStore(tmp_path / f"rows-{day_module.ROWS_AT_ONCE}")) == one_by_one

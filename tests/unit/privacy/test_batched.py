@@ -3,16 +3,16 @@ are written again without the person, and the tables come out as from one object
 
 from __future__ import annotations
 
-import pyarrow.parquet as pq
 import pytest
 
 import privacykit as kit
+from helpers import batched_copy, table_rows
 from tgpipe.build import etl
 from tgpipe.build.plan import DaySelection, raw_days
 from tgpipe.capture import ingest
 from tgpipe.config import Settings
 from tgpipe.privacy import forget
-from tgpipe.store import batches, forgotten, layout
+from tgpipe.store import batches, layout
 from tgpipe.store.forgotten import Forgotten
 from tgpipe.store.local import LocalStore
 
@@ -20,44 +20,18 @@ SETTINGS = Settings()
 ZOE = Forgotten(frozenset({kit.ZOE}))
 
 
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    forgotten.forget_cache()
-    yield
-    forgotten.forget_cache()
-
-
-def batched_copy(objects: LocalStore, root) -> LocalStore:
-    """The same updates as `objects`, in two batches a day (and a redelivered copy)."""
-    store = LocalStore(root, private=True)
-    for day in raw_days(objects):
-        keys = [o.key for o in objects.list(layout.raw_day_prefix(day)) if layout.is_raw_update_key(o.key)]
-        recs = [batches.Record(layout.update_id_of(k), day, f"2024-01-01T00:00:{n:02d}Z", data)
-                for n, (k, data) in enumerate(objects.get_many(keys))]  # fmt: skip
-        half = len(recs) // 2
-        batches.write_batch(store, day, recs[:half], "b-1")
-        batches.write_batch(store, day, [*recs[half:], *recs[:1]], "b-2")
-    return store
-
-
-def tables(enriched):
-    return {
-        o.key: pq.read_table(enriched.open(o.key)).to_pylist()
-        for t in layout.TABLE_NAMES
-        for o in enriched.list(layout.table_prefix(t))
-        if layout.is_table_file(o.key)
-    }
+pytestmark = pytest.mark.usefixtures("fresh_forgotten_cache")
 
 
 def test_forget_rewrites_batches_without_the_person_and_the_tables_match_objects_mode(tmp_path):
     objects = LocalStore(tmp_path / "objects", private=True)
     ingest.store_updates(kit.bodies(), objects, SETTINGS)
-    batched = batched_copy(objects, tmp_path / "batched")
+    batched = batched_copy(objects, tmp_path / "batched", private=True)
     results = {}
     for name, raw in (("objects", objects), ("batched", batched)):
         enriched = LocalStore(tmp_path / f"enriched-{name}")
         etl.run_etl(raw, enriched, DaySelection(all_days=True), SETTINGS)
-        results[name] = (forget.forget(raw, enriched, ZOE, SETTINGS), tables(enriched))
+        results[name] = (forget.forget(raw, enriched, ZOE, SETTINGS), table_rows(enriched))
     (by_objects, expected), (by_batches, found) = results["objects"], results["batched"]
     assert found == expected
     assert by_batches.rows_removed == by_objects.rows_removed and by_batches.remaining == 0
