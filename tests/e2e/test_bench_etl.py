@@ -40,6 +40,7 @@ def test_the_etl_bench_times_the_text_columns_on_the_sample_day_and_on_one_where
     measures = [line.split(" | ")[0].removeprefix("| ") for line in out.stdout.splitlines() if line.startswith("| ")]
     assert "local: time with the text columns / without (best runs; per turn, median; target: at most 1.25)" in measures
     assert any(m.startswith("local, no text said twice (") for m in measures)
+    assert any(m.startswith("local, no text said twice: what the columns add per text (") for m in measures)
     assert "no text said twice: " in out.stderr
     unique = (tmp_path / "raw-unique").rglob("*.json")
     texts = [body.get("text") for p in unique for body in json.loads(p.read_bytes()).values() if isinstance(body, dict)]
